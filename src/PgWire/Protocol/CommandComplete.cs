@@ -1,0 +1,27 @@
+using System.Buffers.Text;
+
+namespace PgWire.Protocol;
+
+/// <summary>CommandComplete ('C'): String command tag, e.g. "INSERT 0 5", "UPDATE 3", "SELECT 10", "CREATE TABLE".</summary>
+internal static class CommandComplete
+{
+    /// <summary>The number of rows the command affected or returned, or -1 when the tag carries no count.</summary>
+    public static long ParseRows(ReadOnlySpan<byte> body)
+    {
+        var reader = new PgSpanReader(body, "CommandComplete");
+        var tag = reader.ReadCStringBytes();
+        reader.ExpectEnd();
+        var space = tag.LastIndexOf((byte)' ');
+        if (space < 0) return -1;
+        var verb = tag[..tag.IndexOf((byte)' ')];
+        if (!IsCountingVerb(verb)) return -1;
+        if (!Utf8Parser.TryParse(tag[(space + 1)..], out long rows, out var consumed) || consumed != tag.Length - space - 1 || rows < 0)
+            throw new PgWireProtocolException("CommandComplete tag ends in something that is not a row count.");
+        return rows;
+    }
+
+    private static bool IsCountingVerb(ReadOnlySpan<byte> verb) =>
+        verb.SequenceEqual("INSERT"u8) || verb.SequenceEqual("UPDATE"u8) || verb.SequenceEqual("DELETE"u8) ||
+        verb.SequenceEqual("SELECT"u8) || verb.SequenceEqual("MERGE"u8) || verb.SequenceEqual("MOVE"u8) ||
+        verb.SequenceEqual("FETCH"u8) || verb.SequenceEqual("COPY"u8);
+}
