@@ -1,0 +1,28 @@
+namespace PgWire.Connection;
+
+/// <summary>What one physical connection needs to know, taken from the connection string by the layer above.</summary>
+/// <remarks>Holds the password: never print it. <see cref="ToString"/> leaves it out.</remarks>
+internal sealed class ConnectorOptions
+{
+    public required string Host { get; init; }
+    public int Port { get; init; } = 5432;
+    public required string Username { get; init; }
+    public string? Password { get; init; }
+    public required string Database { get; init; }
+    public string? ApplicationName { get; init; }
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Time a command may run before a CancelRequest is sent; zero means none.</summary>
+    public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Time to wait for the server to answer a cancellation before the connection is broken.</summary>
+    public TimeSpan CancellationGrace { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The largest backend message accepted, in bytes.</summary>
+    public int MaxMessageSize { get; init; } = 1024 * 1024 * 1024;
+
+    /// <summary>Statement descriptions cached per connection (0 disables the cache).</summary>
+    public int DescriptionCacheSize { get; init; } = 256;
+
+    public override string ToString() => $"Host={Host};Port={Port};Username={Username};Database={Database}";
+}

@@ -1,0 +1,327 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using PgWire.Protocol;
+using PgWire.Types;
+
+namespace PgWire.Connection;
+
+/// <summary>
+/// One physical session with the server: the socket, the read loop (the only caller of
+/// <see cref="PipeReader.AdvanceTo(SequencePosition, SequencePosition)"/>), session state, and cancellation.
+/// A connector serves one request at a time; the pool hands it to one caller at a time.
+/// </summary>
+internal sealed class PgConnector : IAsyncDisposable
+{
+    private readonly Socket _socket;
+    private readonly NetworkStream _stream;
+    private readonly PipeReader _reader;
+    private readonly PipeWriter _writer;
+    private readonly MessageBuffer _out = new();
+    private readonly Dictionary<string, string> _serverParameters = new(StringComparer.Ordinal);
+    private byte[] _scratch = new byte[1024];
+    private BackendKeyData _backendKey;
+    private CancellationTokenSource _timeoutCts = new();
+    private Timer? _graceTimer;
+    private int _cancelState; // 0 = none, 1 = caller's token, 2 = command timeout
+    private int _broken;
+
+    private PgConnector(ConnectorOptions options, PgTypeRegistry registry, Socket socket)
+    {
+        Options = options;
+        TypeRegistry = registry;
+        _socket = socket;
+        _stream = new NetworkStream(socket, ownsSocket: true);
+        _reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 65536, minimumReadSize: 8192, leaveOpen: true));
+        _writer = PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 8192, leaveOpen: true));
+        CreatedAt = Stopwatch.GetTimestamp();
+        Descriptions = new DescriptionCache(options.DescriptionCacheSize);
+    }
+
+    public ConnectorOptions Options { get; }
+
+    public PgTypeRegistry TypeRegistry { get; }
+
+    /// <summary>Frontend messages of the current request, written before <see cref="FlushAsync"/>.</summary>
+    public MessageBuffer Output => _out;
+
+    /// <summary>The handler of query responses, reused for every request on this session.</summary>
+    public QueryHandler QueryHandler { get; } = new();
+
+    /// <summary>Statement and row descriptions this session has learnt.</summary>
+    public DescriptionCache Descriptions { get; }
+
+    public int ProcessId => _backendKey.ProcessId;
+
+    public TransactionStatus TransactionStatus { get; private set; } = TransactionStatus.Idle;
+
+    public bool IsBroken => Volatile.Read(ref _broken) != 0;
+
+    /// <summary>When the connector was opened (a <see cref="Stopwatch"/> timestamp).</summary>
+    public long CreatedAt { get; }
+
+    /// <summary>When the connector was last returned to the pool (a <see cref="Stopwatch"/> timestamp).</summary>
+    public long LastReturnedAt { get; set; }
+
+    /// <summary>Server parameters reported with ParameterStatus (server_version, TimeZone, ...).</summary>
+    public IReadOnlyDictionary<string, string> ServerParameters => _serverParameters;
+
+    /// <summary>Called for every NoticeResponse. Runs on the read loop: it must be quick and must not throw.</summary>
+    public Action<PgErrorFields>? NoticeCallback { get; set; }
+
+    /// <summary>Opens a socket, runs startup and authentication, and returns a connector ready for queries.</summary>
+    public static async Task<PgConnector> OpenAsync(ConnectorOptions options, PgTypeRegistry registry, CancellationToken cancellationToken)
+    {
+        var socket = await Transport.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
+        var connector = new PgConnector(options, registry, socket);
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(options.ConnectTimeout);
+            try
+            {
+                await Startup.RunAsync(connector, timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new PgWireException(
+                    $"Connecting to {options.Host}:{options.Port} timed out after {options.ConnectTimeout.TotalSeconds:0.###} s (Timeout) during startup.",
+                    new TimeoutException());
+            }
+            return connector;
+        }
+        catch
+        {
+            await connector.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    internal void SetBackendKey(BackendKeyData key) => _backendKey = key;
+
+    /// <summary>Sends everything in <see cref="Output"/>.</summary>
+    public async ValueTask FlushAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            _writer.Write(_out.WrittenMemory.Span);
+            _out.Clear();
+            await _writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            throw Break(new PgWireException($"Writing to the server {Options.Host}:{Options.Port} failed: {e.Message}", e));
+        }
+    }
+
+    /// <summary>
+    /// Runs the read loop until <paramref name="handler"/> says the response is complete. Frames are handed over as
+    /// soon as they are whole; the pipe is advanced once per read, after all whole frames in it were handled.
+    /// </summary>
+    public async ValueTask ReceiveAsync(IFrameHandler handler, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            ReadResult result;
+            try
+            {
+                result = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Mid-response: the stream position is unknown, so the session cannot be reused.
+                Break(null);
+                throw;
+            }
+            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+            {
+                throw Break(new PgWireException($"Reading from the server {Options.Host}:{Options.Port} failed: {e.Message}", e));
+            }
+
+            var buffer = result.Buffer;
+            bool done;
+            SequencePosition consumed;
+            try
+            {
+                done = HandleFrames(buffer, handler, out consumed);
+            }
+            catch
+            {
+                // A protocol violation, or a bug: either way the stream position can no longer be trusted.
+                _reader.AdvanceTo(buffer.Start, buffer.End);
+                Break(null);
+                throw;
+            }
+
+            _reader.AdvanceTo(consumed, done ? consumed : buffer.End);
+            if (done) return;
+            if (result.IsCompleted)
+            {
+                var leftover = buffer.Slice(consumed).Length;
+                throw Break(new PgWireException(leftover == 0
+                    ? $"The server {Options.Host}:{Options.Port} closed the connection unexpectedly."
+                    : $"The server {Options.Host}:{Options.Port} closed the connection in the middle of a message ({leftover} bytes of an incomplete frame)."));
+            }
+        }
+    }
+
+    private bool HandleFrames(in ReadOnlySequence<byte> buffer, IFrameHandler handler, out SequencePosition consumed)
+    {
+        var reader = new SequenceReader<byte>(buffer);
+        while (FrameReader.TryRead(ref reader, Options.MaxMessageSize, out var code, out var body))
+        {
+            switch (code)
+            {
+                case BackendMessageCode.ParameterStatus:
+                    OnParameterStatus(ParameterStatus.Parse(Contiguous(body)));
+                    continue;
+                case BackendMessageCode.NoticeResponse:
+                    NoticeCallback?.Invoke(ErrorResponse.Parse(Contiguous(body), "NoticeResponse"));
+                    continue;
+                case BackendMessageCode.NotificationResponse:
+                    continue; // LISTEN/NOTIFY is not exposed yet; a notification is not a response to anything.
+                case BackendMessageCode.ReadyForQuery:
+                    TransactionStatus = ReadyForQuery.Parse(Contiguous(body));
+                    break;
+                case BackendMessageCode.ErrorResponse when IsFatal(body):
+                    // The server ends the session after a FATAL error; let the handler record it first.
+                    Volatile.Write(ref _broken, 1);
+                    break;
+            }
+            if (handler.Handle(this, code, body))
+            {
+                consumed = reader.Position;
+                return true;
+            }
+        }
+        consumed = reader.Position;
+        return false;
+    }
+
+    private bool IsFatal(in ReadOnlySequence<byte> body)
+    {
+        var fields = ErrorResponse.Parse(Contiguous(body));
+        return fields.Severity is "FATAL" or "PANIC";
+    }
+
+    /// <summary>
+    /// A message body as one span: the pipe's own memory when the frame lies in one segment, else a copy in a
+    /// per-connector scratch buffer.
+    /// </summary>
+    /// <remarks>Valid until the next call or until the pipe is advanced.</remarks>
+    public ReadOnlySpan<byte> Contiguous(in ReadOnlySequence<byte> body)
+    {
+        if (body.IsSingleSegment) return body.FirstSpan;
+        if (_scratch.Length < body.Length) _scratch = new byte[Math.Max((int)body.Length, _scratch.Length * 2)];
+        body.CopyTo(_scratch);
+        return _scratch.AsSpan(0, (int)body.Length);
+    }
+
+    private void OnParameterStatus(ParameterStatus status)
+    {
+        _serverParameters[status.Name] = status.Value;
+        if (status.Name == "client_encoding" && !status.Value.Equals("UTF8", StringComparison.OrdinalIgnoreCase))
+            throw new PgWireProtocolException(
+                $"The session's client_encoding changed to {status.Value}; PgWire reads and writes UTF8 only, so the connection is closed rather than decode text wrongly.");
+        if (status.Name == "integer_datetimes" && status.Value != "on")
+            throw new PgWireProtocolException("The server uses floating-point datetimes (integer_datetimes = off), which PgWire does not support.");
+    }
+
+    /// <summary>
+    /// Arms cancellation for one request: the caller's token and the command timeout both send a CancelRequest to the
+    /// server, which then ends the running statement with SQLSTATE 57014 and the response completes normally.
+    /// </summary>
+    public CancellationScope BeginCancellableRequest(CancellationToken cancellationToken)
+    {
+        _cancelState = 0;
+        var timeout = Options.CommandTimeout;
+        CancellationTokenRegistration timeoutRegistration = default;
+        if (timeout > TimeSpan.Zero)
+        {
+            _timeoutCts.CancelAfter(timeout);
+            timeoutRegistration = _timeoutCts.Token.UnsafeRegister(static s => ((PgConnector)s!).RequestCancel(2), this);
+        }
+        var userRegistration = cancellationToken.CanBeCanceled
+            ? cancellationToken.UnsafeRegister(static s => ((PgConnector)s!).RequestCancel(1), this)
+            : default;
+        return new CancellationScope(this, userRegistration, timeoutRegistration);
+    }
+
+    /// <summary>0 when the request was not cancelled, 1 when the caller's token fired, 2 when the command timed out.</summary>
+    public int CancelState => Volatile.Read(ref _cancelState);
+
+    internal void EndCancellableRequest()
+    {
+        if (!_timeoutCts.TryReset())
+        {
+            _timeoutCts.Dispose();
+            _timeoutCts = new CancellationTokenSource();
+        }
+        _graceTimer?.Change(Timeout.Infinite, Timeout.Infinite);
+    }
+
+    private void RequestCancel(int reason)
+    {
+        if (Interlocked.CompareExchange(ref _cancelState, reason, 0) != 0) return;
+        _ = CancelRequestSender.SendAsync(Options, _backendKey);
+        // If the server does not answer in time, break the connection so the caller is never left waiting.
+        _graceTimer ??= new Timer(static s => ((PgConnector)s!).Break(null), this, Timeout.Infinite, Timeout.Infinite);
+        _graceTimer.Change(Options.CancellationGrace, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>Marks the connector broken and closes the socket; returns the exception for the caller to throw.</summary>
+    public Exception Break(Exception? reason)
+    {
+        Volatile.Write(ref _broken, 1);
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already closed.
+        }
+        _socket.Dispose();
+        return reason ?? new PgWireException("The connection was broken.");
+    }
+
+    /// <summary>Sends Terminate when the session is healthy, then closes everything.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (!IsBroken)
+        {
+            try
+            {
+                _out.Clear();
+                FrontendMessages.WriteTerminate(_out);
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+                await FlushAsync(cts.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is PgWireException or OperationCanceledException)
+            {
+                // Closing anyway.
+            }
+        }
+        Break(null);
+        await _reader.CompleteAsync().ConfigureAwait(false);
+        await _writer.CompleteAsync().ConfigureAwait(false);
+        await _stream.DisposeAsync().ConfigureAwait(false);
+        if (_graceTimer is not null) await _graceTimer.DisposeAsync().ConfigureAwait(false);
+        _timeoutCts.Dispose();
+        _out.Dispose();
+    }
+
+    public override string ToString() => $"PgConnector {{ {Options.Host}:{Options.Port}, pid {ProcessId} }}";
+
+    /// <summary>Undoes <see cref="BeginCancellableRequest"/> when disposed.</summary>
+    public readonly struct CancellationScope(PgConnector connector, CancellationTokenRegistration user, CancellationTokenRegistration timeout) : IDisposable
+    {
+        public void Dispose()
+        {
+            user.Dispose();
+            timeout.Dispose();
+            connector.EndCancellableRequest();
+        }
+    }
+}

@@ -1,0 +1,116 @@
+using System.Buffers;
+using System.Text;
+using PgWire.Protocol;
+
+namespace PgWire.Connection;
+
+/// <summary>
+/// The startup phase of a session: StartupMessage, authentication (trust, cleartext, MD5, SCRAM-SHA-256), then
+/// ParameterStatus and BackendKeyData up to the first ReadyForQuery.
+/// </summary>
+internal static class Startup
+{
+    public static async Task RunAsync(PgConnector connector, CancellationToken cancellationToken)
+    {
+        var options = connector.Options;
+        var parameters = new List<KeyValuePair<string, string>>
+        {
+            new("user", options.Username),
+            new("database", options.Database),
+            new("client_encoding", "UTF8"),
+            new("DateStyle", "ISO, MDY"),
+            new("extra_float_digits", "3"),
+        };
+        if (!string.IsNullOrEmpty(options.ApplicationName)) parameters.Add(new("application_name", options.ApplicationName));
+        FrontendMessages.WriteStartup(connector.Output, parameters);
+        await connector.FlushAsync(cancellationToken).ConfigureAwait(false);
+
+        var capture = new CaptureHandler();
+        ScramSha256? scram = null;
+        while (true)
+        {
+            await connector.ReceiveAsync(capture, cancellationToken).ConfigureAwait(false);
+            switch (capture.Code)
+            {
+                case BackendMessageCode.Authentication:
+                    scram = await AuthenticateAsync(connector, capture.Body, scram, cancellationToken).ConfigureAwait(false);
+                    break;
+                case BackendMessageCode.BackendKeyData:
+                    connector.SetBackendKey(BackendKeyData.Parse(capture.Body));
+                    break;
+                case BackendMessageCode.ReadyForQuery:
+                    if (!connector.ServerParameters.ContainsKey("server_version"))
+                        throw connector.Break(new PgWireProtocolException("The server finished startup without reporting server_version."));
+                    return;
+                case BackendMessageCode.ErrorResponse:
+                    throw connector.Break(new PostgresException(ErrorResponse.Parse(capture.Body)));
+                case BackendMessageCode.NegotiateProtocolVersion:
+                    break; // We ask for 3.0 with no protocol options; the server may still say which minor it speaks.
+                default:
+                    throw connector.Break(new PgWireProtocolException(
+                        $"Unexpected {BackendMessageCode.Describe(capture.Code)} message during startup."));
+            }
+        }
+    }
+
+    private static async Task<ScramSha256?> AuthenticateAsync(
+        PgConnector connector, byte[] body, ScramSha256? scram, CancellationToken cancellationToken)
+    {
+        var options = connector.Options;
+        var request = Authentication.Parse(body);
+        switch (request.Kind)
+        {
+            case AuthenticationKind.Ok:
+                return null;
+            case AuthenticationKind.CleartextPassword:
+                FrontendMessages.WritePassword(connector.Output, Encoding.UTF8.GetBytes(RequirePassword(options, "a cleartext password")));
+                break;
+            case AuthenticationKind.Md5Password:
+                FrontendMessages.WritePassword(connector.Output,
+                    Md5Password.Compute(options.Username, RequirePassword(options, "an MD5 password"), request.Data));
+                break;
+            case AuthenticationKind.Sasl:
+                var mechanisms = request.ReadSaslMechanisms();
+                if (!mechanisms.Contains(ScramSha256.Mechanism))
+                    throw connector.Break(new PgWireException(
+                        $"The server offers SASL mechanisms {string.Join(", ", mechanisms)}; PgWire supports {ScramSha256.Mechanism}."));
+                RequirePassword(options, "a SCRAM-SHA-256 password");
+                scram = new ScramSha256();
+                FrontendMessages.WriteSaslInitialResponse(connector.Output, ScramSha256.Mechanism, scram.CreateClientFirstMessage());
+                break;
+            case AuthenticationKind.SaslContinue:
+                if (scram is null) throw connector.Break(new PgWireProtocolException("AuthenticationSASLContinue arrived before SASL started."));
+                FrontendMessages.WriteSaslResponse(connector.Output, scram.CreateClientFinalMessage(request.Data, options.Password!));
+                break;
+            case AuthenticationKind.SaslFinal:
+                if (scram is null) throw connector.Break(new PgWireProtocolException("AuthenticationSASLFinal arrived before SASL started."));
+                scram.VerifyServerFinalMessage(request.Data);
+                return null;
+            default:
+                throw connector.Break(new PgWireException(
+                    $"The server asks for authentication method {request.Kind} ({(int)request.Kind}), which PgWire does not support. " +
+                    "Supported: trust, password, md5, scram-sha-256."));
+        }
+        await connector.FlushAsync(cancellationToken).ConfigureAwait(false);
+        return scram;
+    }
+
+    private static string RequirePassword(ConnectorOptions options, string what) =>
+        options.Password ?? throw new PgWireException(
+            $"The server asks for {what} for user '{options.Username}' but the connection string has no Password.");
+
+    /// <summary>Copies the next message out of the pipe; startup messages are few and small.</summary>
+    private sealed class CaptureHandler : IFrameHandler
+    {
+        public byte Code { get; private set; }
+
+        public byte[] Body { get; private set; } = [];
+
+        public bool Handle(PgConnector connector, byte code, in ReadOnlySequence<byte> body)
+        {
+            Code = code;
+            Body = body.ToArray();
+            return true;
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace PgWire.Connection;
+
+/// <summary>Opens the socket to the server: TCP to a host name or address, or a Unix-domain socket for a directory path.</summary>
+internal static class Transport
+{
+    public static async Task<Socket> ConnectAsync(ConnectorOptions options, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.ConnectTimeout);
+        try
+        {
+            if (options.Host.StartsWith('/'))
+            {
+                var path = Path.Combine(options.Host, $".s.PGSQL.{options.Port}");
+                var unix = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                try
+                {
+                    await unix.ConnectAsync(new UnixDomainSocketEndPoint(path), timeout.Token).ConfigureAwait(false);
+                    return unix;
+                }
+                catch
+                {
+                    unix.Dispose();
+                    throw;
+                }
+            }
+
+            var addresses = IPAddress.TryParse(options.Host, out var literal)
+                ? [literal]
+                : await Dns.GetHostAddressesAsync(options.Host, timeout.Token).ConfigureAwait(false);
+            if (addresses.Length == 0) throw new PgWireException($"The host name '{options.Host}' resolved to no address.");
+            Exception? last = null;
+            foreach (var address in addresses)
+            {
+                var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    await socket.ConnectAsync(new IPEndPoint(address, options.Port), timeout.Token).ConfigureAwait(false);
+                    socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+                    return socket;
+                }
+                catch (SocketException e)
+                {
+                    socket.Dispose();
+                    last = e;
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            }
+            throw new PgWireException($"Could not connect to {options.Host}:{options.Port}: {last!.Message}", last);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new PgWireException(
+                $"Connecting to {options.Host}:{options.Port} timed out after {options.ConnectTimeout.TotalSeconds:0.###} s (Timeout).",
+                new TimeoutException());
+        }
+        catch (SocketException e)
+        {
+            throw new PgWireException($"Could not connect to {options.Host}:{options.Port}: {e.Message}", e);
+        }
+    }
+}

@@ -1,0 +1,155 @@
+using System.Buffers;
+using System.Buffers.Binary;
+
+namespace PgWire.Types;
+
+/// <summary>Shared arithmetic of PostgreSQL's date/time wire forms, which count from 2000-01-01.</summary>
+internal static class PgEpoch
+{
+    public static readonly DateTime Timestamp = new(2000, 1, 1, 0, 0, 0, DateTimeKind.Unspecified);
+    public static readonly int DayNumber = new DateOnly(2000, 1, 1).DayNumber;
+    private static readonly long s_minMicros = (DateTime.MinValue.Ticks - Timestamp.Ticks) / TimeSpan.TicksPerMicrosecond;
+    private static readonly long s_maxMicros = (DateTime.MaxValue.Ticks - Timestamp.Ticks) / TimeSpan.TicksPerMicrosecond;
+
+    /// <summary>Ticks of a timestamp given as microseconds since the epoch; throws for infinities and years outside 1-9999.</summary>
+    public static long TicksFromMicros(long micros, string type)
+    {
+        if (micros == long.MaxValue) throw new InvalidCastException($"the {type} value is 'infinity', which DateTime cannot represent");
+        if (micros == long.MinValue) throw new InvalidCastException($"the {type} value is '-infinity', which DateTime cannot represent");
+        if (micros < s_minMicros || micros > s_maxMicros)
+            throw new InvalidCastException($"the {type} value is outside the range of DateTime (years 1 to 9999)");
+        return Timestamp.Ticks + micros * TimeSpan.TicksPerMicrosecond;
+    }
+
+    /// <summary>Microseconds since the epoch; sub-microsecond ticks are truncated, as PostgreSQL keeps microseconds.</summary>
+    public static long MicrosFromTicks(long ticks)
+    {
+        var delta = ticks - Timestamp.Ticks;
+        // Round towards earlier time on both sides of the epoch, as truncating the ticks would.
+        return delta >= 0 ? delta / TimeSpan.TicksPerMicrosecond : (delta - (TimeSpan.TicksPerMicrosecond - 1)) / TimeSpan.TicksPerMicrosecond;
+    }
+}
+
+/// <summary>date: Int32 days since 2000-01-01 (int.MaxValue = infinity, int.MinValue = -infinity).</summary>
+internal sealed class DateCodec : PgCodec, IPgReader<DateOnly>, IPgReader<DateTime>, IPgWriter<DateOnly>
+{
+    public static readonly DateCodec Instance = new();
+
+    private static readonly int s_minDays = DateOnly.MinValue.DayNumber - PgEpoch.DayNumber;
+    private static readonly int s_maxDays = DateOnly.MaxValue.DayNumber - PgEpoch.DayNumber;
+
+    public override Type DefaultClrType => typeof(DateOnly);
+
+    public DateOnly Read(ReadOnlySpan<byte> value)
+    {
+        if (value.Length != 4) throw WrongLength("date", 4, value.Length);
+        var days = BinaryPrimitives.ReadInt32BigEndian(value);
+        if (days == int.MaxValue) throw new InvalidCastException("the date value is 'infinity', which DateOnly cannot represent");
+        if (days == int.MinValue) throw new InvalidCastException("the date value is '-infinity', which DateOnly cannot represent");
+        if (days < s_minDays || days > s_maxDays)
+            throw new InvalidCastException("the date value is outside the range of DateOnly (years 1 to 9999)");
+        return DateOnly.FromDayNumber(PgEpoch.DayNumber + days);
+    }
+
+    DateTime IPgReader<DateTime>.Read(ReadOnlySpan<byte> value) => Read(value).ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
+
+    public void Write(DateOnly value, IBufferWriter<byte> writer)
+    {
+        BinaryPrimitives.WriteInt32BigEndian(writer.GetSpan(4), value.DayNumber - PgEpoch.DayNumber);
+        writer.Advance(4);
+    }
+
+    public override object ReadAsObject(ReadOnlySpan<byte> value) => Read(value);
+
+    public override bool TryWriteObject(object value, IBufferWriter<byte> writer)
+    {
+        if (value is not DateOnly d) return false;
+        Write(d, writer);
+        return true;
+    }
+}
+
+/// <summary>timestamp (without time zone): Int64 microseconds since 2000-01-01 00:00:00, read as DateTime of Kind Unspecified.</summary>
+internal sealed class TimestampCodec : PgCodec, IPgReader<DateTime>, IPgWriter<DateTime>
+{
+    public static readonly TimestampCodec Instance = new();
+
+    public override Type DefaultClrType => typeof(DateTime);
+
+    public DateTime Read(ReadOnlySpan<byte> value)
+    {
+        if (value.Length != 8) throw WrongLength("timestamp", 8, value.Length);
+        return new DateTime(PgEpoch.TicksFromMicros(BinaryPrimitives.ReadInt64BigEndian(value), "timestamp"), DateTimeKind.Unspecified);
+    }
+
+    /// <summary>Writes a DateTime of Kind Unspecified or Local; a UTC DateTime belongs in timestamptz and is refused.</summary>
+    public void Write(DateTime value, IBufferWriter<byte> writer)
+    {
+        if (value.Kind == DateTimeKind.Utc)
+            throw new ArgumentException(
+                "A DateTime of Kind Utc cannot be written as 'timestamp without time zone': use timestamptz, or a DateTime of Kind Unspecified.");
+        BinaryPrimitives.WriteInt64BigEndian(writer.GetSpan(8), PgEpoch.MicrosFromTicks(value.Ticks));
+        writer.Advance(8);
+    }
+
+    public override object ReadAsObject(ReadOnlySpan<byte> value) => Read(value);
+
+    public override bool TryWriteObject(object value, IBufferWriter<byte> writer)
+    {
+        if (value is not DateTime d) return false;
+        Write(d, writer);
+        return true;
+    }
+}
+
+/// <summary>
+/// timestamptz: Int64 microseconds since 2000-01-01 00:00:00 UTC. Read as DateTime of Kind Utc or DateTimeOffset with
+/// offset zero; the session's TimeZone does not affect the binary form.
+/// </summary>
+internal sealed class TimestampTzCodec : PgCodec, IPgReader<DateTime>, IPgReader<DateTimeOffset>, IPgWriter<DateTime>, IPgWriter<DateTimeOffset>
+{
+    public static readonly TimestampTzCodec Instance = new();
+
+    public override Type DefaultClrType => typeof(DateTime);
+
+    public DateTime Read(ReadOnlySpan<byte> value)
+    {
+        if (value.Length != 8) throw WrongLength("timestamptz", 8, value.Length);
+        return new DateTime(PgEpoch.TicksFromMicros(BinaryPrimitives.ReadInt64BigEndian(value), "timestamptz"), DateTimeKind.Utc);
+    }
+
+    DateTimeOffset IPgReader<DateTimeOffset>.Read(ReadOnlySpan<byte> value) => new(Read(value), TimeSpan.Zero);
+
+    /// <summary>Writes a UTC DateTime; any other Kind is refused, as in Npgsql 6 and later.</summary>
+    public void Write(DateTime value, IBufferWriter<byte> writer)
+    {
+        if (value.Kind != DateTimeKind.Utc)
+            throw new ArgumentException(
+                $"A DateTime of Kind {value.Kind} cannot be written as 'timestamp with time zone': only Kind Utc is accepted. Convert with ToUniversalTime(), or use timestamp.");
+        BinaryPrimitives.WriteInt64BigEndian(writer.GetSpan(8), PgEpoch.MicrosFromTicks(value.Ticks));
+        writer.Advance(8);
+    }
+
+    public void Write(DateTimeOffset value, IBufferWriter<byte> writer)
+    {
+        BinaryPrimitives.WriteInt64BigEndian(writer.GetSpan(8), PgEpoch.MicrosFromTicks(value.UtcTicks));
+        writer.Advance(8);
+    }
+
+    public override object ReadAsObject(ReadOnlySpan<byte> value) => Read(value);
+
+    public override bool TryWriteObject(object value, IBufferWriter<byte> writer)
+    {
+        switch (value)
+        {
+            case DateTime d:
+                Write(d, writer);
+                return true;
+            case DateTimeOffset o:
+                Write(o, writer);
+                return true;
+            default:
+                return false;
+        }
+    }
+}

@@ -1,0 +1,155 @@
+using System.Buffers;
+using System.Buffers.Binary;
+
+namespace PgWire.Types;
+
+/// <summary>
+/// numeric &lt;-&gt; decimal. Wire form: Int16 digit count, Int16 weight (of the first digit, in powers of 10000),
+/// Int16 sign (0x0000 +, 0x4000 -, 0xC000 NaN, 0xD000 +Infinity, 0xF000 -Infinity), Int16 display scale, then the
+/// base-10000 digits as Int16 each. Values that decimal cannot hold exactly (NaN, infinities, more than 28-29
+/// significant digits, more than 28 fractional digits) throw rather than round.
+/// </summary>
+internal sealed class NumericCodec : PgCodec, IPgReader<decimal>, IPgWriter<decimal>
+{
+    public static readonly NumericCodec Instance = new();
+
+    private const ushort Positive = 0x0000;
+    private const ushort Negative = 0x4000;
+    private const ushort NaN = 0xC000;
+    private const ushort PositiveInfinity = 0xD000;
+    private const ushort NegativeInfinity = 0xF000;
+    private const int MaxDecimalScale = 28;
+    private static readonly UInt128 s_decimalMax = (UInt128.One << 96) - 1;
+
+    public override Type DefaultClrType => typeof(decimal);
+
+    public decimal Read(ReadOnlySpan<byte> value)
+    {
+        if (value.Length < 8) throw new InvalidCastException($"a numeric value is at least 8 bytes but the server sent {value.Length}");
+        var digitCount = BinaryPrimitives.ReadInt16BigEndian(value);
+        var weight = BinaryPrimitives.ReadInt16BigEndian(value[2..]);
+        var sign = BinaryPrimitives.ReadUInt16BigEndian(value[4..]);
+        var displayScale = BinaryPrimitives.ReadInt16BigEndian(value[6..]);
+        if (digitCount < 0 || value.Length != 8 + 2 * digitCount)
+            throw new InvalidCastException($"a numeric value declares {digitCount} digits but is {value.Length} bytes long");
+        switch (sign)
+        {
+            case Positive or Negative: break;
+            case NaN: throw new InvalidCastException("the numeric value is NaN, which decimal cannot represent");
+            case PositiveInfinity: throw new InvalidCastException("the numeric value is Infinity, which decimal cannot represent");
+            case NegativeInfinity: throw new InvalidCastException("the numeric value is -Infinity, which decimal cannot represent");
+            default: throw new InvalidCastException($"the numeric value has an unknown sign word 0x{sign:X4}");
+        }
+        if (displayScale < 0) throw new InvalidCastException($"the numeric value has a negative display scale {displayScale}");
+
+        try
+        {
+            UInt128 mantissa = 0;
+            for (var i = 0; i < digitCount; i++)
+            {
+                var digit = BinaryPrimitives.ReadInt16BigEndian(value[(8 + 2 * i)..]);
+                if (digit is < 0 or > 9999) throw new InvalidCastException($"a numeric digit is {digit}; base-10000 digits are 0 to 9999");
+                mantissa = checked(mantissa * 10000 + (UInt128)digit);
+            }
+
+            // value = mantissa * 10^exponent
+            var exponent = digitCount == 0 ? 0 : 4 * (weight - (digitCount - 1));
+            int scale;
+            if (exponent >= 0)
+            {
+                mantissa = checked(mantissa * Pow10(exponent));
+                scale = 0;
+            }
+            else
+            {
+                scale = -exponent;
+            }
+
+            if (scale < displayScale)
+            {
+                // Trailing zeros the server displays (1.50 has display scale 2): keep them, as decimal can.
+                var extra = Math.Min((int)displayScale, MaxDecimalScale) - scale;
+                if (extra > 0)
+                {
+                    mantissa = checked(mantissa * Pow10(extra));
+                    scale += extra;
+                }
+            }
+            while (scale > displayScale && mantissa % 10 == 0 && scale > 0)
+            {
+                mantissa /= 10;
+                scale--;
+            }
+            while (scale > MaxDecimalScale && mantissa % 10 == 0)
+            {
+                mantissa /= 10;
+                scale--;
+            }
+            if (scale > MaxDecimalScale)
+                throw new InvalidCastException($"the numeric value has {scale} fractional digits; decimal holds at most {MaxDecimalScale}");
+            if (mantissa > s_decimalMax)
+                throw new InvalidCastException("the numeric value is outside the range of decimal (about ±7.9e28)");
+
+            var lo = (int)(uint)mantissa;
+            var mid = (int)(uint)(mantissa >> 32);
+            var hi = (int)(uint)(mantissa >> 64);
+            return new decimal(lo, mid, hi, sign == Negative && mantissa != 0, (byte)scale);
+        }
+        catch (OverflowException)
+        {
+            throw new InvalidCastException("the numeric value is outside the range of decimal (about ±7.9e28)");
+        }
+    }
+
+    public void Write(decimal value, IBufferWriter<byte> writer)
+    {
+        Span<int> bits = stackalloc int[4];
+        decimal.GetBits(value, bits);
+        var scale = (bits[3] >> 16) & 0xFF;
+        var negative = bits[3] < 0;
+        var mantissa = ((UInt128)(uint)bits[2] << 64) | ((UInt128)(uint)bits[1] << 32) | (uint)bits[0];
+
+        // Align the fraction to whole base-10000 digits: at most 10^3 * 2^96, far inside UInt128.
+        var pad = (4 - scale % 4) % 4;
+        mantissa *= Pow10(pad);
+        var fractionDigits = (scale + pad) / 4;
+
+        Span<short> digits = stackalloc short[12]; // least significant first
+        var count = 0;
+        while (mantissa != 0)
+        {
+            digits[count++] = (short)(ushort)(mantissa % 10000);
+            mantissa /= 10000;
+        }
+        var trailingZeros = 0;
+        while (trailingZeros < count && digits[trailingZeros] == 0) trailingZeros++;
+        var weight = count - 1 - fractionDigits;
+        var written = count - trailingZeros;
+
+        // Int16 ndigits, Int16 weight, Int16 sign, Int16 dscale, digits most significant first.
+        var span = writer.GetSpan(8 + 2 * written);
+        BinaryPrimitives.WriteInt16BigEndian(span, (short)written);
+        BinaryPrimitives.WriteInt16BigEndian(span[2..], (short)(written == 0 ? 0 : weight));
+        BinaryPrimitives.WriteUInt16BigEndian(span[4..], negative && written > 0 ? Negative : Positive);
+        BinaryPrimitives.WriteInt16BigEndian(span[6..], (short)scale);
+        for (var i = 0; i < written; i++)
+            BinaryPrimitives.WriteInt16BigEndian(span[(8 + 2 * i)..], digits[count - 1 - i]);
+        writer.Advance(8 + 2 * written);
+    }
+
+    public override object ReadAsObject(ReadOnlySpan<byte> value) => Read(value);
+
+    public override bool TryWriteObject(object value, IBufferWriter<byte> writer)
+    {
+        if (value is not decimal d) return false;
+        Write(d, writer);
+        return true;
+    }
+
+    private static UInt128 Pow10(int exponent)
+    {
+        UInt128 result = 1;
+        for (var i = 0; i < exponent; i++) result = checked(result * 10);
+        return result;
+    }
+}

@@ -1,0 +1,39 @@
+using System.Buffers;
+
+namespace PgWire.Types;
+
+/// <summary>
+/// Decodes and encodes the binary wire form of one PostgreSQL type (or a family of types sharing a form, like the
+/// text types). Codecs are stateless singletons: everything they need comes in through their arguments.
+/// A codec implements <see cref="IPgReader{T}"/> for every CLR type it can produce and <see cref="IPgWriter{T}"/> for
+/// every CLR type it can take.
+/// </summary>
+internal abstract class PgCodec
+{
+    /// <summary>The CLR type a value of this codec reads as when no type is requested.</summary>
+    public abstract Type DefaultClrType { get; }
+
+    /// <summary>Reads the value as <see cref="DefaultClrType"/>, boxed.</summary>
+    public abstract object ReadAsObject(ReadOnlySpan<byte> value);
+
+    /// <summary>Writes a boxed parameter value; false when this codec cannot take the value's CLR type.</summary>
+    public abstract bool TryWriteObject(object value, IBufferWriter<byte> writer);
+
+    /// <summary>The exception for a value whose length does not fit the type's fixed size.</summary>
+    protected static InvalidCastException WrongLength(string type, int expected, int actual) =>
+        new($"a {type} value is {expected} bytes on the wire but the server sent {actual}");
+}
+
+/// <summary>A codec that can read its type as <typeparamref name="T"/>.</summary>
+internal interface IPgReader<T>
+{
+    /// <summary>Decodes one non-NULL value. Throws <see cref="InvalidCastException"/> when the value cannot be represented as T.</summary>
+    T Read(ReadOnlySpan<byte> value);
+}
+
+/// <summary>A codec that can write a <typeparamref name="T"/> in its type's binary form.</summary>
+internal interface IPgWriter<in T>
+{
+    /// <summary>Encodes one non-NULL value.</summary>
+    void Write(T value, IBufferWriter<byte> writer);
+}

@@ -1,0 +1,85 @@
+namespace PgWire.Types;
+
+/// <summary>A PostgreSQL type as the driver knows it: OID, name and, when it has one, the binary codec.</summary>
+internal sealed record PgTypeInfo(uint Oid, string Name, PgCodec? BinaryCodec);
+
+/// <summary>
+/// The OID &lt;-&gt; CLR map. Built-in types are known statically; the names of other types (extensions, enums,
+/// domains) come from the server's pg_type catalog, loaded once per data source. A type without a binary codec is
+/// requested in text form and read as a string.
+/// </summary>
+internal sealed class PgTypeRegistry
+{
+    private static readonly Dictionary<uint, PgTypeInfo> s_builtIn = new()
+    {
+        [PgTypeOids.Bool] = new(PgTypeOids.Bool, "boolean", BoolCodec.Instance),
+        [PgTypeOids.Bytea] = new(PgTypeOids.Bytea, "bytea", ByteaCodec.Instance),
+        [PgTypeOids.Name] = new(PgTypeOids.Name, "name", TextCodec.Instance),
+        [PgTypeOids.Int8] = new(PgTypeOids.Int8, "bigint", Int8Codec.Instance),
+        [PgTypeOids.Int2] = new(PgTypeOids.Int2, "smallint", Int2Codec.Instance),
+        [PgTypeOids.Int4] = new(PgTypeOids.Int4, "integer", Int4Codec.Instance),
+        [PgTypeOids.Text] = new(PgTypeOids.Text, "text", TextCodec.Instance),
+        [PgTypeOids.Json] = new(PgTypeOids.Json, "json", TextCodec.Instance),
+        [PgTypeOids.Float4] = new(PgTypeOids.Float4, "real", Float4Codec.Instance),
+        [PgTypeOids.Float8] = new(PgTypeOids.Float8, "double precision", Float8Codec.Instance),
+        [PgTypeOids.Unknown] = new(PgTypeOids.Unknown, "unknown", TextCodec.Instance),
+        [PgTypeOids.Bpchar] = new(PgTypeOids.Bpchar, "character", TextCodec.Instance),
+        [PgTypeOids.Varchar] = new(PgTypeOids.Varchar, "character varying", TextCodec.Instance),
+        [PgTypeOids.Date] = new(PgTypeOids.Date, "date", DateCodec.Instance),
+        [PgTypeOids.Timestamp] = new(PgTypeOids.Timestamp, "timestamp without time zone", TimestampCodec.Instance),
+        [PgTypeOids.TimestampTz] = new(PgTypeOids.TimestampTz, "timestamp with time zone", TimestampTzCodec.Instance),
+        [PgTypeOids.Numeric] = new(PgTypeOids.Numeric, "numeric", NumericCodec.Instance),
+        [PgTypeOids.Uuid] = new(PgTypeOids.Uuid, "uuid", UuidCodec.Instance),
+        [PgTypeOids.Jsonb] = new(PgTypeOids.Jsonb, "jsonb", JsonbCodec.Instance),
+    };
+
+    private volatile IReadOnlyDictionary<uint, string> _catalogNames = new Dictionary<uint, string>();
+
+    /// <summary>True once the server's catalog names have been loaded.</summary>
+    public bool HasCatalog { get; private set; }
+
+    /// <summary>Replaces the names known from the server's pg_type catalog (format_type output).</summary>
+    public void LoadCatalog(IReadOnlyDictionary<uint, string> names)
+    {
+        _catalogNames = names;
+        HasCatalog = true;
+    }
+
+    /// <summary>True when values of the type are requested in binary: the type has a binary codec.</summary>
+    public static bool HasBinaryCodec(uint oid) => s_builtIn.ContainsKey(oid);
+
+    /// <summary>The type for an OID; unknown OIDs get a name from the catalog, or "unknown type (OID n)", and no codec.</summary>
+    public PgTypeInfo Resolve(uint oid)
+    {
+        if (s_builtIn.TryGetValue(oid, out var info)) return info;
+        var name = _catalogNames.TryGetValue(oid, out var catalogName) ? catalogName : $"unknown type (OID {oid})";
+        return new PgTypeInfo(oid, name, null);
+    }
+
+    /// <summary>
+    /// The PostgreSQL type a parameter value is sent as, inferred from its CLR type: the OID and the codec that writes
+    /// it. False for a CLR type PgWire cannot send.
+    /// </summary>
+    public static bool TryInferParameter(object value, out uint oid, out PgCodec codec)
+    {
+        (oid, codec) = value switch
+        {
+            bool => (PgTypeOids.Bool, (PgCodec)BoolCodec.Instance),
+            short => (PgTypeOids.Int2, Int2Codec.Instance),
+            int => (PgTypeOids.Int4, Int4Codec.Instance),
+            long => (PgTypeOids.Int8, Int8Codec.Instance),
+            float => (PgTypeOids.Float4, Float4Codec.Instance),
+            double => (PgTypeOids.Float8, Float8Codec.Instance),
+            decimal => (PgTypeOids.Numeric, NumericCodec.Instance),
+            string or char => (PgTypeOids.Text, TextCodec.Instance),
+            byte[] or ReadOnlyMemory<byte> or Memory<byte> => (PgTypeOids.Bytea, ByteaCodec.Instance),
+            Guid => (PgTypeOids.Uuid, UuidCodec.Instance),
+            DateOnly => (PgTypeOids.Date, DateCodec.Instance),
+            DateTime { Kind: DateTimeKind.Utc } => (PgTypeOids.TimestampTz, TimestampTzCodec.Instance),
+            DateTime => (PgTypeOids.Timestamp, TimestampCodec.Instance),
+            DateTimeOffset => (PgTypeOids.TimestampTz, TimestampTzCodec.Instance),
+            _ => (0u, null!),
+        };
+        return codec is not null;
+    }
+}
