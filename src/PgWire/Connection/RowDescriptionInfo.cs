@@ -4,8 +4,8 @@ using PgWire.Types;
 namespace PgWire.Connection;
 
 /// <summary>
-/// A parsed RowDescription with each column's type resolved once: the decode context a result carries with it.
-/// Immutable, so one instance is shared by every result with the same description.
+/// A parsed RowDescription with each column's type and reading codec resolved once: the decode context a result
+/// carries with it. Immutable, so one instance is shared by every result with the same description.
 /// </summary>
 internal sealed class RowDescriptionInfo
 {
@@ -14,7 +14,13 @@ internal sealed class RowDescriptionInfo
         RawBody = rawBody;
         Fields = fields;
         Types = new PgTypeInfo[fields.Length];
-        for (var i = 0; i < fields.Length; i++) Types[i] = registry.Resolve(fields[i].TypeOid);
+        Codecs = new PgCodec?[fields.Length];
+        for (var i = 0; i < fields.Length; i++)
+        {
+            Types[i] = registry.Resolve(fields[i].TypeOid);
+            // A column sent as text reads as its text form; one sent in binary needs the type's codec.
+            Codecs[i] = fields[i].Format == FormatCode.Text ? TextCodec.Instance : Types[i].BinaryCodec;
+        }
     }
 
     /// <summary>The message body this was parsed from, to recognise an identical description cheaply.</summary>
@@ -24,5 +30,19 @@ internal sealed class RowDescriptionInfo
 
     public PgTypeInfo[] Types { get; }
 
+    /// <summary>Per column; null when the column arrived in binary for a type PgWire has no codec for.</summary>
+    public PgCodec?[] Codecs { get; }
+
     public int Count => Fields.Length;
+
+    /// <summary>The ordinal of a column by name: exact match first, then case-insensitive; -1 when absent.</summary>
+    public int GetOrdinal(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        for (var i = 0; i < Fields.Length; i++)
+            if (string.Equals(Fields[i].Name, name, StringComparison.Ordinal)) return i;
+        for (var i = 0; i < Fields.Length; i++)
+            if (string.Equals(Fields[i].Name, name, StringComparison.OrdinalIgnoreCase)) return i;
+        return -1;
+    }
 }

@@ -1,0 +1,223 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace PgWire.Testing;
+
+/// <summary>
+/// A throwaway PostgreSQL cluster for tests, samples and benchmarks: initdb into a temporary directory, a server on a
+/// free loopback port, one role per authentication method, and everything stopped and deleted on dispose. When the
+/// process runs as root the cluster runs as the unprivileged <c>postgres</c> OS user, since PostgreSQL refuses root.
+/// </summary>
+public sealed class PgTestServer : IAsyncDisposable
+{
+    /// <summary>The password every test role has.</summary>
+    public const string RolePassword = "pg wire \u00e9t\u00e9 pass";
+
+    private readonly string? _root;
+    private readonly string? _binDirectory;
+    private readonly bool _asPostgresUser;
+    private int _disposed;
+
+    private PgTestServer(string host, int port, string? root, string? binDirectory, bool asPostgresUser, string connectionString)
+    {
+        Host = host;
+        Port = port;
+        _root = root;
+        _binDirectory = binDirectory;
+        _asPostgresUser = asPostgresUser;
+        ConnectionString = connectionString;
+    }
+
+    /// <summary>The server's host (127.0.0.1 for a throwaway cluster).</summary>
+    public string Host { get; }
+
+    /// <summary>The server's port.</summary>
+    public int Port { get; }
+
+    /// <summary>A superuser connection string (trust authentication on a throwaway cluster).</summary>
+    public string ConnectionString { get; }
+
+    /// <summary>True when this is a throwaway cluster with the per-method roles; false for an external server.</summary>
+    public bool IsThrowaway => _root is not null;
+
+    /// <summary>
+    /// A connection string for the role that logs in with <paramref name="method"/>: trust, password, md5 or
+    /// scram-sha-256. The role's password is <see cref="RolePassword"/>.
+    /// </summary>
+    public string ConnectionStringFor(string method, string? password = RolePassword)
+    {
+        var role = RoleFor(method);
+        var text = $"Host={Host};Port={Port};Username={role};Database=postgres";
+        return password is null ? text : text + $";Password={password}";
+    }
+
+    /// <summary>The role name used for an authentication method.</summary>
+    public static string RoleFor(string method) => "pgwire_" + method.Replace("-", "_", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Starts a throwaway cluster, or, when the environment variable named <paramref name="environmentVariable"/> holds
+    /// a connection string, uses that server instead.
+    /// </summary>
+    public static async Task<PgTestServer> StartAsync(string? environmentVariable = "PGWIRE_TEST_CONNECTION", TextWriter? log = null)
+    {
+        var external = environmentVariable is null ? null : Environment.GetEnvironmentVariable(environmentVariable);
+        if (!string.IsNullOrWhiteSpace(external))
+            return new PgTestServer(ReadKeyword(external, "Host") ?? "localhost", int.Parse(ReadKeyword(external, "Port") ?? "5432", System.Globalization.CultureInfo.InvariantCulture), null, null, false, external);
+
+        var bin = FindBinDirectory();
+        var asPostgres = Environment.UserName == "root";
+        var root = Path.Combine(Path.GetTempPath(), "pgwire-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(root);
+        var data = Path.Combine(root, "data");
+        var sockets = Path.Combine(root, "sockets");
+        Directory.CreateDirectory(sockets);
+        try
+        {
+            if (asPostgres) await RunAsync("chown", ["-R", "postgres:postgres", root], false, null).ConfigureAwait(false);
+            await RunAsync(Path.Combine(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"], asPostgres, log).ConfigureAwait(false);
+            var port = FreePort();
+            await File.AppendAllTextAsync(Path.Combine(data, "postgresql.conf"), string.Join('\n',
+                $"port = {port}",
+                "listen_addresses = '127.0.0.1'",
+                $"unix_socket_directories = '{sockets}'",
+                "max_connections = 300",
+                "fsync = off",
+                "synchronous_commit = off",
+                "full_page_writes = off",
+                "shared_buffers = 128MB",
+                "log_min_messages = warning",
+                "") + "\n").ConfigureAwait(false);
+            await File.WriteAllTextAsync(Path.Combine(data, "pg_hba.conf"), string.Join('\n',
+                "local all all trust",
+                "host all pgwire_password 127.0.0.1/32 password",
+                "host all pgwire_md5 127.0.0.1/32 md5",
+                "host all pgwire_scram_sha_256 127.0.0.1/32 scram-sha-256",
+                "host all all 127.0.0.1/32 trust",
+                "") + "\n").ConfigureAwait(false);
+            if (asPostgres) await RunAsync("chown", ["-R", "postgres:postgres", root], false, null).ConfigureAwait(false);
+            await RunAsync(Path.Combine(bin, "pg_ctl"), ["-D", data, "-l", Path.Combine(root, "server.log"), "-w", "-t", "60", "start"], asPostgres, log).ConfigureAwait(false);
+
+            var literal = RolePassword.Replace("'", "''", StringComparison.Ordinal);
+            var setup = string.Join('\n',
+                "CREATE ROLE pgwire_trust LOGIN;",
+                $"SET password_encryption = 'scram-sha-256'; CREATE ROLE pgwire_password LOGIN PASSWORD '{literal}';",
+                $"SET password_encryption = 'md5'; CREATE ROLE pgwire_md5 LOGIN PASSWORD '{literal}';",
+                $"SET password_encryption = 'scram-sha-256'; CREATE ROLE pgwire_scram_sha_256 LOGIN PASSWORD '{literal}';",
+                "GRANT ALL ON SCHEMA public TO PUBLIC;");
+            await RunAsync(Path.Combine(bin, "psql"), ["-h", sockets, "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c", setup], asPostgres, log).ConfigureAwait(false);
+            return new PgTestServer("127.0.0.1", port, root, bin, asPostgres,
+                $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres");
+        }
+        catch
+        {
+            await StopAndDeleteAsync(bin, root, asPostgres).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Stops the throwaway server and deletes its directory.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0 || _root is null) return;
+        await StopAndDeleteAsync(_binDirectory!, _root, _asPostgresUser).ConfigureAwait(false);
+    }
+
+    private static async Task StopAndDeleteAsync(string bin, string root, bool asPostgres)
+    {
+        var data = Path.Combine(root, "data");
+        if (File.Exists(Path.Combine(data, "postmaster.pid")))
+        {
+            try
+            {
+                await RunAsync(Path.Combine(bin, "pg_ctl"), ["-D", data, "-m", "immediate", "-w", "stop"], asPostgres, null).ConfigureAwait(false);
+            }
+            catch (InvalidOperationException)
+            {
+                // Already stopped.
+            }
+        }
+        try
+        {
+            Directory.Delete(root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    /// <summary>The server binaries: <c>pg_config --bindir</c>, else the newest <c>/usr/lib/postgresql/*/bin</c>.</summary>
+    public static string FindBinDirectory()
+    {
+        try
+        {
+            using var process = Process.Start(new ProcessStartInfo("pg_config", "--bindir") { RedirectStandardOutput = true, RedirectStandardError = true });
+            if (process is not null)
+            {
+                var output = process.StandardOutput.ReadToEnd().Trim();
+                process.WaitForExit();
+                if (process.ExitCode == 0 && File.Exists(Path.Combine(output, "initdb"))) return output;
+            }
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            // No pg_config on PATH.
+        }
+        var candidates = Directory.Exists("/usr/lib/postgresql")
+            ? Directory.GetDirectories("/usr/lib/postgresql")
+                .Select(d => (Dir: Path.Combine(d, "bin"), Version: double.TryParse(Path.GetFileName(d), System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : 0))
+                .Where(c => File.Exists(Path.Combine(c.Dir, "initdb")))
+                .OrderByDescending(c => c.Version)
+                .ToList()
+            : [];
+        return candidates.Count > 0
+            ? candidates[0].Dir
+            : throw new InvalidOperationException(
+                "No PostgreSQL server binaries found (pg_config --bindir, /usr/lib/postgresql/*/bin). Install them: apt-get install -y postgresql");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task RunAsync(string file, string[] arguments, bool asPostgres, TextWriter? log)
+    {
+        var info = new ProcessStartInfo(asPostgres ? "runuser" : file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetTempPath(),
+        };
+        if (asPostgres)
+        {
+            foreach (var a in (string[])["-u", "postgres", "--", file]) info.ArgumentList.Add(a);
+        }
+        foreach (var a in arguments) info.ArgumentList.Add(a);
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {file}.");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().ConfigureAwait(false);
+        var output = new StringBuilder().Append(await stdout.ConfigureAwait(false)).Append(await stderr.ConfigureAwait(false)).ToString();
+        log?.Write(output);
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"{Path.GetFileName(file)} failed with exit code {process.ExitCode}: {output}");
+    }
+
+    private static string? ReadKeyword(string connectionString, string keyword)
+    {
+        foreach (var part in connectionString.Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = part.IndexOf('=', StringComparison.Ordinal);
+            if (eq > 0 && part[..eq].Trim().Equals(keyword, StringComparison.OrdinalIgnoreCase)) return part[(eq + 1)..].Trim();
+            if (eq > 0 && keyword == "Host" && part[..eq].Trim().Equals("Server", StringComparison.OrdinalIgnoreCase)) return part[(eq + 1)..].Trim();
+        }
+        return null;
+    }
+}

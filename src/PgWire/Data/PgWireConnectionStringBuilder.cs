@@ -1,0 +1,225 @@
+using System.Data.Common;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+
+namespace PgWire;
+
+/// <summary>
+/// Builds and parses PgWire connection strings. Keywords follow Npgsql's (case-insensitive, with the usual synonyms:
+/// Host/Server, Username/User Id/User/UID, Password/PWD, Database/DB, ...). An unknown keyword or a value of the wrong
+/// form is an <see cref="ArgumentException"/> naming the keyword.
+/// </summary>
+/// <remarks><see cref="ToString"/> never shows the password; <see cref="DbConnectionStringBuilder.ConnectionString"/> does, as ADO.NET requires.</remarks>
+[SuppressMessage("Design", "CA1010", Justification = "DbConnectionStringBuilder's collection shape is ADO.NET's.")]
+public sealed class PgWireConnectionStringBuilder : DbConnectionStringBuilder
+{
+    private enum Kind { String, Int, Bool }
+
+    private sealed record Keyword(string Name, Kind Kind, object Default, int Min = 0, int Max = int.MaxValue);
+
+    private static readonly Keyword[] s_keywords =
+    [
+        new("Host", Kind.String, ""),
+        new("Port", Kind.Int, 5432, 1, 65535),
+        new("Username", Kind.String, ""),
+        new("Password", Kind.String, ""),
+        new("Database", Kind.String, ""),
+        new("Application Name", Kind.String, ""),
+        new("Timeout", Kind.Int, 15, 0, 1024),
+        new("Command Timeout", Kind.Int, 30),
+        new("Cancellation Timeout", Kind.Int, 5000),
+        new("Pooling", Kind.Bool, true),
+        new("Minimum Pool Size", Kind.Int, 0, 0, 1024),
+        new("Maximum Pool Size", Kind.Int, 100, 1, 1024),
+        new("Connection Lifetime", Kind.Int, 0),
+        new("Connection Idle Lifetime", Kind.Int, 300),
+        new("Connection Pruning Interval", Kind.Int, 10),
+        new("Max Message Size", Kind.Int, 1024 * 1024 * 1024, 4096),
+        new("SSL Mode", Kind.String, "Disable"),
+    ];
+
+    private static readonly Dictionary<string, Keyword> s_byName = CreateLookup();
+
+    /// <summary>Creates an empty builder.</summary>
+    public PgWireConnectionStringBuilder() { }
+
+    /// <summary>Creates a builder from a connection string.</summary>
+    /// <param name="connectionString">The connection string to parse.</param>
+    public PgWireConnectionStringBuilder(string connectionString) => ConnectionString = connectionString;
+
+    /// <summary>The server: a host name, an IP address, or a directory holding the server's Unix-domain socket.</summary>
+    public string Host { get => GetString("Host"); set => this["Host"] = value; }
+
+    /// <summary>The server's TCP port (default 5432).</summary>
+    public int Port { get => GetInt("Port"); set => this["Port"] = value; }
+
+    /// <summary>The user name to log in as (synonyms: User Id, User, UID). Defaults to the OS user.</summary>
+    public string Username { get => GetString("Username"); set => this["Username"] = value; }
+
+    /// <summary>The password. Never shown by <see cref="ToString"/>, exceptions or logs.</summary>
+    public string Password { get => GetString("Password"); set => this["Password"] = value; }
+
+    /// <summary>The database (default: the user name).</summary>
+    public string Database { get => GetString("Database"); set => this["Database"] = value; }
+
+    /// <summary>The application_name the server shows in pg_stat_activity.</summary>
+    public string ApplicationName { get => GetString("Application Name"); set => this["Application Name"] = value; }
+
+    /// <summary>Seconds to wait for a connection to open, and for a free connection from the pool (default 15).</summary>
+    public int Timeout { get => GetInt("Timeout"); set => this["Timeout"] = value; }
+
+    /// <summary>Seconds a command may run before it is cancelled on the server (default 30; 0 = no limit).</summary>
+    public int CommandTimeout { get => GetInt("Command Timeout"); set => this["Command Timeout"] = value; }
+
+    /// <summary>Milliseconds to wait for the server to honour a cancellation before the connection is broken (default 5000).</summary>
+    public int CancellationTimeout { get => GetInt("Cancellation Timeout"); set => this["Cancellation Timeout"] = value; }
+
+    /// <summary>Whether connections are pooled (default true).</summary>
+    public bool Pooling { get => GetBool("Pooling"); set => this["Pooling"] = value; }
+
+    /// <summary>Connections pruning keeps open (default 0).</summary>
+    public int MinPoolSize { get => GetInt("Minimum Pool Size"); set => this["Minimum Pool Size"] = value; }
+
+    /// <summary>The most connections the pool opens (default 100).</summary>
+    public int MaxPoolSize { get => GetInt("Maximum Pool Size"); set => this["Maximum Pool Size"] = value; }
+
+    /// <summary>Seconds after which a connection is closed instead of reused (default 0 = no limit).</summary>
+    public int ConnectionLifetime { get => GetInt("Connection Lifetime"); set => this["Connection Lifetime"] = value; }
+
+    /// <summary>Seconds an idle connection is kept before pruning closes it (default 300).</summary>
+    public int ConnectionIdleLifetime { get => GetInt("Connection Idle Lifetime"); set => this["Connection Idle Lifetime"] = value; }
+
+    /// <summary>Seconds between prunings of idle connections (default 10).</summary>
+    public int ConnectionPruningInterval { get => GetInt("Connection Pruning Interval"); set => this["Connection Pruning Interval"] = value; }
+
+    /// <summary>The largest message accepted from the server, in bytes (default 1 GiB). A larger one breaks the connection.</summary>
+    public int MaxMessageSize { get => GetInt("Max Message Size"); set => this["Max Message Size"] = value; }
+
+    /// <summary>TLS use. Only Disable, Allow and Prefer are accepted for now: PgWire does not speak TLS yet.</summary>
+    public string SslMode { get => GetString("SSL Mode"); set => this["SSL Mode"] = value; }
+
+    /// <summary>Gets or sets a keyword's value; the keyword may be any synonym. Unknown keywords throw.</summary>
+    [AllowNull]
+    public override object this[string keyword]
+    {
+        get
+        {
+            var definition = Find(keyword);
+            // The base class stores every value as a string: typed values are converted back on the way out.
+            return TryGetValue(definition.Name, out var value) ? Convert(definition, keyword, value) : definition.Default;
+        }
+        set
+        {
+            var definition = Find(keyword);
+            if (value is null)
+            {
+                base.Remove(definition.Name);
+                return;
+            }
+            base[definition.Name] = Convert(definition, keyword, value);
+        }
+    }
+
+    /// <inheritdoc />
+    public override bool ContainsKey(string keyword) => s_byName.TryGetValue(keyword, out var definition) && base.ContainsKey(definition.Name);
+
+    /// <inheritdoc />
+    public override bool Remove(string keyword) => s_byName.TryGetValue(keyword, out var definition) && base.Remove(definition.Name);
+
+    /// <inheritdoc />
+    public override bool TryGetValue(string keyword, [NotNullWhen(true)] out object? value)
+    {
+        if (s_byName.TryGetValue(keyword, out var definition)) return base.TryGetValue(definition.Name, out value);
+        value = null;
+        return false;
+    }
+
+    /// <summary>The connection string with the password left out.</summary>
+    public override string ToString() => WithoutPassword();
+
+    /// <summary>The connection string without its Password keyword.</summary>
+    internal string WithoutPassword()
+    {
+        var copy = new PgWireConnectionStringBuilder { ConnectionString = ConnectionString };
+        copy.Remove("Password");
+        return copy.ConnectionString;
+    }
+
+    private static Keyword Find(string keyword)
+    {
+        ArgumentNullException.ThrowIfNull(keyword);
+        return s_byName.TryGetValue(keyword, out var definition)
+            ? definition
+            : throw new ArgumentException($"Unknown connection string keyword '{keyword}'.", nameof(keyword));
+    }
+
+    private static object Convert(Keyword definition, string keyword, object value)
+    {
+        switch (definition.Kind)
+        {
+            case Kind.Int:
+                int number;
+                if (value is int i) number = i;
+                else if (!int.TryParse(System.Convert.ToString(value, CultureInfo.InvariantCulture), NumberStyles.Integer, CultureInfo.InvariantCulture, out number))
+                    throw new ArgumentException($"Connection string keyword '{keyword}' needs an integer, not '{value}'.", nameof(keyword));
+                if (number < definition.Min || number > definition.Max)
+                    throw new ArgumentException($"Connection string keyword '{keyword}' must be between {definition.Min} and {definition.Max}; got {number}.", nameof(keyword));
+                return number;
+            case Kind.Bool:
+                if (value is bool b) return b;
+                return System.Convert.ToString(value, CultureInfo.InvariantCulture)?.Trim().ToUpperInvariant() switch
+                {
+                    "TRUE" or "YES" or "ON" or "1" => true,
+                    "FALSE" or "NO" or "OFF" or "0" => false,
+                    _ => throw new ArgumentException($"Connection string keyword '{keyword}' needs true or false, not '{value}'.", nameof(keyword)),
+                };
+            default:
+                var text = System.Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
+                if (definition.Name == "SSL Mode")
+                {
+                    if (text.Equals("Disable", StringComparison.OrdinalIgnoreCase) || text.Equals("Allow", StringComparison.OrdinalIgnoreCase)
+                        || text.Equals("Prefer", StringComparison.OrdinalIgnoreCase))
+                        return text;
+                    throw new ArgumentException(
+                        $"Connection string keyword '{keyword}' is '{text}', but PgWire does not support TLS yet: use Disable, Allow or Prefer.", nameof(keyword));
+                }
+                return text;
+        }
+    }
+
+    private string GetString(string name) => (string)this[name];
+
+    private int GetInt(string name) => (int)this[name];
+
+    private bool GetBool(string name) => (bool)this[name];
+
+    private static Dictionary<string, Keyword> CreateLookup()
+    {
+        var lookup = new Dictionary<string, Keyword>(StringComparer.OrdinalIgnoreCase);
+        foreach (var keyword in s_keywords)
+        {
+            lookup[keyword.Name] = keyword;
+            lookup[keyword.Name.Replace(" ", "", StringComparison.Ordinal)] = keyword;
+        }
+        void Alias(string alias, string name) => lookup[alias] = lookup[name];
+        Alias("Server", "Host");
+        Alias("User Id", "Username");
+        Alias("UserId", "Username");
+        Alias("User", "Username");
+        Alias("UID", "Username");
+        Alias("User Name", "Username");
+        Alias("PWD", "Password");
+        Alias("PSW", "Password");
+        Alias("DB", "Database");
+        Alias("Connect Timeout", "Timeout");
+        Alias("Connection Timeout", "Timeout");
+        Alias("CommandTimeout", "Command Timeout");
+        Alias("Min Pool Size", "Minimum Pool Size");
+        Alias("MinPoolSize", "Minimum Pool Size");
+        Alias("Max Pool Size", "Maximum Pool Size");
+        Alias("MaxPoolSize", "Maximum Pool Size");
+        Alias("Load Balance Timeout", "Connection Lifetime");
+        Alias("SslMode", "SSL Mode");
+        return lookup;
+    }
+}

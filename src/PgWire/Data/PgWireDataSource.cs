@@ -1,0 +1,221 @@
+using System.Data.Common;
+using PgWire.Connection;
+using PgWire.Pooling;
+using PgWire.Types;
+
+namespace PgWire;
+
+/// <summary>
+/// The entry point to a PostgreSQL database: owns a connection pool and runs queries. Safe to use from many threads
+/// at once; create one per database and keep it for the application's lifetime.
+/// </summary>
+/// <example>
+/// <code>
+/// await using var dataSource = PgWireDataSource.Create("Host=127.0.0.1;Username=app;Password=...;Database=app");
+/// using PgRowSet rows = await dataSource.QueryAsync("SELECT id, name FROM users WHERE id > $1", 10);
+/// foreach (PgRow row in rows) { int id = row.Get&lt;int&gt;(0); string name = row.Get&lt;string&gt;("name"); }
+/// </code>
+/// </example>
+public sealed class PgWireDataSource : DbDataSource
+{
+    private readonly ConnectorOptions _connectorOptions;
+    private readonly ConnectorPool _pool;
+    private readonly PgTypeRegistry _types = new();
+    private readonly string _publicConnectionString;
+    private int _disposed;
+
+    private PgWireDataSource(PgWireConnectionStringBuilder settings)
+    {
+        if (string.IsNullOrWhiteSpace(settings.Host))
+            throw new ArgumentException("The connection string has no Host: give a host name, an IP address or a socket directory.");
+        var user = settings.Username.Length > 0 ? settings.Username : Environment.UserName;
+        _connectorOptions = new ConnectorOptions
+        {
+            Host = settings.Host,
+            Port = settings.Port,
+            Username = user,
+            Password = settings.Password.Length > 0 ? settings.Password : null,
+            Database = settings.Database.Length > 0 ? settings.Database : user,
+            ApplicationName = settings.ApplicationName,
+            ConnectTimeout = TimeSpan.FromSeconds(settings.Timeout == 0 ? 1024 : settings.Timeout),
+            CommandTimeout = TimeSpan.FromSeconds(settings.CommandTimeout),
+            CancellationGrace = TimeSpan.FromMilliseconds(settings.CancellationTimeout),
+            MaxMessageSize = settings.MaxMessageSize,
+        };
+        _pool = new ConnectorPool(
+            new PoolOptions
+            {
+                Pooling = settings.Pooling,
+                MinPoolSize = settings.MinPoolSize,
+                MaxPoolSize = settings.MaxPoolSize,
+                WaitTimeout = TimeSpan.FromSeconds(settings.Timeout == 0 ? 1024 : settings.Timeout),
+                ConnectionLifetime = TimeSpan.FromSeconds(settings.ConnectionLifetime),
+                IdleLifetime = TimeSpan.FromSeconds(settings.ConnectionIdleLifetime),
+                PruningInterval = TimeSpan.FromSeconds(settings.ConnectionPruningInterval),
+            },
+            OpenConnectorAsync);
+        _publicConnectionString = settings.WithoutPassword();
+    }
+
+    /// <summary>Creates a data source from a connection string.</summary>
+    /// <param name="connectionString">Npgsql-style keywords: Host, Port, Username, Password, Database, Maximum Pool Size, ...</param>
+    /// <exception cref="ArgumentException">An unknown keyword, a bad value, or no Host.</exception>
+    public static PgWireDataSource Create(string connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(connectionString);
+        return new PgWireDataSource(new PgWireConnectionStringBuilder(connectionString));
+    }
+
+    /// <summary>Creates a data source from a connection string builder.</summary>
+    /// <param name="settings">The settings; copied, so later changes to the builder have no effect.</param>
+    public static PgWireDataSource Create(PgWireConnectionStringBuilder settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return new PgWireDataSource(new PgWireConnectionStringBuilder(settings.ConnectionString));
+    }
+
+    /// <summary>The connection string, without the password.</summary>
+    public override string ConnectionString => _publicConnectionString;
+
+    /// <summary>
+    /// Raised for every notice (NoticeResponse) a server session sends: RAISE NOTICE, warnings, and so on.
+    /// </summary>
+    /// <remarks>Runs on the connection's read loop, so keep handlers quick. An exception from a handler is caught and
+    /// dropped, so that it cannot corrupt the session that was reading.</remarks>
+    public event EventHandler<PgNoticeEventArgs>? Notice;
+
+    /// <summary>Physical connections open now (idle and in use); for diagnostics.</summary>
+    public int OpenConnectionCount => _pool.TotalCount;
+
+    /// <summary>Runs a query and returns all of its rows, held in pooled memory.</summary>
+    /// <param name="sql">One SQL statement with positional parameters <c>$1</c>, <c>$2</c>, ...</param>
+    /// <param name="parameters">The parameter values, in order; null or <see cref="DBNull"/> sends NULL.</param>
+    /// <returns>The rows. The connection is back in the pool before this returns; dispose the set when done.</returns>
+    public ValueTask<PgRowSet> QueryAsync(string sql, params object?[] parameters) =>
+        QueryAsync(sql, (IReadOnlyList<object?>)parameters, CancellationToken.None);
+
+    /// <summary>Runs a query and returns all of its rows, held in pooled memory.</summary>
+    /// <param name="sql">One SQL statement with positional parameters <c>$1</c>, <c>$2</c>, ...</param>
+    /// <param name="parameters">The parameter values, in order; null or <see cref="DBNull"/> sends NULL.</param>
+    /// <param name="cancellationToken">Cancels the query on the server; the call then throws <see cref="OperationCanceledException"/>.</param>
+    /// <returns>The rows. The connection is back in the pool before this returns; dispose the set when done.</returns>
+    /// <exception cref="PostgresException">The server rejected the statement.</exception>
+    /// <exception cref="TimeoutException">The statement ran past Command Timeout and was cancelled on the server.</exception>
+    public async ValueTask<PgRowSet> QueryAsync(string sql, IReadOnlyList<object?> parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        ArgumentNullException.ThrowIfNull(parameters);
+        var connector = await _pool.RentAsync(cancellationToken).ConfigureAwait(false);
+        QueryResult result;
+        try
+        {
+            result = await QueryRunner.ExecuteAsync(connector, sql, parameters, collectRows: true, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await _pool.ReturnAsync(connector).ConfigureAwait(false);
+        }
+        return new PgRowSet(result.Description, result.Rows, result.RowsAffected);
+    }
+
+    /// <summary>
+    /// Runs a statement and returns the number of rows it affected. With no parameters the text may hold several
+    /// statements (the simple protocol) and the counts are added up.
+    /// </summary>
+    /// <param name="sql">SQL with positional parameters <c>$1</c>, <c>$2</c>, ...</param>
+    /// <param name="parameters">The parameter values, in order; null or <see cref="DBNull"/> sends NULL.</param>
+    public ValueTask<long> ExecuteAsync(string sql, params object?[] parameters) =>
+        ExecuteAsync(sql, (IReadOnlyList<object?>)parameters, CancellationToken.None);
+
+    /// <summary>
+    /// Runs a statement and returns the number of rows it affected. With no parameters the text may hold several
+    /// statements (the simple protocol) and the counts are added up.
+    /// </summary>
+    /// <param name="sql">SQL with positional parameters <c>$1</c>, <c>$2</c>, ...</param>
+    /// <param name="parameters">The parameter values, in order; null or <see cref="DBNull"/> sends NULL.</param>
+    /// <param name="cancellationToken">Cancels the statement on the server; the call then throws <see cref="OperationCanceledException"/>.</param>
+    /// <exception cref="PostgresException">The server rejected the statement.</exception>
+    public async ValueTask<long> ExecuteAsync(string sql, IReadOnlyList<object?> parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        ArgumentNullException.ThrowIfNull(parameters);
+        var connector = await _pool.RentAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (parameters.Count == 0)
+                return await QueryRunner.ExecuteScriptAsync(connector, sql, cancellationToken).ConfigureAwait(false);
+            var result = await QueryRunner.ExecuteAsync(connector, sql, parameters, collectRows: false, cancellationToken).ConfigureAwait(false);
+            return result.RowsAffected;
+        }
+        finally
+        {
+            await _pool.ReturnAsync(connector).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Not available yet: ADO.NET connections come with the ADO.NET provider. Use <see cref="QueryAsync(string, object?[])"/>.</summary>
+    /// <exception cref="NotSupportedException">Always, for now.</exception>
+    protected override DbConnection CreateDbConnection() =>
+        throw new NotSupportedException("PgWireDataSource does not create ADO.NET connections yet; use QueryAsync and ExecuteAsync.");
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0) _pool.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        base.Dispose(disposing);
+    }
+
+    /// <inheritdoc />
+    protected override async ValueTask DisposeAsyncCore()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0) await _pool.DisposeAsync().ConfigureAwait(false);
+        await base.DisposeAsyncCore().ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"PgWireDataSource {{ {_publicConnectionString} }}";
+
+    private async Task<PgConnector> OpenConnectorAsync(CancellationToken cancellationToken)
+    {
+        var connector = await PgConnector.OpenAsync(_connectorOptions, _types, cancellationToken).ConfigureAwait(false);
+        connector.NoticeCallback = RaiseNotice;
+        if (!_types.HasCatalog)
+        {
+            try
+            {
+                await LoadTypeCatalogAsync(connector, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await connector.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+        return connector;
+    }
+
+    /// <summary>Loads the names of every type the server knows, so that columns of non-built-in types are named.</summary>
+    private async Task LoadTypeCatalogAsync(PgConnector connector, CancellationToken cancellationToken)
+    {
+        var result = await QueryRunner.ExecuteAsync(connector, "SELECT oid::int8, format_type(oid, NULL) FROM pg_catalog.pg_type", [], collectRows: true, cancellationToken).ConfigureAwait(false);
+        using var rows = new PgRowSet(result.Description, result.Rows, result.RowsAffected);
+        var names = new Dictionary<uint, string>(rows.Count);
+        foreach (var row in rows) names[(uint)row.Get<long>(0)] = row.Get<string>(1);
+        _types.LoadCatalog(names);
+    }
+
+    private void RaiseNotice(PgErrorFields notice)
+    {
+        var handlers = Notice;
+        if (handlers is null) return;
+        try
+        {
+            handlers(this, new PgNoticeEventArgs(notice));
+        }
+#pragma warning disable CA1031 // A user's handler must not break the session that is reading.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+}

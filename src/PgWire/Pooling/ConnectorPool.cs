@@ -1,0 +1,192 @@
+using System.Diagnostics;
+using Microsoft.Extensions.ObjectPool;
+using PgWire.Connection;
+using PgWire.Protocol;
+
+namespace PgWire.Pooling;
+
+/// <summary>
+/// A bounded pool of connectors. Idle connectors wait in a <see cref="DefaultObjectPool{T}"/>, which neither limits
+/// nor waits; the bound (Maximum Pool Size) and the asynchronous wait (Timeout) are a semaphore of rental slots.
+/// A connector is handed out only when idle, unbroken, outside a transaction and within its lifetime.
+/// </summary>
+internal sealed class ConnectorPool : IAsyncDisposable
+{
+    private readonly PoolOptions _options;
+    private readonly Func<CancellationToken, Task<PgConnector>> _open;
+    private readonly SemaphoreSlim _slots;
+    private readonly ObjectPool<PgConnector> _idle;
+    private readonly Timer? _pruner;
+    private int _total;
+    private int _inUse;
+    private volatile bool _disposed;
+
+    public ConnectorPool(PoolOptions options, Func<CancellationToken, Task<PgConnector>> open)
+    {
+        if (options.MaxPoolSize < 1) throw new ArgumentException("Maximum Pool Size must be at least 1.");
+        if (options.MinPoolSize > options.MaxPoolSize)
+            throw new ArgumentException($"Minimum Pool Size ({options.MinPoolSize}) cannot exceed Maximum Pool Size ({options.MaxPoolSize}).");
+        _options = options;
+        _open = open;
+        _slots = new SemaphoreSlim(options.MaxPoolSize, options.MaxPoolSize);
+        // Room for every connector twice over, so a Return is never dropped (and its socket leaked) for lack of space.
+        _idle = new DefaultObjectPool<PgConnector>(new IdlePolicy(), options.MaxPoolSize * 2);
+        if (options.Pooling && options.PruningInterval > TimeSpan.Zero)
+            _pruner = new Timer(static s => ((ConnectorPool)s!).Prune(), this, options.PruningInterval, options.PruningInterval);
+    }
+
+    /// <summary>Physical connections open now (idle and in use).</summary>
+    public int TotalCount => Volatile.Read(ref _total);
+
+    /// <summary>Connections rented out now.</summary>
+    public int InUseCount => Volatile.Read(ref _inUse);
+
+    /// <summary>Waits for a rental slot, then hands out an idle connector or opens a new one.</summary>
+    public async ValueTask<PgConnector> RentAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!_slots.Wait(0))
+        {
+            if (!await _slots.WaitAsync(_options.WaitTimeout, cancellationToken).ConfigureAwait(false))
+                throw new PgWireException(
+                    $"The connection pool is exhausted: Maximum Pool Size is {_options.MaxPoolSize} and {InUseCount} connections are in use; " +
+                    $"none was freed within {_options.WaitTimeout.TotalSeconds:0.###} s (Timeout). Dispose row sets and connections promptly, or raise Maximum Pool Size.",
+                    new TimeoutException());
+        }
+
+        try
+        {
+            var connector = await TakeOrOpenAsync(cancellationToken).ConfigureAwait(false);
+            Interlocked.Increment(ref _inUse);
+            return connector;
+        }
+        catch
+        {
+            _slots.Release();
+            throw;
+        }
+    }
+
+    private async ValueTask<PgConnector> TakeOrOpenAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (_options.Pooling)
+            {
+                var idle = _idle.Get();
+                if (idle is not null)
+                {
+                    if (IsReusable(idle)) return idle;
+                    await DestroyAsync(idle).ConfigureAwait(false);
+                    continue;
+                }
+            }
+
+            if (Interlocked.Increment(ref _total) <= _options.MaxPoolSize)
+            {
+                try
+                {
+                    return await _open(cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    Interlocked.Decrement(ref _total);
+                    throw;
+                }
+            }
+
+            // Every connection exists but some are briefly out of the idle store (pruning): try again shortly.
+            Interlocked.Decrement(ref _total);
+            await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Takes a connector back. A broken or expired one is closed; one left inside a transaction is rolled back first
+    /// (and closed if that fails); a healthy one goes to the idle store.
+    /// </summary>
+    public async ValueTask ReturnAsync(PgConnector connector)
+    {
+        try
+        {
+            if (!connector.IsBroken && connector.TransactionStatus != TransactionStatus.Idle && _options.Pooling && !_disposed)
+            {
+                try
+                {
+                    await QueryRunner.ExecuteScriptAsync(connector, "ROLLBACK", CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is PgWireException or TimeoutException)
+                {
+                    connector.Break(null);
+                }
+            }
+
+            if (!_options.Pooling || _disposed || !IsReusable(connector))
+            {
+                await DestroyAsync(connector).ConfigureAwait(false);
+            }
+            else
+            {
+                connector.LastReturnedAt = Stopwatch.GetTimestamp();
+                _idle.Return(connector);
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inUse);
+            _slots.Release();
+        }
+    }
+
+    private bool IsReusable(PgConnector connector) =>
+        !connector.IsBroken
+        && connector.TransactionStatus == TransactionStatus.Idle
+        && (_options.ConnectionLifetime <= TimeSpan.Zero || Stopwatch.GetElapsedTime(connector.CreatedAt) < _options.ConnectionLifetime);
+
+    private async ValueTask DestroyAsync(PgConnector connector)
+    {
+        Interlocked.Decrement(ref _total);
+        try
+        {
+            await connector.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or PgWireException)
+        {
+            // The socket is gone either way.
+        }
+    }
+
+    /// <summary>Closes idle connectors past their idle or total lifetime, keeping at least Minimum Pool Size open.</summary>
+    internal void Prune()
+    {
+        if (_disposed) return;
+        var keep = new List<PgConnector>();
+        var drop = new List<PgConnector>();
+        while (_idle.Get() is { } connector)
+        {
+            var idleTooLong = Stopwatch.GetElapsedTime(connector.LastReturnedAt) >= _options.IdleLifetime;
+            var remaining = TotalCount - drop.Count;
+            if (!IsReusable(connector) || (idleTooLong && remaining > _options.MinPoolSize)) drop.Add(connector);
+            else keep.Add(connector);
+        }
+        foreach (var connector in keep) _idle.Return(connector);
+        foreach (var connector in drop) _ = DestroyAsync(connector).AsTask();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        if (_pruner is not null) await _pruner.DisposeAsync().ConfigureAwait(false);
+        while (_idle.Get() is { } connector) await DestroyAsync(connector).ConfigureAwait(false);
+    }
+
+    /// <summary>The idle store never creates: an empty store answers null and the pool opens a connector itself.</summary>
+    private sealed class IdlePolicy : IPooledObjectPolicy<PgConnector>
+    {
+        public PgConnector Create() => null!;
+
+        // The pool checks health before returning; refusing here would drop a connector without closing it.
+        public bool Return(PgConnector obj) => true;
+    }
+}

@@ -1,0 +1,147 @@
+using System.Diagnostics.CodeAnalysis;
+using PgWire.Protocol;
+using PgWire.Types;
+
+namespace PgWire;
+
+/// <summary>
+/// One row of a <see cref="PgRowSet"/>: a view, not a copy. Each column is decoded when it is read, every time it is
+/// read.
+/// </summary>
+/// <remarks>Valid until its row set is disposed; after that every member throws <see cref="ObjectDisposedException"/>.</remarks>
+public readonly struct PgRow
+{
+    private readonly PgRowSet _set;
+    private readonly int _index;
+    private readonly int _version;
+
+    internal PgRow(PgRowSet set, int index, int version)
+    {
+        _set = set;
+        _index = index;
+        _version = version;
+    }
+
+    /// <summary>The number of columns.</summary>
+    public int FieldCount
+    {
+        get
+        {
+            Set.ThrowIfDisposed();
+            return Set.Description.Count;
+        }
+    }
+
+    /// <summary>True when the column's value is SQL NULL.</summary>
+    public bool IsNull(int ordinal)
+    {
+        var body = Body(ordinal);
+        return !DataRow.TryGetColumn(body, ordinal, out _);
+    }
+
+    /// <summary>True when the column's value is SQL NULL.</summary>
+    public bool IsNull(string name) => IsNull(Set.GetOrdinal(name));
+
+    /// <summary>
+    /// Decodes the column as <typeparamref name="T"/>. SQL NULL reads as null for reference types and
+    /// <see cref="Nullable{T}"/>, and throws for other value types. <c>Get&lt;object&gt;</c> gives the column's default
+    /// CLR type, boxed.
+    /// </summary>
+    /// <exception cref="InvalidCastException">The column's type cannot be read as <typeparamref name="T"/>, the value is
+    /// NULL and <typeparamref name="T"/> cannot hold null, or the value does not fit <typeparamref name="T"/>.</exception>
+    public T Get<T>(int ordinal)
+    {
+        var body = Body(ordinal);
+        var description = Set.Description;
+        if (!DataRow.TryGetColumn(body, ordinal, out var value)) return NullValue<T>(ordinal);
+        var codec = description.Codecs[ordinal] ?? throw NoCodec(ordinal);
+        try
+        {
+            if (codec is IPgReader<T> reader) return reader.Read(value);
+            if (typeof(T) == typeof(object)) return (T)codec.ReadAsObject(value);
+            if (NullableReader<T>.TryRead(codec, value, out var nullable)) return nullable;
+        }
+        catch (InvalidCastException e)
+        {
+            throw new InvalidCastException(
+                $"Column '{description.Fields[ordinal].Name}' (ordinal {ordinal}, PostgreSQL type '{description.Types[ordinal].Name}') cannot be read as {typeof(T)}: {e.Message}.", e);
+        }
+        throw WrongType(ordinal, typeof(T));
+    }
+
+    /// <summary>Decodes the column called <paramref name="name"/> as <typeparamref name="T"/>; see <see cref="Get{T}(int)"/>.</summary>
+    public T Get<T>(string name) => Get<T>(Set.GetOrdinal(name));
+
+    private PgRowSet Set => _set ?? throw new InvalidOperationException("This PgRow is default: it belongs to no row set.");
+
+    private ReadOnlySpan<byte> Body(int ordinal)
+    {
+        var set = Set;
+        var body = set.GetRowBody(_index, _version);
+        if ((uint)ordinal >= (uint)set.Description.Count)
+            throw new IndexOutOfRangeException($"Column ordinal {ordinal} is out of range: the row has {set.Description.Count} columns.");
+        return body;
+    }
+
+    private T NullValue<T>(int ordinal)
+    {
+        if (default(T) is null) return default!;
+        var description = Set.Description;
+        throw new InvalidCastException(
+            $"Column '{description.Fields[ordinal].Name}' (ordinal {ordinal}, PostgreSQL type '{description.Types[ordinal].Name}') is NULL and cannot be read as {typeof(T)}. Read it as {typeof(T).Name}? or check IsNull first.");
+    }
+
+    private InvalidCastException WrongType(int ordinal, Type requested)
+    {
+        var description = Set.Description;
+        var codec = description.Codecs[ordinal];
+        return new InvalidCastException(
+            $"Column '{description.Fields[ordinal].Name}' (ordinal {ordinal}) has PostgreSQL type '{description.Types[ordinal].Name}', which cannot be read as {requested}; it reads as {codec?.DefaultClrType}.");
+    }
+
+    private InvalidCastException NoCodec(int ordinal)
+    {
+        var description = Set.Description;
+        return new InvalidCastException(
+            $"Column '{description.Fields[ordinal].Name}' (ordinal {ordinal}) of PostgreSQL type '{description.Types[ordinal].Name}' arrived in binary form, which PgWire cannot decode for this type.");
+    }
+
+    /// <summary>Reads <c>U?</c> through a codec that reads <c>U</c>; built once per T.</summary>
+    private static class NullableReader<T>
+    {
+        private delegate bool Reader(PgCodec codec, ReadOnlySpan<byte> value, [MaybeNullWhen(false)] out T result);
+
+        private static readonly Reader? s_reader = Create();
+
+        public static bool TryRead(PgCodec codec, ReadOnlySpan<byte> value, [MaybeNullWhen(false)] out T result)
+        {
+            if (s_reader is null)
+            {
+                result = default;
+                return false;
+            }
+            return s_reader(codec, value, out result);
+        }
+
+        [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "Only instantiated for Nullable<U>, whose U is a value type the caller already uses.")]
+        private static Reader? Create()
+        {
+            var underlying = Nullable.GetUnderlyingType(typeof(T));
+            if (underlying is null) return null;
+            var method = typeof(NullableReader<T>).GetMethod(nameof(ReadNullable), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
+                .MakeGenericMethod(underlying);
+            return (Reader)Delegate.CreateDelegate(typeof(Reader), method);
+        }
+
+        private static bool ReadNullable<TValue>(PgCodec codec, ReadOnlySpan<byte> value, out TValue? result) where TValue : struct
+        {
+            if (codec is IPgReader<TValue> reader)
+            {
+                result = reader.Read(value);
+                return true;
+            }
+            result = null;
+            return false;
+        }
+    }
+}

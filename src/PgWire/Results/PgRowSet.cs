@@ -1,0 +1,166 @@
+using System.Collections;
+using PgWire.Buffers;
+using PgWire.Connection;
+using PgWire.Protocol;
+using PgWire.Types;
+
+namespace PgWire;
+
+/// <summary>
+/// The complete result of a query, held in pooled memory after the connection went back to the pool. Rows are
+/// stored as the server sent them; a column is decoded only when it is read.
+/// </summary>
+/// <remarks>
+/// Dispose the set when done: that returns its memory to the pool. After disposal every access to the set, and to any
+/// <see cref="PgRow"/> taken from it, throws <see cref="ObjectDisposedException"/>. A set may be read from several
+/// threads at once, but must not be disposed while another thread reads it.
+/// </remarks>
+public sealed class PgRowSet : IReadOnlyList<PgRow>, IDisposable
+{
+    private static readonly RowDescriptionInfo s_noColumns = new([], [], new PgTypeRegistry());
+
+    private readonly RowDescriptionInfo _description;
+    private RowBuffer? _rows;
+    private readonly int _version;
+    private readonly int _count;
+    private PgColumn[]? _columns;
+    private volatile bool _disposed;
+
+    internal PgRowSet(RowDescriptionInfo? description, RowBuffer? rows, long rowsAffected)
+    {
+        _description = description ?? s_noColumns;
+        _rows = rows;
+        _version = rows?.Version ?? 0;
+        _count = rows?.RowCount ?? 0;
+        RowsAffected = rowsAffected;
+    }
+
+    /// <summary>The number of rows.</summary>
+    public int Count
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _count;
+        }
+    }
+
+    /// <summary>The number of rows the server reported for the statement (its CommandComplete tag), or 0.</summary>
+    public long RowsAffected { get; }
+
+    /// <summary>The columns of the result (empty for a statement that returns no rows).</summary>
+    public IReadOnlyList<PgColumn> Columns
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _columns ??= CreateColumns();
+        }
+    }
+
+    /// <summary>The row at <paramref name="index"/>.</summary>
+    /// <remarks>The row is a view into this set: valid until the set is disposed.</remarks>
+    public PgRow this[int index]
+    {
+        get
+        {
+            ThrowIfDisposed();
+            if ((uint)index >= (uint)_count) throw new ArgumentOutOfRangeException(nameof(index), index, $"The result has {_count} rows.");
+            return new PgRow(this, index, _version);
+        }
+    }
+
+    /// <summary>The ordinal of the column called <paramref name="name"/> (exact match first, then ignoring case).</summary>
+    /// <exception cref="IndexOutOfRangeException">No column has that name.</exception>
+    public int GetOrdinal(string name)
+    {
+        ThrowIfDisposed();
+        var ordinal = _description.GetOrdinal(name);
+        return ordinal >= 0 ? ordinal : throw new IndexOutOfRangeException($"The result has no column named '{name}'.");
+    }
+
+    /// <summary>Returns an enumerator over the rows (a struct: a foreach allocates nothing).</summary>
+    public Enumerator GetEnumerator()
+    {
+        ThrowIfDisposed();
+        return new Enumerator(this);
+    }
+
+    IEnumerator<PgRow> IEnumerable<PgRow>.GetEnumerator() => GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>Returns the rows' memory to the pool. Later access throws <see cref="ObjectDisposedException"/>.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        var rows = Interlocked.Exchange(ref _rows, null);
+        if (rows is not null) RowBufferPool.Return(rows);
+    }
+
+    internal RowDescriptionInfo Description => _description;
+
+    /// <summary>The body of a row, checked against the version the row view was created with.</summary>
+    internal ReadOnlySpan<byte> GetRowBody(int index, int version)
+    {
+        var rows = _rows;
+        if (_disposed || rows is null)
+        {
+            if (!_disposed && _count == 0) throw new System.Diagnostics.UnreachableException("BUG: a row of an empty set.");
+            throw Disposed();
+        }
+        return rows.GetRow(index, version);
+    }
+
+    internal void ThrowIfDisposed()
+    {
+        if (_disposed) throw Disposed();
+    }
+
+    private static ObjectDisposedException Disposed() =>
+        new(nameof(PgRowSet), "The row set was disposed: its rows can no longer be read. Read values before disposing the set.");
+
+    private PgColumn[] CreateColumns()
+    {
+        var columns = new PgColumn[_description.Count];
+        for (var i = 0; i < columns.Length; i++)
+        {
+            var field = _description.Fields[i];
+            columns[i] = new PgColumn(i, field.Name, field.TypeOid, _description.Types[i].Name,
+                _description.Codecs[i]?.DefaultClrType ?? typeof(object), field.TableOid, field.ColumnAttributeNumber, field.TypeModifier);
+        }
+        return columns;
+    }
+
+    /// <summary>Enumerates the rows of a <see cref="PgRowSet"/>.</summary>
+    public struct Enumerator : IEnumerator<PgRow>
+    {
+        private readonly PgRowSet _set;
+        private int _index;
+
+        internal Enumerator(PgRowSet set)
+        {
+            _set = set;
+            _index = -1;
+        }
+
+        /// <inheritdoc />
+        public readonly PgRow Current => new(_set, _index, _set._version);
+
+        readonly object IEnumerator.Current => Current;
+
+        /// <inheritdoc />
+        public bool MoveNext()
+        {
+            _set.ThrowIfDisposed();
+            return ++_index < _set._count;
+        }
+
+        /// <inheritdoc />
+        public void Reset() => _index = -1;
+
+        /// <inheritdoc />
+        public readonly void Dispose() { }
+    }
+}
