@@ -159,6 +159,7 @@ internal sealed class PgConnector : IAsyncDisposable
             if (result.IsCompleted)
             {
                 var leftover = buffer.Slice(consumed).Length;
+                if (FatalError is not null) throw Break(FatalError);
                 throw Break(new PgWireException(leftover == 0
                     ? $"The server {Options.Host}:{Options.Port} closed the connection unexpectedly."
                     : $"The server {Options.Host}:{Options.Port} closed the connection in the middle of a message ({leftover} bytes of an incomplete frame)."));
@@ -184,9 +185,14 @@ internal sealed class PgConnector : IAsyncDisposable
                 case BackendMessageCode.ReadyForQuery:
                     TransactionStatus = ReadyForQuery.Parse(Contiguous(body));
                     break;
-                case BackendMessageCode.ErrorResponse when IsFatal(body):
-                    // The server ends the session after a FATAL error; let the handler record it first.
-                    Volatile.Write(ref _broken, 1);
+                case BackendMessageCode.ErrorResponse:
+                    var fields = ErrorResponse.Parse(Contiguous(body));
+                    if (fields.Severity is "FATAL" or "PANIC")
+                    {
+                        // The server ends the session after this; the error is what the caller should see.
+                        FatalError = new PostgresException(fields);
+                        Volatile.Write(ref _broken, 1);
+                    }
                     break;
             }
             if (handler.Handle(this, code, body))
@@ -199,11 +205,8 @@ internal sealed class PgConnector : IAsyncDisposable
         return false;
     }
 
-    private bool IsFatal(in ReadOnlySequence<byte> body)
-    {
-        var fields = ErrorResponse.Parse(Contiguous(body));
-        return fields.Severity is "FATAL" or "PANIC";
-    }
+    /// <summary>A FATAL error the server sent before ending the session, if any.</summary>
+    public PostgresException? FatalError { get; private set; }
 
     /// <summary>
     /// A message body as one span: the pipe's own memory when the frame lies in one segment, else a copy in a

@@ -161,9 +161,9 @@ public sealed class PgWireConnectionStringBuilder : DbConnectionStringBuilder
                 int number;
                 if (value is int i) number = i;
                 else if (!int.TryParse(System.Convert.ToString(value, CultureInfo.InvariantCulture), NumberStyles.Integer, CultureInfo.InvariantCulture, out number))
-                    throw new ArgumentException($"Connection string keyword '{keyword}' needs an integer, not '{value}'.", nameof(keyword));
+                    throw new ArgumentException($"Connection string keyword '{definition.Name}' needs an integer, not '{value}'.", nameof(keyword));
                 if (number < definition.Min || number > definition.Max)
-                    throw new ArgumentException($"Connection string keyword '{keyword}' must be between {definition.Min} and {definition.Max}; got {number}.", nameof(keyword));
+                    throw new ArgumentException($"Connection string keyword '{definition.Name}' must be between {definition.Min} and {definition.Max}; got {number}.", nameof(keyword));
                 return number;
             case Kind.Bool:
                 if (value is bool b) return b;
@@ -171,7 +171,7 @@ public sealed class PgWireConnectionStringBuilder : DbConnectionStringBuilder
                 {
                     "TRUE" or "YES" or "ON" or "1" => true,
                     "FALSE" or "NO" or "OFF" or "0" => false,
-                    _ => throw new ArgumentException($"Connection string keyword '{keyword}' needs true or false, not '{value}'.", nameof(keyword)),
+                    _ => throw new ArgumentException($"Connection string keyword '{definition.Name}' needs true or false, not '{value}'.", nameof(keyword)),
                 };
             default:
                 var text = System.Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
@@ -181,7 +181,7 @@ public sealed class PgWireConnectionStringBuilder : DbConnectionStringBuilder
                         || text.Equals("Prefer", StringComparison.OrdinalIgnoreCase))
                         return text;
                     throw new ArgumentException(
-                        $"Connection string keyword '{keyword}' is '{text}', but PgWire does not support TLS yet: use Disable, Allow or Prefer.", nameof(keyword));
+                        $"Connection string keyword '{definition.Name}' is '{text}', but PgWire does not support TLS yet: use Disable, Allow or Prefer.", nameof(keyword));
                 }
                 return text;
         }

@@ -32,13 +32,13 @@ internal sealed class MessageBuffer : IBufferWriter<byte>, IDisposable
 
     public Memory<byte> GetMemory(int sizeHint = 0)
     {
-        Ensure(sizeHint);
+        Ensure(Math.Max(sizeHint, 1)); // A hint of 0 still asks for a non-empty buffer.
         return _buffer.AsMemory(_written);
     }
 
     public Span<byte> GetSpan(int sizeHint = 0)
     {
-        Ensure(sizeHint);
+        Ensure(Math.Max(sizeHint, 1));
         return _buffer.AsSpan(_written);
     }
 

@@ -22,11 +22,11 @@ internal sealed class ScramSha256
 
     public ScramSha256() : this(Convert.ToBase64String(RandomNumberGenerator.GetBytes(18))) { }
 
-    /// <summary>For tests: a fixed client nonce.</summary>
-    internal ScramSha256(string clientNonce)
+    /// <summary>For tests: a fixed client nonce, and optionally a user name (PostgreSQL ignores it and we send none).</summary>
+    internal ScramSha256(string clientNonce, string userName = "")
     {
         _clientNonce = clientNonce;
-        _clientFirstBare = "n=,r=" + clientNonce;
+        _clientFirstBare = "n=" + userName + ",r=" + clientNonce;
     }
 
     /// <summary>client-first-message: gs2 header "n,," then "n=,r=nonce".</summary>

@@ -1,0 +1,73 @@
+using Xunit;
+
+namespace PgWire.Tests.Data;
+
+public class ConnectionStringBuilderTests
+{
+    [Fact]
+    public void Synonyms_and_case_map_to_the_typed_properties()
+    {
+        var builder = new PgWireConnectionStringBuilder(
+            "server=db.example;PORT=6543;User Id=app;pwd=s3cret;DB=shop;Max Pool Size=8;MinPoolSize=2;Application Name=svc;Command Timeout=5;Pooling=false");
+        Assert.Equal("db.example", builder.Host);
+        Assert.Equal(6543, builder.Port);
+        Assert.Equal("app", builder.Username);
+        Assert.Equal("s3cret", builder.Password);
+        Assert.Equal("shop", builder.Database);
+        Assert.Equal(8, builder.MaxPoolSize);
+        Assert.Equal(2, builder.MinPoolSize);
+        Assert.Equal("svc", builder.ApplicationName);
+        Assert.Equal(5, builder.CommandTimeout);
+        Assert.False(builder.Pooling);
+    }
+
+    [Fact]
+    public void Defaults_are_Npgsql_s()
+    {
+        var builder = new PgWireConnectionStringBuilder("Host=x");
+        Assert.Equal(5432, builder.Port);
+        Assert.Equal(100, builder.MaxPoolSize);
+        Assert.Equal(15, builder.Timeout);
+        Assert.Equal(30, builder.CommandTimeout);
+        Assert.Equal(300, builder.ConnectionIdleLifetime);
+        Assert.True(builder.Pooling);
+    }
+
+    [Fact]
+    public void An_unknown_keyword_is_an_ArgumentException_naming_it()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new PgWireConnectionStringBuilder("Host=x;Frobnicate=1"));
+        Assert.Contains("frobnicate", e.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Theory]
+    [InlineData("Port=abc", "Port")]
+    [InlineData("Port=70000", "Port")]
+    [InlineData("Maximum Pool Size=0", "Maximum Pool Size")]
+    [InlineData("Pooling=maybe", "Pooling")]
+    [InlineData("SSL Mode=Require", "SSL Mode")]
+    public void A_bad_value_is_an_ArgumentException_naming_the_keyword(string pair, string keyword)
+    {
+        var e = Assert.Throws<ArgumentException>(() => new PgWireConnectionStringBuilder("Host=x;" + pair));
+        Assert.Contains(keyword, e.Message);
+    }
+
+    [Fact]
+    public void The_password_never_shows_in_ToString_or_a_data_source()
+    {
+        var builder = new PgWireConnectionStringBuilder("Host=x;Username=u;Password=hunter2-secret");
+        Assert.DoesNotContain("hunter2-secret", builder.ToString());
+        using var dataSource = PgWireDataSource.Create(builder);
+        Assert.DoesNotContain("hunter2-secret", dataSource.ConnectionString);
+        Assert.DoesNotContain("hunter2-secret", dataSource.ToString());
+        Assert.Contains("Host=x", dataSource.ConnectionString);
+    }
+
+    [Fact]
+    public void A_data_source_without_Host_is_refused() =>
+        Assert.Contains("Host", Assert.Throws<ArgumentException>(() => PgWireDataSource.Create("Username=u")).Message);
+
+    [Fact]
+    public void Minimum_above_maximum_is_refused() =>
+        Assert.Throws<ArgumentException>(() => PgWireDataSource.Create("Host=x;Minimum Pool Size=5;Maximum Pool Size=2"));
+}

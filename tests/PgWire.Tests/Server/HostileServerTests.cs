@@ -1,0 +1,138 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using PgWire.Tests.Protocol;
+using Xunit;
+
+namespace PgWire.Tests.Server;
+
+/// <summary>
+/// A fake server that completes startup and then answers with scripted, broken bytes. Whatever it sends, the client
+/// must fail with a clear exception, quickly, and never hang.
+/// </summary>
+public class HostileServerTests
+{
+    private static readonly byte[] s_startup =
+    [
+        .. FrameReaderTests.Frame('R', 0, 0, 0, 0),
+        .. FrameReaderTests.Frame('S', "server_version\015.0\0"u8.ToArray()),
+        .. FrameReaderTests.Frame('S', "integer_datetimes\0on\0"u8.ToArray()),
+        .. FrameReaderTests.Frame('K', 0, 0, 0, 1, 0, 0, 0, 2),
+        .. FrameReaderTests.Frame('Z', (byte)'I'),
+    ];
+
+    // Describe-phase answer for a one-column int4 result.
+    private static readonly byte[] s_rowDescription = FrameReaderTests.Frame('T',
+        0, 1, (byte)'x', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 23, 0, 4, 0xFF, 0xFF, 0xFF, 0xFF, 0, 1);
+
+    private static readonly byte[] s_describeOk =
+    [
+        .. FrameReaderTests.Frame('1'),
+        .. FrameReaderTests.Frame('t', 0, 0),
+        .. s_rowDescription,
+        .. FrameReaderTests.Frame('Z', (byte)'I'),
+    ];
+
+    private static async Task<Exception> RunAgainst(string extra, params byte[][] responses)
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var serverTask = Task.Run(async () =>
+        {
+            using var client = await listener.AcceptTcpClientAsync();
+            var stream = client.GetStream();
+            var buffer = new byte[65536];
+            await ReadUntil(stream, buffer, startup: true);
+            await stream.WriteAsync(s_startup);
+            foreach (var response in responses)
+            {
+                await ReadUntil(stream, buffer, startup: false);
+                await stream.WriteAsync(response);
+            }
+            await Task.Delay(3000); // keep the socket open: a client waiting for more must not hang on it
+        });
+
+        await using var dataSource = PgWireDataSource.Create($"Host=127.0.0.1;Port={port};Username=u;Timeout=5;Command Timeout=5{extra}");
+        var watch = Stopwatch.StartNew();
+        var e = await Record.ExceptionAsync(async () => await dataSource.QueryAsync("SELECT 1"));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(4), $"the client took {watch.Elapsed} to give up");
+        Assert.NotNull(e);
+        Assert.Equal(0, dataSource.OpenConnectionCount); // the broken connection was not kept
+        return e;
+    }
+
+    /// <summary>Reads a startup packet (length-prefixed), or frontend messages up to and including a Sync.</summary>
+    private static async Task ReadUntil(NetworkStream stream, byte[] buffer, bool startup)
+    {
+        var total = 0;
+        while (true)
+        {
+            var read = await stream.ReadAsync(buffer.AsMemory(total));
+            if (read == 0) return;
+            total += read;
+            if (startup && total >= 4 && total >= BinaryPrimitives.ReadInt32BigEndian(buffer)) return;
+            if (!startup && total >= 5 && buffer[total - 5] == (byte)'S' && BinaryPrimitives.ReadInt32BigEndian(buffer.AsSpan(total - 4)) == 4) return;
+        }
+    }
+
+    [Fact]
+    public async Task A_frame_length_below_four_breaks_the_connection_with_a_protocol_exception()
+    {
+        var e = await RunAgainst("", [(byte)'1', 0, 0, 0, 2]);
+        Assert.IsType<PgWireProtocolException>(e);
+        Assert.Contains("length 2", e.Message);
+    }
+
+    [Fact]
+    public async Task An_oversized_frame_is_refused_without_waiting_for_its_bytes()
+    {
+        var e = await RunAgainst(";Max Message Size=65536", [(byte)'D', 0x7F, 0xFF, 0xFF, 0xF0]);
+        Assert.IsType<PgWireProtocolException>(e);
+        Assert.Contains("above the maximum of 65536", e.Message);
+    }
+
+    [Fact]
+    public async Task A_DataRow_whose_column_runs_past_the_row_is_refused()
+    {
+        byte[] bad = [.. FrameReaderTests.Frame('2'), .. s_rowDescription, .. FrameReaderTests.Frame('D', 0, 1, 0, 0, 1, 0, 1, 2, 3, 4)];
+        var e = await RunAgainst("", s_describeOk, bad);
+        Assert.IsType<PgWireProtocolException>(e);
+        Assert.Contains("claims 256 bytes", e.Message);
+    }
+
+    [Fact]
+    public async Task A_DataRow_before_any_RowDescription_is_refused()
+    {
+        var e = await RunAgainst("", FrameReaderTests.Frame('D', 0, 0));
+        Assert.IsType<PgWireProtocolException>(e);
+    }
+
+    [Fact]
+    public async Task An_unexpected_message_is_refused()
+    {
+        var e = await RunAgainst("", FrameReaderTests.Frame('W', 0, 0, 0));
+        Assert.IsType<PgWireProtocolException>(e);
+        Assert.Contains("COPY", e.Message);
+    }
+
+    [Fact]
+    public async Task A_server_that_closes_mid_frame_is_a_clear_error()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var server = Task.Run(async () =>
+        {
+            using var client = await listener.AcceptTcpClientAsync();
+            var buffer = new byte[4096];
+            await ReadUntil(client.GetStream(), buffer, startup: true);
+            await client.GetStream().WriteAsync(s_startup.AsMemory(0, 7)); // half a message, then gone
+        });
+        await using var dataSource = PgWireDataSource.Create($"Host=127.0.0.1;Port={port};Username=u;Timeout=5");
+        var e = await Assert.ThrowsAsync<PgWireException>(async () => await dataSource.QueryAsync("SELECT 1"));
+        Assert.Contains("closed the connection", e.Message);
+        await server;
+    }
+}
