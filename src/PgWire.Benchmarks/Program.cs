@@ -1,1 +1,7 @@
-System.Console.WriteLine("x");
+using BenchmarkDotNet.Running;
+using PgWire.Benchmarks;
+
+// Usage: dotnet run -c Release --project src/PgWire.Benchmarks -- --filter '*'
+// PGWIRE_BENCH_CONNECTION selects an existing server; otherwise a throwaway local one is started.
+await BenchmarkServer.EnsureStartedAsync();
+BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, new BenchConfig());

@@ -1,0 +1,110 @@
+using BenchmarkDotNet.Attributes;
+using Npgsql;
+
+namespace PgWire.Benchmarks;
+
+/// <summary>50,000 rows x 1 int column, every value read.</summary>
+public class OneColumnReadBenchmarks
+{
+    private const string Sql = "SELECT i FROM bench_rows";
+    private NpgsqlDataSource _npgsql = null!;
+    private PgWireDataSource _pgwire = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        BenchmarkServer.EnsureStartedAsync().GetAwaiter().GetResult();
+        _npgsql = NpgsqlDataSource.Create(BenchmarkServer.Npgsql());
+        _pgwire = PgWireDataSource.Create(BenchmarkServer.ConnectionString);
+    }
+
+    [GlobalCleanup]
+    public async Task Cleanup()
+    {
+        await _npgsql.DisposeAsync();
+        await _pgwire.DisposeAsync();
+    }
+
+    [Benchmark(Baseline = true)]
+    public async Task<long> Npgsql()
+    {
+        await using var command = _npgsql.CreateCommand(Sql);
+        await using var reader = await command.ExecuteReaderAsync();
+        long sum = 0;
+        while (await reader.ReadAsync()) sum += reader.GetInt32(0);
+        return sum;
+    }
+
+    [Benchmark]
+    public async Task<long> PgWire()
+    {
+        using var rows = await _pgwire.QueryAsync(Sql);
+        long sum = 0;
+        foreach (var row in rows) sum += row.Get<int>(0);
+        return sum;
+    }
+}
+
+/// <summary>50,000 rows x 9 mixed columns (int, bigint, text, float8, numeric, bool, timestamp, uuid, jsonb), every value read.</summary>
+public class NineColumnReadBenchmarks
+{
+    private const string Sql = "SELECT i, b, t, f, n, flag, ts, u, j FROM bench_rows";
+    private NpgsqlDataSource _npgsql = null!;
+    private PgWireDataSource _pgwire = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        BenchmarkServer.EnsureStartedAsync().GetAwaiter().GetResult();
+        _npgsql = NpgsqlDataSource.Create(BenchmarkServer.Npgsql());
+        _pgwire = PgWireDataSource.Create(BenchmarkServer.ConnectionString);
+    }
+
+    [GlobalCleanup]
+    public async Task Cleanup()
+    {
+        await _npgsql.DisposeAsync();
+        await _pgwire.DisposeAsync();
+    }
+
+    [Benchmark(Baseline = true)]
+    public async Task<long> Npgsql()
+    {
+        await using var command = _npgsql.CreateCommand(Sql);
+        await using var reader = await command.ExecuteReaderAsync();
+        long check = 0;
+        while (await reader.ReadAsync())
+        {
+            check += reader.GetInt32(0);
+            check += reader.GetInt64(1);
+            check += reader.GetString(2).Length;
+            check += (long)reader.GetDouble(3);
+            check += (long)reader.GetDecimal(4);
+            check += reader.GetBoolean(5) ? 1 : 0;
+            check += reader.GetDateTime(6).Ticks;
+            check += reader.GetGuid(7).GetHashCode();
+            check += reader.GetString(8).Length;
+        }
+        return check;
+    }
+
+    [Benchmark]
+    public async Task<long> PgWire()
+    {
+        using var rows = await _pgwire.QueryAsync(Sql);
+        long check = 0;
+        foreach (var row in rows)
+        {
+            check += row.Get<int>(0);
+            check += row.Get<long>(1);
+            check += row.Get<string>(2).Length;
+            check += (long)row.Get<double>(3);
+            check += (long)row.Get<decimal>(4);
+            check += row.Get<bool>(5) ? 1 : 0;
+            check += row.Get<DateTime>(6).Ticks;
+            check += row.Get<Guid>(7).GetHashCode();
+            check += row.Get<string>(8).Length;
+        }
+        return check;
+    }
+}
