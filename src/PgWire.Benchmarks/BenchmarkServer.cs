@@ -53,7 +53,7 @@ public static class BenchmarkServer
                 i int NOT NULL, b bigint NOT NULL, t text NOT NULL, f float8 NOT NULL, n numeric NOT NULL,
                 flag bool NOT NULL, ts timestamp NOT NULL, u uuid NOT NULL, j jsonb NOT NULL);
             INSERT INTO bench_rows
-                SELECT g, g * 1000003, 'text value ' || g, g / 3.0, (g * 1.25)::numeric(12, 2), g % 2 = 0,
+                SELECT g, g::int8 * 1000003, 'text value ' || g, g / 3.0, (g * 1.25)::numeric(12, 2), g % 2 = 0,
                        '2024-01-01'::timestamp + g * interval '1 minute', md5(g::text)::uuid,
                        jsonb_build_object('id', g, 'name', 'n' || g)
                 FROM generate_series(1, {RowCount}) g
