@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace PgWire.Connection;
 
 /// <summary>
@@ -10,5 +8,5 @@ internal interface IFrameHandler
 {
     /// <summary>Handles one message; returns true when the request's response is complete.</summary>
     /// <remarks><paramref name="body"/> is valid only during the call: copy what must outlive it.</remarks>
-    bool Handle(PgConnector connector, byte code, in ReadOnlySequence<byte> body);
+    bool Handle(PgConnector connector, byte code, ReadOnlySpan<byte> body);
 }

@@ -170,32 +170,25 @@ internal sealed class PgConnector : IAsyncDisposable
     private bool HandleFrames(in ReadOnlySequence<byte> buffer, IFrameHandler handler, out SequencePosition consumed)
     {
         var reader = new SequenceReader<byte>(buffer);
-        while (FrameReader.TryRead(ref reader, Options.MaxMessageSize, out var code, out var body))
+        while (true)
         {
-            switch (code)
+            byte code;
+            ReadOnlySpan<byte> body;
+            // Fast path: the whole frame lies in the current segment, so the body is a plain span over it.
+            if (FrameReader.TryReadContiguous(reader.UnreadSpan, Options.MaxMessageSize, out code, out body, out var frameLength))
             {
-                case BackendMessageCode.ParameterStatus:
-                    OnParameterStatus(ParameterStatus.Parse(Contiguous(body)));
-                    continue;
-                case BackendMessageCode.NoticeResponse:
-                    NoticeCallback?.Invoke(ErrorResponse.Parse(Contiguous(body), "NoticeResponse"));
-                    continue;
-                case BackendMessageCode.NotificationResponse:
-                    continue; // LISTEN/NOTIFY is not exposed yet; a notification is not a response to anything.
-                case BackendMessageCode.ReadyForQuery:
-                    TransactionStatus = ReadyForQuery.Parse(Contiguous(body));
-                    break;
-                case BackendMessageCode.ErrorResponse:
-                    var fields = ErrorResponse.Parse(Contiguous(body));
-                    if (fields.Severity is "FATAL" or "PANIC")
-                    {
-                        // The server ends the session after this; the error is what the caller should see.
-                        FatalError = new PostgresException(fields);
-                        Volatile.Write(ref _broken, 1);
-                    }
-                    break;
+                reader.Advance(frameLength);
             }
-            if (handler.Handle(this, code, body))
+            else if (FrameReader.TryRead(ref reader, Options.MaxMessageSize, out code, out var split))
+            {
+                body = Contiguous(split);
+            }
+            else
+            {
+                break;
+            }
+
+            if (Dispatch(handler, code, body))
             {
                 consumed = reader.Position;
                 return true;
@@ -205,15 +198,43 @@ internal sealed class PgConnector : IAsyncDisposable
         return false;
     }
 
+    /// <summary>Handles the session-level messages itself and passes the rest to the request's handler.</summary>
+    private bool Dispatch(IFrameHandler handler, byte code, ReadOnlySpan<byte> body)
+    {
+        switch (code)
+        {
+            case BackendMessageCode.ParameterStatus:
+                OnParameterStatus(ParameterStatus.Parse(body));
+                return false;
+            case BackendMessageCode.NoticeResponse:
+                NoticeCallback?.Invoke(ErrorResponse.Parse(body, "NoticeResponse"));
+                return false;
+            case BackendMessageCode.NotificationResponse:
+                return false; // LISTEN/NOTIFY is not exposed yet; a notification is not a response to anything.
+            case BackendMessageCode.ReadyForQuery:
+                TransactionStatus = ReadyForQuery.Parse(body);
+                break;
+            case BackendMessageCode.ErrorResponse:
+                var fields = ErrorResponse.Parse(body);
+                if (fields.Severity is "FATAL" or "PANIC")
+                {
+                    // The server ends the session after this; the error is what the caller should see.
+                    FatalError = new PostgresException(fields);
+                    Volatile.Write(ref _broken, 1);
+                }
+                break;
+        }
+        return handler.Handle(this, code, body);
+    }
+
     /// <summary>A FATAL error the server sent before ending the session, if any.</summary>
     public PostgresException? FatalError { get; private set; }
 
     /// <summary>
-    /// A message body as one span: the pipe's own memory when the frame lies in one segment, else a copy in a
-    /// per-connector scratch buffer.
+    /// A message body split across pipe segments, copied into a per-connector scratch buffer.
     /// </summary>
-    /// <remarks>Valid until the next call or until the pipe is advanced.</remarks>
-    public ReadOnlySpan<byte> Contiguous(in ReadOnlySequence<byte> body)
+    /// <remarks>Valid until the next call.</remarks>
+    private ReadOnlySpan<byte> Contiguous(ReadOnlySequence<byte> body)
     {
         if (body.IsSingleSegment) return body.FirstSpan;
         if (_scratch.Length < body.Length) _scratch = new byte[Math.Max((int)body.Length, _scratch.Length * 2)];

@@ -1,4 +1,4 @@
-using System.Buffers;
+using System.Runtime.InteropServices;
 using PgWire.Buffers;
 using PgWire.Protocol;
 
@@ -47,7 +47,7 @@ internal sealed class QueryHandler : IFrameHandler
         return rows;
     }
 
-    public bool Handle(PgConnector connector, byte code, in ReadOnlySequence<byte> body)
+    public bool Handle(PgConnector connector, byte code, ReadOnlySpan<byte> body)
     {
         switch (code)
         {
@@ -55,14 +55,14 @@ internal sealed class QueryHandler : IFrameHandler
                 OnDataRow(body);
                 return false;
             case BackendMessageCode.RowDescription:
-                OnRowDescription(connector, connector.Contiguous(body));
+                OnRowDescription(connector, body);
                 return false;
             case BackendMessageCode.CommandComplete:
-                var rows = CommandComplete.ParseRows(connector.Contiguous(body));
+                var rows = CommandComplete.ParseRows(body);
                 if (rows > 0) RowsAffected += rows;
                 return false;
             case BackendMessageCode.ParameterDescription:
-                ParameterTypes = ParameterDescription.Parse(connector.Contiguous(body));
+                ParameterTypes = ParameterDescription.Parse(body);
                 return false;
             case BackendMessageCode.ParseComplete or BackendMessageCode.BindComplete or BackendMessageCode.CloseComplete
                 or BackendMessageCode.NoData or BackendMessageCode.EmptyQueryResponse or BackendMessageCode.PortalSuspended:
@@ -70,7 +70,7 @@ internal sealed class QueryHandler : IFrameHandler
                 return false;
             case BackendMessageCode.ErrorResponse:
                 // After an error the server skips to Sync; keep the first error and wait for ReadyForQuery.
-                Error ??= new PostgresException(ErrorResponse.Parse(connector.Contiguous(body)));
+                Error ??= new PostgresException(ErrorResponse.Parse(body));
                 return false;
             case BackendMessageCode.ReadyForQuery:
                 return true;
@@ -94,17 +94,19 @@ internal sealed class QueryHandler : IFrameHandler
         if (_statement is not null) _statement.LastRow = description;
     }
 
-    private void OnDataRow(in ReadOnlySequence<byte> body)
+    private void OnDataRow(ReadOnlySpan<byte> body)
     {
         if (Description is null) throw new PgWireProtocolException("A DataRow arrived before any RowDescription.");
         if (!_collectRows) return;
         Rows ??= RowBufferPool.Rent();
-        var row = Rows.AppendRow((int)body.Length);
+        // Stored as: the DataRow body, then an Int32 (native order) per column: its value's offset, -1 for NULL.
+        var columns = Description.Count;
+        var row = Rows.AppendRow(body.Length + columns * sizeof(int));
         body.CopyTo(row);
-        DataRow.Validate(row, Description.Count);
+        DataRow.ValidateAndIndex(row[..body.Length], MemoryMarshal.Cast<byte, int>(row[body.Length..]));
     }
 
-    private static void ExpectEmpty(byte code, in ReadOnlySequence<byte> body)
+    private static void ExpectEmpty(byte code, ReadOnlySpan<byte> body)
     {
         if (!body.IsEmpty)
             throw new PgWireProtocolException($"{BackendMessageCode.Describe(code)} message should be empty but has {body.Length} bytes.");

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 using PgWire.Protocol;
 
@@ -106,7 +105,7 @@ internal static class Startup
 
         public byte[] Body { get; private set; } = [];
 
-        public bool Handle(PgConnector connector, byte code, in ReadOnlySequence<byte> body)
+        public bool Handle(PgConnector connector, byte code, ReadOnlySpan<byte> body)
         {
             Code = code;
             Body = body.ToArray();

@@ -41,6 +41,49 @@ internal static class DataRow
         }
     }
 
+    /// <summary>
+    /// Checks a whole row (see <see cref="Validate"/>) and fills <paramref name="valueOffsets"/> with the offset of
+    /// each column's value in the body, or -1 for NULL, so a column can later be found without a scan.
+    /// </summary>
+    public static void ValidateAndIndex(ReadOnlySpan<byte> body, Span<int> valueOffsets)
+    {
+        var count = ReadColumnCount(body);
+        if (count != valueOffsets.Length)
+            throw new PgWireProtocolException($"DataRow has {count} columns but the RowDescription announced {valueOffsets.Length}.");
+        var offset = 2;
+        for (var i = 0; i < count; i++)
+        {
+            if (body.Length - offset < 4)
+                throw new PgWireProtocolException($"DataRow is truncated: column {i} has no length at offset {offset} of {body.Length}.");
+            var length = BinaryPrimitives.ReadInt32BigEndian(body[offset..]);
+            offset += 4;
+            if (length < -1)
+                throw new PgWireProtocolException($"DataRow column {i} has length {length}; only -1 (NULL) may be negative.");
+            if (length > body.Length - offset)
+                throw new PgWireProtocolException($"DataRow column {i} claims {length} bytes but only {body.Length - offset} remain in the row.");
+            valueOffsets[i] = length < 0 ? -1 : offset;
+            if (length > 0) offset += length;
+        }
+        if (offset != body.Length)
+            throw new PgWireProtocolException($"DataRow has {body.Length - offset} bytes after its last column.");
+    }
+
+    /// <summary>
+    /// The value at an offset found by <see cref="ValidateAndIndex"/>: its Int32 length sits just before it.
+    /// False for NULL (offset -1).
+    /// </summary>
+    public static bool TryGetIndexedColumn(ReadOnlySpan<byte> body, int valueOffset, out ReadOnlySpan<byte> value)
+    {
+        if (valueOffset < 0)
+        {
+            value = default;
+            return false;
+        }
+        var length = BinaryPrimitives.ReadInt32BigEndian(body[(valueOffset - 4)..]);
+        value = body.Slice(valueOffset, length);
+        return true;
+    }
+
     /// <summary>Checks a whole row: column count as expected, every length inside the body, no trailing bytes.</summary>
     public static void Validate(ReadOnlySpan<byte> body, int expectedColumns)
     {

@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using PgWire.Protocol;
 using PgWire.Types;
 
 namespace PgWire;
@@ -33,11 +32,7 @@ public readonly struct PgRow
     }
 
     /// <summary>True when the column's value is SQL NULL.</summary>
-    public bool IsNull(int ordinal)
-    {
-        var body = Body(ordinal);
-        return !DataRow.TryGetColumn(body, ordinal, out _);
-    }
+    public bool IsNull(int ordinal) => !Set.TryGetValue(_index, _version, ordinal, out _);
 
     /// <summary>True when the column's value is SQL NULL.</summary>
     public bool IsNull(string name) => IsNull(Set.GetOrdinal(name));
@@ -51,9 +46,9 @@ public readonly struct PgRow
     /// NULL and <typeparamref name="T"/> cannot hold null, or the value does not fit <typeparamref name="T"/>.</exception>
     public T Get<T>(int ordinal)
     {
-        var body = Body(ordinal);
-        var description = Set.Description;
-        if (!DataRow.TryGetColumn(body, ordinal, out var value)) return NullValue<T>(ordinal);
+        var set = Set;
+        if (!set.TryGetValue(_index, _version, ordinal, out var value)) return NullValue<T>(ordinal);
+        var description = set.Description;
         var codec = description.Codecs[ordinal] ?? throw NoCodec(ordinal);
         try
         {
@@ -73,15 +68,6 @@ public readonly struct PgRow
     public T Get<T>(string name) => Get<T>(Set.GetOrdinal(name));
 
     private PgRowSet Set => _set ?? throw new InvalidOperationException("This PgRow is default: it belongs to no row set.");
-
-    private ReadOnlySpan<byte> Body(int ordinal)
-    {
-        var set = Set;
-        var body = set.GetRowBody(_index, _version);
-        if ((uint)ordinal >= (uint)set.Description.Count)
-            throw new IndexOutOfRangeException($"Column ordinal {ordinal} is out of range: the row has {set.Description.Count} columns.");
-        return body;
-    }
 
     private T NullValue<T>(int ordinal)
     {

@@ -101,8 +101,11 @@ public sealed class PgRowSet : IReadOnlyList<PgRow>, IDisposable
 
     internal RowDescriptionInfo Description => _description;
 
-    /// <summary>The body of a row, checked against the version the row view was created with.</summary>
-    internal ReadOnlySpan<byte> GetRowBody(int index, int version)
+    /// <summary>
+    /// Finds one column of one row, checked against the version the row view was created with. False for NULL.
+    /// </summary>
+    /// <remarks>The value is a view over pooled memory, valid until the set is disposed.</remarks>
+    internal bool TryGetValue(int index, int version, int ordinal, out ReadOnlySpan<byte> value)
     {
         var rows = _rows;
         if (_disposed || rows is null)
@@ -110,7 +113,14 @@ public sealed class PgRowSet : IReadOnlyList<PgRow>, IDisposable
             if (!_disposed && _count == 0) throw new System.Diagnostics.UnreachableException("BUG: a row of an empty set.");
             throw Disposed();
         }
-        return rows.GetRow(index, version);
+        var columns = _description.Count;
+        if ((uint)ordinal >= (uint)columns)
+            throw new IndexOutOfRangeException($"Column ordinal {ordinal} is out of range: the row has {columns} columns.");
+        // A stored row is the DataRow body followed by an Int32 value offset per column (-1 = NULL).
+        var stored = rows.GetRow(index, version);
+        var bodyLength = stored.Length - columns * sizeof(int);
+        var valueOffset = System.Runtime.InteropServices.MemoryMarshal.Read<int>(stored[(bodyLength + ordinal * sizeof(int))..]);
+        return DataRow.TryGetIndexedColumn(stored[..bodyLength], valueOffset, out value);
     }
 
     internal void ThrowIfDisposed()
