@@ -18,6 +18,21 @@ internal static class QueryRunner
     public static async ValueTask<QueryResult> ExecuteAsync(
         PgConnector connector, string sql, IReadOnlyList<object?> parameters, bool collectRows, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await ExecuteOnceAsync(connector, sql, parameters, collectRows, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (e.SqlState is "0A000" or "26000" && connector.TransactionStatus == TransactionStatus.Idle && !connector.IsBroken)
+        {
+            // The prepared statement went stale (its result type changed, or it was deallocated behind our back).
+            // The cache was cleared by Fail; outside a transaction nothing was done, so prepare afresh once.
+            return await ExecuteOnceAsync(connector, sql, parameters, collectRows, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async ValueTask<QueryResult> ExecuteOnceAsync(
+        PgConnector connector, string sql, IReadOnlyList<object?> parameters, bool collectRows, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(sql);
         cancellationToken.ThrowIfCancellationRequested();
         var count = parameters.Count;
@@ -53,17 +68,21 @@ internal static class QueryRunner
             try
             {
                 var parsed = false;
+                connector.Descriptions.WritePendingCloses(connector.Output);
                 if (statement is null || !statement.Matches(types.AsSpan(0, count)))
                 {
-                    // First sight of this text in this session: learn its columns so Bind can ask for the right formats.
-                    FrontendMessages.WriteParse(connector.Output, "", sql, types.AsSpan(0, count));
-                    FrontendMessages.WriteDescribe(connector.Output, portal: false, "");
+                    // First sight of this text in this session: prepare it and learn its columns, so Bind can ask
+                    // for the right formats and later runs skip parsing and planning.
+                    var name = connector.Descriptions.NextName();
+                    FrontendMessages.WriteParse(connector.Output, name, sql, types.AsSpan(0, count));
+                    FrontendMessages.WriteDescribe(connector.Output, portal: false, name);
                     FrontendMessages.WriteSync(connector.Output);
                     await connector.FlushAsync(CancellationToken.None).ConfigureAwait(false);
                     handler.Reset(null, collectRows: false);
                     await connector.ReceiveAsync(handler).ConfigureAwait(false);
                     if (handler.Error is not null) throw Fail(connector, handler.Error, cancellationToken);
                     statement = new StatementDescription(
+                        name,
                         types.AsSpan(0, count).ToArray(),
                         handler.ParameterTypes ?? [],
                         ResultFormats(handler.Description));
@@ -71,8 +90,8 @@ internal static class QueryRunner
                     parsed = true;
                 }
 
-                if (!parsed) FrontendMessages.WriteParse(connector.Output, "", sql, types.AsSpan(0, count));
-                WriteBind(connector.Output, parameters, codecs.AsSpan(0, count), statement.ResultFormats);
+                if (!parsed && statement.Name.Length == 0) FrontendMessages.WriteParse(connector.Output, "", sql, types.AsSpan(0, count));
+                WriteBind(connector.Output, statement.Name, parameters, codecs.AsSpan(0, count), statement.ResultFormats);
                 FrontendMessages.WriteDescribe(connector.Output, portal: true, "");
                 FrontendMessages.WriteExecute(connector.Output, "", 0);
                 FrontendMessages.WriteSync(connector.Output);
@@ -142,10 +161,10 @@ internal static class QueryRunner
         }
     }
 
-    /// <summary>Bind for the unnamed portal and statement: every parameter binary, results as the statement learnt.</summary>
-    private static void WriteBind(MessageBuffer output, IReadOnlyList<object?> parameters, ReadOnlySpan<PgCodec?> codecs, FormatCode[] resultFormats)
+    /// <summary>Bind for the unnamed portal: every parameter binary, results as the statement learnt.</summary>
+    private static void WriteBind(MessageBuffer output, string statementName, IReadOnlyList<object?> parameters, ReadOnlySpan<PgCodec?> codecs, FormatCode[] resultFormats)
     {
-        var at = FrontendMessages.StartBind(output, "", "", parameters.Count);
+        var at = FrontendMessages.StartBind(output, "", statementName, parameters.Count);
         for (var i = 0; i < codecs.Length; i++)
         {
             var codec = codecs[i];

@@ -132,6 +132,15 @@ internal static class FrontendMessages
         buffer.EndMessage(at);
     }
 
+    /// <summary>Close ('C'): Byte1 'S' (statement) or 'P' (portal), String name. Closing a name that does not exist is not an error.</summary>
+    public static void WriteClose(MessageBuffer buffer, bool portal, string name)
+    {
+        var at = buffer.StartMessage((byte)'C');
+        buffer.WriteByte(portal ? (byte)'P' : (byte)'S');
+        buffer.WriteCString(name, "statement name");
+        buffer.EndMessage(at);
+    }
+
     /// <summary>Execute ('E'): String portal, Int32 maximum rows (0 = no limit).</summary>
     public static void WriteExecute(MessageBuffer buffer, string portal, int maxRows)
     {

@@ -173,3 +173,40 @@ public class QueryTests(ServerFixture fixture)
         Assert.Equal(50_000L * 50_001 / 2 * 1_000_000, sum);
     }
 }
+
+[Collection(ServerCollection.Name)]
+public class PreparedStatementTests(ServerFixture fixture)
+{
+    [Fact]
+    public async Task A_statement_is_prepared_once_per_session_and_reused()
+    {
+        await using var dataSource = fixture.CreateDataSource("Maximum Pool Size=1");
+        for (var i = 0; i < 3; i++)
+        {
+            using var rows = await dataSource.QueryAsync("SELECT $1::int + 1 AS v", i);
+            Assert.Equal(i + 1, rows[0].Get<int>(0));
+        }
+        using var prepared = await dataSource.QueryAsync("SELECT count(*)::int FROM pg_prepared_statements WHERE statement = 'SELECT $1::int + 1 AS v'");
+        Assert.Equal(1, prepared[0].Get<int>(0));
+    }
+
+    [Fact]
+    public async Task A_result_type_changed_by_another_session_is_handled_transparently()
+    {
+        await using var dataSource = fixture.CreateDataSource("Maximum Pool Size=1");
+        await using var other = fixture.CreateDataSource();
+        await other.ExecuteAsync("DROP TABLE IF EXISTS q_stale; CREATE TABLE q_stale (v int); INSERT INTO q_stale VALUES (7)");
+        using (var rows = await dataSource.QueryAsync("SELECT * FROM q_stale WHERE $1", true)) Assert.Equal(7, rows[0].Get<int>(0));
+        await other.ExecuteAsync("ALTER TABLE q_stale ALTER COLUMN v TYPE text USING 'seven'");
+        using (var rows = await dataSource.QueryAsync("SELECT * FROM q_stale WHERE $1", true)) Assert.Equal("seven", rows[0].Get<string>(0));
+    }
+
+    [Fact]
+    public async Task Statements_deallocated_behind_the_driver_s_back_are_prepared_again()
+    {
+        await using var dataSource = fixture.CreateDataSource("Maximum Pool Size=1");
+        using (var rows = await dataSource.QueryAsync("SELECT $1::text", "a")) Assert.Equal("a", rows[0].Get<string>(0));
+        using (await dataSource.QueryAsync("DEALLOCATE ALL")) { }
+        using (var rows = await dataSource.QueryAsync("SELECT $1::text", "b")) Assert.Equal("b", rows[0].Get<string>(0));
+    }
+}
