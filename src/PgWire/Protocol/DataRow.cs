@@ -12,37 +12,12 @@ internal static class DataRow
     public static int ReadColumnCount(ReadOnlySpan<byte> body)
     {
         if (body.Length < 2) throw new PgWireProtocolException($"DataRow message of {body.Length} bytes has no column count.");
-        return BinaryPrimitives.ReadInt16BigEndian(body);
+        var count = BinaryPrimitives.ReadInt16BigEndian(body);
+        return count >= 0 ? count : throw new PgWireProtocolException($"DataRow declares {count} columns.");
     }
 
     /// <summary>
-    /// Finds column <paramref name="ordinal"/> in a row body. Returns false when the value is NULL.
-    /// Throws <see cref="PgWireProtocolException"/> when a length runs outside the row.
-    /// </summary>
-    public static bool TryGetColumn(ReadOnlySpan<byte> body, int ordinal, out ReadOnlySpan<byte> value)
-    {
-        var offset = 2;
-        for (var i = 0; ; i++)
-        {
-            if (body.Length - offset < 4)
-                throw new PgWireProtocolException($"DataRow is truncated: column {i} has no length at offset {offset} of {body.Length}.");
-            var length = BinaryPrimitives.ReadInt32BigEndian(body[offset..]);
-            offset += 4;
-            if (length < -1)
-                throw new PgWireProtocolException($"DataRow column {i} has length {length}; only -1 (NULL) may be negative.");
-            if (length > body.Length - offset)
-                throw new PgWireProtocolException($"DataRow column {i} claims {length} bytes but only {body.Length - offset} remain in the row.");
-            if (i == ordinal)
-            {
-                value = length < 0 ? default : body.Slice(offset, length);
-                return length >= 0;
-            }
-            if (length > 0) offset += length;
-        }
-    }
-
-    /// <summary>
-    /// Checks a whole row (see <see cref="Validate"/>) and fills <paramref name="valueOffsets"/> with the offset of
+    /// Checks a whole row (column count as expected, every length inside the body, no trailing bytes) and fills <paramref name="valueOffsets"/> with the offset of
     /// each column's value in the body, or -1 for NULL, so a column can later be found without a scan.
     /// </summary>
     public static void ValidateAndIndex(ReadOnlySpan<byte> body, Span<int> valueOffsets)
@@ -87,23 +62,8 @@ internal static class DataRow
     /// <summary>Checks a whole row: column count as expected, every length inside the body, no trailing bytes.</summary>
     public static void Validate(ReadOnlySpan<byte> body, int expectedColumns)
     {
-        var count = ReadColumnCount(body);
-        if (count != expectedColumns)
-            throw new PgWireProtocolException($"DataRow has {count} columns but the RowDescription announced {expectedColumns}.");
-        var offset = 2;
-        for (var i = 0; i < count; i++)
-        {
-            if (body.Length - offset < 4)
-                throw new PgWireProtocolException($"DataRow is truncated: column {i} has no length at offset {offset} of {body.Length}.");
-            var length = BinaryPrimitives.ReadInt32BigEndian(body[offset..]);
-            offset += 4;
-            if (length < -1)
-                throw new PgWireProtocolException($"DataRow column {i} has length {length}; only -1 (NULL) may be negative.");
-            if (length > body.Length - offset)
-                throw new PgWireProtocolException($"DataRow column {i} claims {length} bytes but only {body.Length - offset} remain in the row.");
-            if (length > 0) offset += length;
-        }
-        if (offset != body.Length)
-            throw new PgWireProtocolException($"DataRow has {body.Length - offset} bytes after its last column.");
+        if (expectedColumns is < 0 or > short.MaxValue) throw new ArgumentOutOfRangeException(nameof(expectedColumns));
+        var offsets = expectedColumns <= 128 ? stackalloc int[expectedColumns] : new int[expectedColumns];
+        ValidateAndIndex(body, offsets);
     }
 }

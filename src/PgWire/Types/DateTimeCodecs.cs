@@ -31,16 +31,14 @@ internal static class PgEpoch
 }
 
 /// <summary>date: Int32 days since 2000-01-01 (int.MaxValue = infinity, int.MinValue = -infinity).</summary>
-internal sealed class DateCodec : PgCodec, IPgReader<DateOnly>, IPgReader<DateTime>, IPgWriter<DateOnly>
+internal sealed class DateCodec : PgCodec<DateOnly>, IPgReader<DateTime>
 {
     public static readonly DateCodec Instance = new();
 
     private static readonly int s_minDays = DateOnly.MinValue.DayNumber - PgEpoch.DayNumber;
     private static readonly int s_maxDays = DateOnly.MaxValue.DayNumber - PgEpoch.DayNumber;
 
-    public override Type DefaultClrType => typeof(DateOnly);
-
-    public DateOnly Read(ReadOnlySpan<byte> value)
+    public override DateOnly Read(ReadOnlySpan<byte> value)
     {
         if (value.Length != 4) throw WrongLength("date", 4, value.Length);
         var days = BinaryPrimitives.ReadInt32BigEndian(value);
@@ -53,37 +51,26 @@ internal sealed class DateCodec : PgCodec, IPgReader<DateOnly>, IPgReader<DateTi
 
     DateTime IPgReader<DateTime>.Read(ReadOnlySpan<byte> value) => Read(value).ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
 
-    public void Write(DateOnly value, IBufferWriter<byte> writer)
+    public override void Write(DateOnly value, IBufferWriter<byte> writer)
     {
         BinaryPrimitives.WriteInt32BigEndian(writer.GetSpan(4), value.DayNumber - PgEpoch.DayNumber);
         writer.Advance(4);
     }
-
-    public override object ReadAsObject(ReadOnlySpan<byte> value) => Read(value);
-
-    public override bool TryWriteObject(object value, IBufferWriter<byte> writer)
-    {
-        if (value is not DateOnly d) return false;
-        Write(d, writer);
-        return true;
-    }
 }
 
 /// <summary>timestamp (without time zone): Int64 microseconds since 2000-01-01 00:00:00, read as DateTime of Kind Unspecified.</summary>
-internal sealed class TimestampCodec : PgCodec, IPgReader<DateTime>, IPgWriter<DateTime>
+internal sealed class TimestampCodec : PgCodec<DateTime>
 {
     public static readonly TimestampCodec Instance = new();
 
-    public override Type DefaultClrType => typeof(DateTime);
-
-    public DateTime Read(ReadOnlySpan<byte> value)
+    public override DateTime Read(ReadOnlySpan<byte> value)
     {
         if (value.Length != 8) throw WrongLength("timestamp", 8, value.Length);
         return new DateTime(PgEpoch.TicksFromMicros(BinaryPrimitives.ReadInt64BigEndian(value), "timestamp"), DateTimeKind.Unspecified);
     }
 
     /// <summary>Writes a DateTime of Kind Unspecified or Local; a UTC DateTime belongs in timestamptz and is refused.</summary>
-    public void Write(DateTime value, IBufferWriter<byte> writer)
+    public override void Write(DateTime value, IBufferWriter<byte> writer)
     {
         if (value.Kind == DateTimeKind.Utc)
             throw new ArgumentException(
@@ -91,28 +78,17 @@ internal sealed class TimestampCodec : PgCodec, IPgReader<DateTime>, IPgWriter<D
         BinaryPrimitives.WriteInt64BigEndian(writer.GetSpan(8), PgEpoch.MicrosFromTicks(value.Ticks));
         writer.Advance(8);
     }
-
-    public override object ReadAsObject(ReadOnlySpan<byte> value) => Read(value);
-
-    public override bool TryWriteObject(object value, IBufferWriter<byte> writer)
-    {
-        if (value is not DateTime d) return false;
-        Write(d, writer);
-        return true;
-    }
 }
 
 /// <summary>
 /// timestamptz: Int64 microseconds since 2000-01-01 00:00:00 UTC. Read as DateTime of Kind Utc or DateTimeOffset with
 /// offset zero; the session's TimeZone does not affect the binary form.
 /// </summary>
-internal sealed class TimestampTzCodec : PgCodec, IPgReader<DateTime>, IPgReader<DateTimeOffset>, IPgWriter<DateTime>, IPgWriter<DateTimeOffset>
+internal sealed class TimestampTzCodec : PgCodec<DateTime>, IPgReader<DateTimeOffset>, IPgWriter<DateTimeOffset>
 {
     public static readonly TimestampTzCodec Instance = new();
 
-    public override Type DefaultClrType => typeof(DateTime);
-
-    public DateTime Read(ReadOnlySpan<byte> value)
+    public override DateTime Read(ReadOnlySpan<byte> value)
     {
         if (value.Length != 8) throw WrongLength("timestamptz", 8, value.Length);
         return new DateTime(PgEpoch.TicksFromMicros(BinaryPrimitives.ReadInt64BigEndian(value), "timestamptz"), DateTimeKind.Utc);
@@ -121,7 +97,7 @@ internal sealed class TimestampTzCodec : PgCodec, IPgReader<DateTime>, IPgReader
     DateTimeOffset IPgReader<DateTimeOffset>.Read(ReadOnlySpan<byte> value) => new(Read(value), TimeSpan.Zero);
 
     /// <summary>Writes a UTC DateTime; any other Kind is refused, as in Npgsql 6 and later.</summary>
-    public void Write(DateTime value, IBufferWriter<byte> writer)
+    public override void Write(DateTime value, IBufferWriter<byte> writer)
     {
         if (value.Kind != DateTimeKind.Utc)
             throw new ArgumentException(
@@ -135,8 +111,6 @@ internal sealed class TimestampTzCodec : PgCodec, IPgReader<DateTime>, IPgReader
         BinaryPrimitives.WriteInt64BigEndian(writer.GetSpan(8), PgEpoch.MicrosFromTicks(value.UtcTicks));
         writer.Advance(8);
     }
-
-    public override object ReadAsObject(ReadOnlySpan<byte> value) => Read(value);
 
     public override bool TryWriteObject(object value, IBufferWriter<byte> writer)
     {

@@ -9,7 +9,7 @@ namespace PgWire.Types;
 /// base-10000 digits as Int16 each. Values that decimal cannot hold exactly (NaN, infinities, more than 28-29
 /// significant digits, more than 28 fractional digits) throw rather than round.
 /// </summary>
-internal sealed class NumericCodec : PgCodec, IPgReader<decimal>, IPgWriter<decimal>
+internal sealed class NumericCodec : PgCodec<decimal>
 {
     public static readonly NumericCodec Instance = new();
 
@@ -21,9 +21,7 @@ internal sealed class NumericCodec : PgCodec, IPgReader<decimal>, IPgWriter<deci
     private const int MaxDecimalScale = 28;
     private static readonly UInt128 s_decimalMax = (UInt128.One << 96) - 1;
 
-    public override Type DefaultClrType => typeof(decimal);
-
-    public decimal Read(ReadOnlySpan<byte> value)
+    public override decimal Read(ReadOnlySpan<byte> value)
     {
         if (value.Length < 8) throw new InvalidCastException($"a numeric value is at least 8 bytes but the server sent {value.Length}");
         var digitCount = BinaryPrimitives.ReadInt16BigEndian(value);
@@ -101,7 +99,7 @@ internal sealed class NumericCodec : PgCodec, IPgReader<decimal>, IPgWriter<deci
         }
     }
 
-    public void Write(decimal value, IBufferWriter<byte> writer)
+    public override void Write(decimal value, IBufferWriter<byte> writer)
     {
         Span<int> bits = stackalloc int[4];
         decimal.GetBits(value, bits);
@@ -135,15 +133,6 @@ internal sealed class NumericCodec : PgCodec, IPgReader<decimal>, IPgWriter<deci
         for (var i = 0; i < written; i++)
             BinaryPrimitives.WriteInt16BigEndian(span[(8 + 2 * i)..], digits[count - 1 - i]);
         writer.Advance(8 + 2 * written);
-    }
-
-    public override object ReadAsObject(ReadOnlySpan<byte> value) => Read(value);
-
-    public override bool TryWriteObject(object value, IBufferWriter<byte> writer)
-    {
-        if (value is not decimal d) return false;
-        Write(d, writer);
-        return true;
     }
 
     private static UInt128 Pow10(int exponent)

@@ -24,6 +24,28 @@ internal abstract class PgCodec
         new($"a {type} value is {expected} bytes on the wire but the server sent {actual}");
 }
 
+/// <summary>
+/// A codec whose default CLR type is <typeparamref name="T"/>: boxing reads and object writes come from the typed
+/// members. Codecs that accept more CLR types override <see cref="TryWriteObject"/>.
+/// </summary>
+internal abstract class PgCodec<T> : PgCodec, IPgReader<T>, IPgWriter<T>
+{
+    public override Type DefaultClrType => typeof(T);
+
+    public abstract T Read(ReadOnlySpan<byte> value);
+
+    public abstract void Write(T value, IBufferWriter<byte> writer);
+
+    public override object ReadAsObject(ReadOnlySpan<byte> value) => Read(value)!;
+
+    public override bool TryWriteObject(object value, IBufferWriter<byte> writer)
+    {
+        if (value is not T typed) return false;
+        Write(typed, writer);
+        return true;
+    }
+}
+
 /// <summary>A codec that can read its type as <typeparamref name="T"/>.</summary>
 internal interface IPgReader<T>
 {

@@ -6,15 +6,13 @@ namespace PgWire.Types;
 /// <summary>
 /// text, varchar, bpchar, name, json, and the text form of any type without a binary codec: UTF-8 bytes.
 /// </summary>
-internal sealed class TextCodec : PgCodec, IPgReader<string>, IPgWriter<string>
+internal sealed class TextCodec : PgCodec<string>
 {
     public static readonly TextCodec Instance = new();
 
     private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    public override Type DefaultClrType => typeof(string);
-
-    public string Read(ReadOnlySpan<byte> value)
+    public override string Read(ReadOnlySpan<byte> value)
     {
         try
         {
@@ -26,14 +24,12 @@ internal sealed class TextCodec : PgCodec, IPgReader<string>, IPgWriter<string>
         }
     }
 
-    public void Write(string value, IBufferWriter<byte> writer)
+    public override void Write(string value, IBufferWriter<byte> writer)
     {
         var count = s_strictUtf8.GetByteCount(value);
         var written = s_strictUtf8.GetBytes(value, writer.GetSpan(count));
         writer.Advance(written);
     }
-
-    public override object ReadAsObject(ReadOnlySpan<byte> value) => Read(value);
 
     public override bool TryWriteObject(object value, IBufferWriter<byte> writer)
     {
@@ -52,50 +48,35 @@ internal sealed class TextCodec : PgCodec, IPgReader<string>, IPgWriter<string>
 }
 
 /// <summary>jsonb: Byte1 version (1), then the JSON text in UTF-8.</summary>
-internal sealed class JsonbCodec : PgCodec, IPgReader<string>, IPgWriter<string>
+internal sealed class JsonbCodec : PgCodec<string>
 {
     public static readonly JsonbCodec Instance = new();
 
     private const byte Version = 1;
 
-    public override Type DefaultClrType => typeof(string);
-
-    public string Read(ReadOnlySpan<byte> value)
+    public override string Read(ReadOnlySpan<byte> value)
     {
         if (value.Length == 0) throw new InvalidCastException("a jsonb value is empty; it starts with a version byte");
         if (value[0] != Version) throw new InvalidCastException($"the jsonb value has format version {value[0]}; only version 1 is known");
         return TextCodec.Instance.Read(value[1..]);
     }
 
-    public void Write(string value, IBufferWriter<byte> writer)
+    public override void Write(string value, IBufferWriter<byte> writer)
     {
         writer.GetSpan(1)[0] = Version;
         writer.Advance(1);
         TextCodec.Instance.Write(value, writer);
     }
-
-    public override object ReadAsObject(ReadOnlySpan<byte> value) => Read(value);
-
-    public override bool TryWriteObject(object value, IBufferWriter<byte> writer)
-    {
-        if (value is not string s) return false;
-        Write(s, writer);
-        return true;
-    }
 }
 
 /// <summary>bytea: the raw bytes.</summary>
-internal sealed class ByteaCodec : PgCodec, IPgReader<byte[]>, IPgWriter<byte[]>
+internal sealed class ByteaCodec : PgCodec<byte[]>
 {
     public static readonly ByteaCodec Instance = new();
 
-    public override Type DefaultClrType => typeof(byte[]);
+    public override byte[] Read(ReadOnlySpan<byte> value) => value.ToArray();
 
-    public byte[] Read(ReadOnlySpan<byte> value) => value.ToArray();
-
-    public void Write(byte[] value, IBufferWriter<byte> writer) => writer.Write(value);
-
-    public override object ReadAsObject(ReadOnlySpan<byte> value) => Read(value);
+    public override void Write(byte[] value, IBufferWriter<byte> writer) => writer.Write(value);
 
     public override bool TryWriteObject(object value, IBufferWriter<byte> writer)
     {
@@ -117,27 +98,16 @@ internal sealed class ByteaCodec : PgCodec, IPgReader<byte[]>, IPgWriter<byte[]>
 }
 
 /// <summary>uuid: 16 bytes in RFC 4122 (big-endian) order.</summary>
-internal sealed class UuidCodec : PgCodec, IPgReader<Guid>, IPgWriter<Guid>
+internal sealed class UuidCodec : PgCodec<Guid>
 {
     public static readonly UuidCodec Instance = new();
 
-    public override Type DefaultClrType => typeof(Guid);
-
-    public Guid Read(ReadOnlySpan<byte> value) =>
+    public override Guid Read(ReadOnlySpan<byte> value) =>
         value.Length == 16 ? new Guid(value, bigEndian: true) : throw WrongLength("uuid", 16, value.Length);
 
-    public void Write(Guid value, IBufferWriter<byte> writer)
+    public override void Write(Guid value, IBufferWriter<byte> writer)
     {
         value.TryWriteBytes(writer.GetSpan(16), bigEndian: true, out _);
         writer.Advance(16);
-    }
-
-    public override object ReadAsObject(ReadOnlySpan<byte> value) => Read(value);
-
-    public override bool TryWriteObject(object value, IBufferWriter<byte> writer)
-    {
-        if (value is not Guid g) return false;
-        Write(g, writer);
-        return true;
     }
 }
