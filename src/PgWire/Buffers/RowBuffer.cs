@@ -67,23 +67,19 @@ internal sealed class RowBuffer
         return chunk.AsSpan(offset, length);
     }
 
-    /// <summary>The body of row <paramref name="index"/>, checked against the version the caller was given.</summary>
-    /// <remarks>The span is a view over pooled memory, valid until the buffer is released.</remarks>
-    public ReadOnlySpan<byte> GetRow(int index, int version)
+    /// <summary>
+    /// Where row <paramref name="index"/> lives, checked against the version the caller was given, so a view can reach
+    /// it later without this lookup.
+    /// </summary>
+    /// <remarks>The chunk is pooled memory, valid until the buffer is released.</remarks>
+    public void Locate(int index, int version, out byte[] chunk, out int offset, out int length)
     {
-        if (version != _version) throw Released();
+        if (version != Volatile.Read(ref _version)) throw Released();
         if ((uint)index >= (uint)_rowCount) throw new ArgumentOutOfRangeException(nameof(index), index, $"The result has {_rowCount} rows.");
         var row = _rows[index];
-        var span = _chunks[row.Chunk].AsSpan(row.Offset, row.Length);
-        // A release may have raced with this read: the version is checked again so stale bytes are never returned.
-        if (version != Volatile.Read(ref _version)) throw Released();
-        return span;
-    }
-
-    /// <summary>Throws when <paramref name="version"/> is not the current one.</summary>
-    public void CheckVersion(int version)
-    {
-        if (version != Volatile.Read(ref _version)) throw Released();
+        chunk = _chunks[row.Chunk];
+        offset = row.Offset;
+        length = row.Length;
     }
 
     /// <summary>Returns every chunk to the pool and invalidates all views.</summary>

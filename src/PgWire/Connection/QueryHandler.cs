@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using PgWire.Buffers;
 using PgWire.Protocol;
 
@@ -99,11 +98,8 @@ internal sealed class QueryHandler : IFrameHandler
         if (Description is null) throw new PgWireProtocolException("A DataRow arrived before any RowDescription.");
         if (!_collectRows) return;
         Rows ??= RowBufferPool.Rent();
-        // Stored as: the DataRow body, then an Int32 (native order) per column: its value's offset, -1 for NULL.
         var columns = Description.Count;
-        var row = Rows.AppendRow(body.Length + columns * sizeof(int));
-        body.CopyTo(row);
-        DataRow.ValidateAndIndex(row[..body.Length], MemoryMarshal.Cast<byte, int>(row[body.Length..]));
+        DataRow.Store(body, columns, Rows.AppendRow(DataRow.StoredLength(body.Length, columns)));
     }
 
     private static void ExpectEmpty(byte code, ReadOnlySpan<byte> body)

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 
 namespace PgWire.Protocol;
 
@@ -43,19 +44,32 @@ internal static class DataRow
             throw new PgWireProtocolException($"DataRow has {body.Length - offset} bytes after its last column.");
     }
 
+    /// <summary>The bytes a stored row takes: the body, then an Int32 value offset per column.</summary>
+    public static int StoredLength(int bodyLength, int columns) => bodyLength + columns * sizeof(int);
+
     /// <summary>
-    /// The value at an offset found by <see cref="ValidateAndIndex"/>: its Int32 length sits just before it.
-    /// False for NULL (offset -1).
+    /// Copies a row body into <paramref name="destination"/> (<see cref="StoredLength"/> bytes) laid out as: the body,
+    /// then per column an Int32 in native byte order with the offset of its value in the body (-1 = NULL). Validates
+    /// the row on the way, so a later read needs neither a scan nor a bounds check against the server's lengths.
     /// </summary>
-    public static bool TryGetIndexedColumn(ReadOnlySpan<byte> body, int valueOffset, out ReadOnlySpan<byte> value)
+    public static void Store(ReadOnlySpan<byte> body, int columns, Span<byte> destination)
     {
+        body.CopyTo(destination);
+        ValidateAndIndex(destination[..body.Length], MemoryMarshal.Cast<byte, int>(destination[body.Length..]));
+    }
+
+    /// <summary>Finds column <paramref name="ordinal"/> in a row laid out by <see cref="Store"/>. False for NULL.</summary>
+    public static bool TryGetStoredColumn(ReadOnlySpan<byte> stored, int columns, int ordinal, out ReadOnlySpan<byte> value)
+    {
+        var bodyLength = stored.Length - columns * sizeof(int);
+        var valueOffset = MemoryMarshal.Read<int>(stored[(bodyLength + ordinal * sizeof(int))..]);
         if (valueOffset < 0)
         {
             value = default;
             return false;
         }
-        var length = BinaryPrimitives.ReadInt32BigEndian(body[(valueOffset - 4)..]);
-        value = body.Slice(valueOffset, length);
+        var length = BinaryPrimitives.ReadInt32BigEndian(stored[(valueOffset - 4)..]);
+        value = stored.Slice(valueOffset, length);
         return true;
     }
 

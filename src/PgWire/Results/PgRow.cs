@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using PgWire.Protocol;
 using PgWire.Types;
 
 namespace PgWire;
@@ -11,14 +12,18 @@ namespace PgWire;
 public readonly struct PgRow
 {
     private readonly PgRowSet _set;
-    private readonly int _index;
-    private readonly int _version;
+    private readonly byte[] _chunk;
+    private readonly int _offset;
+    private readonly int _length;
+    private readonly int _stamp;
 
-    internal PgRow(PgRowSet set, int index, int version)
+    internal PgRow(PgRowSet set, byte[] chunk, int offset, int length, int stamp)
     {
         _set = set;
-        _index = index;
-        _version = version;
+        _chunk = chunk;
+        _offset = offset;
+        _length = length;
+        _stamp = stamp;
     }
 
     /// <summary>The number of columns.</summary>
@@ -26,13 +31,13 @@ public readonly struct PgRow
     {
         get
         {
-            Set.ThrowIfDisposed();
-            return Set.Description.Count;
+            Check(Set);
+            return _set.Description.Count;
         }
     }
 
     /// <summary>True when the column's value is SQL NULL.</summary>
-    public bool IsNull(int ordinal) => !Set.TryGetValue(_index, _version, ordinal, out _);
+    public bool IsNull(int ordinal) => !TryGetValue(Set, ordinal, out _);
 
     /// <summary>True when the column's value is SQL NULL.</summary>
     public bool IsNull(string name) => IsNull(Set.GetOrdinal(name));
@@ -44,30 +49,53 @@ public readonly struct PgRow
     /// </summary>
     /// <exception cref="InvalidCastException">The column's type cannot be read as <typeparamref name="T"/>, the value is
     /// NULL and <typeparamref name="T"/> cannot hold null, or the value does not fit <typeparamref name="T"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The row set was disposed.</exception>
     public T Get<T>(int ordinal)
     {
         var set = Set;
-        if (!set.TryGetValue(_index, _version, ordinal, out var value)) return NullValue<T>(ordinal);
+        if (!TryGetValue(set, ordinal, out var value)) return NullValue<T>(ordinal);
         var description = set.Description;
         var codec = description.Codecs[ordinal] ?? throw NoCodec(ordinal);
+        T result;
+        bool readable;
         try
         {
-            if (codec is IPgReader<T> reader) return reader.Read(value);
-            if (typeof(T) == typeof(object)) return (T)codec.ReadAsObject(value);
-            if (NullableReader<T>.TryRead(codec, value, out var nullable)) return nullable;
+            readable = true;
+            if (codec is PgCodec<T> typed) result = typed.Read(value);
+            else if (codec is IPgReader<T> reader) result = reader.Read(value);
+            else if (typeof(T) == typeof(object)) result = (T)codec.ReadAsObject(value);
+            else readable = NullableReader<T>.TryRead(codec, value, out result!);
         }
         catch (InvalidCastException e)
         {
             throw new InvalidCastException(
                 $"Column '{description.Fields[ordinal].Name}' (ordinal {ordinal}, PostgreSQL type '{description.Types[ordinal].Name}') cannot be read as {typeof(T)}: {e.Message}.", e);
         }
-        throw WrongType(ordinal, typeof(T));
+        if (!readable) throw WrongType(ordinal, typeof(T));
+        // The set may have been disposed while decoding, and its memory handed to another result: never return that.
+        Check(set);
+        return result;
     }
 
     /// <summary>Decodes the column called <paramref name="name"/> as <typeparamref name="T"/>; see <see cref="Get{T}(int)"/>.</summary>
     public T Get<T>(string name) => Get<T>(Set.GetOrdinal(name));
 
     private PgRowSet Set => _set ?? throw new InvalidOperationException("This PgRow is default: it belongs to no row set.");
+
+    private void Check(PgRowSet set)
+    {
+        if (_stamp != set.Stamp) throw PgRowSet.Disposed();
+    }
+
+    /// <summary>Finds a column's bytes; false for NULL. The row's layout: see <see cref="DataRow.Store"/>.</summary>
+    private bool TryGetValue(PgRowSet set, int ordinal, out ReadOnlySpan<byte> value)
+    {
+        Check(set);
+        var columns = set.Description.Count;
+        if ((uint)ordinal >= (uint)columns)
+            throw new IndexOutOfRangeException($"Column ordinal {ordinal} is out of range: the row has {columns} columns.");
+        return DataRow.TryGetStoredColumn(new ReadOnlySpan<byte>(_chunk, _offset, _length), columns, ordinal, out value);
+    }
 
     private T NullValue<T>(int ordinal)
     {

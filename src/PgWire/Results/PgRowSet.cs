@@ -1,7 +1,6 @@
 using System.Collections;
 using PgWire.Buffers;
 using PgWire.Connection;
-using PgWire.Protocol;
 using PgWire.Types;
 
 namespace PgWire;
@@ -21,7 +20,7 @@ public sealed class PgRowSet : IReadOnlyList<PgRow>, IDisposable
 
     private readonly RowDescriptionInfo _description;
     private RowBuffer? _rows;
-    private readonly int _version;
+    private int _stamp;
     private readonly int _count;
     private PgColumn[]? _columns;
     private volatile bool _disposed;
@@ -30,7 +29,7 @@ public sealed class PgRowSet : IReadOnlyList<PgRow>, IDisposable
     {
         _description = description ?? s_noColumns;
         _rows = rows;
-        _version = rows?.Version ?? 0;
+        _stamp = rows?.Version ?? 0;
         _count = rows?.RowCount ?? 0;
         RowsAffected = rowsAffected;
     }
@@ -66,7 +65,7 @@ public sealed class PgRowSet : IReadOnlyList<PgRow>, IDisposable
         {
             ThrowIfDisposed();
             if ((uint)index >= (uint)_count) throw new ArgumentOutOfRangeException(nameof(index), index, $"The result has {_count} rows.");
-            return new PgRow(this, index, _version);
+            return CreateRow(index);
         }
     }
 
@@ -95,32 +94,24 @@ public sealed class PgRowSet : IReadOnlyList<PgRow>, IDisposable
     {
         if (_disposed) return;
         _disposed = true;
+        // Row views carry the stamp they were made with: bumping it invalidates every one of them.
+        Interlocked.Increment(ref _stamp);
         var rows = Interlocked.Exchange(ref _rows, null);
         if (rows is not null) RowBufferPool.Return(rows);
     }
 
     internal RowDescriptionInfo Description => _description;
 
-    /// <summary>
-    /// Finds one column of one row, checked against the version the row view was created with. False for NULL.
-    /// </summary>
-    /// <remarks>The value is a view over pooled memory, valid until the set is disposed.</remarks>
-    internal bool TryGetValue(int index, int version, int ordinal, out ReadOnlySpan<byte> value)
+    /// <summary>Changes when the set is disposed; a row view made with an older stamp is stale.</summary>
+    internal int Stamp => Volatile.Read(ref _stamp);
+
+    private PgRow CreateRow(int index)
     {
         var rows = _rows;
-        if (_disposed || rows is null)
-        {
-            if (!_disposed && _count == 0) throw new System.Diagnostics.UnreachableException("BUG: a row of an empty set.");
-            throw Disposed();
-        }
-        var columns = _description.Count;
-        if ((uint)ordinal >= (uint)columns)
-            throw new IndexOutOfRangeException($"Column ordinal {ordinal} is out of range: the row has {columns} columns.");
-        // A stored row is the DataRow body followed by an Int32 value offset per column (-1 = NULL).
-        var stored = rows.GetRow(index, version);
-        var bodyLength = stored.Length - columns * sizeof(int);
-        var valueOffset = System.Runtime.InteropServices.MemoryMarshal.Read<int>(stored[(bodyLength + ordinal * sizeof(int))..]);
-        return DataRow.TryGetIndexedColumn(stored[..bodyLength], valueOffset, out value);
+        if (rows is null) throw Disposed();
+        var stamp = _stamp;
+        rows.Locate(index, stamp, out var chunk, out var offset, out var length);
+        return new PgRow(this, chunk, offset, length, stamp);
     }
 
     internal void ThrowIfDisposed()
@@ -128,7 +119,7 @@ public sealed class PgRowSet : IReadOnlyList<PgRow>, IDisposable
         if (_disposed) throw Disposed();
     }
 
-    private static ObjectDisposedException Disposed() =>
+    internal static ObjectDisposedException Disposed() =>
         new(nameof(PgRowSet), "The row set was disposed: its rows can no longer be read. Read values before disposing the set.");
 
     private PgColumn[] CreateColumns()
@@ -156,7 +147,7 @@ public sealed class PgRowSet : IReadOnlyList<PgRow>, IDisposable
         }
 
         /// <inheritdoc />
-        public readonly PgRow Current => new(_set, _index, _set._version);
+        public readonly PgRow Current => _set.CreateRow(_index);
 
         readonly object IEnumerator.Current => Current;
 

@@ -19,8 +19,12 @@ public class RowBufferTests
             rows.Add(row);
         }
         var version = buffer.Version;
-        for (var i = 0; i < rows.Count; i++) Assert.Equal(rows[i], buffer.GetRow(i, version).ToArray());
+        for (var i = 0; i < rows.Count; i++)
+        {
+            buffer.Locate(i, version, out var chunk, out var offset, out var length);
+            Assert.Equal(rows[i], chunk.AsSpan(offset, length).ToArray());
+        }
         RowBufferPool.Return(buffer);
-        Assert.Throws<ObjectDisposedException>(() => buffer.GetRow(0, version));
+        Assert.Throws<ObjectDisposedException>(() => buffer.Locate(0, version, out _, out _, out _));
     }
 }

@@ -29,8 +29,10 @@ public class BackendMessageTests
         var offsets = new int[2];
         DataRow.ValidateAndIndex(s_dataRow, offsets);
         Assert.Equal([-1, 10], offsets);
-        Assert.False(DataRow.TryGetIndexedColumn(s_dataRow, offsets[0], out _));
-        Assert.True(DataRow.TryGetIndexedColumn(s_dataRow, offsets[1], out var value));
+        var stored = new byte[DataRow.StoredLength(s_dataRow.Length, 2)];
+        DataRow.Store(s_dataRow, 2, stored);
+        Assert.False(DataRow.TryGetStoredColumn(stored, 2, 0, out _));
+        Assert.True(DataRow.TryGetStoredColumn(stored, 2, 1, out var value));
         Assert.Equal(42, BinaryPrimitives.ReadInt32BigEndian(value));
     }
 
