@@ -39,6 +39,7 @@ internal sealed class NumericCodec : PgCodec<decimal>
             default: throw new InvalidCastException($"the numeric value has an unknown sign word 0x{sign:X4}");
         }
         if (displayScale < 0) throw new InvalidCastException($"the numeric value has a negative display scale {displayScale}");
+        if (TryReadSmall(value, digitCount, weight, sign, displayScale, out var small)) return small;
 
         try
         {
@@ -98,6 +99,42 @@ internal sealed class NumericCodec : PgCodec<decimal>
             throw new InvalidCastException("the numeric value is outside the range of decimal (about ±7.9e28)");
         }
     }
+
+    /// <summary>
+    /// The common case without 128-bit arithmetic: up to 4 base-10000 digits (16 decimal digits, fits a ulong), no
+    /// digits beyond the display scale, and a scale decimal can hold. Anything else goes the general way.
+    /// </summary>
+    private static bool TryReadSmall(ReadOnlySpan<byte> value, int digitCount, int weight, ushort sign, int displayScale, out decimal result)
+    {
+        result = 0;
+        if (digitCount > 4 || displayScale > MaxDecimalScale) return false;
+        ulong mantissa = 0;
+        for (var i = 0; i < digitCount; i++)
+        {
+            var digit = BinaryPrimitives.ReadInt16BigEndian(value[(8 + 2 * i)..]);
+            if (digit is < 0 or > 9999) return false; // the general path reports it
+            mantissa = mantissa * 10000 + (ulong)digit;
+        }
+        // value = mantissa * 10^exponent; shown with displayScale fractional digits.
+        var exponent = digitCount == 0 ? 0 : 4 * (weight - (digitCount - 1));
+        var shift = exponent + displayScale; // multiply the mantissa by 10^shift to reach scale displayScale
+        if (shift < 0 || shift > 19) return false;
+        if (shift > 0)
+        {
+            var factor = s_pow10[shift];
+            if (mantissa > ulong.MaxValue / factor) return false;
+            mantissa *= factor;
+        }
+        result = new decimal((int)(uint)mantissa, (int)(uint)(mantissa >> 32), 0, sign == Negative && mantissa != 0, (byte)displayScale);
+        return true;
+    }
+
+    private static readonly ulong[] s_pow10 =
+    [
+        1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000, 10000000000, 100000000000,
+        1000000000000, 10000000000000, 100000000000000, 1000000000000000, 10000000000000000, 100000000000000000,
+        1000000000000000000, 10000000000000000000,
+    ];
 
     public override void Write(decimal value, IBufferWriter<byte> writer)
     {

@@ -94,6 +94,7 @@ public class TypeRoundTripTests(ServerFixture fixture)
     public static TheoryData<decimal> Decimals() => new()
     {
         0m, 1.50m, -1m, 0.0001m, 123456789.123456789m, decimal.MaxValue, decimal.MinValue, 0.0000000000000000000000000001m, 10000m,
+        9999999999999999m, -1234567890123.456m, 0.00000001m, 100.000m, 1e15m, 12345678.12345678m,
     };
 
     [Theory]
