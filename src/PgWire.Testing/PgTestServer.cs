@@ -66,7 +66,7 @@ public sealed class PgTestServer : IAsyncDisposable
         if (!string.IsNullOrWhiteSpace(external))
             return new PgTestServer(ReadKeyword(external, "Host") ?? "localhost", int.Parse(ReadKeyword(external, "Port") ?? "5432", System.Globalization.CultureInfo.InvariantCulture), null, null, false, external);
 
-        var bin = FindBinDirectory();
+        var bin = FindBinDirectory() ?? await InstallServerAsync(log).ConfigureAwait(false);
         var asPostgres = Environment.UserName == "root";
         var root = Path.Combine(Path.GetTempPath(), "pgwire-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(root);
@@ -150,8 +150,11 @@ public sealed class PgTestServer : IAsyncDisposable
         }
     }
 
-    /// <summary>The server binaries: <c>pg_config --bindir</c>, else the newest <c>/usr/lib/postgresql/*/bin</c>.</summary>
-    public static string FindBinDirectory()
+    /// <summary>
+    /// The server binaries: <c>pg_config --bindir</c>, else the newest <c>/usr/lib/postgresql/*/bin</c>; null when
+    /// neither has <c>initdb</c>.
+    /// </summary>
+    public static string? FindBinDirectory()
     {
         try
         {
@@ -174,10 +177,28 @@ public sealed class PgTestServer : IAsyncDisposable
                 .OrderByDescending(c => c.Version)
                 .ToList()
             : [];
-        return candidates.Count > 0
-            ? candidates[0].Dir
-            : throw new InvalidOperationException(
-                "No PostgreSQL server binaries found (pg_config --bindir, /usr/lib/postgresql/*/bin). Install them: apt-get install -y postgresql");
+        return candidates.Count > 0 ? candidates[0].Dir : null;
+    }
+
+    /// <summary>
+    /// On a machine without the server binaries: installs Debian's postgresql package when running as root with
+    /// apt-get (so the README's commands work on a fresh machine), otherwise explains what to install.
+    /// </summary>
+    private static async Task<string> InstallServerAsync(TextWriter? log)
+    {
+        const string advice = "No PostgreSQL server binaries found (pg_config --bindir, /usr/lib/postgresql/*/bin). Install them: apt-get install -y postgresql";
+        if (Environment.UserName != "root" || !File.Exists("/usr/bin/apt-get")) throw new InvalidOperationException(advice);
+        Console.Error.WriteLine("PgWire.Testing: no PostgreSQL server binaries found; installing Debian's postgresql package (apt-get)...");
+        await RunAsync("/bin/sh", ["-c", "DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql"], false, log).ConfigureAwait(false);
+        // The package starts a cluster of its own on port 5432; the throwaway servers do not need it.
+        try
+        {
+            await RunAsync("/bin/sh", ["-c", "service postgresql stop || true"], false, null).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException)
+        {
+        }
+        return FindBinDirectory() ?? throw new InvalidOperationException(advice + " (the install ran but initdb is still missing)");
     }
 
     private static int FreePort()
