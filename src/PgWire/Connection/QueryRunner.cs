@@ -146,8 +146,9 @@ internal static class QueryRunner
             handler.Reset(null, collectRows: false);
             await connector.ReceiveAsync(handler).ConfigureAwait(false);
             if (handler.Error is not null) throw Fail(connector, handler.Error, cancellationToken);
-            // A script may change what cached descriptions mean (ALTER TABLE, DROP TYPE): forget them.
-            connector.Descriptions.Clear();
+            // A script that changes the schema or deallocates statements may make cached statements stale: forget
+            // them (a stale one would also be caught by its 0A000/26000 and prepared again outside a transaction).
+            if (MayInvalidateStatements(sql)) connector.Descriptions.Clear();
             CheckLateCancel(connector);
             return handler.RowsAffected;
         }
@@ -159,6 +160,15 @@ internal static class QueryRunner
         {
             connector.Output.Clear();
         }
+    }
+
+    private static readonly string[] s_invalidatingKeywords = ["ALTER", "DROP", "CREATE", "DISCARD", "DEALLOCATE", "SET", "RESET"];
+
+    private static bool MayInvalidateStatements(string sql)
+    {
+        foreach (var keyword in s_invalidatingKeywords)
+            if (sql.Contains(keyword, StringComparison.OrdinalIgnoreCase)) return true;
+        return false;
     }
 
     /// <summary>Bind for the unnamed portal: every parameter binary, results as the statement learnt.</summary>

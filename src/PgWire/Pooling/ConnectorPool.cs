@@ -56,6 +56,7 @@ internal sealed class ConnectorPool : IAsyncDisposable
 
         try
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             var connector = await TakeOrOpenAsync(cancellationToken).ConfigureAwait(false);
             Interlocked.Increment(ref _inUse);
             return connector;
