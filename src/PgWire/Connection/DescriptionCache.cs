@@ -3,8 +3,15 @@ using PgWire.Protocol;
 namespace PgWire.Connection;
 
 /// <summary>What a session learnt about one SQL text: its server-side statement, parameter types and result shape.</summary>
-internal sealed class StatementDescription(string name, uint[] parameterTypes, uint[] serverParameterTypes, FormatCode[] resultFormats)
+internal sealed class StatementDescription(
+    string name, uint[] parameterTypes, uint[] serverParameterTypes, FormatCode[] resultFormats, RowDescriptionInfo? row)
 {
+    /// <summary>
+    /// The result's columns in the formats Bind asks for, for a named statement that returns rows: its portals need
+    /// no Describe. Null for the unnamed statement and for statements without a result.
+    /// </summary>
+    public RowDescriptionInfo? Row { get; } = row;
+
     /// <summary>The prepared statement's name on the server; empty for the unnamed statement (re-parsed every time).</summary>
     public string Name { get; } = name;
 

@@ -27,12 +27,13 @@ internal sealed class QueryHandler : IFrameHandler
     /// <summary>Prepares for a new response.</summary>
     /// <param name="statement">The statement whose cached row description may be reused, or null.</param>
     /// <param name="collectRows">Whether DataRow bodies are kept (a query) or only counted (a command).</param>
-    public void Reset(StatementDescription? statement, bool collectRows)
+    /// <param name="knownDescription">The result's description when it is known without a RowDescription message.</param>
+    public void Reset(StatementDescription? statement, bool collectRows, RowDescriptionInfo? knownDescription = null)
     {
         _statement = statement;
         _collectRows = collectRows;
         ParameterTypes = null;
-        Description = null;
+        Description = knownDescription;
         Rows = null;
         RowsAffected = 0;
         Error = null;

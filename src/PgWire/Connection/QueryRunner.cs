@@ -81,23 +81,28 @@ internal static class QueryRunner
                     handler.Reset(null, collectRows: false);
                     await connector.ReceiveAsync(handler).ConfigureAwait(false);
                     if (handler.Error is not null) throw Fail(connector, handler.Error, cancellationToken);
+                    var formats = ResultFormats(handler.Description);
                     statement = new StatementDescription(
                         name,
                         types.AsSpan(0, count).ToArray(),
                         handler.ParameterTypes ?? [],
-                        ResultFormats(handler.Description));
+                        formats,
+                        name.Length > 0 ? handler.Description?.WithFormats(formats, connector.TypeRegistry) : null);
                     connector.Descriptions.Add(sql, statement);
                     parsed = true;
                 }
 
                 if (!parsed && statement.Name.Length == 0) FrontendMessages.WriteParse(connector.Output, "", sql, types.AsSpan(0, count));
                 WriteBind(connector.Output, statement.Name, parameters, codecs.AsSpan(0, count), statement.ResultFormats);
-                FrontendMessages.WriteDescribe(connector.Output, portal: true, "");
+                // A named statement's columns cannot change under it (the server fails it with 0A000 instead), so its
+                // description is known; the unnamed statement is described every time.
+                var knownRow = statement.Row;
+                if (knownRow is null) FrontendMessages.WriteDescribe(connector.Output, portal: true, "");
                 FrontendMessages.WriteExecute(connector.Output, "", 0);
                 FrontendMessages.WriteSync(connector.Output);
                 await connector.FlushAsync(CancellationToken.None).ConfigureAwait(false);
 
-                handler.Reset(statement, collectRows);
+                handler.Reset(statement, collectRows, knownRow);
                 try
                 {
                     await connector.ReceiveAsync(handler).ConfigureAwait(false);
@@ -164,10 +169,28 @@ internal static class QueryRunner
 
     private static readonly string[] s_invalidatingKeywords = ["ALTER", "DROP", "CREATE", "DISCARD", "DEALLOCATE", "SET", "RESET"];
 
+    /// <summary>
+    /// Whether any statement of a script starts with a schema- or session-changing keyword. A rough look (a ';' inside a
+    /// string literal only causes a needless clear), erring towards clearing.
+    /// </summary>
     private static bool MayInvalidateStatements(string sql)
     {
-        foreach (var keyword in s_invalidatingKeywords)
-            if (sql.Contains(keyword, StringComparison.OrdinalIgnoreCase)) return true;
+        foreach (var range in sql.AsSpan().Split(';'))
+        {
+            var statement = sql.AsSpan()[range].TrimStart();
+            while (statement.StartsWith("--"))
+            {
+                var endOfLine = statement.IndexOf('\n');
+                statement = endOfLine < 0 ? default : statement[(endOfLine + 1)..].TrimStart();
+            }
+            if (statement.StartsWith("/*")) return true;
+            foreach (var keyword in s_invalidatingKeywords)
+            {
+                if (statement.Length >= keyword.Length && statement[..keyword.Length].Equals(keyword, StringComparison.OrdinalIgnoreCase)
+                    && (statement.Length == keyword.Length || !char.IsLetterOrDigit(statement[keyword.Length])))
+                    return true;
+            }
+        }
         return false;
     }
 

@@ -23,6 +23,17 @@ internal sealed class RowDescriptionInfo
         }
     }
 
+    /// <summary>
+    /// The same columns in the given formats: a statement's description (whose formats the server leaves as text)
+    /// turned into what a portal bound with those result formats produces.
+    /// </summary>
+    public RowDescriptionInfo WithFormats(FormatCode[] formats, PgTypeRegistry registry)
+    {
+        var fields = new FieldDescription[Fields.Length];
+        for (var i = 0; i < fields.Length; i++) fields[i] = Fields[i] with { Format = formats[i] };
+        return new RowDescriptionInfo([], fields, registry);
+    }
+
     /// <summary>The message body this was parsed from, to recognise an identical description cheaply.</summary>
     public byte[] RawBody { get; }
 

@@ -210,3 +210,26 @@ public class PreparedStatementTests(ServerFixture fixture)
         using (var rows = await dataSource.QueryAsync("SELECT $1::text", "b")) Assert.Equal("b", rows[0].Get<string>(0));
     }
 }
+
+[Collection(ServerCollection.Name)]
+public class ScriptCacheTests(ServerFixture fixture)
+{
+    private static async Task<int> PreparedCount(PgWireDataSource dataSource)
+    {
+        using var rows = await dataSource.QueryAsync("SELECT count(*)::int FROM pg_prepared_statements WHERE statement = 'SELECT $1::int AS kept'");
+        return rows[0].Get<int>(0);
+    }
+
+    [Fact]
+    public async Task A_data_only_script_keeps_prepared_statements_and_DDL_drops_them()
+    {
+        await using var dataSource = fixture.CreateDataSource("Maximum Pool Size=1");
+        await dataSource.ExecuteAsync("DROP TABLE IF EXISTS s_cache; CREATE TABLE s_cache (v int)");
+        using (await dataSource.QueryAsync("SELECT $1::int AS kept", 1)) { }
+        await dataSource.ExecuteAsync("INSERT INTO s_cache VALUES (1); UPDATE s_cache SET v = 2");
+        Assert.Equal(1, await PreparedCount(dataSource));
+        await dataSource.ExecuteAsync("-- a comment\n ALTER TABLE s_cache ADD COLUMN w int");
+        using (await dataSource.QueryAsync("SELECT 1")) { } // the next request closes what the cache dropped
+        Assert.Equal(0, await PreparedCount(dataSource));
+    }
+}
