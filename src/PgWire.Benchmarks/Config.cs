@@ -17,11 +17,11 @@ public sealed class BenchConfig : ManualConfig
         Add(DefaultConfig.Instance);
         AddJob(Job.Default
             .WithToolchain(InProcessEmitToolchain.Instance)
-            .WithWarmupCount(3)
-            .WithIterationCount(10)
+            .WithWarmupCount(5)
+            .WithIterationCount(15)
             .WithId("InProcess"));
         AddDiagnoser(MemoryDiagnoser.Default);
-        AddColumn(StatisticColumn.OperationsPerSecond);
+        AddColumn(StatisticColumn.Median, StatisticColumn.OperationsPerSecond);
         WithOrderer(new BenchmarkDotNet.Order.DefaultOrderer(BenchmarkDotNet.Order.SummaryOrderPolicy.Declared));
     }
 }
