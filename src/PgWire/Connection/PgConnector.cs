@@ -17,10 +17,10 @@ internal sealed class PgConnector : IAsyncDisposable
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
     private readonly PipeReader _reader;
+    private readonly BackendReader _backend;
     private readonly PipeWriter _writer;
     private readonly MessageBuffer _out = new();
     private readonly Dictionary<string, string> _serverParameters = new(StringComparer.Ordinal);
-    private byte[] _scratch = new byte[1024];
     private BackendKeyData _backendKey;
     private CancellationTokenSource _timeoutCts = new();
     private Timer? _graceTimer;
@@ -34,6 +34,7 @@ internal sealed class PgConnector : IAsyncDisposable
         _socket = socket;
         _stream = new NetworkStream(socket, ownsSocket: true);
         _reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 65536, minimumReadSize: 8192, leaveOpen: true));
+        _backend = new BackendReader(_reader, options.MaxMessageSize);
         _writer = PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 8192, leaveOpen: true));
         CreatedAt = Stopwatch.GetTimestamp();
         Descriptions = new DescriptionCache(options.DescriptionCacheSize);
@@ -117,103 +118,102 @@ internal sealed class PgConnector : IAsyncDisposable
 
     /// <summary>
     /// Runs the read loop until <paramref name="handler"/> says the response is complete. Frames are handed over as
-    /// soon as they are whole; the pipe is advanced once per read, after all whole frames in it were handled.
+    /// soon as they are whole; the pipe is advanced only when more bytes are needed.
     /// </summary>
     public async ValueTask ReceiveAsync(IFrameHandler handler, CancellationToken cancellationToken = default)
     {
-        while (true)
-        {
-            ReadResult result;
-            try
-            {
-                result = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // Mid-response: the stream position is unknown, so the session cannot be reused.
-                Break(null);
-                throw;
-            }
-            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
-            {
-                throw Break(new PgWireException($"Reading from the server {Options.Host}:{Options.Port} failed: {e.Message}", e));
-            }
+        while (!DrainFrames(handler)) await FillAsync(cancellationToken).ConfigureAwait(false);
+    }
 
-            var buffer = result.Buffer;
+    private bool DrainFrames(IFrameHandler handler)
+    {
+        while (TryTakeFrame(out var code, out var body))
+        {
             bool done;
-            SequencePosition consumed;
             try
             {
-                done = HandleFrames(buffer, handler, out consumed);
+                done = handler.Handle(this, code, body.Span);
             }
             catch
             {
                 // A protocol violation, or a bug: either way the stream position can no longer be trusted.
-                _reader.AdvanceTo(buffer.Start, buffer.End);
                 Break(null);
                 throw;
             }
-
-            _reader.AdvanceTo(consumed, done ? consumed : buffer.End);
-            if (done) return;
-            if (result.IsCompleted)
-            {
-                var leftover = buffer.Slice(consumed).Length;
-                if (FatalError is not null) throw Break(FatalError);
-                throw Break(new PgWireException(leftover == 0
-                    ? $"The server {Options.Host}:{Options.Port} closed the connection unexpectedly."
-                    : $"The server {Options.Host}:{Options.Port} closed the connection in the middle of a message ({leftover} bytes of an incomplete frame)."));
-            }
+            if (done) return true;
         }
-    }
-
-    private bool HandleFrames(in ReadOnlySequence<byte> buffer, IFrameHandler handler, out SequencePosition consumed)
-    {
-        var reader = new SequenceReader<byte>(buffer);
-        while (true)
-        {
-            byte code;
-            ReadOnlySpan<byte> body;
-            // Fast path: the whole frame lies in the current segment, so the body is a plain span over it.
-            if (FrameReader.TryReadContiguous(reader.UnreadSpan, Options.MaxMessageSize, out code, out body, out var frameLength))
-            {
-                reader.Advance(frameLength);
-            }
-            else if (FrameReader.TryRead(ref reader, Options.MaxMessageSize, out code, out var split))
-            {
-                body = Contiguous(split);
-            }
-            else
-            {
-                break;
-            }
-
-            if (Dispatch(handler, code, body))
-            {
-                consumed = reader.Position;
-                return true;
-            }
-        }
-        consumed = reader.Position;
         return false;
     }
 
-    /// <summary>Handles the session-level messages itself and passes the rest to the request's handler.</summary>
-    private bool Dispatch(IFrameHandler handler, byte code, ReadOnlySpan<byte> body)
+    /// <summary>
+    /// Takes the next message of the current response from the bytes already received, handling session messages
+    /// (ParameterStatus, notices, notifications) on the way; false when more bytes are needed (<see cref="FillAsync"/>).
+    /// </summary>
+    /// <remarks><paramref name="body"/> is valid until the next call to this, <see cref="FillAsync"/> or <see cref="ReceiveAsync"/>.</remarks>
+    public bool TryTakeFrame(out byte code, out ReadOnlyMemory<byte> body)
+    {
+        try
+        {
+            while (_backend.TryRead(out code, out body))
+            {
+                if (!HandleSessionMessage(code, body.Span)) return true;
+            }
+            return false;
+        }
+        catch
+        {
+            Break(null);
+            throw;
+        }
+    }
+
+    /// <summary>Waits for more bytes from the server; throws when the connection fails or closes.</summary>
+    public async ValueTask FillAsync(CancellationToken cancellationToken)
+    {
+        bool more;
+        try
+        {
+            more = await _backend.FillAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Mid-response: the stream position is unknown, so the session cannot be reused.
+            Break(null);
+            throw;
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            throw Break(new PgWireException($"Reading from the server {Options.Host}:{Options.Port} failed: {e.Message}", e));
+        }
+        if (!more)
+        {
+            if (FatalError is not null) throw Break(FatalError);
+            var leftover = _backend.Unread;
+            throw Break(new PgWireException(leftover == 0
+                ? $"The server {Options.Host}:{Options.Port} closed the connection unexpectedly."
+                : $"The server {Options.Host}:{Options.Port} closed the connection in the middle of a message ({leftover} bytes of an incomplete frame)."));
+        }
+    }
+
+    /// <summary>
+    /// Handles the messages that belong to the session rather than to a request; true when the message was one of
+    /// them and is done with. ReadyForQuery and FATAL errors update the session state and still go to the request.
+    /// </summary>
+    private bool HandleSessionMessage(byte code, ReadOnlySpan<byte> body)
     {
         switch (code)
         {
             case BackendMessageCode.ParameterStatus:
                 OnParameterStatus(ParameterStatus.Parse(body));
-                return false;
+                return true;
             case BackendMessageCode.NoticeResponse:
                 NoticeCallback?.Invoke(ErrorResponse.Parse(body, "NoticeResponse"));
-                return false;
+                return true;
             case BackendMessageCode.NotificationResponse:
-                return false; // LISTEN/NOTIFY is not exposed yet; a notification is not a response to anything.
+                return true; // LISTEN/NOTIFY is not exposed yet; a notification is not a response to anything.
             case BackendMessageCode.ReadyForQuery:
                 TransactionStatus = ReadyForQuery.Parse(body);
-                break;
+                return false;
             case BackendMessageCode.ErrorResponse:
                 var fields = ErrorResponse.Parse(body);
                 if (fields.Severity is "FATAL" or "PANIC")
@@ -222,25 +222,14 @@ internal sealed class PgConnector : IAsyncDisposable
                     FatalError = new PostgresException(fields);
                     Volatile.Write(ref _broken, 1);
                 }
-                break;
+                return false;
+            default:
+                return false;
         }
-        return handler.Handle(this, code, body);
     }
 
     /// <summary>A FATAL error the server sent before ending the session, if any.</summary>
     public PostgresException? FatalError { get; private set; }
-
-    /// <summary>
-    /// A message body split across pipe segments, copied into a per-connector scratch buffer.
-    /// </summary>
-    /// <remarks>Valid until the next call.</remarks>
-    private ReadOnlySpan<byte> Contiguous(ReadOnlySequence<byte> body)
-    {
-        if (body.IsSingleSegment) return body.FirstSpan;
-        if (_scratch.Length < body.Length) _scratch = new byte[Math.Max((int)body.Length, _scratch.Length * 2)];
-        body.CopyTo(_scratch);
-        return _scratch.AsSpan(0, (int)body.Length);
-    }
 
     private void OnParameterStatus(ParameterStatus status)
     {

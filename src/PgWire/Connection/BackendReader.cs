@@ -1,0 +1,82 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using PgWire.Protocol;
+
+namespace PgWire.Connection;
+
+/// <summary>
+/// Pulls whole backend messages out of the connection's <see cref="PipeReader"/>, and is the only caller of
+/// <see cref="PipeReader.AdvanceTo(SequencePosition, SequencePosition)"/>. Bytes already received are handed out frame
+/// by frame without touching the pipe; the pipe is advanced only when more bytes are needed.
+/// </summary>
+internal sealed class BackendReader(PipeReader reader, int maxMessageSize)
+{
+    private ReadOnlySequence<byte> _buffer;
+    private ReadOnlyMemory<byte> _current; // the unread rest of the segment the next frame most likely lies in
+    private long _consumed;
+    private bool _holding;
+    private bool _completed;
+    private byte[] _scratch = new byte[1024];
+
+    /// <summary>Bytes received but not yet handed out as whole frames.</summary>
+    public long Unread => _holding ? _buffer.Length - _consumed : 0;
+
+    /// <summary>
+    /// Takes the next whole frame from the bytes already received; false when more bytes are needed.
+    /// Bad lengths throw <see cref="PgWireProtocolException"/>.
+    /// </summary>
+    /// <remarks>
+    /// <paramref name="body"/> is a view over the pipe's memory, or over a scratch copy for a frame split across
+    /// segments: valid until the next <see cref="TryRead"/> or <see cref="FillAsync"/>.
+    /// </remarks>
+    public bool TryRead(out byte code, out ReadOnlyMemory<byte> body)
+    {
+        // Fast path: the frame lies whole in the current segment.
+        if (FrameReader.TryReadContiguous(_current.Span, maxMessageSize, out code, out var span, out var frameLength))
+        {
+            body = _current.Slice(FrameReader.HeaderLength, span.Length);
+            _current = _current[frameLength..];
+            _consumed += frameLength;
+            return true;
+        }
+        body = default;
+        if (!_holding) return false;
+
+        var rest = _buffer.Slice(_consumed);
+        var sequenceReader = new SequenceReader<byte>(rest);
+        if (!FrameReader.TryRead(ref sequenceReader, maxMessageSize, out code, out var split)) return false;
+        body = split.IsSingleSegment ? split.First : CopyToScratch(split);
+        _consumed += sequenceReader.Consumed;
+        _current = rest.Slice(sequenceReader.Position).First;
+        return true;
+    }
+
+    /// <summary>
+    /// Gives the pipe back everything handed out so far and waits for more bytes. False when the server closed the
+    /// connection and no more bytes will come.
+    /// </summary>
+    public async ValueTask<bool> FillAsync(CancellationToken cancellationToken)
+    {
+        if (_holding)
+        {
+            reader.AdvanceTo(_buffer.GetPosition(_consumed), _buffer.End);
+            _holding = false;
+            _current = default;
+        }
+        if (_completed) return false;
+        var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        _buffer = result.Buffer;
+        _consumed = 0;
+        _current = _buffer.First;
+        _holding = true;
+        _completed = result.IsCompleted;
+        return true;
+    }
+
+    private ReadOnlyMemory<byte> CopyToScratch(in ReadOnlySequence<byte> body)
+    {
+        if (_scratch.Length < body.Length) _scratch = new byte[Math.Max((int)body.Length, _scratch.Length * 2)];
+        body.CopyTo(_scratch);
+        return _scratch.AsMemory(0, (int)body.Length);
+    }
+}
