@@ -1,6 +1,5 @@
-using System.Diagnostics.CodeAnalysis;
 using PgWire.Protocol;
-using PgWire.Types;
+using PgWire.Results;
 
 namespace PgWire;
 
@@ -53,25 +52,8 @@ public readonly struct PgRow
     public T Get<T>(int ordinal)
     {
         var set = Set;
-        if (!TryGetValue(set, ordinal, out var value)) return NullValue<T>(ordinal);
-        var description = set.Description;
-        var codec = description.Codecs[ordinal] ?? throw NoCodec(ordinal);
-        T result;
-        bool readable;
-        try
-        {
-            readable = true;
-            if (codec is PgCodec<T> typed) result = typed.Read(value);
-            else if (codec is IPgReader<T> reader) result = reader.Read(value);
-            else if (typeof(T) == typeof(object)) result = (T)codec.ReadAsObject(value);
-            else readable = NullableReader<T>.TryRead(codec, value, out result!);
-        }
-        catch (InvalidCastException e)
-        {
-            throw new InvalidCastException(
-                $"Column '{description.Fields[ordinal].Name}' (ordinal {ordinal}, PostgreSQL type '{description.Types[ordinal].Name}') cannot be read as {typeof(T)}: {e.Message}.", e);
-        }
-        if (!readable) throw WrongType(ordinal, typeof(T));
+        if (!TryGetValue(set, ordinal, out var value)) return ValueDecoder.Null<T>(set.Description, ordinal);
+        var result = ValueDecoder.Read<T>(set.Description, ordinal, value);
         // The set may have been disposed while decoding, and its memory handed to another result: never return that.
         Check(set);
         return result;
@@ -95,67 +77,5 @@ public readonly struct PgRow
         if ((uint)ordinal >= (uint)columns)
             throw new IndexOutOfRangeException($"Column ordinal {ordinal} is out of range: the row has {columns} columns.");
         return DataRow.TryGetStoredColumn(new ReadOnlySpan<byte>(_chunk, _offset, _length), columns, ordinal, out value);
-    }
-
-    private T NullValue<T>(int ordinal)
-    {
-        if (default(T) is null) return default!;
-        var description = Set.Description;
-        throw new InvalidCastException(
-            $"Column '{description.Fields[ordinal].Name}' (ordinal {ordinal}, PostgreSQL type '{description.Types[ordinal].Name}') is NULL and cannot be read as {typeof(T)}. Read it as {typeof(T).Name}? or check IsNull first.");
-    }
-
-    private InvalidCastException WrongType(int ordinal, Type requested)
-    {
-        var description = Set.Description;
-        var codec = description.Codecs[ordinal];
-        return new InvalidCastException(
-            $"Column '{description.Fields[ordinal].Name}' (ordinal {ordinal}) has PostgreSQL type '{description.Types[ordinal].Name}', which cannot be read as {requested}; it reads as {codec?.DefaultClrType}.");
-    }
-
-    private InvalidCastException NoCodec(int ordinal)
-    {
-        var description = Set.Description;
-        return new InvalidCastException(
-            $"Column '{description.Fields[ordinal].Name}' (ordinal {ordinal}) of PostgreSQL type '{description.Types[ordinal].Name}' arrived in binary form, which PgWire cannot decode for this type.");
-    }
-
-    /// <summary>Reads <c>U?</c> through a codec that reads <c>U</c>; built once per T.</summary>
-    private static class NullableReader<T>
-    {
-        private delegate bool Reader(PgCodec codec, ReadOnlySpan<byte> value, [MaybeNullWhen(false)] out T result);
-
-        private static readonly Reader? s_reader = Create();
-
-        public static bool TryRead(PgCodec codec, ReadOnlySpan<byte> value, [MaybeNullWhen(false)] out T result)
-        {
-            if (s_reader is null)
-            {
-                result = default;
-                return false;
-            }
-            return s_reader(codec, value, out result);
-        }
-
-        [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "Only instantiated for Nullable<U>, whose U is a value type the caller already uses.")]
-        private static Reader? Create()
-        {
-            var underlying = Nullable.GetUnderlyingType(typeof(T));
-            if (underlying is null) return null;
-            var method = typeof(NullableReader<T>).GetMethod(nameof(ReadNullable), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
-                .MakeGenericMethod(underlying);
-            return (Reader)Delegate.CreateDelegate(typeof(Reader), method);
-        }
-
-        private static bool ReadNullable<TValue>(PgCodec codec, ReadOnlySpan<byte> value, out TValue? result) where TValue : struct
-        {
-            if (codec is IPgReader<TValue> reader)
-            {
-                result = reader.Read(value);
-                return true;
-            }
-            result = null;
-            return false;
-        }
     }
 }

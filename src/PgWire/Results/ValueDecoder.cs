@@ -1,0 +1,87 @@
+using System.Diagnostics.CodeAnalysis;
+using PgWire.Connection;
+using PgWire.Types;
+
+namespace PgWire.Results;
+
+/// <summary>
+/// Turns one column's bytes into a CLR value through the column's codec, with the errors a user needs: the column,
+/// its PostgreSQL type and the requested type. Shared by row sets and the streaming reader.
+/// </summary>
+internal static class ValueDecoder
+{
+    /// <summary>Decodes a non-NULL value of column <paramref name="ordinal"/> as <typeparamref name="T"/>.</summary>
+    public static T Read<T>(RowDescriptionInfo description, int ordinal, ReadOnlySpan<byte> value)
+    {
+        var codec = description.Codecs[ordinal] ?? throw NoCodec(description, ordinal);
+        T result;
+        bool readable;
+        try
+        {
+            readable = true;
+            if (codec is PgCodec<T> typed) result = typed.Read(value);
+            else if (codec is IPgReader<T> reader) result = reader.Read(value);
+            else if (typeof(T) == typeof(object)) result = (T)codec.ReadAsObject(value);
+            else readable = NullableReader<T>.TryRead(codec, value, out result!);
+        }
+        catch (InvalidCastException e)
+        {
+            throw new InvalidCastException(
+                $"Column '{description.Fields[ordinal].Name}' (ordinal {ordinal}, PostgreSQL type '{description.Types[ordinal].Name}') cannot be read as {typeof(T)}: {e.Message}.", e);
+        }
+        return readable ? result : throw WrongType(description, ordinal, typeof(T));
+    }
+
+    /// <summary>SQL NULL as <typeparamref name="T"/>: null where T can hold it, else a clear exception.</summary>
+    public static T Null<T>(RowDescriptionInfo description, int ordinal)
+    {
+        if (default(T) is null) return default!;
+        throw new InvalidCastException(
+            $"Column '{description.Fields[ordinal].Name}' (ordinal {ordinal}, PostgreSQL type '{description.Types[ordinal].Name}') is NULL and cannot be read as {typeof(T)}. Read it as {typeof(T).Name}? or check IsNull first.");
+    }
+
+    private static InvalidCastException WrongType(RowDescriptionInfo description, int ordinal, Type requested) =>
+        new($"Column '{description.Fields[ordinal].Name}' (ordinal {ordinal}) has PostgreSQL type '{description.Types[ordinal].Name}', which cannot be read as {requested}; it reads as {description.Codecs[ordinal]?.DefaultClrType}.");
+
+    private static InvalidCastException NoCodec(RowDescriptionInfo description, int ordinal) =>
+        new($"Column '{description.Fields[ordinal].Name}' (ordinal {ordinal}) of PostgreSQL type '{description.Types[ordinal].Name}' arrived in binary form, which PgWire cannot decode for this type.");
+
+    /// <summary>Reads <c>U?</c> through a codec that reads <c>U</c>; built once per T.</summary>
+    private static class NullableReader<T>
+    {
+        private delegate bool Reader(PgCodec codec, ReadOnlySpan<byte> value, [MaybeNullWhen(false)] out T result);
+
+        private static readonly Reader? s_reader = Create();
+
+        public static bool TryRead(PgCodec codec, ReadOnlySpan<byte> value, [MaybeNullWhen(false)] out T result)
+        {
+            if (s_reader is null)
+            {
+                result = default;
+                return false;
+            }
+            return s_reader(codec, value, out result);
+        }
+
+        [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "Only instantiated for Nullable<U>, whose U is a value type the caller already uses.")]
+        private static Reader? Create()
+        {
+            var underlying = Nullable.GetUnderlyingType(typeof(T));
+            if (underlying is null) return null;
+            var method = typeof(NullableReader<T>).GetMethod(nameof(ReadNullable), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
+                .MakeGenericMethod(underlying);
+            return (Reader)Delegate.CreateDelegate(typeof(Reader), method);
+        }
+
+        private static bool ReadNullable<TValue>(PgCodec codec, ReadOnlySpan<byte> value, out TValue? result) where TValue : struct
+        {
+            if (codec is IPgReader<TValue> reader)
+            {
+                result = reader.Read(value);
+                return true;
+            }
+            result = null;
+            return false;
+        }
+    }
+}
