@@ -50,6 +50,9 @@ internal sealed class PgConnector : IAsyncDisposable
     /// <summary>The handler of query responses, reused for every request on this session.</summary>
     public QueryHandler QueryHandler { get; } = new();
 
+    /// <summary>The handler that waits for BindComplete before a streaming read, reused on this session.</summary>
+    public BindHandler BindHandler { get; } = new();
+
     /// <summary>Statement and row descriptions this session has learnt.</summary>
     public DescriptionCache Descriptions { get; }
 
@@ -245,9 +248,12 @@ internal sealed class PgConnector : IAsyncDisposable
     /// Arms cancellation for one request: the caller's token and the command timeout both send a CancelRequest to the
     /// server, which then ends the running statement with SQLSTATE 57014 and the response completes normally.
     /// </summary>
-    public CancellationScope BeginCancellableRequest(CancellationToken cancellationToken)
+    /// <param name="cancellationToken">The caller's token.</param>
+    /// <param name="continuing">True for a later wait of the same request (a streaming read): a cancellation already
+    /// requested stays recorded.</param>
+    public CancellationScope BeginCancellableRequest(CancellationToken cancellationToken, bool continuing = false)
     {
-        _cancelState = 0;
+        if (!continuing) _cancelState = 0;
         var timeout = Options.CommandTimeout;
         CancellationTokenRegistration timeoutRegistration = default;
         if (timeout > TimeSpan.Zero)

@@ -22,6 +22,7 @@ public sealed class PgWireDataSource : DbDataSource
     private readonly ConnectorPool _pool;
     private readonly PgTypeRegistry _types = new();
     private readonly string _publicConnectionString;
+    private readonly Func<PgConnector, ValueTask> _returnToPool;
     private int _disposed;
 
     private PgWireDataSource(PgWireConnectionStringBuilder settings)
@@ -55,6 +56,7 @@ public sealed class PgWireDataSource : DbDataSource
             },
             OpenConnectorAsync);
         _publicConnectionString = settings.WithoutPassword();
+        _returnToPool = _pool.ReturnAsync;
     }
 
     /// <summary>Creates a data source from a connection string.</summary>
@@ -116,6 +118,42 @@ public sealed class PgWireDataSource : DbDataSource
             await _pool.ReturnAsync(connector).ConfigureAwait(false);
         }
         return new PgRowSet(result.Description, result.Rows, result.RowsAffected);
+    }
+
+    /// <summary>
+    /// Runs a query and streams its rows: they are decoded from the connection's receive buffer as they are read,
+    /// so memory stays bounded however large the result. The connection is held until the reader finished or was
+    /// disposed. Prefer <see cref="QueryAsync(string, object?[])"/> for results that fit in memory.
+    /// </summary>
+    /// <param name="sql">One SQL statement with positional parameters <c>$1</c>, <c>$2</c>, ...</param>
+    /// <param name="parameters">The parameter values, in order; null or <see cref="DBNull"/> sends NULL.</param>
+    public ValueTask<PgRowReader> QueryStreamingAsync(string sql, params object?[] parameters) =>
+        QueryStreamingAsync(sql, (IReadOnlyList<object?>)parameters, CancellationToken.None);
+
+    /// <summary>
+    /// Runs a query and streams its rows: they are decoded from the connection's receive buffer as they are read,
+    /// so memory stays bounded however large the result. The connection is held until the reader finished or was
+    /// disposed. Prefer <see cref="QueryAsync(string, IReadOnlyList{object?}, CancellationToken)"/> for results that fit in memory.
+    /// </summary>
+    /// <param name="sql">One SQL statement with positional parameters <c>$1</c>, <c>$2</c>, ...</param>
+    /// <param name="parameters">The parameter values, in order; null or <see cref="DBNull"/> sends NULL.</param>
+    /// <param name="cancellationToken">Cancels the statement on the server until it has been bound.</param>
+    /// <exception cref="PostgresException">The server rejected the statement.</exception>
+    public async ValueTask<PgRowReader> QueryStreamingAsync(string sql, IReadOnlyList<object?> parameters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        ArgumentNullException.ThrowIfNull(parameters);
+        var connector = await _pool.RentAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var known = await QueryRunner.StartStreamingAsync(connector, sql, parameters, cancellationToken).ConfigureAwait(false);
+            return new PgRowReader(connector, known, _returnToPool);
+        }
+        catch
+        {
+            await _pool.ReturnAsync(connector).ConfigureAwait(false);
+            throw;
+        }
     }
 
     /// <summary>

@@ -63,13 +63,19 @@ internal static class DataRow
     {
         var bodyLength = stored.Length - columns * sizeof(int);
         var valueOffset = MemoryMarshal.Read<int>(stored[(bodyLength + ordinal * sizeof(int))..]);
+        return TryGetColumnAt(stored[..bodyLength], valueOffset, out value);
+    }
+
+    /// <summary>The value at an offset found by <see cref="ValidateAndIndex"/> (its Int32 length sits just before it); false for -1 (NULL).</summary>
+    public static bool TryGetColumnAt(ReadOnlySpan<byte> body, int valueOffset, out ReadOnlySpan<byte> value)
+    {
         if (valueOffset < 0)
         {
             value = default;
             return false;
         }
-        var length = BinaryPrimitives.ReadInt32BigEndian(stored[(valueOffset - 4)..]);
-        value = stored.Slice(valueOffset, length);
+        var length = BinaryPrimitives.ReadInt32BigEndian(body[(valueOffset - 4)..]);
+        value = body.Slice(valueOffset, length);
         return true;
     }
 

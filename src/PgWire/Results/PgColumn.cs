@@ -41,4 +41,18 @@ public sealed class PgColumn
 
     /// <inheritdoc />
     public override string ToString() => $"{Name} ({TypeName})";
+
+    /// <summary>The public column list for a result's description.</summary>
+    internal static PgColumn[] From(PgWire.Connection.RowDescriptionInfo? description)
+    {
+        if (description is null) return [];
+        var columns = new PgColumn[description.Count];
+        for (var i = 0; i < columns.Length; i++)
+        {
+            var field = description.Fields[i];
+            columns[i] = new PgColumn(i, field.Name, field.TypeOid, description.Types[i].Name,
+                description.Codecs[i]?.DefaultClrType ?? typeof(object), field.TableOid, field.ColumnAttributeNumber, field.TypeModifier);
+        }
+        return columns;
+    }
 }

@@ -53,7 +53,7 @@ public sealed class PgRowSet : IReadOnlyList<PgRow>, IDisposable
         get
         {
             ThrowIfDisposed();
-            return _columns ??= CreateColumns();
+            return _columns ??= PgColumn.From(_description);
         }
     }
 
@@ -121,18 +121,6 @@ public sealed class PgRowSet : IReadOnlyList<PgRow>, IDisposable
 
     internal static ObjectDisposedException Disposed() =>
         new(nameof(PgRowSet), "The row set was disposed: its rows can no longer be read. Read values before disposing the set.");
-
-    private PgColumn[] CreateColumns()
-    {
-        var columns = new PgColumn[_description.Count];
-        for (var i = 0; i < columns.Length; i++)
-        {
-            var field = _description.Fields[i];
-            columns[i] = new PgColumn(i, field.Name, field.TypeOid, _description.Types[i].Name,
-                _description.Codecs[i]?.DefaultClrType ?? typeof(object), field.TableOid, field.ColumnAttributeNumber, field.TypeModifier);
-        }
-        return columns;
-    }
 
     /// <summary>Enumerates the rows of a <see cref="PgRowSet"/>.</summary>
     public struct Enumerator : IEnumerator<PgRow>

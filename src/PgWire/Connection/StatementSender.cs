@@ -1,0 +1,143 @@
+using System.Buffers;
+using PgWire.Protocol;
+using PgWire.Types;
+
+namespace PgWire.Connection;
+
+/// <summary>What <see cref="StatementSender.SendAsync"/> sent: the statement, and its result's description when known.</summary>
+internal readonly record struct SentStatement(StatementDescription Statement, RowDescriptionInfo? KnownRow);
+
+/// <summary>
+/// Sends one statement with positional parameters over the extended protocol: prepares it first when this session
+/// has not seen its text (Parse/Describe/Sync, one round trip), then Bind (parameters in binary, results in binary where
+/// a codec exists), Execute and Sync. The response is left for the caller to read.
+/// </summary>
+internal static class StatementSender
+{
+    /// <param name="connector">The session.</param>
+    /// <param name="sql">The statement text.</param>
+    /// <param name="parameters">The parameter values.</param>
+    /// <param name="flushAfterBind">Put a Flush after Bind, so the server sends BindComplete at once instead of with
+    /// its first full buffer of rows (a streaming read waits for it).</param>
+    /// <param name="cancellationToken">The caller's token.</param>
+    public static async ValueTask<SentStatement> SendAsync(
+        PgConnector connector, string sql, IReadOnlyList<object?> parameters, bool flushAfterBind, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        cancellationToken.ThrowIfCancellationRequested();
+        var count = parameters.Count;
+        var types = ArrayPool<uint>.Shared.Rent(Math.Max(count, 1));
+        var codecs = ArrayPool<PgCodec?>.Shared.Rent(Math.Max(count, 1));
+        try
+        {
+            InferParameters(parameters, types, codecs);
+            var statement = connector.Descriptions.Find(sql);
+            var parsed = false;
+            connector.Descriptions.WritePendingCloses(connector.Output);
+            if (statement is null || !statement.Matches(types.AsSpan(0, count)))
+            {
+                statement = await PrepareAsync(connector, sql, types.AsSpan(0, count).ToArray(), cancellationToken).ConfigureAwait(false);
+                parsed = true;
+            }
+
+            if (!parsed && statement.Name.Length == 0) FrontendMessages.WriteParse(connector.Output, "", sql, types.AsSpan(0, count));
+            WriteBind(connector.Output, statement.Name, parameters, codecs.AsSpan(0, count), statement.ResultFormats);
+            // A named statement's columns cannot change under it (the server fails it with 0A000 instead), so its
+            // description is known; the unnamed statement is described every time.
+            var knownRow = statement.Row;
+            if (flushAfterBind) FrontendMessages.WriteFlush(connector.Output);
+            if (knownRow is null) FrontendMessages.WriteDescribe(connector.Output, portal: true, "");
+            FrontendMessages.WriteExecute(connector.Output, "", 0);
+            FrontendMessages.WriteSync(connector.Output);
+            await connector.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            return new SentStatement(statement, knownRow);
+        }
+        finally
+        {
+            Array.Clear(codecs, 0, count);
+            ArrayPool<PgCodec?>.Shared.Return(codecs);
+            ArrayPool<uint>.Shared.Return(types);
+        }
+    }
+
+    /// <summary>Every parameter's type and codec, inferred from its CLR value, before a byte is sent.</summary>
+    private static void InferParameters(IReadOnlyList<object?> parameters, uint[] types, PgCodec?[] codecs)
+    {
+        for (var i = 0; i < parameters.Count; i++)
+        {
+            var value = parameters[i];
+            if (value is null or DBNull)
+            {
+                types[i] = PgTypeOids.Unspecified;
+                codecs[i] = null;
+            }
+            else if (PgTypeRegistry.TryInferParameter(value, out var oid, out var codec))
+            {
+                types[i] = oid;
+                codecs[i] = codec;
+            }
+            else
+            {
+                throw new ArgumentException(
+                    $"Parameter ${i + 1} has CLR type {value.GetType()}, which PgWire cannot send. Supported: bool, short, int, long, float, double, decimal, string, char, byte[], Guid, DateOnly, DateTime, DateTimeOffset, or null/DBNull.",
+                    nameof(parameters));
+            }
+        }
+    }
+
+    /// <summary>
+    /// First sight of this text in this session: prepare it and learn its columns, so Bind can ask for the right
+    /// formats and later runs skip parsing and planning.
+    /// </summary>
+    private static async ValueTask<StatementDescription> PrepareAsync(
+        PgConnector connector, string sql, uint[] parameterTypes, CancellationToken cancellationToken)
+    {
+        var name = connector.Descriptions.NextName();
+        FrontendMessages.WriteParse(connector.Output, name, sql, parameterTypes);
+        FrontendMessages.WriteDescribe(connector.Output, portal: false, name);
+        FrontendMessages.WriteSync(connector.Output);
+        await connector.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        var handler = connector.QueryHandler;
+        handler.Reset(null, collectRows: false);
+        await connector.ReceiveAsync(handler).ConfigureAwait(false);
+        if (handler.Error is not null) throw QueryRunner.Fail(connector, handler.Error, cancellationToken);
+        var formats = ResultFormats(handler.Description);
+        var statement = new StatementDescription(
+            name,
+            parameterTypes,
+            handler.ParameterTypes ?? [],
+            formats,
+            name.Length > 0 ? handler.Description?.WithFormats(formats, connector.TypeRegistry) : null);
+        connector.Descriptions.Add(sql, statement);
+        return statement;
+    }
+
+    /// <summary>Bind for the unnamed portal: every parameter binary, results as the statement learnt.</summary>
+    private static void WriteBind(MessageBuffer output, string statementName, IReadOnlyList<object?> parameters, ReadOnlySpan<PgCodec?> codecs, FormatCode[] resultFormats)
+    {
+        var at = FrontendMessages.StartBind(output, "", statementName, parameters.Count);
+        for (var i = 0; i < codecs.Length; i++)
+        {
+            var codec = codecs[i];
+            if (codec is null)
+            {
+                FrontendMessages.WriteBindNull(output);
+                continue;
+            }
+            var lengthAt = FrontendMessages.BeginBindValue(output);
+            if (!codec.TryWriteObject(parameters[i]!, output))
+                throw new System.Diagnostics.UnreachableException($"BUG: the codec inferred for parameter ${i + 1} refused its value.");
+            FrontendMessages.EndBindValue(output, lengthAt);
+        }
+        FrontendMessages.EndBind(output, at, resultFormats);
+    }
+
+    private static FormatCode[] ResultFormats(RowDescriptionInfo? description)
+    {
+        if (description is null) return [];
+        var formats = new FormatCode[description.Count];
+        for (var i = 0; i < formats.Length; i++)
+            formats[i] = description.Types[i].BinaryCodec is not null ? FormatCode.Binary : FormatCode.Text;
+        return formats;
+    }
+}

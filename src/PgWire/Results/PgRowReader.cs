@@ -1,0 +1,247 @@
+using PgWire.Connection;
+using PgWire.Protocol;
+using PgWire.Results;
+
+namespace PgWire;
+
+/// <summary>
+/// A forward-only stream of a query's rows, decoded straight from the connection's receive buffer: for results too
+/// large to hold, or to start working before the last row arrives. Unlike <see cref="PgRowSet"/> it keeps its
+/// connection until the last row was read or the reader is disposed; memory stays bounded whatever the result's size.
+/// </summary>
+/// <remarks>
+/// Not thread-safe. A column is decoded when it is read; the current row's bytes are valid only until the next
+/// <see cref="ReadAsync"/>. Dispose the reader (it reads and discards the rows left, then frees the connection).
+/// </remarks>
+public sealed class PgRowReader : IAsyncDisposable, IDisposable
+{
+    private readonly PgConnector _connector;
+    private readonly Func<PgConnector, ValueTask> _release;
+    private RowDescriptionInfo? _description;
+    private int[] _offsets;
+    private ReadOnlyMemory<byte> _row;
+    private bool _onRow;
+    private bool _completed;
+    private bool _disposed;
+    private PostgresException? _error;
+    private PgColumn[]? _columns;
+    private System.Runtime.ExceptionServices.ExceptionDispatchInfo? _failure;
+
+    internal PgRowReader(PgConnector connector, RowDescriptionInfo? knownDescription, Func<PgConnector, ValueTask> release)
+    {
+        _connector = connector;
+        _release = release;
+        _description = knownDescription;
+        _offsets = new int[knownDescription?.Count ?? 0];
+    }
+
+    /// <summary>The number of columns (0 for a statement that returns no rows).</summary>
+    public int FieldCount
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _description?.Count ?? 0;
+        }
+    }
+
+    /// <summary>The result's columns. Known once the first <see cref="ReadAsync"/> returned, or earlier for a statement this session prepared before.</summary>
+    public IReadOnlyList<PgColumn> Columns
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _columns ??= PgColumn.From(_description);
+        }
+    }
+
+    /// <summary>The number of rows the server reported for the statement once all rows were read; 0 before that.</summary>
+    public long RowsAffected { get; private set; }
+
+    /// <summary>
+    /// Moves to the next row; false when there are no more (the connection is then free again). A server error
+    /// partway through the result is thrown here, after the connection was brought back to a usable state.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the statement on the server while waiting for rows.</param>
+    public ValueTask<bool> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _onRow = false;
+        if (_completed) return new ValueTask<bool>(false);
+        // Rows already received are handed out without an await.
+        return TakeBuffered() switch
+        {
+            Step.Row => new ValueTask<bool>(true),
+            Step.End => FinishAsync(cancellationToken),
+            Step.Failed => FailAsync(),
+            _ => ReadSlowAsync(cancellationToken),
+        };
+    }
+
+    /// <summary>Decodes column <paramref name="ordinal"/> of the current row; see <see cref="PgRow.Get{T}(int)"/> for NULL and type rules.</summary>
+    /// <exception cref="InvalidCastException">The column cannot be read as <typeparamref name="T"/>.</exception>
+    /// <exception cref="InvalidOperationException">There is no current row.</exception>
+    public T Get<T>(int ordinal)
+    {
+        var description = CurrentRow(ordinal);
+        return DataRow.TryGetColumnAt(_row.Span, _offsets[ordinal], out var value)
+            ? ValueDecoder.Read<T>(description, ordinal, value)
+            : ValueDecoder.Null<T>(description, ordinal);
+    }
+
+    /// <summary>Decodes the column called <paramref name="name"/> of the current row.</summary>
+    public T Get<T>(string name) => Get<T>(GetOrdinal(name));
+
+    /// <summary>True when column <paramref name="ordinal"/> of the current row is SQL NULL.</summary>
+    public bool IsNull(int ordinal)
+    {
+        CurrentRow(ordinal);
+        return _offsets[ordinal] < 0;
+    }
+
+    /// <summary>True when the column called <paramref name="name"/> of the current row is SQL NULL.</summary>
+    public bool IsNull(string name) => IsNull(GetOrdinal(name));
+
+    /// <summary>The ordinal of the column called <paramref name="name"/> (exact match first, then ignoring case).</summary>
+    /// <exception cref="IndexOutOfRangeException">No column has that name.</exception>
+    public int GetOrdinal(string name)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var ordinal = _description?.GetOrdinal(name) ?? -1;
+        return ordinal >= 0 ? ordinal : throw new IndexOutOfRangeException($"The result has no column named '{name}'.");
+    }
+
+    /// <summary>Reads and discards the rows left, then frees the connection.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _onRow = false;
+        if (_completed) return;
+        _completed = true;
+        try
+        {
+            if (!_connector.IsBroken)
+            {
+                var handler = _connector.QueryHandler;
+                handler.Reset(null, collectRows: false, _description);
+                await _connector.ReceiveAsync(handler).ConfigureAwait(false);
+            }
+        }
+        catch (PgWireException)
+        {
+            // The connection broke while discarding: the pool closes it. The caller had stopped reading anyway.
+        }
+        QueryRunner.CheckLateCancel(_connector);
+        await _release(_connector).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads and discards the rows left, then frees the connection.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    private enum Step { NeedMore, Row, End, Failed }
+
+    private async ValueTask<bool> ReadSlowAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                using (_connector.BeginCancellableRequest(cancellationToken, continuing: true))
+                {
+                    await _connector.FillAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+            catch (PgWireException e)
+            {
+                _completed = true;
+                await _release(_connector).ConfigureAwait(false);
+                if (e is not PostgresException && _connector.CancelState != 0) throw QueryRunner.CancellationOutcome(_connector, e, cancellationToken);
+                throw;
+            }
+            switch (TakeBuffered())
+            {
+                case Step.Row: return true;
+                case Step.End: return await FinishAsync(cancellationToken).ConfigureAwait(false);
+                case Step.Failed: return await FailAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Handles the messages already received until a row, the end of the response, or the need for more bytes.</summary>
+    private Step TakeBuffered()
+    {
+        try
+        {
+            while (_connector.TryTakeFrame(out var code, out var body))
+            {
+                switch (code)
+                {
+                    case BackendMessageCode.DataRow:
+                        if (_description is null) throw new PgWireProtocolException("A DataRow arrived before any RowDescription.");
+                        DataRow.ValidateAndIndex(body.Span, _offsets);
+                        _row = body;
+                        _onRow = true;
+                        return Step.Row;
+                    case BackendMessageCode.RowDescription:
+                        var span = body.Span;
+                        _description = new RowDescriptionInfo(span.ToArray(), RowDescription.Parse(span), _connector.TypeRegistry);
+                        _offsets = new int[_description.Count];
+                        _columns = null;
+                        break;
+                    case BackendMessageCode.CommandComplete:
+                        var rows = CommandComplete.ParseRows(body.Span);
+                        if (rows > 0) RowsAffected += rows;
+                        break;
+                    case BackendMessageCode.NoData or BackendMessageCode.EmptyQueryResponse or BackendMessageCode.PortalSuspended:
+                        break;
+                    case BackendMessageCode.ErrorResponse:
+                        _error ??= new PostgresException(ErrorResponse.Parse(body.Span));
+                        break;
+                    case BackendMessageCode.ReadyForQuery:
+                        return Step.End;
+                    default:
+                        throw new PgWireProtocolException($"Unexpected {BackendMessageCode.Describe(code)} message while streaming rows.");
+                }
+            }
+            return Step.NeedMore;
+        }
+        catch (Exception e)
+        {
+            // A protocol violation (or a bug): the stream position can no longer be trusted.
+            _connector.Break(null);
+            _failure = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
+            return Step.Failed;
+        }
+    }
+
+    private async ValueTask<bool> FailAsync()
+    {
+        _completed = true;
+        await _release(_connector).ConfigureAwait(false);
+        _failure!.Throw();
+        return false;
+    }
+
+    /// <summary>ReadyForQuery: the connection is free again; report a server error if one came.</summary>
+    private async ValueTask<bool> FinishAsync(CancellationToken cancellationToken)
+    {
+        _completed = true;
+        var error = _error;
+        var outcome = error is null ? null : QueryRunner.Fail(_connector, error, cancellationToken);
+        if (error is null) QueryRunner.CheckLateCancel(_connector);
+        await _release(_connector).ConfigureAwait(false);
+        if (outcome is not null) throw outcome;
+        return false;
+    }
+
+    private RowDescriptionInfo CurrentRow(int ordinal)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!_onRow) throw new InvalidOperationException("There is no current row: call ReadAsync first and read columns only while it returned true.");
+        var description = _description!;
+        if ((uint)ordinal >= (uint)description.Count)
+            throw new IndexOutOfRangeException($"Column ordinal {ordinal} is out of range: the row has {description.Count} columns.");
+        return description;
+    }
+}
