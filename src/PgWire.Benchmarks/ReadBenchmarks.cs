@@ -43,6 +43,15 @@ public class OneColumnReadBenchmarks
         foreach (var row in rows) sum += row.Get<int>(0);
         return sum;
     }
+
+    [Benchmark]
+    public async Task<long> PgWireStreaming()
+    {
+        await using var reader = await _pgwire.QueryStreamingAsync(Sql);
+        long sum = 0;
+        while (await reader.ReadAsync()) sum += reader.Get<int>(0);
+        return sum;
+    }
 }
 
 /// <summary>50,000 rows x 9 mixed columns (int, bigint, text, float8, numeric, bool, timestamp, uuid, jsonb), every value read.</summary>
@@ -104,6 +113,26 @@ public class NineColumnReadBenchmarks
             check += row.Get<DateTime>(6).Ticks;
             check += row.Get<Guid>(7).GetHashCode();
             check += row.Get<string>(8).Length;
+        }
+        return check;
+    }
+
+    [Benchmark]
+    public async Task<long> PgWireStreaming()
+    {
+        await using var reader = await _pgwire.QueryStreamingAsync(Sql);
+        long check = 0;
+        while (await reader.ReadAsync())
+        {
+            check += reader.Get<int>(0);
+            check += reader.Get<long>(1);
+            check += reader.Get<string>(2).Length;
+            check += (long)reader.Get<double>(3);
+            check += (long)reader.Get<decimal>(4);
+            check += reader.Get<bool>(5) ? 1 : 0;
+            check += reader.Get<DateTime>(6).Ticks;
+            check += reader.Get<Guid>(7).GetHashCode();
+            check += reader.Get<string>(8).Length;
         }
         return check;
     }

@@ -16,6 +16,9 @@ internal sealed class RowBuffer
     /// <summary>Size of every later chunk.</summary>
     internal const int ChunkSize = 64 * 1024;
 
+    /// <summary>Row-index entries a released buffer keeps for its next use (12 bytes each: 1.5 MiB).</summary>
+    internal const int MaxRetainedIndex = 128 * 1024;
+
     // Chunks up to 1 MiB are pooled (a row larger than a chunk gets a chunk of its own); at most 256 per size are kept.
     private static readonly ArrayPool<byte> s_chunks = ArrayPool<byte>.Create(1024 * 1024, 256);
 
@@ -88,17 +91,16 @@ internal sealed class RowBuffer
         Interlocked.Increment(ref _version);
         foreach (var chunk in _chunks) s_chunks.Return(chunk);
         _chunks.Clear();
-        if (_rows.Length > 0) ArrayPool<RowRef>.Shared.Return(_rows);
-        _rows = [];
+        // The index stays with the buffer (itself pooled) for the next result, unless it grew unusually large.
+        if (_rows.Length > MaxRetainedIndex) _rows = [];
         _rowCount = 0;
         _chunkUsed = 0;
     }
 
     private void GrowIndex()
     {
-        var bigger = ArrayPool<RowRef>.Shared.Rent(Math.Max(16, _rows.Length * 2));
+        var bigger = new RowRef[Math.Max(64, _rows.Length * 2)];
         _rows.AsSpan(0, _rowCount).CopyTo(bigger);
-        if (_rows.Length > 0) ArrayPool<RowRef>.Shared.Return(_rows);
         _rows = bigger;
     }
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using PgWire.Protocol;
 
 namespace PgWire.Connection;
@@ -55,6 +56,7 @@ internal sealed class BackendReader(PipeReader reader, int maxMessageSize)
     /// Gives the pipe back everything handed out so far and waits for more bytes. False when the server closed the
     /// connection and no more bytes will come.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // called once per receive buffer: no box per call
     public async ValueTask<bool> FillAsync(CancellationToken cancellationToken)
     {
         if (_holding)

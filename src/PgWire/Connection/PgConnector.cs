@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using PgWire.Protocol;
 using PgWire.Types;
 
@@ -171,6 +172,7 @@ internal sealed class PgConnector : IAsyncDisposable
     }
 
     /// <summary>Waits for more bytes from the server; throws when the connection fails or closes.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))] // called once per receive buffer: no box per call
     public async ValueTask FillAsync(CancellationToken cancellationToken)
     {
         bool more;
