@@ -124,6 +124,7 @@ internal sealed class PgConnector : IAsyncDisposable
     /// Runs the read loop until <paramref name="handler"/> says the response is complete. Frames are handed over as
     /// soon as they are whole; the pipe is advanced only when more bytes are needed.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask ReceiveAsync(IFrameHandler handler, CancellationToken cancellationToken = default)
     {
         while (!DrainFrames(handler)) await FillAsync(cancellationToken).ConfigureAwait(false);

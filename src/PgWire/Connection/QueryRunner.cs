@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using PgWire.Buffers;
 using PgWire.Protocol;
 
@@ -13,6 +14,7 @@ internal static class QueryRunner
     /// Runs <paramref name="sql"/> with positional parameters ($1..$n). With <paramref name="collectRows"/> the
     /// DataRow bodies are copied into a pooled buffer that the caller then owns.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public static async ValueTask<QueryResult> ExecuteAsync(
         PgConnector connector, string sql, IReadOnlyList<object?> parameters, bool collectRows, CancellationToken cancellationToken)
     {
@@ -28,6 +30,7 @@ internal static class QueryRunner
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private static async ValueTask<QueryResult> ExecuteOnceAsync(
         PgConnector connector, string sql, IReadOnlyList<object?> parameters, bool collectRows, CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using PgWire.Protocol;
 using PgWire.Types;
 
@@ -20,6 +21,7 @@ internal static class StatementSender
     /// <param name="flushAfterBind">Put a Flush after Bind, so the server sends BindComplete at once instead of with
     /// its first full buffer of rows (a streaming read waits for it).</param>
     /// <param name="cancellationToken">The caller's token.</param>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public static async ValueTask<SentStatement> SendAsync(
         PgConnector connector, string sql, IReadOnlyList<object?> parameters, bool flushAfterBind, CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using PgWire.Connection;
 using PgWire.Pooling;
 using PgWire.Types;
@@ -103,6 +104,7 @@ public sealed class PgWireDataSource : DbDataSource
     /// <returns>The rows. The connection is back in the pool before this returns; dispose the set when done.</returns>
     /// <exception cref="PostgresException">The server rejected the statement.</exception>
     /// <exception cref="TimeoutException">The statement ran past Command Timeout and was cancelled on the server.</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<PgRowSet> QueryAsync(string sql, IReadOnlyList<object?> parameters, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sql);
@@ -173,6 +175,7 @@ public sealed class PgWireDataSource : DbDataSource
     /// <param name="parameters">The parameter values, in order; null or <see cref="DBNull"/> sends NULL.</param>
     /// <param name="cancellationToken">Cancels the statement on the server; the call then throws <see cref="OperationCanceledException"/>.</param>
     /// <exception cref="PostgresException">The server rejected the statement.</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<long> ExecuteAsync(string sql, IReadOnlyList<object?> parameters, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sql);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.ObjectPool;
 using PgWire.Connection;
 using PgWire.Protocol;
@@ -42,6 +43,7 @@ internal sealed class ConnectorPool : IAsyncDisposable
     public int InUseCount => Volatile.Read(ref _inUse);
 
     /// <summary>Waits for a rental slot, then hands out an idle connector or opens a new one.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<PgConnector> RentAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -106,6 +108,7 @@ internal sealed class ConnectorPool : IAsyncDisposable
     /// Takes a connector back. A broken or expired one is closed; one left inside a transaction is rolled back first
     /// (and closed if that fails); a healthy one goes to the idle store.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask ReturnAsync(PgConnector connector)
     {
         try

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using PgWire.Connection;
 using PgWire.Protocol;
 using PgWire.Results;
@@ -141,6 +142,7 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
 
     private enum Step { NeedMore, Row, End, Failed }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ReadSlowAsync(CancellationToken cancellationToken)
     {
         while (true)
