@@ -48,7 +48,10 @@ internal sealed class DescriptionCache(int capacity)
         capacity > 0 && _statements.TryGetValue(sql, out var description) ? description : null;
 
     /// <summary>A statement name not used before on this session.</summary>
-    public string NextName() => capacity > 0 ? "_pgw" + (++_nextName).ToString(System.Globalization.CultureInfo.InvariantCulture) : "";
+    public string NextName() => capacity > 0 ? NamePrefix + (++_nextName).ToString(System.Globalization.CultureInfo.InvariantCulture) : "";
+
+    /// <summary>The prefix of every statement name PgWire creates.</summary>
+    public const string NamePrefix = "_pgw";
 
     public void Add(string sql, StatementDescription description)
     {

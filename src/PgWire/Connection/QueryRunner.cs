@@ -22,7 +22,7 @@ internal static class QueryRunner
         {
             return await ExecuteOnceAsync(connector, sql, parameters, collectRows, cancellationToken).ConfigureAwait(false);
         }
-        catch (PostgresException e) when (e.SqlState is "0A000" or "26000" && connector.TransactionStatus == TransactionStatus.Idle && !connector.IsBroken)
+        catch (PostgresException e) when (IsStaleStatement(e) && connector.TransactionStatus == TransactionStatus.Idle && !connector.IsBroken)
         {
             // The prepared statement went stale (its result type changed, or it was deallocated behind our back).
             // The cache was cleared by Fail; outside a transaction nothing was done, so prepare afresh once.
@@ -79,7 +79,7 @@ internal static class QueryRunner
         {
             return await StartStreamingOnceAsync(connector, sql, parameters, cancellationToken).ConfigureAwait(false);
         }
-        catch (PostgresException e) when (e.SqlState is "0A000" or "26000" && connector.TransactionStatus == TransactionStatus.Idle && !connector.IsBroken)
+        catch (PostgresException e) when (IsStaleStatement(e) && connector.TransactionStatus == TransactionStatus.Idle && !connector.IsBroken)
         {
             return await StartStreamingOnceAsync(connector, sql, parameters, cancellationToken).ConfigureAwait(false);
         }
@@ -165,11 +165,20 @@ internal static class QueryRunner
         return false;
     }
 
+    /// <summary>
+    /// The errors of a prepared statement that went stale: "cached plan must not change result type" (0A000, raised by
+    /// the server routine RevalidateCachedQuery; the routine name is not localized, the message is) and "prepared
+    /// statement does not exist" (26000) for one of PgWire's own statement names.
+    /// </summary>
+    internal static bool IsStaleStatement(PostgresException error) =>
+        (error.SqlState == "0A000" && error.Routine == "RevalidateCachedQuery")
+        || (error.SqlState == "26000" && error.MessageText.Contains(DescriptionCache.NamePrefix, StringComparison.Ordinal));
+
     /// <summary>The exception for a server error, turned into cancellation or timeout when we asked for it.</summary>
     internal static Exception Fail(PgConnector connector, PostgresException error, CancellationToken cancellationToken)
     {
         if (error.SqlState == "57014" && connector.CancelState != 0) return CancellationOutcome(connector, error, cancellationToken);
-        if (error.SqlState is "26000" or "0A000") connector.Descriptions.Clear();
+        if (IsStaleStatement(error)) connector.Descriptions.Clear();
         return error;
     }
 
