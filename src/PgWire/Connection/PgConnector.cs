@@ -9,9 +9,9 @@ using PgWire.Types;
 namespace PgWire.Connection;
 
 /// <summary>
-/// One physical session with the server: the socket, the read loop (the only caller of
-/// <see cref="PipeReader.AdvanceTo(SequencePosition, SequencePosition)"/>), session state, and cancellation.
-/// A connector serves one request at a time; the pool hands it to one caller at a time.
+/// One physical session with the server: the socket, reading backend messages (through <see cref="BackendReader"/>,
+/// the only caller of <see cref="PipeReader.AdvanceTo(SequencePosition, SequencePosition)"/>), session state, and
+/// cancellation. A connector serves one request at a time; the pool hands it to one caller at a time.
 /// </summary>
 internal sealed class PgConnector : IAsyncDisposable
 {
