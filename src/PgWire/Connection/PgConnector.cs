@@ -257,7 +257,7 @@ internal sealed class PgConnector : IAsyncDisposable
     public CancellationScope BeginCancellableRequest(CancellationToken cancellationToken, bool continuing = false)
     {
         if (!continuing) _cancelState = 0;
-        var timeout = Options.CommandTimeout;
+        var timeout = CommandTimeoutOverride ?? Options.CommandTimeout;
         CancellationTokenRegistration timeoutRegistration = default;
         if (timeout > TimeSpan.Zero)
         {
@@ -269,6 +269,12 @@ internal sealed class PgConnector : IAsyncDisposable
             : default;
         return new CancellationScope(this, userRegistration, timeoutRegistration);
     }
+
+    /// <summary>A command's own timeout for the requests it runs (null: the connection string's Command Timeout).</summary>
+    public TimeSpan? CommandTimeoutOverride { get; set; }
+
+    /// <summary>Asks the server to cancel the running request (ADO.NET's Cancel), as the caller's token would.</summary>
+    public void CancelRunningRequest() => RequestCancel(1);
 
     /// <summary>0 when the request was not cancelled, 1 when the caller's token fired, 2 when the command timed out.</summary>
     public int CancelState => Volatile.Read(ref _cancelState);

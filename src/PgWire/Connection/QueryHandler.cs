@@ -22,6 +22,9 @@ internal sealed class QueryHandler : IFrameHandler
 
     public long RowsAffected { get; private set; }
 
+    /// <summary>Rows changed by INSERT, UPDATE, DELETE or MERGE; -1 when no such command ran (ADO.NET's RecordsAffected).</summary>
+    public long ModifiedRows { get; private set; } = -1;
+
     public PostgresException? Error { get; private set; }
 
     /// <summary>Prepares for a new response.</summary>
@@ -36,6 +39,7 @@ internal sealed class QueryHandler : IFrameHandler
         Description = knownDescription;
         Rows = null;
         RowsAffected = 0;
+        ModifiedRows = -1;
         Error = null;
     }
 
@@ -58,8 +62,9 @@ internal sealed class QueryHandler : IFrameHandler
                 OnRowDescription(connector, body);
                 return false;
             case BackendMessageCode.CommandComplete:
-                var rows = CommandComplete.ParseRows(body);
+                var rows = CommandComplete.ParseRows(body, out var modification);
                 if (rows > 0) RowsAffected += rows;
+                if (modification) ModifiedRows = Math.Max(ModifiedRows, 0) + rows;
                 return false;
             case BackendMessageCode.ParameterDescription:
                 ParameterTypes = ParameterDescription.Parse(body);

@@ -7,4 +7,4 @@ namespace PgWire.Connection;
 /// the copied row bodies, and the row count from CommandComplete.
 /// </summary>
 /// <remarks>The caller owns <see cref="Rows"/> and must return it to <see cref="RowBufferPool"/>.</remarks>
-internal readonly record struct QueryResult(RowDescriptionInfo? Description, RowBuffer? Rows, long RowsAffected);
+internal readonly record struct QueryResult(RowDescriptionInfo? Description, RowBuffer? Rows, long RowsAffected, long ModifiedRows = -1);

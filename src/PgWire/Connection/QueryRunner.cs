@@ -55,7 +55,7 @@ internal static class QueryRunner
                 throw Fail(connector, handler.Error, cancellationToken);
             }
             CheckLateCancel(connector);
-            return new QueryResult(handler.Description, handler.TakeRows(), handler.RowsAffected);
+            return new QueryResult(handler.Description, handler.TakeRows(), handler.RowsAffected, handler.ModifiedRows);
         }
         catch (PgWireException e) when (e is not PostgresException && connector.CancelState != 0)
         {
@@ -187,7 +187,7 @@ internal static class QueryRunner
         connector.CancelState == 1
             ? new OperationCanceledException("The query was cancelled at the caller's request.", cause, cancellationToken)
             : new TimeoutException(
-                $"The command timed out after {connector.Options.CommandTimeout.TotalSeconds:0.###} s (Command Timeout) and was cancelled on the server.",
+                $"The command timed out after {(connector.CommandTimeoutOverride ?? connector.Options.CommandTimeout).TotalSeconds:0.###} s (Command Timeout) and was cancelled on the server.",
                 cause);
 
     /// <summary>

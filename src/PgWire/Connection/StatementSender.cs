@@ -73,6 +73,11 @@ internal static class StatementSender
                 types[i] = PgTypeOids.Unspecified;
                 codecs[i] = null;
             }
+            else if (value is TypedValue typed)
+            {
+                types[i] = typed.Oid;
+                codecs[i] = typed.Codec;
+            }
             else if (PgTypeRegistry.TryInferParameter(value, out var oid, out var codec))
             {
                 types[i] = oid;
@@ -127,8 +132,9 @@ internal static class StatementSender
                 continue;
             }
             var lengthAt = FrontendMessages.BeginBindValue(output);
-            if (!codec.TryWriteObject(parameters[i]!, output))
-                throw new System.Diagnostics.UnreachableException($"BUG: the codec inferred for parameter ${i + 1} refused its value.");
+            var value = parameters[i] is TypedValue typed ? typed.Value : parameters[i]!;
+            if (!codec.TryWriteObject(value, output))
+                throw new System.Diagnostics.UnreachableException($"BUG: the codec chosen for parameter ${i + 1} refused its value.");
             FrontendMessages.EndBindValue(output, lengthAt);
         }
         FrontendMessages.EndBind(output, at, resultFormats);

@@ -57,6 +57,7 @@ public sealed class PgWireDataSource : DbDataSource
             },
             OpenConnectorAsync);
         _publicConnectionString = settings.WithoutPassword();
+        FullConnectionString = settings.ConnectionString;
         _returnToPool = _pool.ReturnAsync;
     }
 
@@ -194,10 +195,22 @@ public sealed class PgWireDataSource : DbDataSource
         }
     }
 
-    /// <summary>Not available yet: ADO.NET connections come with the ADO.NET provider. Use <see cref="QueryAsync(string, object?[])"/>.</summary>
-    /// <exception cref="NotSupportedException">Always, for now.</exception>
-    protected override DbConnection CreateDbConnection() =>
-        throw new NotSupportedException("PgWireDataSource does not create ADO.NET connections yet; use QueryAsync and ExecuteAsync.");
+    /// <summary>Creates a closed ADO.NET connection that takes its physical connections from this data source's pool.</summary>
+    public new PgWireConnection CreateConnection() => new(this);
+
+    /// <inheritdoc />
+    protected override DbConnection CreateDbConnection() => CreateConnection();
+
+    internal string DatabaseName => _connectorOptions.Database;
+
+    internal string HostName => _connectorOptions.Host;
+
+    /// <summary>The connection string with its password, for <see cref="PgWireConnection.ChangeDatabase"/>. Never print it.</summary>
+    internal string FullConnectionString { get; }
+
+    internal ValueTask<PgConnector> RentConnectorAsync(CancellationToken cancellationToken) => _pool.RentAsync(cancellationToken);
+
+    internal ValueTask ReturnConnectorAsync(PgConnector connector) => _pool.ReturnAsync(connector);
 
     /// <inheritdoc />
     protected override void Dispose(bool disposing)

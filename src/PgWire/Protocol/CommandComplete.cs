@@ -6,8 +6,15 @@ namespace PgWire.Protocol;
 internal static class CommandComplete
 {
     /// <summary>The number of rows the command affected or returned, or -1 when the tag carries no count.</summary>
-    public static long ParseRows(ReadOnlySpan<byte> body)
+    public static long ParseRows(ReadOnlySpan<byte> body) => ParseRows(body, out _);
+
+    /// <summary>
+    /// The number of rows, or -1; <paramref name="modification"/> tells whether the command changed rows (INSERT,
+    /// UPDATE, DELETE, MERGE) rather than returned or moved them.
+    /// </summary>
+    public static long ParseRows(ReadOnlySpan<byte> body, out bool modification)
     {
+        modification = false;
         var reader = new PgSpanReader(body, "CommandComplete");
         var tag = reader.ReadCStringBytes();
         reader.ExpectEnd();
@@ -15,6 +22,7 @@ internal static class CommandComplete
         if (space < 0) return -1;
         var verb = tag[..tag.IndexOf((byte)' ')];
         if (!IsCountingVerb(verb)) return -1;
+        modification = verb.SequenceEqual("INSERT"u8) || verb.SequenceEqual("UPDATE"u8) || verb.SequenceEqual("DELETE"u8) || verb.SequenceEqual("MERGE"u8);
         if (!Utf8Parser.TryParse(tag[(space + 1)..], out long rows, out var consumed) || consumed != tag.Length - space - 1 || rows < 0)
             throw new PgWireProtocolException("CommandComplete tag ends in something that is not a row count.");
         return rows;

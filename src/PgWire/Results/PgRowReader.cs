@@ -59,6 +59,12 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
     /// <summary>The number of rows the server reported for the statement once all rows were read; 0 before that.</summary>
     public long RowsAffected { get; private set; }
 
+    /// <summary>Rows changed by INSERT, UPDATE, DELETE or MERGE; -1 when the statement was none of them.</summary>
+    internal long ModifiedRows { get; private set; } = -1;
+
+    /// <summary>True once the response ended (the last row was read, or the statement returned none).</summary>
+    internal bool IsCompleted => _completed;
+
     /// <summary>
     /// Moves to the next row; false when there are no more (the connection is then free again). A server error
     /// partway through the result is thrown here, after the connection was brought back to a usable state.
@@ -192,8 +198,9 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
                         _columns = null;
                         break;
                     case BackendMessageCode.CommandComplete:
-                        var rows = CommandComplete.ParseRows(body.Span);
+                        var rows = CommandComplete.ParseRows(body.Span, out var modification);
                         if (rows > 0) RowsAffected += rows;
+                        if (modification) ModifiedRows = Math.Max(ModifiedRows, 0) + rows;
                         break;
                     case BackendMessageCode.NoData or BackendMessageCode.EmptyQueryResponse or BackendMessageCode.PortalSuspended:
                         break;

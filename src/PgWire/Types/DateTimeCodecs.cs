@@ -112,6 +112,8 @@ internal sealed class TimestampTzCodec : PgCodec<DateTime>, IPgReader<DateTimeOf
         writer.Advance(8);
     }
 
+    public override bool CanWrite(object value) => value is DateTime or DateTimeOffset;
+
     public override bool TryWriteObject(object value, IBufferWriter<byte> writer)
     {
         switch (value)

@@ -19,6 +19,9 @@ internal abstract class PgCodec
     /// <summary>Writes a boxed parameter value; false when this codec cannot take the value's CLR type.</summary>
     public abstract bool TryWriteObject(object value, IBufferWriter<byte> writer);
 
+    /// <summary>Whether <see cref="TryWriteObject"/> accepts a value of this CLR type.</summary>
+    public abstract bool CanWrite(object value);
+
     /// <summary>The exception for a value whose length does not fit the type's fixed size.</summary>
     protected static InvalidCastException WrongLength(string type, int expected, int actual) =>
         new($"a {type} value is {expected} bytes on the wire but the server sent {actual}");
@@ -37,6 +40,8 @@ internal abstract class PgCodec<T> : PgCodec, IPgReader<T>, IPgWriter<T>
     public abstract void Write(T value, IBufferWriter<byte> writer);
 
     public override object ReadAsObject(ReadOnlySpan<byte> value) => Read(value)!;
+
+    public override bool CanWrite(object value) => value is T;
 
     public override bool TryWriteObject(object value, IBufferWriter<byte> writer)
     {

@@ -57,6 +57,42 @@ internal sealed class PgTypeRegistry
     }
 
     /// <summary>
+    /// The built-in type called <paramref name="name"/> (its pg_type name or format_type name, e.g. <c>int4</c> or
+    /// <c>integer</c>) when PgWire can send it.
+    /// </summary>
+    public static bool TryFindByName(string name, out uint oid, out PgCodec codec)
+    {
+        foreach (var (typeOid, info) in s_builtIn)
+        {
+            if (info.BinaryCodec is null) continue;
+            if (info.Name.Equals(name, StringComparison.OrdinalIgnoreCase) || ShortName(typeOid).Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                oid = typeOid;
+                codec = info.BinaryCodec;
+                return true;
+            }
+        }
+        oid = 0;
+        codec = null!;
+        return false;
+    }
+
+    private static string ShortName(uint oid) => oid switch
+    {
+        PgTypeOids.Bool => "bool",
+        PgTypeOids.Int2 => "int2",
+        PgTypeOids.Int4 => "int4",
+        PgTypeOids.Int8 => "int8",
+        PgTypeOids.Float4 => "float4",
+        PgTypeOids.Float8 => "float8",
+        PgTypeOids.Varchar => "varchar",
+        PgTypeOids.Bpchar => "bpchar",
+        PgTypeOids.Timestamp => "timestamp",
+        PgTypeOids.TimestampTz => "timestamptz",
+        _ => "",
+    };
+
+    /// <summary>
     /// The PostgreSQL type a parameter value is sent as, inferred from its CLR type: the OID and the codec that writes
     /// it. False for a CLR type PgWire cannot send.
     /// </summary>

@@ -31,6 +31,8 @@ internal sealed class TextCodec : PgCodec<string>
         writer.Advance(written);
     }
 
+    public override bool CanWrite(object value) => value is string or char;
+
     public override bool TryWriteObject(object value, IBufferWriter<byte> writer)
     {
         switch (value)
@@ -77,6 +79,8 @@ internal sealed class ByteaCodec : PgCodec<byte[]>
     public override byte[] Read(ReadOnlySpan<byte> value) => value.ToArray();
 
     public override void Write(byte[] value, IBufferWriter<byte> writer) => writer.Write(value);
+
+    public override bool CanWrite(object value) => value is byte[] or ReadOnlyMemory<byte> or Memory<byte>;
 
     public override bool TryWriteObject(object value, IBufferWriter<byte> writer)
     {

@@ -1,0 +1,208 @@
+using System.Data;
+using System.Data.Common;
+using System.Diagnostics.CodeAnalysis;
+using PgWire.Connection;
+
+namespace PgWire;
+
+/// <summary>
+/// An ADO.NET command: SQL with named (<c>@name</c>, <c>:name</c>) or positional (<c>$1</c>) parameters, possibly
+/// several statements separated by semicolons, or a procedure name (<see cref="CommandType.StoredProcedure"/>, run with CALL).
+/// </summary>
+public sealed class PgWireCommand : DbCommand
+{
+    private string _commandText = "";
+    private int _commandTimeout = -1;
+    private PgWireConnection? _connection;
+
+    /// <summary>Creates a command with no text and no connection.</summary>
+    public PgWireCommand() { }
+
+    /// <summary>Creates a command.</summary>
+    /// <param name="commandText">The SQL.</param>
+    /// <param name="connection">The connection to run it on.</param>
+    public PgWireCommand(string? commandText, PgWireConnection? connection = null)
+    {
+        CommandText = commandText;
+        _connection = connection;
+    }
+
+    /// <summary>The SQL text, or the procedure name for <see cref="CommandType.StoredProcedure"/>.</summary>
+    [AllowNull]
+    public override string CommandText
+    {
+        get => _commandText;
+        set => _commandText = value ?? "";
+    }
+
+    /// <summary>Seconds before the command is cancelled on the server; 0 for no limit. Defaults to the connection string's Command Timeout (30).</summary>
+    public override int CommandTimeout
+    {
+        get => _commandTimeout >= 0 ? _commandTimeout : _connection is null ? 30 : new PgWireConnectionStringBuilder(_connection.ConnectionString).CommandTimeout;
+        set => _commandTimeout = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "CommandTimeout cannot be negative.");
+    }
+
+    /// <summary>Text (default) or StoredProcedure; TableDirect is not supported.</summary>
+    public override CommandType CommandType { get; set; } = CommandType.Text;
+
+    /// <inheritdoc />
+    public override bool DesignTimeVisible { get; set; }
+
+    /// <inheritdoc />
+    public override UpdateRowSource UpdatedRowSource { get; set; }
+
+    /// <summary>The connection the command runs on.</summary>
+    public new PgWireConnection? Connection
+    {
+        get => _connection;
+        set => _connection = value;
+    }
+
+    /// <inheritdoc />
+    protected override DbConnection? DbConnection
+    {
+        get => _connection;
+        set => _connection = value is null or PgWireConnection ? (PgWireConnection?)value
+            : throw new ArgumentException($"A PgWireCommand runs on a PgWireConnection, not a {value.GetType()}.", nameof(value));
+    }
+
+    /// <summary>The command's parameters.</summary>
+    public new PgWireParameterCollection Parameters { get; } = new();
+
+    /// <inheritdoc />
+    protected override DbParameterCollection DbParameterCollection => Parameters;
+
+    /// <summary>The transaction the command belongs to (informational: a command always runs in its connection's transaction).</summary>
+    public new PgWireTransaction? Transaction { get; set; }
+
+    /// <inheritdoc />
+    protected override DbTransaction? DbTransaction
+    {
+        get => Transaction;
+        set => Transaction = (PgWireTransaction?)value;
+    }
+
+    /// <summary>Creates a parameter (not yet added to <see cref="Parameters"/>).</summary>
+    public new PgWireParameter CreateParameter() => new();
+
+    /// <inheritdoc />
+    protected override DbParameter CreateDbParameter() => CreateParameter();
+
+    /// <summary>Checks the command can run. Statements are prepared on the server automatically the first time a session runs them.</summary>
+    public override void Prepare()
+    {
+        CheckReady();
+        _ = Statements();
+    }
+
+    /// <summary>Asks the server to cancel the command if it is running; does nothing otherwise.</summary>
+    public override void Cancel()
+    {
+        if (_connection is { State: ConnectionState.Open, ActiveReader: not null } connection) connection.Connector.CancelRunningRequest();
+    }
+
+    /// <inheritdoc />
+    public override int ExecuteNonQuery() => ExecuteNonQueryAsync(CancellationToken.None).GetAwaiter().GetResult();
+
+    /// <summary>Runs every statement; returns the rows changed by INSERT, UPDATE, DELETE and MERGE, or -1 when none of those ran.</summary>
+    public override async Task<int> ExecuteNonQueryAsync(CancellationToken cancellationToken)
+    {
+        await using var reader = await ExecuteReaderAsync(CommandBehavior.Default, cancellationToken).ConfigureAwait(false);
+        while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false)) { }
+        await reader.CloseAsync().ConfigureAwait(false);
+        return reader.RecordsAffected;
+    }
+
+    /// <inheritdoc />
+    public override object? ExecuteScalar() => ExecuteScalarAsync(CancellationToken.None).GetAwaiter().GetResult();
+
+    /// <summary>The first column of the first row of the first result; null when there is none, <see cref="DBNull"/> for SQL NULL.</summary>
+    public override async Task<object?> ExecuteScalarAsync(CancellationToken cancellationToken)
+    {
+        await using var reader = await ExecuteReaderAsync(CommandBehavior.Default, cancellationToken).ConfigureAwait(false);
+        object? value = null;
+        if (reader.FieldCount > 0 && await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) value = reader.GetValue(0);
+        while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false)) { }
+        return value;
+    }
+
+    /// <summary>Runs the command and returns a reader over its results.</summary>
+    public new PgWireDataReader ExecuteReader() => ExecuteReader(CommandBehavior.Default);
+
+    /// <summary>Runs the command and returns a reader over its results.</summary>
+    public new PgWireDataReader ExecuteReader(CommandBehavior behavior) =>
+        ExecuteReaderAsync(behavior, CancellationToken.None).GetAwaiter().GetResult();
+
+    /// <inheritdoc />
+    protected override DbDataReader ExecuteDbDataReader(CommandBehavior behavior) => ExecuteReader(behavior);
+
+    /// <inheritdoc />
+    protected override async Task<DbDataReader> ExecuteDbDataReaderAsync(CommandBehavior behavior, CancellationToken cancellationToken) =>
+        await ExecuteReaderAsync(behavior, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Runs the command and returns a reader over its results (rows are streamed: memory stays bounded).</summary>
+    public new async Task<PgWireDataReader> ExecuteReaderAsync(CommandBehavior behavior, CancellationToken cancellationToken = default)
+    {
+        var connection = CheckReady();
+        if ((behavior & CommandBehavior.SchemaOnly) != 0)
+            throw new NotSupportedException("CommandBehavior.SchemaOnly is not supported yet.");
+        var statements = Statements();
+        var reader = new PgWireDataReader(this, connection, statements, behavior);
+        connection.ActiveReader = reader;
+        try
+        {
+            await reader.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await reader.CloseAsync().ConfigureAwait(false);
+            throw;
+        }
+        return reader;
+    }
+
+    /// <summary>The command timeout the session applies while this command runs.</summary>
+    internal TimeSpan? Timeout => _commandTimeout >= 0 ? TimeSpan.FromSeconds(_commandTimeout) : null;
+
+    /// <summary>The statements to run, with their parameter values, checked before anything is sent.</summary>
+    private List<(string Sql, object?[] Values)> Statements()
+    {
+        var parameters = Parameters.Items;
+        List<RewrittenStatement> rewritten;
+        switch (CommandType)
+        {
+            case CommandType.Text:
+                if (_commandText.Length == 0) throw new InvalidOperationException("CommandText is empty.");
+                var names = new string?[parameters.Count];
+                for (var i = 0; i < names.Length; i++) names[i] = parameters[i].ParameterName;
+                rewritten = SqlRewriter.Rewrite(_commandText, names);
+                break;
+            case CommandType.StoredProcedure:
+                if (_commandText.Length == 0) throw new InvalidOperationException("CommandText must name the procedure.");
+                var placeholders = string.Join(", ", Enumerable.Range(1, parameters.Count).Select(n => "$" + n));
+                rewritten = [new RewrittenStatement($"CALL {_commandText}({placeholders})", [.. Enumerable.Range(0, parameters.Count)])];
+                break;
+            default:
+                throw new NotSupportedException($"CommandType {CommandType} is not supported; use Text or StoredProcedure.");
+        }
+
+        var wire = new object?[parameters.Count];
+        for (var i = 0; i < wire.Length; i++) wire[i] = parameters[i].ToWireValue(i);
+        var result = new List<(string, object?[])>(rewritten.Count);
+        foreach (var statement in rewritten)
+        {
+            var values = new object?[statement.ParameterIndices.Length];
+            for (var k = 0; k < values.Length; k++) values[k] = wire[statement.ParameterIndices[k]];
+            result.Add((statement.Sql, values));
+        }
+        return result;
+    }
+
+    private PgWireConnection CheckReady()
+    {
+        var connection = _connection ?? throw new InvalidOperationException("The command has no Connection.");
+        if (connection.State != ConnectionState.Open) throw new InvalidOperationException("The command's connection is not open: call Open or OpenAsync first.");
+        connection.ThrowIfBusy();
+        return connection;
+    }
+}

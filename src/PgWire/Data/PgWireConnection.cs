@@ -1,0 +1,202 @@
+using System.Collections.Concurrent;
+using System.Data;
+using System.Data.Common;
+using System.Diagnostics.CodeAnalysis;
+using PgWire.Connection;
+
+namespace PgWire;
+
+/// <summary>
+/// An ADO.NET connection to PostgreSQL. While open it holds one physical connection from the pool of its
+/// <see cref="PgWireDataSource"/> (pooled by default; <c>Pooling=false</c> opens a private one). Not thread-safe.
+/// </summary>
+public sealed class PgWireConnection : DbConnection
+{
+    // Connections made from a connection string share one data source (and so one pool) per distinct string.
+    private static readonly ConcurrentDictionary<string, PgWireDataSource> s_dataSources = new(StringComparer.Ordinal);
+
+    private string _connectionString = "";
+    private PgWireDataSource? _dataSource;
+    private PgConnector? _connector;
+    private ConnectionState _state = ConnectionState.Closed;
+
+    /// <summary>Creates a closed connection with no connection string.</summary>
+    public PgWireConnection() { }
+
+    /// <summary>Creates a closed connection.</summary>
+    /// <param name="connectionString">Npgsql-style keywords: Host, Port, Username, Password, Database, ...</param>
+    public PgWireConnection(string connectionString) => ConnectionString = connectionString;
+
+    internal PgWireConnection(PgWireDataSource dataSource)
+    {
+        _dataSource = dataSource;
+        _connectionString = dataSource.ConnectionString;
+    }
+
+    /// <summary>The connection string. Can be set only while the connection is closed.</summary>
+    [AllowNull]
+    public override string ConnectionString
+    {
+        get => _connectionString;
+        set
+        {
+            if (_state != ConnectionState.Closed) throw new InvalidOperationException("The connection string cannot change while the connection is open.");
+            var text = value ?? "";
+            if (text.Length > 0) _ = new PgWireConnectionStringBuilder(text); // an unknown keyword or bad value fails here
+            _connectionString = text;
+            _dataSource = null;
+        }
+    }
+
+    /// <summary>The database named in the connection string (or the user name when none is).</summary>
+    public override string Database => DataSourceOrThrow().DatabaseName;
+
+    /// <summary>The server's host.</summary>
+    public override string DataSource => DataSourceOrThrow().HostName;
+
+    /// <summary>The server's version (its server_version parameter), for example "15.18 (Debian 15.18-0+deb12u1)".</summary>
+    /// <exception cref="InvalidOperationException">The connection is not open.</exception>
+    public override string ServerVersion =>
+        Connector.ServerParameters.TryGetValue("server_version", out var version) ? version : "";
+
+    /// <summary>Open, Closed or Broken... as ADO.NET defines; Executing and Fetching are not reported.</summary>
+    public override ConnectionState State => _state;
+
+    /// <summary>The seconds to wait for a connection to open: the connection string's Timeout.</summary>
+    public override int ConnectionTimeout => new PgWireConnectionStringBuilder(_connectionString).Timeout;
+
+    /// <summary>The open transaction, if any.</summary>
+    internal PgWireTransaction? Transaction { get; set; }
+
+    /// <summary>The reader that currently uses the connection, if any.</summary>
+    internal PgWireDataReader? ActiveReader { get; set; }
+
+    /// <summary>The physical connection, while open.</summary>
+    internal PgConnector Connector => _connector ?? throw new InvalidOperationException("The connection is not open: call Open or OpenAsync first.");
+
+    /// <inheritdoc />
+    public override void Open() => OpenAsync(CancellationToken.None).GetAwaiter().GetResult();
+
+    /// <summary>Takes a physical connection from the pool (or opens one).</summary>
+    /// <exception cref="InvalidOperationException">The connection is already open, or has no connection string.</exception>
+    public override async Task OpenAsync(CancellationToken cancellationToken)
+    {
+        if (_state != ConnectionState.Closed) throw new InvalidOperationException("The connection is already open.");
+        var dataSource = DataSourceOrThrow();
+        _connector = await dataSource.RentConnectorAsync(cancellationToken).ConfigureAwait(false);
+        SetState(ConnectionState.Open);
+    }
+
+    /// <inheritdoc />
+    public override void Close() => CloseAsync().GetAwaiter().GetResult();
+
+    /// <summary>Closes any open reader, rolls back an uncommitted transaction, and returns the physical connection to the pool.</summary>
+    public override async Task CloseAsync()
+    {
+        if (_state == ConnectionState.Closed) return;
+        if (ActiveReader is { } reader) await reader.CloseAsync().ConfigureAwait(false);
+        Transaction?.MarkCompleted();
+        Transaction = null;
+        var connector = _connector;
+        _connector = null;
+        if (connector is not null) await DataSourceOrThrow().ReturnConnectorAsync(connector).ConfigureAwait(false);
+        SetState(ConnectionState.Closed);
+    }
+
+    /// <summary>Switches to another database of the same server: closes and reopens with the new Database.</summary>
+    public override void ChangeDatabase(string databaseName) => ChangeDatabaseAsync(databaseName).GetAwaiter().GetResult();
+
+    /// <summary>Switches to another database of the same server: closes and reopens with the new Database.</summary>
+    public override async Task ChangeDatabaseAsync(string databaseName, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(databaseName);
+        if (_state != ConnectionState.Open) throw new InvalidOperationException("ChangeDatabase needs an open connection.");
+        var builder = new PgWireConnectionStringBuilder(_dataSource is not null && _connectionString == _dataSource.ConnectionString
+            ? _dataSource.FullConnectionString : _connectionString) { Database = databaseName };
+        await CloseAsync().ConfigureAwait(false);
+        _connectionString = builder.ConnectionString;
+        _dataSource = null;
+        await OpenAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Creates a command on this connection.</summary>
+    public new PgWireCommand CreateCommand() => new() { Connection = this };
+
+    /// <inheritdoc />
+    protected override DbCommand CreateDbCommand() => CreateCommand();
+
+    /// <summary>Starts a transaction at the server's default isolation level.</summary>
+    public new PgWireTransaction BeginTransaction() => BeginTransaction(IsolationLevel.Unspecified);
+
+    /// <summary>Starts a transaction.</summary>
+    /// <param name="isolationLevel">ReadUncommitted, ReadCommitted, RepeatableRead, Serializable or Snapshot (repeatable read); Unspecified uses the server default.</param>
+    public new PgWireTransaction BeginTransaction(IsolationLevel isolationLevel) =>
+        BeginTransactionAsync(isolationLevel, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+
+    /// <inheritdoc />
+    protected override DbTransaction BeginDbTransaction(IsolationLevel isolationLevel) => BeginTransaction(isolationLevel);
+
+    /// <inheritdoc />
+    protected override async ValueTask<DbTransaction> BeginDbTransactionAsync(IsolationLevel isolationLevel, CancellationToken cancellationToken) =>
+        await BeginTransactionAsync(isolationLevel, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Starts a transaction.</summary>
+    /// <param name="isolationLevel">The isolation level; Unspecified uses the server default.</param>
+    /// <param name="cancellationToken">Cancels the BEGIN.</param>
+    /// <exception cref="InvalidOperationException">The connection is not open, or a transaction is already in progress.</exception>
+    public new async ValueTask<PgWireTransaction> BeginTransactionAsync(IsolationLevel isolationLevel, CancellationToken cancellationToken = default)
+    {
+        var connector = Connector;
+        if (Transaction is not null || connector.TransactionStatus != Protocol.TransactionStatus.Idle)
+            throw new InvalidOperationException("A transaction is already in progress on this connection; PostgreSQL has no nested transactions (use savepoints: Save, Rollback(name), Release).");
+        ThrowIfBusy();
+        var level = isolationLevel switch
+        {
+            IsolationLevel.Unspecified => "",
+            IsolationLevel.ReadUncommitted => " ISOLATION LEVEL READ UNCOMMITTED",
+            IsolationLevel.ReadCommitted => " ISOLATION LEVEL READ COMMITTED",
+            IsolationLevel.RepeatableRead or IsolationLevel.Snapshot => " ISOLATION LEVEL REPEATABLE READ",
+            IsolationLevel.Serializable => " ISOLATION LEVEL SERIALIZABLE",
+            _ => throw new NotSupportedException($"PostgreSQL has no isolation level {isolationLevel}."),
+        };
+        await QueryRunner.ExecuteScriptAsync(connector, "BEGIN" + level, cancellationToken).ConfigureAwait(false);
+        Transaction = new PgWireTransaction(this, isolationLevel);
+        return Transaction;
+    }
+
+    /// <inheritdoc />
+    public override async ValueTask DisposeAsync()
+    {
+        await CloseAsync().ConfigureAwait(false);
+        await base.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) Close();
+        base.Dispose(disposing);
+    }
+
+    /// <summary>Throws when a reader still uses the connection.</summary>
+    internal void ThrowIfBusy()
+    {
+        if (ActiveReader is { IsClosed: false })
+            throw new InvalidOperationException("A data reader is still open on this connection: read it to the end or close it before running another command.");
+    }
+
+    private PgWireDataSource DataSourceOrThrow()
+    {
+        if (_dataSource is not null) return _dataSource;
+        if (_connectionString.Length == 0) throw new InvalidOperationException("The connection has no ConnectionString.");
+        _dataSource = s_dataSources.GetOrAdd(_connectionString, static cs => PgWireDataSource.Create(cs));
+        return _dataSource;
+    }
+
+    private void SetState(ConnectionState state)
+    {
+        var previous = _state;
+        _state = state;
+        if (previous != state) OnStateChange(new StateChangeEventArgs(previous, state));
+    }
+}

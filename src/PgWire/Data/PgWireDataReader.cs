@@ -1,0 +1,372 @@
+using System.Collections;
+using System.Data;
+using System.Data.Common;
+using System.Globalization;
+using PgWire.Connection;
+
+namespace PgWire;
+
+/// <summary>
+/// Reads the results of a <see cref="PgWireCommand"/>, one result set per statement that returns rows. Rows are
+/// streamed from the connection (memory stays bounded); a column is decoded when it is read.
+/// </summary>
+public sealed class PgWireDataReader : DbDataReader
+{
+    private static readonly Func<PgConnector, ValueTask> s_keepConnector = static _ => ValueTask.CompletedTask;
+
+    private readonly PgWireCommand _command;
+    private readonly PgWireConnection _connection;
+    private readonly List<(string Sql, object?[] Values)> _statements;
+    private readonly CommandBehavior _behavior;
+    private int _next;
+    private PgRowReader? _current;
+    private bool _pendingRow;
+    private bool _onRow;
+    private int _rowsRead;
+    private bool _closed;
+    private long _recordsAffected = -1;
+    private bool _returnedResult;
+
+    internal PgWireDataReader(PgWireCommand command, PgWireConnection connection, List<(string, object?[])> statements, CommandBehavior behavior)
+    {
+        _command = command;
+        _connection = connection;
+        _statements = statements;
+        _behavior = behavior;
+    }
+
+    /// <inheritdoc />
+    public override int Depth => 0;
+
+    /// <summary>The number of columns of the current result set (0 when it has none).</summary>
+    public override int FieldCount => _current?.FieldCount ?? 0;
+
+    /// <summary>Whether the current result set has at least one row.</summary>
+    public override bool HasRows
+    {
+        get
+        {
+            ThrowIfClosed();
+            return _pendingRow || _rowsRead > 0;
+        }
+    }
+
+    /// <inheritdoc />
+    public override bool IsClosed => _closed;
+
+    /// <summary>Rows changed by the INSERT, UPDATE, DELETE and MERGE statements run so far; -1 when none ran.</summary>
+    public override int RecordsAffected => _recordsAffected < 0 ? -1 : (int)Math.Min(_recordsAffected, int.MaxValue);
+
+    /// <inheritdoc />
+    public override object this[int ordinal] => GetValue(ordinal);
+
+    /// <inheritdoc />
+    public override object this[string name] => GetValue(GetOrdinal(name));
+
+    /// <inheritdoc />
+    public override bool Read() => ReadAsync(CancellationToken.None).GetAwaiter().GetResult();
+
+    /// <summary>Moves to the next row of the current result set.</summary>
+    public override async Task<bool> ReadAsync(CancellationToken cancellationToken)
+    {
+        ThrowIfClosed();
+        _onRow = false;
+        if (_pendingRow)
+        {
+            _pendingRow = false;
+            _rowsRead++;
+            return _onRow = true;
+        }
+        if (_current is null || _current.IsCompleted) return false;
+        if ((_behavior & CommandBehavior.SingleRow) != 0 && _rowsRead > 0) return false;
+        _onRow = await ReadCurrentAsync(cancellationToken).ConfigureAwait(false);
+        if (_onRow) _rowsRead++;
+        return _onRow;
+    }
+
+    /// <inheritdoc />
+    public override bool NextResult() => NextResultAsync(CancellationToken.None).GetAwaiter().GetResult();
+
+    /// <summary>Moves to the result set of the next statement that returns rows; false when there is none.</summary>
+    public override async Task<bool> NextResultAsync(CancellationToken cancellationToken)
+    {
+        ThrowIfClosed();
+        await FinishCurrentAsync().ConfigureAwait(false);
+        if ((_behavior & CommandBehavior.SingleResult) != 0 && _returnedResult)
+        {
+            await RunRemainingAsync(cancellationToken).ConfigureAwait(false);
+            return false;
+        }
+        return await MoveToNextResultAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Positions the reader on the first result set.</summary>
+    internal async Task StartAsync(CancellationToken cancellationToken) =>
+        await MoveToNextResultAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public override void Close() => CloseAsync().GetAwaiter().GetResult();
+
+    /// <summary>Runs what is left of the command (its remaining statements still execute) and frees the connection for other commands.</summary>
+    public override async Task CloseAsync()
+    {
+        if (_closed) return;
+        try
+        {
+            await FinishCurrentAsync().ConfigureAwait(false);
+            await RunRemainingAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            _closed = true;
+            _onRow = false;
+            if (_connection.State == ConnectionState.Open) _connection.Connector.CommandTimeoutOverride = null;
+            if (ReferenceEquals(_connection.ActiveReader, this)) _connection.ActiveReader = null;
+            if ((_behavior & CommandBehavior.CloseConnection) != 0) await _connection.CloseAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public override async ValueTask DisposeAsync()
+    {
+        await CloseAsync().ConfigureAwait(false);
+        await base.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) Close();
+        base.Dispose(disposing);
+    }
+
+    /// <inheritdoc />
+    public override string GetName(int ordinal) => Columns()[ordinal].Name;
+
+    /// <inheritdoc />
+    public override int GetOrdinal(string name) => Current().GetOrdinal(name);
+
+    /// <summary>The PostgreSQL type name of a column (for example <c>integer</c>, <c>timestamp with time zone</c>).</summary>
+    public override string GetDataTypeName(int ordinal) => Columns()[ordinal].TypeName;
+
+    /// <summary>The CLR type <see cref="GetValue"/> returns for a column.</summary>
+    public override Type GetFieldType(int ordinal) => Columns()[ordinal].ClrType;
+
+    /// <summary>The columns of the current result set.</summary>
+    public IReadOnlyList<PgColumn> GetColumns() => Columns();
+
+    /// <inheritdoc />
+    public override bool IsDBNull(int ordinal) => Current().IsNull(ordinal);
+
+    /// <summary>The value as its default CLR type; <see cref="DBNull.Value"/> for SQL NULL.</summary>
+    public override object GetValue(int ordinal)
+    {
+        var current = Current();
+        return current.IsNull(ordinal) ? DBNull.Value : current.Get<object>(ordinal);
+    }
+
+    /// <inheritdoc />
+    public override int GetValues(object[] values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var count = Math.Min(values.Length, FieldCount);
+        for (var i = 0; i < count; i++) values[i] = GetValue(i);
+        return count;
+    }
+
+    /// <summary>
+    /// The value as <typeparamref name="T"/>. SQL NULL reads as null for <see cref="Nullable{T}"/>, as
+    /// <see cref="DBNull"/> for object, and throws <see cref="InvalidCastException"/> otherwise (as in Npgsql).
+    /// </summary>
+    public override T GetFieldValue<T>(int ordinal)
+    {
+        var current = Current();
+        if (current.IsNull(ordinal))
+        {
+            if (typeof(T) == typeof(object) || typeof(T) == typeof(DBNull)) return (T)(object)DBNull.Value;
+            if (default(T) is null && Nullable.GetUnderlyingType(typeof(T)) is not null) return default!;
+            throw new InvalidCastException(
+                $"Column '{GetName(ordinal)}' (ordinal {ordinal}) is NULL; read it as a nullable type or check IsDBNull first.");
+        }
+        return current.Get<T>(ordinal);
+    }
+
+    /// <inheritdoc />
+    public override bool GetBoolean(int ordinal) => GetFieldValue<bool>(ordinal);
+
+    /// <summary>Reads a smallint column that fits a byte.</summary>
+    public override byte GetByte(int ordinal) => checked((byte)GetFieldValue<short>(ordinal));
+
+    /// <summary>Copies bytes of a bytea column; with a null buffer, returns the value's length.</summary>
+    public override long GetBytes(int ordinal, long dataOffset, byte[]? buffer, int bufferOffset, int length)
+    {
+        var bytes = GetFieldValue<byte[]>(ordinal);
+        if (buffer is null) return bytes.Length;
+        if (dataOffset < 0 || dataOffset > bytes.Length) throw new ArgumentOutOfRangeException(nameof(dataOffset));
+        var count = (int)Math.Min(length, bytes.Length - dataOffset);
+        Array.Copy(bytes, dataOffset, buffer, bufferOffset, count);
+        return count;
+    }
+
+    /// <summary>Reads a one-character text value.</summary>
+    public override char GetChar(int ordinal)
+    {
+        var text = GetFieldValue<string>(ordinal);
+        return text.Length == 1 ? text[0] : throw new InvalidCastException($"Column '{GetName(ordinal)}' holds {text.Length} characters, not one.");
+    }
+
+    /// <summary>Copies characters of a text column; with a null buffer, returns the value's length.</summary>
+    public override long GetChars(int ordinal, long dataOffset, char[]? buffer, int bufferOffset, int length)
+    {
+        var text = GetFieldValue<string>(ordinal);
+        if (buffer is null) return text.Length;
+        if (dataOffset < 0 || dataOffset > text.Length) throw new ArgumentOutOfRangeException(nameof(dataOffset));
+        var count = (int)Math.Min(length, text.Length - dataOffset);
+        text.CopyTo((int)dataOffset, buffer, bufferOffset, count);
+        return count;
+    }
+
+    /// <inheritdoc />
+    public override Stream GetStream(int ordinal) => new MemoryStream(GetFieldValue<byte[]>(ordinal), writable: false);
+
+    /// <inheritdoc />
+    public override TextReader GetTextReader(int ordinal) => new StringReader(GetFieldValue<string>(ordinal));
+
+    /// <inheritdoc />
+    public override DateTime GetDateTime(int ordinal) => GetFieldValue<DateTime>(ordinal);
+
+    /// <inheritdoc />
+    public override decimal GetDecimal(int ordinal) => GetFieldValue<decimal>(ordinal);
+
+    /// <inheritdoc />
+    public override double GetDouble(int ordinal) => GetFieldValue<double>(ordinal);
+
+    /// <inheritdoc />
+    public override float GetFloat(int ordinal) => GetFieldValue<float>(ordinal);
+
+    /// <inheritdoc />
+    public override Guid GetGuid(int ordinal) => GetFieldValue<Guid>(ordinal);
+
+    /// <inheritdoc />
+    public override short GetInt16(int ordinal) => GetFieldValue<short>(ordinal);
+
+    /// <inheritdoc />
+    public override int GetInt32(int ordinal) => GetFieldValue<int>(ordinal);
+
+    /// <inheritdoc />
+    public override long GetInt64(int ordinal) => GetFieldValue<long>(ordinal);
+
+    /// <inheritdoc />
+    public override string GetString(int ordinal) => GetFieldValue<string>(ordinal);
+
+    /// <inheritdoc />
+    public override IEnumerator GetEnumerator() => new DbEnumerator(this, closeReader: false);
+
+    private PgRowReader Current()
+    {
+        ThrowIfClosed();
+        if (!_onRow) throw new InvalidOperationException("There is no current row: call Read first and read columns only while it returned true.");
+        return _current!;
+    }
+
+    private IReadOnlyList<PgColumn> Columns()
+    {
+        ThrowIfClosed();
+        return _current?.Columns ?? [];
+    }
+
+    private void ThrowIfClosed()
+    {
+        if (_closed) throw new InvalidOperationException("The data reader is closed.");
+    }
+
+    private async ValueTask<bool> ReadCurrentAsync(CancellationToken cancellationToken)
+    {
+        bool hasRow;
+        try
+        {
+            hasRow = await _current!.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            Abandon();
+            throw;
+        }
+        if (!hasRow) Accumulate(_current.ModifiedRows);
+        return hasRow;
+    }
+
+    /// <summary>After a failed statement the command's later statements do not run.</summary>
+    private void Abandon() => _next = _statements.Count;
+
+    /// <summary>Runs statements until one returns rows (its first row is read ahead for HasRows) or none is left.</summary>
+    private async Task<bool> MoveToNextResultAsync(CancellationToken cancellationToken)
+    {
+        while (_next < _statements.Count)
+        {
+            var (sql, values) = _statements[_next++];
+            var connector = _connection.Connector;
+            connector.CommandTimeoutOverride = _command.Timeout;
+            RowDescriptionInfo? known;
+            try
+            {
+                known = await QueryRunner.StartStreamingAsync(connector, sql, values, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                Abandon();
+                throw;
+            }
+            _current = new PgRowReader(connector, known, s_keepConnector);
+            _rowsRead = 0;
+            _pendingRow = await ReadCurrentAsync(cancellationToken).ConfigureAwait(false);
+            if (_current.FieldCount > 0 || _next == _statements.Count)
+            {
+                _returnedResult |= _current.FieldCount > 0;
+                return _current.FieldCount > 0;
+            }
+        }
+        return false;
+    }
+
+    private async Task FinishCurrentAsync()
+    {
+        _onRow = false;
+        _pendingRow = false;
+        if (_current is null) return;
+        if (!_current.IsCompleted)
+        {
+            // Discard the rest of this result; its statement still completes on the server.
+            await _current.DisposeAsync().ConfigureAwait(false);
+            Accumulate(_current.ModifiedRows);
+        }
+        _current = null;
+    }
+
+    private async Task RunRemainingAsync(CancellationToken cancellationToken)
+    {
+        while (_next < _statements.Count)
+        {
+            var (sql, values) = _statements[_next++];
+            QueryResult result;
+            try
+            {
+                result = await QueryRunner.ExecuteAsync(_connection.Connector, sql, values, collectRows: false, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                Abandon();
+                throw;
+            }
+            Accumulate(result.ModifiedRows);
+        }
+    }
+
+    private void Accumulate(long modified)
+    {
+        if (modified >= 0) _recordsAffected = Math.Max(_recordsAffected, 0) + modified;
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"PgWireDataReader {{ statement {_next} of {_statements.Count} }}");
+}

@@ -1,0 +1,36 @@
+using System.Data.Common;
+
+namespace PgWire;
+
+/// <summary>
+/// The ADO.NET provider factory. Register it with
+/// <c>DbProviderFactories.RegisterFactory("PgWire", PgWireFactory.Instance)</c>.
+/// </summary>
+public sealed class PgWireFactory : DbProviderFactory
+{
+    /// <summary>The one instance.</summary>
+    public static readonly PgWireFactory Instance = new();
+
+    private PgWireFactory() { }
+
+    /// <inheritdoc />
+    public override bool CanCreateDataSourceEnumerator => false;
+
+    /// <inheritdoc />
+    public override bool CanCreateBatch => false;
+
+    /// <inheritdoc />
+    public override DbCommand CreateCommand() => new PgWireCommand();
+
+    /// <inheritdoc />
+    public override DbConnection CreateConnection() => new PgWireConnection();
+
+    /// <inheritdoc />
+    public override DbConnectionStringBuilder CreateConnectionStringBuilder() => new PgWireConnectionStringBuilder();
+
+    /// <inheritdoc />
+    public override DbParameter CreateParameter() => new PgWireParameter();
+
+    /// <inheritdoc />
+    public override DbDataSource CreateDataSource(string connectionString) => PgWireDataSource.Create(connectionString);
+}

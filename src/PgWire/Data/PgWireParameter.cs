@@ -1,0 +1,219 @@
+using System.Data;
+using System.Data.Common;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using PgWire.Types;
+
+namespace PgWire;
+
+/// <summary>
+/// A command parameter. Its PostgreSQL type comes from <see cref="DataTypeName"/> when set, else from
+/// <see cref="DbType"/> when set, else from the CLR type of <see cref="Value"/>. Null and <see cref="DBNull"/> send NULL.
+/// </summary>
+public class PgWireParameter : DbParameter
+{
+    private string _name = "";
+    private object? _value;
+    private DbType? _dbType;
+    private string? _dataTypeName;
+
+    /// <summary>Creates a parameter with no name and no value.</summary>
+    public PgWireParameter() { }
+
+    /// <summary>Creates a named parameter.</summary>
+    /// <param name="parameterName">The name used in the SQL as @name (given with or without the @).</param>
+    /// <param name="value">The value.</param>
+    public PgWireParameter(string? parameterName, object? value)
+    {
+        ParameterName = parameterName;
+        Value = value;
+    }
+
+    /// <summary>Creates a named parameter with an explicit <see cref="System.Data.DbType"/>.</summary>
+    /// <param name="parameterName">The name used in the SQL as @name.</param>
+    /// <param name="dbType">The type to send the value as.</param>
+    public PgWireParameter(string? parameterName, DbType dbType)
+    {
+        ParameterName = parameterName;
+        DbType = dbType;
+    }
+
+    /// <summary>The parameter's name, matched against @name and :name placeholders (a leading @ or : is ignored). Empty for a positional parameter.</summary>
+    [AllowNull]
+    public override string ParameterName
+    {
+        get => _name;
+        set => _name = value ?? "";
+    }
+
+    /// <summary>The value; null or <see cref="DBNull.Value"/> sends NULL.</summary>
+    public override object? Value
+    {
+        get => GetValue();
+        set => SetValue(value);
+    }
+
+    /// <summary>
+    /// The PostgreSQL type to send the value as, by name (<c>int4</c>, <c>integer</c>, <c>text</c>, <c>jsonb</c>,
+    /// <c>timestamptz</c>, ...). Takes precedence over <see cref="DbType"/>.
+    /// </summary>
+    public string? DataTypeName
+    {
+        get => _dataTypeName;
+        set => _dataTypeName = value;
+    }
+
+    /// <summary>The ADO.NET type; inferred from <see cref="Value"/> unless set.</summary>
+    public override DbType DbType
+    {
+        get => _dbType ?? InferDbType(GetValue());
+        set => _dbType = value;
+    }
+
+    /// <summary>Only <see cref="ParameterDirection.Input"/> is supported for queries; other directions fail when the command runs.</summary>
+    public override ParameterDirection Direction { get; set; } = ParameterDirection.Input;
+
+    /// <inheritdoc />
+    public override bool IsNullable { get; set; }
+
+    /// <summary>Kept for ADO.NET compatibility; PgWire sends values whole.</summary>
+    public override int Size { get; set; }
+
+    /// <inheritdoc />
+    [AllowNull]
+    public override string SourceColumn { get; set; } = "";
+
+    /// <inheritdoc />
+    public override bool SourceColumnNullMapping { get; set; }
+
+    /// <inheritdoc />
+    public override DataRowVersion SourceVersion { get; set; } = DataRowVersion.Current;
+
+    /// <summary>Forgets an explicitly set <see cref="DbType"/> and <see cref="DataTypeName"/>.</summary>
+    public override void ResetDbType()
+    {
+        _dbType = null;
+        _dataTypeName = null;
+    }
+
+    /// <summary>The value as stored; overridden by the typed parameter.</summary>
+    private protected virtual object? GetValue() => _value;
+
+    /// <summary>Stores the value; overridden by the typed parameter.</summary>
+    private protected virtual void SetValue(object? value) => _value = value;
+
+    /// <summary>
+    /// The value as the wire layer takes it: null for NULL, a <see cref="TypedValue"/> when the type was chosen
+    /// explicitly, else the CLR value for inference. Throws when the value cannot be sent as the chosen type.
+    /// </summary>
+    internal object? ToWireValue(int position)
+    {
+        if (Direction != ParameterDirection.Input)
+            throw new NotSupportedException(
+                $"Parameter {Describe(position)} has Direction {Direction}; PgWire supports only Input parameters (read output values from the result set instead).");
+        var value = GetValue();
+        if (value is null or DBNull) return null;
+        if (_dataTypeName is not null)
+        {
+            if (!PgTypeRegistry.TryFindByName(_dataTypeName, out var oid, out var codec))
+                throw new NotSupportedException($"Parameter {Describe(position)} has DataTypeName '{_dataTypeName}', which PgWire cannot send.");
+            return new TypedValue(ConvertFor(codec, value, position, _dataTypeName), oid, codec);
+        }
+        if (_dbType is { } dbType && dbType != DbType.Object)
+        {
+            var (typeName, clrType) = MapDbType(dbType, position);
+            if (!PgTypeRegistry.TryFindByName(typeName, out var oid, out var codec))
+                throw new System.Diagnostics.UnreachableException($"BUG: DbType {dbType} maps to unknown type {typeName}.");
+            var converted = ConvertTo(value, clrType, position, typeName);
+            return new TypedValue(ConvertFor(codec, converted, position, typeName), oid, codec);
+        }
+        return value;
+    }
+
+    private string Describe(int position) => _name.Length > 0 ? $"'{_name}'" : $"${position + 1}";
+
+    private object ConvertFor(PgCodec codec, object value, int position, string typeName) =>
+        codec.CanWrite(value) ? value : ConvertTo(value, codec.DefaultClrType, position, typeName);
+
+    private object ConvertTo(object value, Type target, int position, string typeName)
+    {
+        if (target.IsInstanceOfType(value)) return value;
+        try
+        {
+            if (target == typeof(DateOnly) && value is DateTime dateTime) return DateOnly.FromDateTime(dateTime);
+            if (target == typeof(Guid) && value is string text) return Guid.Parse(text);
+            if (target == typeof(DateTimeOffset) && value is DateTime utc) return new DateTimeOffset(utc);
+            return Convert.ChangeType(value, target, CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is InvalidCastException or FormatException or OverflowException or ArgumentException)
+        {
+            throw new InvalidCastException(
+                $"Parameter {Describe(position)} holds a {value.GetType()}, which cannot be sent as PostgreSQL type '{typeName}': {e.Message}", e);
+        }
+    }
+
+    /// <summary>The PostgreSQL type and CLR type a <see cref="System.Data.DbType"/> is sent as (as in Npgsql 6 and later).</summary>
+    private (string TypeName, Type ClrType) MapDbType(DbType dbType, int position) => dbType switch
+    {
+        DbType.AnsiString or DbType.String or DbType.AnsiStringFixedLength or DbType.StringFixedLength or DbType.Xml => ("text", typeof(string)),
+        DbType.Binary => ("bytea", typeof(byte[])),
+        DbType.Boolean => ("bool", typeof(bool)),
+        DbType.Byte or DbType.SByte or DbType.Int16 => ("int2", typeof(short)),
+        DbType.UInt16 or DbType.Int32 => ("int4", typeof(int)),
+        DbType.UInt32 or DbType.Int64 => ("int8", typeof(long)),
+        DbType.UInt64 or DbType.Decimal or DbType.Currency or DbType.VarNumeric => ("numeric", typeof(decimal)),
+        DbType.Single => ("float4", typeof(float)),
+        DbType.Double => ("float8", typeof(double)),
+        DbType.Date => ("date", typeof(DateOnly)),
+        DbType.DateTime or DbType.DateTimeOffset => ("timestamptz", dbType == DbType.DateTime ? typeof(DateTime) : typeof(DateTimeOffset)),
+        DbType.DateTime2 => ("timestamp", typeof(DateTime)),
+        DbType.Guid => ("uuid", typeof(Guid)),
+        _ => throw new NotSupportedException($"Parameter {Describe(position)} has DbType {dbType}, which PgWire cannot send yet."),
+    };
+
+    private static DbType InferDbType(object? value) => value switch
+    {
+        bool => DbType.Boolean,
+        byte => DbType.Byte,
+        short => DbType.Int16,
+        int => DbType.Int32,
+        long => DbType.Int64,
+        float => DbType.Single,
+        double => DbType.Double,
+        decimal => DbType.Decimal,
+        string or char => DbType.String,
+        byte[] => DbType.Binary,
+        Guid => DbType.Guid,
+        DateOnly => DbType.Date,
+        DateTime { Kind: DateTimeKind.Utc } => DbType.DateTime,
+        DateTime => DbType.DateTime2,
+        DateTimeOffset => DbType.DateTimeOffset,
+        _ => DbType.Object,
+    };
+}
+
+/// <summary>A parameter whose value is held as <typeparamref name="T"/> (no boxing while it sits in the command).</summary>
+/// <typeparam name="T">The value's CLR type.</typeparam>
+public sealed class PgWireParameter<T> : PgWireParameter
+{
+    /// <summary>Creates a parameter with no name.</summary>
+    public PgWireParameter() { }
+
+    /// <summary>Creates a named parameter with a value.</summary>
+    /// <param name="parameterName">The name used in the SQL as @name.</param>
+    /// <param name="value">The value.</param>
+    public PgWireParameter(string? parameterName, T value)
+    {
+        ParameterName = parameterName;
+        TypedValue = value;
+    }
+
+    /// <summary>The value.</summary>
+    public T? TypedValue { get; set; }
+
+    private protected override object? GetValue() => TypedValue;
+
+    private protected override void SetValue(object? value) =>
+        TypedValue = value is null or DBNull ? default : value is T typed ? typed
+            : throw new InvalidCastException($"A PgWireParameter<{typeof(T).Name}> cannot hold a {value.GetType()}.");
+}

@@ -1,0 +1,242 @@
+using System.Data;
+using System.Data.Common;
+using PgWire.Tests.Server;
+using Xunit;
+
+namespace PgWire.Tests.AdoNet;
+
+[Collection(ServerCollection.Name)]
+public class AdoNetTests(ServerFixture fixture)
+{
+    private async Task<PgWireConnection> OpenAsync(string extra = "")
+    {
+        var connection = new PgWireConnection(fixture.ConnectionString + (extra.Length > 0 ? ";" + extra : ""));
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    [Fact]
+    public async Task Open_close_state_and_server_facts()
+    {
+        var connection = new PgWireConnection(fixture.ConnectionString);
+        var changes = new List<(ConnectionState, ConnectionState)>();
+        connection.StateChange += (_, e) => changes.Add((e.OriginalState, e.CurrentState));
+        Assert.Equal(ConnectionState.Closed, connection.State);
+        Assert.Throws<InvalidOperationException>(() => connection.ServerVersion);
+        connection.Open();
+        Assert.Equal(ConnectionState.Open, connection.State);
+        Assert.StartsWith("15", connection.ServerVersion);
+        Assert.Equal("postgres", connection.Database);
+        Assert.Equal(fixture.Server.Host, connection.DataSource);
+        Assert.Throws<InvalidOperationException>(() => connection.Open());
+        await connection.CloseAsync();
+        Assert.Equal(ConnectionState.Closed, connection.State);
+        Assert.Equal([(ConnectionState.Closed, ConnectionState.Open), (ConnectionState.Open, ConnectionState.Closed)], changes);
+        await connection.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Named_and_positional_parameters_scalar_and_nonquery()
+    {
+        await using var connection = await OpenAsync();
+        await using var create = new PgWireCommand("DROP TABLE IF EXISTS ado_items; CREATE TABLE ado_items (id int PRIMARY KEY, name text, price numeric, seen timestamptz)", connection);
+        Assert.Equal(-1, await create.ExecuteNonQueryAsync());
+
+        await using var insert = connection.CreateCommand();
+        insert.CommandText = "INSERT INTO ado_items VALUES (@id, @name, :price, @seen), (@id + 1, @name || '!', NULL, NULL)";
+        insert.Parameters.AddWithValue("id", 1);
+        insert.Parameters.AddWithValue("@name", "first");
+        insert.Parameters.Add(new PgWireParameter("price", DbType.Decimal) { Value = 9.5 });
+        insert.Parameters.Add(new PgWireParameter<DateTime>("seen", new DateTime(2024, 1, 2, 3, 4, 5, DateTimeKind.Utc)));
+        Assert.Equal(2, insert.ExecuteNonQuery());
+
+        await using var scalar = new PgWireCommand("SELECT count(*) FROM ado_items WHERE id >= $1", connection);
+        scalar.Parameters.AddWithValue(1);
+        Assert.Equal(2L, await scalar.ExecuteScalarAsync());
+
+        await using var nullScalar = new PgWireCommand("SELECT price FROM ado_items WHERE id = 2", connection);
+        Assert.Equal(DBNull.Value, nullScalar.ExecuteScalar());
+        await using var noRow = new PgWireCommand("SELECT price FROM ado_items WHERE id = 99", connection);
+        Assert.Null(noRow.ExecuteScalar());
+    }
+
+    [Fact]
+    public async Task Reader_getters_schema_and_several_results()
+    {
+        await using var connection = await OpenAsync();
+        await using var command = new PgWireCommand(
+            "SELECT 1::int2 AS s, 2 AS i, 3::int8 AS l, 1.5::float4 AS f, 2.5::float8 AS d, 12.5::numeric AS n, true AS b, 'x' AS t, " +
+            "'\\x0102'::bytea AS bytes, '00112233-4455-6677-8899-aabbccddeeff'::uuid AS g, '2024-01-02 03:04:05'::timestamp AS ts, NULL::int AS nothing; " +
+            "CREATE TEMP TABLE ado_tmp (v int); " +
+            "SELECT v FROM generate_series(1, 3) v", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(reader.HasRows);
+        Assert.Equal(12, reader.FieldCount);
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal((short)1, reader.GetInt16(0));
+        Assert.Equal(2, reader.GetInt32(reader.GetOrdinal("I")));
+        Assert.Equal(3L, reader.GetInt64(2));
+        Assert.Equal(1.5f, reader.GetFloat(3));
+        Assert.Equal(2.5, reader.GetDouble(4));
+        Assert.Equal(12.5m, reader.GetDecimal(5));
+        Assert.True(reader.GetBoolean(6));
+        Assert.Equal("x", reader.GetString(7));
+        Assert.Equal('x', reader.GetChar(7));
+        Assert.Equal(new byte[] { 1, 2 }, (byte[])reader["bytes"]);
+        Assert.Equal(2, reader.GetBytes(8, 0, null, 0, 0));
+        Assert.Equal(Guid.Parse("00112233-4455-6677-8899-aabbccddeeff"), reader.GetGuid(9));
+        Assert.Equal(new DateTime(2024, 1, 2, 3, 4, 5), reader.GetDateTime(10));
+        Assert.True(reader.IsDBNull(11));
+        Assert.Equal(DBNull.Value, reader.GetValue(11));
+        Assert.Null(reader.GetFieldValue<int?>(11));
+        Assert.Throws<InvalidCastException>(() => reader.GetInt32(11));
+        Assert.Equal("integer", reader.GetDataTypeName(1));
+        Assert.Equal(typeof(long), reader.GetFieldType(2));
+        Assert.Equal("nothing", reader.GetName(11));
+        var values = new object[12];
+        Assert.Equal(12, reader.GetValues(values));
+        Assert.False(await reader.ReadAsync());
+
+        Assert.True(await reader.NextResultAsync()); // the CREATE TEMP TABLE in between returns no result set
+        Assert.Equal(1, reader.FieldCount);
+        var seen = new List<int>();
+        while (reader.Read()) seen.Add(reader.GetInt32(0));
+        Assert.Equal([1, 2, 3], seen);
+        Assert.False(reader.NextResult());
+        Assert.Equal(-1, reader.RecordsAffected);
+    }
+
+    [Fact]
+    public async Task Misuse_gets_the_exceptions_ADO_NET_documents()
+    {
+        var closed = new PgWireConnection(fixture.ConnectionString);
+        await using var onClosed = new PgWireCommand("SELECT 1", closed);
+        Assert.Throws<InvalidOperationException>(() => onClosed.ExecuteScalar());
+
+        await using var connection = await OpenAsync();
+        await using var reader = await new PgWireCommand("SELECT 1", connection).ExecuteReaderAsync();
+        Assert.Throws<InvalidOperationException>(() => reader.GetInt32(0)); // no Read yet
+        var busy = Assert.Throws<InvalidOperationException>(() => new PgWireCommand("SELECT 2", connection).ExecuteScalar());
+        Assert.Contains("reader", busy.Message);
+        await reader.CloseAsync();
+        Assert.Throws<InvalidOperationException>(() => reader.Read());
+        Assert.Equal(2, new PgWireCommand("SELECT 2", connection).ExecuteScalar());
+
+        var missing = new PgWireCommand("SELECT @nope", connection);
+        missing.Parameters.AddWithValue("other", 1);
+        Assert.Contains("@nope", Assert.Throws<InvalidOperationException>(() => missing.ExecuteScalar()).Message);
+
+        var output = new PgWireCommand("SELECT @x", connection);
+        output.Parameters.Add(new PgWireParameter("x", 1) { Direction = ParameterDirection.Output });
+        Assert.Throws<NotSupportedException>(() => output.ExecuteScalar());
+
+        var badType = new PgWireCommand("SELECT @x", connection);
+        badType.Parameters.Add(new PgWireParameter("x", "not a number") { DataTypeName = "int4" });
+        Assert.Throws<InvalidCastException>(() => badType.ExecuteScalar());
+        Assert.Equal(3, new PgWireCommand("SELECT 3", connection).ExecuteScalar());
+    }
+
+    [Fact]
+    public async Task Transactions_commit_rollback_savepoints_and_dispose()
+    {
+        await using var connection = await OpenAsync();
+        await new PgWireCommand("DROP TABLE IF EXISTS ado_tx; CREATE TABLE ado_tx (v int)", connection).ExecuteNonQueryAsync();
+        async Task<long> Count() => (long)(await new PgWireCommand("SELECT count(*) FROM ado_tx", connection).ExecuteScalarAsync())!;
+
+        await using (var tx = await connection.BeginTransactionAsync(IsolationLevel.Serializable))
+        {
+            Assert.Throws<InvalidOperationException>(() => connection.BeginTransaction());
+            await new PgWireCommand("INSERT INTO ado_tx VALUES (1)", connection).ExecuteNonQueryAsync();
+            Assert.Equal("serializable", await new PgWireCommand("SHOW transaction_isolation", connection).ExecuteScalarAsync());
+            await tx.SaveAsync("s1");
+            await new PgWireCommand("INSERT INTO ado_tx VALUES (2)", connection).ExecuteNonQueryAsync();
+            await tx.RollbackAsync("s1");
+            await tx.CommitAsync();
+            Assert.True(tx.IsCompleted);
+        }
+        Assert.Equal(1, await Count());
+
+        using (var tx = connection.BeginTransaction())
+        {
+            new PgWireCommand("INSERT INTO ado_tx VALUES (3)", connection).ExecuteNonQuery();
+        } // disposed without commit: rolled back
+        Assert.Equal(1, await Count());
+
+        var failed = connection.BeginTransaction();
+        await Assert.ThrowsAsync<PostgresException>(() => new PgWireCommand("SELECT 1/0", connection).ExecuteScalarAsync());
+        var e = await Assert.ThrowsAsync<PostgresException>(() => new PgWireCommand("SELECT 1", connection).ExecuteScalarAsync());
+        Assert.Equal("25P02", e.SqlState); // the failed transaction is reported clearly
+        var commit = Assert.Throws<PgWireException>(() => failed.Commit());
+        Assert.Contains("rolled it back", commit.Message);
+        Assert.Equal(1, await Count());
+    }
+
+    [Fact]
+    public async Task CommandTimeout_and_cancellation_leave_the_connection_usable()
+    {
+        await using var connection = await OpenAsync();
+        await using var slow = new PgWireCommand("SELECT pg_sleep(10)", connection) { CommandTimeout = 1 };
+        var timeout = await Assert.ThrowsAsync<TimeoutException>(() => slow.ExecuteNonQueryAsync());
+        Assert.Equal("57014", Assert.IsType<PostgresException>(timeout.InnerException).SqlState);
+        Assert.Equal(1, new PgWireCommand("SELECT 1", connection).ExecuteScalar());
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new PgWireCommand("SELECT pg_sleep(10)", connection).ExecuteScalarAsync(cts.Token));
+        Assert.Equal(2, new PgWireCommand("SELECT 2", connection).ExecuteScalar());
+    }
+
+    [Fact]
+    public async Task Stored_procedures_run_with_CALL()
+    {
+        await using var connection = await OpenAsync();
+        await new PgWireCommand(
+            "DROP TABLE IF EXISTS ado_proc; CREATE TABLE ado_proc (v int); " +
+            "CREATE OR REPLACE PROCEDURE ado_insert(x int) LANGUAGE sql AS $$ INSERT INTO ado_proc VALUES (x) $$", connection).ExecuteNonQueryAsync();
+        await using var call = new PgWireCommand("ado_insert", connection) { CommandType = CommandType.StoredProcedure };
+        call.Parameters.AddWithValue("x", 42);
+        await call.ExecuteNonQueryAsync();
+        Assert.Equal(42, await new PgWireCommand("SELECT v FROM ado_proc", connection).ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task Factory_and_data_source_create_working_objects()
+    {
+        DbProviderFactories.RegisterFactory("PgWire", PgWireFactory.Instance);
+        var factory = DbProviderFactories.GetFactory("PgWire");
+        await using var connection = factory.CreateConnection()!;
+        connection.ConnectionString = fixture.ConnectionString;
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT @a + 1";
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = "a";
+        parameter.Value = 41;
+        command.Parameters.Add(parameter);
+        Assert.Equal(42, await command.ExecuteScalarAsync());
+
+        await using var dataSource = fixture.CreateDataSource("Maximum Pool Size=2");
+        await using var fromSource = await dataSource.OpenConnectionAsync();
+        await using var sourceCommand = fromSource.CreateCommand();
+        sourceCommand.CommandText = "SELECT 'ok'";
+        Assert.Equal("ok", await sourceCommand.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task A_large_result_through_the_reader_is_streamed()
+    {
+        await using var connection = await OpenAsync();
+        await using var command = new PgWireCommand("SELECT g FROM generate_series(1, 1000000) g", connection);
+        await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess);
+        long sum = 0;
+        var before = GC.GetTotalMemory(true);
+        long peak = 0;
+        var rows = 0;
+        while (await reader.ReadAsync())
+        {
+            sum += reader.GetInt32(0);
+            if (++rows % 100_000 == 0) peak = Math.Max(peak, GC.GetTotalMemory(false) - before);
+        }
+        Assert.Equal(1_000_000L * 1_000_001 / 2, sum);
+        Assert.True(peak < 32L * 1024 * 1024, $"heap grew by {peak / 1024 / 1024} MB");
+    }
+}

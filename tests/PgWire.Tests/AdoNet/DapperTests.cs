@@ -1,0 +1,116 @@
+using Dapper;
+using PgWire.Tests.Server;
+using Xunit;
+
+namespace PgWire.Tests.AdoNet;
+
+public sealed class Product
+{
+    public int Id { get; set; }
+    public string Name { get; set; } = "";
+    public decimal? UnitPrice { get; set; }
+    public DateTime CreatedAt { get; set; }
+}
+
+public sealed record Tag(int Id, string Label);
+
+[Collection(ServerCollection.Name)]
+public class DapperTests(ServerFixture fixture)
+{
+    private async Task<PgWireConnection> OpenAsync()
+    {
+        var connection = new PgWireConnection(fixture.ConnectionString);
+        await connection.OpenAsync();
+        await connection.ExecuteAsync("""
+            DROP TABLE IF EXISTS dapper_products;
+            CREATE TABLE dapper_products (id int PRIMARY KEY, name text NOT NULL, unit_price numeric, created_at timestamp NOT NULL, tag_id int);
+            """);
+        return connection;
+    }
+
+    [Fact]
+    public async Task Query_execute_and_parameters_of_core_types()
+    {
+        await using var connection = await OpenAsync();
+        var created = new DateTime(2024, 5, 6, 7, 8, 9);
+        var inserted = await connection.ExecuteAsync(
+            "INSERT INTO dapper_products (id, name, unit_price, created_at) VALUES (@Id, @Name, @UnitPrice, @CreatedAt)",
+            new[]
+            {
+                new Product { Id = 1, Name = "apple", UnitPrice = 1.25m, CreatedAt = created },
+                new Product { Id = 2, Name = "pear", UnitPrice = null, CreatedAt = created },
+                new Product { Id = 3, Name = "plum \ud83d\ude00", UnitPrice = 3m, CreatedAt = created },
+            });
+        Assert.Equal(3, inserted);
+
+        DefaultTypeMap.MatchNamesWithUnderscores = true;
+        try
+        {
+            var products = (await connection.QueryAsync<Product>("SELECT * FROM dapper_products WHERE id >= @min ORDER BY id", new { min = 1 })).ToList();
+            Assert.Equal(["apple", "pear", "plum \ud83d\ude00"], products.Select(p => p.Name));
+            Assert.Null(products[1].UnitPrice);
+            Assert.Equal(1.25m, products[0].UnitPrice);
+            Assert.Equal(created, products[2].CreatedAt);
+
+            var single = await connection.QuerySingleAsync<Product>("SELECT * FROM dapper_products WHERE id = @id", new { id = 2 });
+            Assert.Equal("pear", single.Name);
+            Assert.Null(await connection.QueryFirstOrDefaultAsync<Product>("SELECT * FROM dapper_products WHERE id = 99"));
+            await Assert.ThrowsAsync<InvalidOperationException>(() => connection.QuerySingleAsync<Product>("SELECT * FROM dapper_products"));
+        }
+        finally
+        {
+            DefaultTypeMap.MatchNamesWithUnderscores = false;
+        }
+
+        Assert.Equal(3L, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM dapper_products"));
+        var bytes = new byte[] { 0, 1, 2, 255 };
+        var guid = Guid.NewGuid();
+        var row = await connection.QuerySingleAsync<(byte[] B, Guid G, string? N, bool F, double D, long L, DateOnly Day)>(
+            "SELECT @b, @g, @n, @f, @d, @l, @day",
+            new { b = bytes, g = guid, n = (string?)null, f = true, d = 0.5, l = long.MaxValue, day = new DateOnly(2024, 2, 29) });
+        Assert.Equal(bytes, row.B);
+        Assert.Equal(guid, row.G);
+        Assert.Null(row.N);
+        Assert.True(row.F);
+        Assert.Equal(long.MaxValue, row.L);
+        Assert.Equal(new DateOnly(2024, 2, 29), row.Day);
+    }
+
+    [Fact]
+    public async Task Records_multi_mapping_multiple_results_unbuffered_and_transactions()
+    {
+        await using var connection = await OpenAsync();
+        await connection.ExecuteAsync("""
+            DROP TABLE IF EXISTS dapper_tags; CREATE TABLE dapper_tags (id int PRIMARY KEY, label text NOT NULL);
+            INSERT INTO dapper_tags VALUES (10, 'fruit');
+            INSERT INTO dapper_products VALUES (1, 'apple', 1, now(), 10), (2, 'kiwi', 2, now(), 10);
+            """);
+
+        var tags = (await connection.QueryAsync<Tag>("SELECT id, label FROM dapper_tags")).ToList();
+        Assert.Equal(new Tag(10, "fruit"), Assert.Single(tags));
+
+        var pairs = (await connection.QueryAsync<Product, Tag, (Product, Tag)>(
+            "SELECT p.id, p.name, t.id, t.label FROM dapper_products p JOIN dapper_tags t ON t.id = p.tag_id ORDER BY p.id",
+            (p, t) => (p, t), splitOn: "id")).ToList();
+        Assert.Equal(2, pairs.Count);
+        Assert.Equal("kiwi", pairs[1].Item1.Name);
+        Assert.Equal("fruit", pairs[1].Item2.Label);
+
+        await using (var multi = await connection.QueryMultipleAsync("SELECT count(*) FROM dapper_products; SELECT label FROM dapper_tags"))
+        {
+            Assert.Equal(2L, await multi.ReadSingleAsync<long>());
+            Assert.Equal(["fruit"], await multi.ReadAsync<string>());
+        }
+
+        var streamed = 0;
+        foreach (var id in connection.Query<int>("SELECT g FROM generate_series(1, 10000) g", buffered: false)) streamed += id > 0 ? 1 : 0;
+        Assert.Equal(10000, streamed);
+
+        await using (var tx = await connection.BeginTransactionAsync())
+        {
+            await connection.ExecuteAsync("DELETE FROM dapper_products", transaction: tx);
+            await tx.RollbackAsync();
+        }
+        Assert.Equal(2L, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM dapper_products"));
+    }
+}
