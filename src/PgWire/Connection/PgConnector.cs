@@ -51,6 +51,9 @@ internal sealed class PgConnector : IAsyncDisposable
     /// <summary>The handler of query responses, reused for every request on this session.</summary>
     public QueryHandler QueryHandler { get; } = new();
 
+    /// <summary>The handler of a batch's statement descriptions, reused on this session.</summary>
+    public DescribeHandler DescribeHandler { get; } = new();
+
     /// <summary>The handler that waits for BindComplete before a streaming read, reused on this session.</summary>
     public BindHandler BindHandler { get; } = new();
 

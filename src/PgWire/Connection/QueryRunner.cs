@@ -68,6 +68,28 @@ internal static class QueryRunner
     }
 
     /// <summary>
+    /// Sends several statements in one round trip (one Sync: one implicit transaction) for a streaming read of their
+    /// results in order. Returns per statement its result's description when known in advance.
+    /// </summary>
+    public static async ValueTask<RowDescriptionInfo?[]> StartBatchAsync(
+        PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> statements, CancellationToken cancellationToken)
+    {
+        using var scope = connector.BeginCancellableRequest(cancellationToken);
+        try
+        {
+            return await StatementSender.SendBatchAsync(connector, statements, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PgWireException e) when (e is not PostgresException && connector.CancelState != 0)
+        {
+            throw CancellationOutcome(connector, e, cancellationToken);
+        }
+        finally
+        {
+            connector.Output.Clear();
+        }
+    }
+
+    /// <summary>
     /// Sends <paramref name="sql"/> for a streaming read and waits until the server has bound it, so that a stale
     /// prepared statement can still be prepared again; the rows are then pulled by the caller. Returns the result's
     /// description when it is known without a RowDescription message.

@@ -62,6 +62,96 @@ internal static class StatementSender
         }
     }
 
+    /// <summary>
+    /// Sends several statements in one round trip: statements this session has not seen are prepared first (one
+    /// Parse/Describe per statement, one Sync), then every statement is bound and executed with one Sync at the end,
+    /// so they run in one implicit transaction. Returns, per statement, its result's description when known in advance.
+    /// </summary>
+    /// <exception cref="PostgresException">A statement failed to prepare; <see cref="PostgresException.StatementIndex"/> says which.</exception>
+    public static async ValueTask<RowDescriptionInfo?[]> SendBatchAsync(
+        PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> batch, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var count = batch.Count;
+        var types = new uint[count][];
+        var codecs = new PgCodec?[count][];
+        var statements = new StatementDescription?[count];
+        var unknown = new List<int>();
+        for (var i = 0; i < count; i++)
+        {
+            var values = batch[i].Values;
+            types[i] = new uint[values.Length];
+            codecs[i] = new PgCodec?[values.Length];
+            InferParameters(values, types[i], codecs[i]);
+            var cached = connector.Descriptions.Find(batch[i].Sql);
+            if (cached is not null && cached.Matches(types[i])) statements[i] = cached;
+            else unknown.Add(i);
+        }
+
+        connector.Descriptions.WritePendingCloses(connector.Output);
+        if (unknown.Count > 0) await PrepareManyAsync(connector, batch, types, unknown, statements, cancellationToken).ConfigureAwait(false);
+
+        var known = new RowDescriptionInfo?[count];
+        for (var i = 0; i < count; i++)
+        {
+            var statement = statements[i]!;
+            if (statement.Name.Length == 0) FrontendMessages.WriteParse(connector.Output, "", batch[i].Sql, types[i]);
+            WriteBind(connector.Output, statement.Name, batch[i].Values, codecs[i], statement.ResultFormats);
+            known[i] = statement.Row;
+            if (known[i] is null) FrontendMessages.WriteDescribe(connector.Output, portal: true, "");
+            FrontendMessages.WriteExecute(connector.Output, "", 0);
+        }
+        FrontendMessages.WriteSync(connector.Output);
+        await connector.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        return known;
+    }
+
+    /// <summary>Prepares every statement of a batch this session has not seen, in one round trip.</summary>
+    private static async ValueTask PrepareManyAsync(
+        PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> batch, uint[][] types, List<int> unknown,
+        StatementDescription?[] statements, CancellationToken cancellationToken)
+    {
+        // The same text with the same parameter types is prepared once, even when the batch repeats it.
+        var distinct = new List<int>();
+        var names = new string[batch.Count];
+        foreach (var i in unknown)
+        {
+            var twin = distinct.FindIndex(d => batch[d].Sql == batch[i].Sql && types[d].AsSpan().SequenceEqual(types[i]));
+            if (twin >= 0) continue;
+            distinct.Add(i);
+            names[i] = connector.Descriptions.NextName();
+            FrontendMessages.WriteParse(connector.Output, names[i], batch[i].Sql, types[i]);
+            FrontendMessages.WriteDescribe(connector.Output, portal: false, names[i]);
+        }
+        FrontendMessages.WriteSync(connector.Output);
+        await connector.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        var handler = connector.DescribeHandler;
+        handler.Reset();
+        await connector.ReceiveAsync(handler).ConfigureAwait(false);
+        if (handler.Error is not null)
+        {
+            var failed = handler.FailedIndex < distinct.Count ? distinct[handler.FailedIndex] : -1;
+            handler.Error.StatementIndex = failed;
+            throw QueryRunner.Fail(connector, handler.Error, cancellationToken);
+        }
+        if (handler.Described.Count != distinct.Count)
+            throw connector.Break(new PgWireProtocolException($"The server described {handler.Described.Count} statements; {distinct.Count} were sent."));
+        for (var d = 0; d < distinct.Count; d++)
+        {
+            var i = distinct[d];
+            var (parameterTypes, description) = handler.Described[d];
+            var formats = ResultFormats(description);
+            var statement = new StatementDescription(names[i], types[i], parameterTypes, formats,
+                names[i].Length > 0 ? description?.WithFormats(formats, connector.TypeRegistry) : null);
+            connector.Descriptions.Add(batch[i].Sql, statement);
+            statements[i] = statement;
+        }
+        foreach (var i in unknown)
+        {
+            statements[i] ??= statements[distinct.First(d => batch[d].Sql == batch[i].Sql && types[d].AsSpan().SequenceEqual(types[i]))];
+        }
+    }
+
     /// <summary>Every parameter's type and codec, inferred from its CLR value, before a byte is sent.</summary>
     private static void InferParameters(IReadOnlyList<object?> parameters, uint[] types, PgCodec?[] codecs)
     {

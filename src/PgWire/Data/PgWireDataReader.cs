@@ -18,7 +18,10 @@ public sealed class PgWireDataReader : DbDataReader
     private readonly PgWireConnection _connection;
     private readonly List<(string Sql, object?[] Values)> _statements;
     private readonly CommandBehavior _behavior;
-    private int _next;
+    private int _accumulated = -1;
+    private bool _sequential;
+    private int _sequentialIndex;
+    private bool _ownTransaction;
     private PgRowReader? _current;
     private bool _pendingRow;
     private bool _onRow;
@@ -77,7 +80,7 @@ public sealed class PgWireDataReader : DbDataReader
             _rowsRead++;
             return _onRow = true;
         }
-        if (_current is null || _current.IsCompleted) return false;
+        if (_current is null || _current.IsResultDone) return false;
         if ((_behavior & CommandBehavior.SingleRow) != 0 && _rowsRead > 0) return false;
         _onRow = await ReadCurrentAsync(cancellationToken).ConfigureAwait(false);
         if (_onRow) _rowsRead++;
@@ -91,35 +94,75 @@ public sealed class PgWireDataReader : DbDataReader
     public override async Task<bool> NextResultAsync(CancellationToken cancellationToken)
     {
         ThrowIfClosed();
-        await FinishCurrentAsync().ConfigureAwait(false);
+        _onRow = false;
+        _pendingRow = false;
+        if (_current is null) return false;
         if ((_behavior & CommandBehavior.SingleResult) != 0 && _returnedResult)
         {
-            await RunRemainingAsync(cancellationToken).ConfigureAwait(false);
+            // The other statements still ran (they were sent with the first); their results are discarded.
+            while (await AdvanceAsync(cancellationToken).ConfigureAwait(false)) { }
             return false;
         }
-        return await MoveToNextResultAsync(cancellationToken).ConfigureAwait(false);
+        while (await AdvanceAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (await PositionAsync(cancellationToken).ConfigureAwait(false)) return true;
+        }
+        return false;
     }
 
-    /// <summary>Positions the reader on the first result set.</summary>
-    internal async Task StartAsync(CancellationToken cancellationToken) =>
-        await MoveToNextResultAsync(cancellationToken).ConfigureAwait(false);
+    /// <summary>
+    /// Sends every statement in one round trip (one implicit transaction) and positions the reader on the first result
+    /// set. When a later statement cannot be prepared before the earlier ones ran (it uses a table an earlier one
+    /// creates), the statements run one after another inside a transaction block instead, with the same all-or-nothing
+    /// outcome.
+    /// </summary>
+    internal async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var connector = _connection.Connector;
+        connector.CommandTimeoutOverride = _command.Timeout;
+        try
+        {
+            var known = await QueryRunner.StartBatchAsync(connector, _statements, cancellationToken).ConfigureAwait(false);
+            _current = new PgRowReader(connector, known, s_keepConnector);
+        }
+        catch (PostgresException e) when (e.StatementIndex > 0)
+        {
+            _sequential = true;
+            if (connector.TransactionStatus == Protocol.TransactionStatus.Idle)
+            {
+                await QueryRunner.ExecuteScriptAsync(connector, "BEGIN", cancellationToken).ConfigureAwait(false);
+                _ownTransaction = true;
+            }
+            _sequentialIndex = -1;
+            if (!await StartNextSequentialAsync(cancellationToken).ConfigureAwait(false)) return;
+        }
+        if (await PositionAsync(cancellationToken).ConfigureAwait(false)) return;
+        while (await AdvanceAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (await PositionAsync(cancellationToken).ConfigureAwait(false)) return;
+        }
+    }
 
     /// <inheritdoc />
     public override void Close() => CloseAsync().GetAwaiter().GetResult();
 
-    /// <summary>Runs what is left of the command (its remaining statements still execute) and frees the connection for other commands.</summary>
+    /// <summary>Reads what is left of every result (all statements ran already) and frees the connection for other commands.</summary>
     public override async Task CloseAsync()
     {
         if (_closed) return;
         try
         {
-            await FinishCurrentAsync().ConfigureAwait(false);
-            await RunRemainingAsync(CancellationToken.None).ConfigureAwait(false);
+            if (_current is not null && (!_current.IsCompleted || _sequential))
+            {
+                while (await AdvanceAsync(CancellationToken.None).ConfigureAwait(false)) { }
+            }
         }
         finally
         {
+            if (_current is not null) await _current.DisposeAsync().ConfigureAwait(false);
             _closed = true;
             _onRow = false;
+            _pendingRow = false;
             if (_connection.State == ConnectionState.Open) _connection.Connector.CommandTimeoutOverride = null;
             if (ReferenceEquals(_connection.ActiveReader, this)) _connection.ActiveReader = null;
             if ((_behavior & CommandBehavior.CloseConnection) != 0) await _connection.CloseAsync().ConfigureAwait(false);
@@ -282,91 +325,95 @@ public sealed class PgWireDataReader : DbDataReader
 
     private async ValueTask<bool> ReadCurrentAsync(CancellationToken cancellationToken)
     {
-        bool hasRow;
-        try
-        {
-            hasRow = await _current!.ReadAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            Abandon();
-            throw;
-        }
-        if (!hasRow) Accumulate(_current.ModifiedRows);
+        var hasRow = await _current!.ReadAsync(cancellationToken).ConfigureAwait(false);
+        if (!hasRow) AccumulateCurrent();
         return hasRow;
     }
 
-    /// <summary>After a failed statement the command's later statements do not run.</summary>
-    private void Abandon() => _next = _statements.Count;
-
-    /// <summary>Runs statements until one returns rows (its first row is read ahead for HasRows) or none is left.</summary>
-    private async Task<bool> MoveToNextResultAsync(CancellationToken cancellationToken)
+    /// <summary>Reads ahead the first row of the current statement's result; true when it has columns (a result set).</summary>
+    private async ValueTask<bool> PositionAsync(CancellationToken cancellationToken)
     {
-        while (_next < _statements.Count)
+        _rowsRead = 0;
+        _pendingRow = await ReadCurrentAsync(cancellationToken).ConfigureAwait(false);
+        if (_current!.FieldCount == 0) return false;
+        _returnedResult = true;
+        return true;
+    }
+
+    /// <summary>Finishes the current statement's result (discarding its rows) and moves to the next statement.</summary>
+    private async ValueTask<bool> AdvanceAsync(CancellationToken cancellationToken)
+    {
+        var current = _current!;
+        try
         {
-            var (sql, values) = _statements[_next++];
-            var connector = _connection.Connector;
-            connector.CommandTimeoutOverride = _command.Timeout;
-            RowDescriptionInfo? known;
-            try
+            while (!current.IsResultDone) await current.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await AbortSequentialAsync().ConfigureAwait(false);
+            throw;
+        }
+        AccumulateCurrent();
+        if (!_sequential) return await current.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        return await StartNextSequentialAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One statement at a time (the fallback): runs the next one, or commits the block after the last.</summary>
+    private async ValueTask<bool> StartNextSequentialAsync(CancellationToken cancellationToken)
+    {
+        var connector = _connection.Connector;
+        if (++_sequentialIndex >= _statements.Count)
+        {
+            if (_ownTransaction)
             {
-                known = await QueryRunner.StartStreamingAsync(connector, sql, values, cancellationToken).ConfigureAwait(false);
+                _ownTransaction = false;
+                await QueryRunner.ExecuteScriptAsync(connector, "COMMIT", cancellationToken).ConfigureAwait(false);
             }
-            catch
-            {
-                Abandon();
-                throw;
-            }
+            return false;
+        }
+        var (sql, values) = _statements[_sequentialIndex];
+        try
+        {
+            var known = await QueryRunner.StartStreamingAsync(connector, sql, values, cancellationToken).ConfigureAwait(false);
             _current = new PgRowReader(connector, known, s_keepConnector);
-            _rowsRead = 0;
-            _pendingRow = await ReadCurrentAsync(cancellationToken).ConfigureAwait(false);
-            if (_current.FieldCount > 0 || _next == _statements.Count)
-            {
-                _returnedResult |= _current.FieldCount > 0;
-                return _current.FieldCount > 0;
-            }
+            return true;
         }
-        return false;
-    }
-
-    private async Task FinishCurrentAsync()
-    {
-        _onRow = false;
-        _pendingRow = false;
-        if (_current is null) return;
-        if (!_current.IsCompleted)
+        catch (PostgresException e)
         {
-            // Discard the rest of this result; its statement still completes on the server.
-            await _current.DisposeAsync().ConfigureAwait(false);
-            Accumulate(_current.ModifiedRows);
+            e.StatementIndex = _sequentialIndex;
+            await AbortSequentialAsync().ConfigureAwait(false);
+            throw;
         }
-        _current = null;
-    }
-
-    private async Task RunRemainingAsync(CancellationToken cancellationToken)
-    {
-        while (_next < _statements.Count)
+        catch
         {
-            var (sql, values) = _statements[_next++];
-            QueryResult result;
-            try
-            {
-                result = await QueryRunner.ExecuteAsync(_connection.Connector, sql, values, collectRows: false, cancellationToken).ConfigureAwait(false);
-            }
-            catch
-            {
-                Abandon();
-                throw;
-            }
-            Accumulate(result.ModifiedRows);
+            await AbortSequentialAsync().ConfigureAwait(false);
+            throw;
         }
     }
 
-    private void Accumulate(long modified)
+    /// <summary>After a failure in the fallback: the statements that ran are rolled back, as one implicit transaction would be.</summary>
+    private async ValueTask AbortSequentialAsync()
     {
-        if (modified >= 0) _recordsAffected = Math.Max(_recordsAffected, 0) + modified;
+        _sequentialIndex = _statements.Count;
+        if (!_ownTransaction) return;
+        _ownTransaction = false;
+        var connector = _connection.Connector;
+        if (!connector.IsBroken) await QueryRunner.ExecuteScriptAsync(connector, "ROLLBACK", CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>The position of the current statement among the command's statements.</summary>
+    private int StatementIndex => _sequential ? _sequentialIndex : _current?.StatementIndex ?? 0;
+
+    /// <summary>Adds the current statement's changed rows to <see cref="RecordsAffected"/>, once per statement.</summary>
+    private void AccumulateCurrent()
+    {
+        var current = _current!;
+        if (!current.IsResultDone || _accumulated == StatementIndex) return;
+        _accumulated = StatementIndex;
+        if (current.ModifiedRows >= 0) _recordsAffected = Math.Max(_recordsAffected, 0) + current.ModifiedRows;
     }
 
     /// <inheritdoc />
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"PgWireDataReader {{ statement {_next} of {_statements.Count} }}");
+    public override string ToString() =>
+        string.Create(CultureInfo.InvariantCulture, $"PgWireDataReader {{ statement {StatementIndex + 1} of {_statements.Count} }}");
 }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using PgWire.Connection;
 using PgWire.Protocol;
 using PgWire.Results;
@@ -13,27 +14,38 @@ namespace PgWire;
 /// <remarks>
 /// Not thread-safe. A column is decoded when it is read; the current row's bytes are valid only until the next
 /// <see cref="ReadAsync"/>. Dispose the reader (it reads and discards the rows left, then frees the connection).
+/// Internally one reader also walks the results of several statements sent in one round trip.
 /// </remarks>
 public sealed class PgRowReader : IAsyncDisposable, IDisposable
 {
     private readonly PgConnector _connector;
     private readonly Func<PgConnector, ValueTask> _release;
+    private readonly RowDescriptionInfo?[] _known;
+    private int _statement;
     private RowDescriptionInfo? _description;
     private int[] _offsets;
     private ReadOnlyMemory<byte> _row;
     private bool _onRow;
+    private bool _resultDone;
     private bool _completed;
     private bool _disposed;
     private PostgresException? _error;
     private PgColumn[]? _columns;
-    private System.Runtime.ExceptionServices.ExceptionDispatchInfo? _failure;
+    private ExceptionDispatchInfo? _failure;
 
     internal PgRowReader(PgConnector connector, RowDescriptionInfo? knownDescription, Func<PgConnector, ValueTask> release)
+        : this(connector, [knownDescription], release)
+    {
+    }
+
+    /// <summary>A reader over the results of several statements, in order (one round trip, one Sync).</summary>
+    internal PgRowReader(PgConnector connector, RowDescriptionInfo?[] knownDescriptions, Func<PgConnector, ValueTask> release)
     {
         _connector = connector;
         _release = release;
-        _description = knownDescription;
-        _offsets = new int[knownDescription?.Count ?? 0];
+        _known = knownDescriptions;
+        _description = knownDescriptions[0];
+        _offsets = new int[_description?.Count ?? 0];
     }
 
     /// <summary>The number of columns (0 for a statement that returns no rows).</summary>
@@ -59,11 +71,17 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
     /// <summary>The number of rows the server reported for the statement once all rows were read; 0 before that.</summary>
     public long RowsAffected { get; private set; }
 
-    /// <summary>Rows changed by INSERT, UPDATE, DELETE or MERGE; -1 when the statement was none of them.</summary>
+    /// <summary>Rows changed by INSERT, UPDATE, DELETE or MERGE in the current statement; -1 when it was none of them.</summary>
     internal long ModifiedRows { get; private set; } = -1;
 
-    /// <summary>True once the response ended (the last row was read, or the statement returned none).</summary>
+    /// <summary>True once the whole response ended (ReadyForQuery): the connection is free again.</summary>
     internal bool IsCompleted => _completed;
+
+    /// <summary>True once the current statement's result ended.</summary>
+    internal bool IsResultDone => _resultDone || _completed;
+
+    /// <summary>The position of the current statement among those sent.</summary>
+    internal int StatementIndex => _statement;
 
     /// <summary>
     /// Moves to the next row; false when there are no more (the connection is then free again). A server error
@@ -74,11 +92,12 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         _onRow = false;
-        if (_completed) return new ValueTask<bool>(false);
+        if (_resultDone || _completed) return new ValueTask<bool>(false);
         // Rows already received are handed out without an await.
         return TakeBuffered() switch
         {
             Step.Row => new ValueTask<bool>(true),
+            Step.ResultEnd => new ValueTask<bool>(false),
             Step.End => FinishAsync(cancellationToken),
             Step.Failed => FailAsync(),
             _ => ReadSlowAsync(cancellationToken),
@@ -118,35 +137,62 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
         return ordinal >= 0 ? ordinal : throw new IndexOutOfRangeException($"The result has no column named '{name}'.");
     }
 
+    /// <summary>
+    /// Moves to the next statement's result, skipping what is left of the current one; false after the last. A
+    /// server error in a later statement is thrown here or by <see cref="ReadAsync"/>.
+    /// </summary>
+    internal async ValueTask<bool> NextResultAsync(CancellationToken cancellationToken)
+    {
+        _onRow = false;
+        while (!IsResultDone) await ReadAsync(cancellationToken).ConfigureAwait(false);
+        if (_completed || _statement + 1 >= _known.Length) return false;
+        StartNextStatement();
+        return true;
+    }
+
     /// <summary>Reads and discards the rows left, then frees the connection.</summary>
     public async ValueTask DisposeAsync()
     {
         if (_disposed) return;
-        _disposed = true;
         _onRow = false;
-        if (_completed) return;
-        _completed = true;
-        try
+        if (!_completed)
         {
-            if (!_connector.IsBroken)
+            try
             {
-                var handler = _connector.QueryHandler;
-                handler.Reset(null, collectRows: false, _description);
-                await _connector.ReceiveAsync(handler).ConfigureAwait(false);
+                while (!_completed)
+                {
+                    switch (TakeBuffered())
+                    {
+                        case Step.ResultEnd:
+                            if (_statement + 1 < _known.Length) StartNextStatement();
+                            break;
+                        case Step.NeedMore:
+                            await _connector.FillAsync(CancellationToken.None).ConfigureAwait(false);
+                            break;
+                        case Step.Failed:
+                            _completed = true;
+                            break;
+                        case Step.End:
+                            _completed = true;
+                            QueryRunner.CheckLateCancel(_connector);
+                            break;
+                    }
+                }
             }
+            catch (PgWireException)
+            {
+                // The connection broke while discarding: the pool closes it. The caller had stopped reading anyway.
+                _completed = true;
+            }
+            await _release(_connector).ConfigureAwait(false);
         }
-        catch (PgWireException)
-        {
-            // The connection broke while discarding: the pool closes it. The caller had stopped reading anyway.
-        }
-        QueryRunner.CheckLateCancel(_connector);
-        await _release(_connector).ConfigureAwait(false);
+        _disposed = true;
     }
 
     /// <summary>Reads and discards the rows left, then frees the connection.</summary>
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
-    private enum Step { NeedMore, Row, End, Failed }
+    private enum Step { NeedMore, Row, ResultEnd, End, Failed }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ReadSlowAsync(CancellationToken cancellationToken)
@@ -170,13 +216,14 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
             switch (TakeBuffered())
             {
                 case Step.Row: return true;
+                case Step.ResultEnd: return false;
                 case Step.End: return await FinishAsync(cancellationToken).ConfigureAwait(false);
                 case Step.Failed: return await FailAsync().ConfigureAwait(false);
             }
         }
     }
 
-    /// <summary>Handles the messages already received until a row, the end of the response, or the need for more bytes.</summary>
+    /// <summary>Handles the messages already received until a row, the end of a result or of the response, or the need for more bytes.</summary>
     private Step TakeBuffered()
     {
         try
@@ -201,13 +248,22 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
                         var rows = CommandComplete.ParseRows(body.Span, out var modification);
                         if (rows > 0) RowsAffected += rows;
                         if (modification) ModifiedRows = Math.Max(ModifiedRows, 0) + rows;
+                        _resultDone = true;
+                        // Later statements' results follow; after the last one only ReadyForQuery does.
+                        if (_statement + 1 < _known.Length) return Step.ResultEnd;
                         break;
-                    case BackendMessageCode.NoData or BackendMessageCode.EmptyQueryResponse or BackendMessageCode.PortalSuspended:
+                    case BackendMessageCode.EmptyQueryResponse:
+                        _resultDone = true;
+                        if (_statement + 1 < _known.Length) return Step.ResultEnd;
+                        break;
+                    case BackendMessageCode.ParseComplete or BackendMessageCode.BindComplete or BackendMessageCode.NoData
+                        or BackendMessageCode.PortalSuspended or BackendMessageCode.CloseComplete:
                         break;
                     case BackendMessageCode.ErrorResponse:
-                        _error ??= new PostgresException(ErrorResponse.Parse(body.Span));
+                        _error ??= new PostgresException(ErrorResponse.Parse(body.Span)) { StatementIndex = _statement };
                         break;
                     case BackendMessageCode.ReadyForQuery:
+                        _resultDone = true;
                         return Step.End;
                     default:
                         throw new PgWireProtocolException($"Unexpected {BackendMessageCode.Describe(code)} message while streaming rows.");
@@ -219,9 +275,20 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
         {
             // A protocol violation (or a bug): the stream position can no longer be trusted.
             _connector.Break(null);
-            _failure = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
+            _failure = ExceptionDispatchInfo.Capture(e);
             return Step.Failed;
         }
+    }
+
+    private void StartNextStatement()
+    {
+        _statement++;
+        _description = _known[_statement];
+        _offsets = new int[_description?.Count ?? 0];
+        _columns = null;
+        _resultDone = false;
+        RowsAffected = 0;
+        ModifiedRows = -1;
     }
 
     private async ValueTask<bool> FailAsync()
