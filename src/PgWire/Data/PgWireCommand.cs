@@ -146,44 +146,35 @@ public sealed class PgWireCommand : DbCommand
         var connection = CheckReady();
         if ((behavior & CommandBehavior.SchemaOnly) != 0)
             throw new NotSupportedException("CommandBehavior.SchemaOnly is not supported yet.");
-        var statements = Statements();
-        var reader = new PgWireDataReader(this, connection, statements, behavior);
-        connection.ActiveReader = reader;
-        try
-        {
-            await reader.StartAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await reader.CloseAsync().ConfigureAwait(false);
-            throw;
-        }
-        return reader;
+        var reader = new PgWireDataReader(this, connection, Statements(), behavior, null, null);
+        return await StartReaderAsync(connection, reader, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The command timeout the session applies while this command runs.</summary>
     internal TimeSpan? Timeout => _commandTimeout >= 0 ? TimeSpan.FromSeconds(_commandTimeout) : null;
 
     /// <summary>The statements to run, with their parameter values, checked before anything is sent.</summary>
-    private List<(string Sql, object?[] Values)> Statements()
+    private List<(string Sql, object?[] Values)> Statements() => BuildStatements(_commandText, CommandType, Parameters.Items);
+
+    /// <summary>Splits a command text into statements and gives each the values of the parameters it uses.</summary>
+    internal static List<(string Sql, object?[] Values)> BuildStatements(string commandText, CommandType commandType, List<PgWireParameter> parameters)
     {
-        var parameters = Parameters.Items;
         List<RewrittenStatement> rewritten;
-        switch (CommandType)
+        switch (commandType)
         {
             case CommandType.Text:
-                if (_commandText.Length == 0) throw new InvalidOperationException("CommandText is empty.");
+                if (commandText.Length == 0) throw new InvalidOperationException("CommandText is empty.");
                 var names = new string?[parameters.Count];
                 for (var i = 0; i < names.Length; i++) names[i] = parameters[i].ParameterName;
-                rewritten = SqlRewriter.Rewrite(_commandText, names);
+                rewritten = SqlRewriter.Rewrite(commandText, names);
                 break;
             case CommandType.StoredProcedure:
-                if (_commandText.Length == 0) throw new InvalidOperationException("CommandText must name the procedure.");
+                if (commandText.Length == 0) throw new InvalidOperationException("CommandText must name the procedure.");
                 var placeholders = string.Join(", ", Enumerable.Range(1, parameters.Count).Select(n => "$" + n));
-                rewritten = [new RewrittenStatement($"CALL {_commandText}({placeholders})", [.. Enumerable.Range(0, parameters.Count)])];
+                rewritten = [new RewrittenStatement($"CALL {commandText}({placeholders})", [.. Enumerable.Range(0, parameters.Count)])];
                 break;
             default:
-                throw new NotSupportedException($"CommandType {CommandType} is not supported; use Text or StoredProcedure.");
+                throw new NotSupportedException($"CommandType {commandType} is not supported; use Text or StoredProcedure.");
         }
 
         var wire = new object?[parameters.Count];
@@ -196,6 +187,38 @@ public sealed class PgWireCommand : DbCommand
             result.Add((statement.Sql, values));
         }
         return result;
+    }
+
+    /// <summary>Runs a batch's commands in one round trip; the reader attributes results and errors to them.</summary>
+    internal async Task<PgWireDataReader> ExecuteBatchReaderAsync(List<PgWireBatchCommand> commands, CommandBehavior behavior, CancellationToken cancellationToken)
+    {
+        var connection = CheckReady();
+        var statements = new List<(string, object?[])>();
+        var owners = new List<int>();
+        for (var c = 0; c < commands.Count; c++)
+        {
+            commands[c]._recordsAffected = -1;
+            var built = BuildStatements(commands[c].CommandText, commands[c].CommandType, commands[c].Parameters.Items);
+            statements.AddRange(built);
+            owners.AddRange(Enumerable.Repeat(c, built.Count));
+        }
+        var reader = new PgWireDataReader(this, connection, statements, behavior, commands, [.. owners]);
+        return await StartReaderAsync(connection, reader, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<PgWireDataReader> StartReaderAsync(PgWireConnection connection, PgWireDataReader reader, CancellationToken cancellationToken)
+    {
+        connection.ActiveReader = reader;
+        try
+        {
+            await reader.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await reader.CloseAsync().ConfigureAwait(false);
+            throw;
+        }
+        return reader;
     }
 
     private PgWireConnection CheckReady()

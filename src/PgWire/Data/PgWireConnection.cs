@@ -119,6 +119,15 @@ public sealed class PgWireConnection : DbConnection
         await OpenAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Batches are supported.</summary>
+    public override bool CanCreateBatch => true;
+
+    /// <summary>Creates a batch on this connection.</summary>
+    public new PgWireBatch CreateBatch() => new(this);
+
+    /// <inheritdoc />
+    protected override DbBatch CreateDbBatch() => CreateBatch();
+
     /// <summary>Creates a command on this connection.</summary>
     public new PgWireCommand CreateCommand() => new() { Connection = this };
 

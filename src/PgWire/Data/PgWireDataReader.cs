@@ -18,6 +18,8 @@ public sealed class PgWireDataReader : DbDataReader
     private readonly PgWireConnection _connection;
     private readonly List<(string Sql, object?[] Values)> _statements;
     private readonly CommandBehavior _behavior;
+    private readonly List<PgWireBatchCommand>? _batchCommands;
+    private readonly int[]? _owners;
     private int _accumulated = -1;
     private bool _sequential;
     private int _sequentialIndex;
@@ -30,12 +32,16 @@ public sealed class PgWireDataReader : DbDataReader
     private long _recordsAffected = -1;
     private bool _returnedResult;
 
-    internal PgWireDataReader(PgWireCommand command, PgWireConnection connection, List<(string, object?[])> statements, CommandBehavior behavior)
+    internal PgWireDataReader(
+        PgWireCommand command, PgWireConnection connection, List<(string, object?[])> statements, CommandBehavior behavior,
+        List<PgWireBatchCommand>? batchCommands, int[]? owners)
     {
         _command = command;
         _connection = connection;
         _statements = statements;
         _behavior = behavior;
+        _batchCommands = batchCommands;
+        _owners = owners;
     }
 
     /// <inheritdoc />
@@ -124,6 +130,10 @@ public sealed class PgWireDataReader : DbDataReader
         {
             var known = await QueryRunner.StartBatchAsync(connector, _statements, cancellationToken).ConfigureAwait(false);
             _current = new PgRowReader(connector, known, s_keepConnector);
+        }
+        catch (PostgresException e) when (Annotate(e))
+        {
+            throw;
         }
         catch (PostgresException e) when (e.StatementIndex > 0)
         {
@@ -325,7 +335,17 @@ public sealed class PgWireDataReader : DbDataReader
 
     private async ValueTask<bool> ReadCurrentAsync(CancellationToken cancellationToken)
     {
-        var hasRow = await _current!.ReadAsync(cancellationToken).ConfigureAwait(false);
+        bool hasRow;
+        try
+        {
+            hasRow = await _current!.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            if (e is PostgresException postgres) Annotate(postgres);
+            await AbortSequentialAsync().ConfigureAwait(false);
+            throw;
+        }
         if (!hasRow) AccumulateCurrent();
         return hasRow;
     }
@@ -348,8 +368,9 @@ public sealed class PgWireDataReader : DbDataReader
         {
             while (!current.IsResultDone) await current.ReadAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch
+        catch (Exception e)
         {
+            if (e is PostgresException postgres) Annotate(postgres);
             await AbortSequentialAsync().ConfigureAwait(false);
             throw;
         }
@@ -381,6 +402,7 @@ public sealed class PgWireDataReader : DbDataReader
         catch (PostgresException e)
         {
             e.StatementIndex = _sequentialIndex;
+            Annotate(e);
             await AbortSequentialAsync().ConfigureAwait(false);
             throw;
         }
@@ -401,6 +423,19 @@ public sealed class PgWireDataReader : DbDataReader
         if (!connector.IsBroken) await QueryRunner.ExecuteScriptAsync(connector, "ROLLBACK", CancellationToken.None).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Names the batch command a failed statement belongs to (the exception's BatchCommand). Returns false, so it can
+    /// sit in an exception filter that lets the exception go on.
+    /// </summary>
+    private bool Annotate(PostgresException e)
+    {
+        // In the statement-by-statement fallback each statement has a reader of its own, which counts from 0.
+        if (_sequential && _sequentialIndex < _statements.Count) e.StatementIndex = _sequentialIndex;
+        if (_batchCommands is not null && _owners is not null && e.StatementIndex >= 0 && e.StatementIndex < _owners.Length)
+            e.FailedBatchCommand = _batchCommands[_owners[e.StatementIndex]];
+        return false;
+    }
+
     /// <summary>The position of the current statement among the command's statements.</summary>
     private int StatementIndex => _sequential ? _sequentialIndex : _current?.StatementIndex ?? 0;
 
@@ -410,7 +445,13 @@ public sealed class PgWireDataReader : DbDataReader
         var current = _current!;
         if (!current.IsResultDone || _accumulated == StatementIndex) return;
         _accumulated = StatementIndex;
-        if (current.ModifiedRows >= 0) _recordsAffected = Math.Max(_recordsAffected, 0) + current.ModifiedRows;
+        if (current.ModifiedRows < 0) return;
+        _recordsAffected = Math.Max(_recordsAffected, 0) + current.ModifiedRows;
+        if (_batchCommands is not null && _owners is not null)
+        {
+            var owner = _batchCommands[_owners[StatementIndex]];
+            owner._recordsAffected = (int)Math.Min(Math.Max(owner._recordsAffected, 0) + current.ModifiedRows, int.MaxValue);
+        }
     }
 
     /// <inheritdoc />

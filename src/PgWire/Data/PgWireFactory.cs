@@ -17,7 +17,13 @@ public sealed class PgWireFactory : DbProviderFactory
     public override bool CanCreateDataSourceEnumerator => false;
 
     /// <inheritdoc />
-    public override bool CanCreateBatch => false;
+    public override bool CanCreateBatch => true;
+
+    /// <inheritdoc />
+    public override DbBatch CreateBatch() => new PgWireBatch();
+
+    /// <inheritdoc />
+    public override DbBatchCommand CreateBatchCommand() => new PgWireBatchCommand();
 
     /// <inheritdoc />
     public override DbCommand CreateCommand() => new PgWireCommand();

@@ -20,4 +20,9 @@ public class PgWireException : DbException
 
     /// <summary>Creates an exception with a default message.</summary>
     public PgWireException() { }
+
+    /// <summary>In a batch: the command that failed.</summary>
+    protected override DbBatchCommand? DbBatchCommand => FailedBatchCommand;
+
+    internal DbBatchCommand? FailedBatchCommand { get; set; }
 }

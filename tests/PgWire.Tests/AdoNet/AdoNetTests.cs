@@ -240,3 +240,104 @@ public class AdoNetTests(ServerFixture fixture)
         Assert.True(peak < 32L * 1024 * 1024, $"heap grew by {peak / 1024 / 1024} MB");
     }
 }
+
+[Collection(ServerCollection.Name)]
+public class BatchTests(ServerFixture fixture)
+{
+    private async Task<PgWireConnection> OpenAsync()
+    {
+        var connection = new PgWireConnection(fixture.ConnectionString);
+        await connection.OpenAsync();
+        await new PgWireCommand("DROP TABLE IF EXISTS batch_t; CREATE TABLE batch_t (id int PRIMARY KEY, v text)", connection).ExecuteNonQueryAsync();
+        return connection;
+    }
+
+    private static async Task<long> Count(PgWireConnection connection) =>
+        (long)(await new PgWireCommand("SELECT count(*) FROM batch_t", connection).ExecuteScalarAsync())!;
+
+    [Fact]
+    public async Task A_batch_runs_in_one_round_trip_with_per_command_counts_and_results()
+    {
+        await using var connection = await OpenAsync();
+        await using var batch = connection.CreateBatch();
+        for (var i = 1; i <= 3; i++)
+        {
+            var insert = new PgWireBatchCommand("INSERT INTO batch_t VALUES (@id, @v)");
+            insert.Parameters.AddWithValue("id", i);
+            insert.Parameters.AddWithValue("v", "value " + i);
+            batch.BatchCommands.Add(insert);
+        }
+        batch.BatchCommands.Add(new PgWireBatchCommand("UPDATE batch_t SET v = upper(v) WHERE id >= 2"));
+        batch.BatchCommands.Add(new PgWireBatchCommand("SELECT id, v FROM batch_t ORDER BY id"));
+        await using (var reader = await batch.ExecuteReaderAsync())
+        {
+            var rows = new List<string>();
+            while (await reader.ReadAsync()) rows.Add($"{reader.GetInt32(0)}:{reader.GetString(1)}");
+            Assert.Equal(["1:value 1", "2:VALUE 2", "3:VALUE 3"], rows);
+            Assert.False(await reader.NextResultAsync());
+            Assert.Equal(5, reader.RecordsAffected);
+        }
+        Assert.Equal([1, 1, 1, 2, -1], batch.BatchCommands.Items.Select(c => c.RecordsAffected));
+    }
+
+    [Fact]
+    public async Task An_error_in_command_k_names_it_and_rolls_the_whole_batch_back()
+    {
+        await using var connection = await OpenAsync();
+        await using var batch = connection.CreateBatch();
+        batch.BatchCommands.Add(new PgWireBatchCommand("INSERT INTO batch_t VALUES (1, 'a')"));
+        batch.BatchCommands.Add(new PgWireBatchCommand("INSERT INTO batch_t VALUES (2, 'b')"));
+        var failing = new PgWireBatchCommand("INSERT INTO batch_t VALUES (1, 'duplicate')");
+        batch.BatchCommands.Add(failing);
+        batch.BatchCommands.Add(new PgWireBatchCommand("INSERT INTO batch_t VALUES (4, 'd')"));
+        var e = await Assert.ThrowsAsync<PostgresException>(() => batch.ExecuteNonQueryAsync());
+        Assert.Equal("23505", e.SqlState);
+        Assert.Same(failing, e.BatchCommand);
+        Assert.Equal(2, e.StatementIndex);
+        Assert.Equal(0, await Count(connection));
+    }
+
+    [Fact]
+    public async Task A_multi_statement_command_is_all_or_nothing_in_both_execution_paths()
+    {
+        await using var connection = await OpenAsync();
+        // Every statement can be prepared up front: one round trip.
+        var e = await Assert.ThrowsAsync<PostgresException>(() =>
+            new PgWireCommand("INSERT INTO batch_t VALUES (1, 'a'); INSERT INTO batch_t VALUES (1, 'again')", connection).ExecuteNonQueryAsync());
+        Assert.Equal(1, e.StatementIndex);
+        Assert.Equal(0, await Count(connection));
+
+        // The second statement needs the first one's table: statement by statement, still all or nothing.
+        var fallback = await Assert.ThrowsAsync<PostgresException>(() => new PgWireCommand(
+            "CREATE TABLE batch_new (v int); INSERT INTO batch_new VALUES (1); INSERT INTO batch_t VALUES (1, 'x'), (1, 'y')", connection).ExecuteNonQueryAsync());
+        Assert.Equal("23505", fallback.SqlState);
+        Assert.Equal(2, fallback.StatementIndex);
+        var exists = await new PgWireCommand("SELECT to_regclass('batch_new') IS NOT NULL", connection).ExecuteScalarAsync();
+        Assert.Equal(false, exists);
+
+        Assert.Equal(2, await new PgWireCommand(
+            "CREATE TABLE batch_new (v int); INSERT INTO batch_new VALUES (1), (2); SELECT 1", connection).ExecuteNonQueryAsync());
+        Assert.Equal(2L, await new PgWireCommand("SELECT count(*) FROM batch_new; DROP TABLE batch_new", connection).ExecuteScalarAsync());
+    }
+}
+
+[Collection(ServerCollection.Name)]
+public class FallbackReadTests(ServerFixture fixture)
+{
+    [Fact]
+    public async Task An_error_while_reading_in_the_fallback_rolls_back_and_leaves_the_connection_usable()
+    {
+        await using var connection = new PgWireConnection(fixture.ConnectionString);
+        await connection.OpenAsync();
+        // The error may come from ExecuteReader (which reads the first row ahead for HasRows) or from Read.
+        var e = await Assert.ThrowsAsync<PostgresException>(async () =>
+        {
+            await using var reader = await new PgWireCommand(
+                "CREATE TABLE fallback_t (v int); INSERT INTO fallback_t VALUES (1); SELECT 1 / (v - 1) FROM fallback_t", connection).ExecuteReaderAsync();
+            while (await reader.ReadAsync()) { }
+        });
+        Assert.Equal("22012", e.SqlState);
+        Assert.Equal(2, e.StatementIndex);
+        Assert.Equal(false, await new PgWireCommand("SELECT to_regclass('fallback_t') IS NOT NULL", connection).ExecuteScalarAsync());
+    }
+}
