@@ -1,0 +1,252 @@
+using System.Data;
+using BenchmarkDotNet.Attributes;
+using Npgsql;
+
+namespace PgWire.Benchmarks;
+
+/// <summary>
+/// A point query on a connection that stays open: a new command per query (unprepared), and one command prepared
+/// once and executed with a new parameter value each time.
+/// </summary>
+public class AdoPointQueryBenchmarks
+{
+    private const string Sql = "SELECT id, name FROM bench_users WHERE id = @id";
+    private NpgsqlConnection _npgsql = null!;
+    private NpgsqlConnection _npgsqlTuned = null!;
+    private PgWireConnection _pgwire = null!;
+    private NpgsqlCommand _npgsqlPrepared = null!;
+    private PgWireCommand _pgwirePrepared = null!;
+    private int _next;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        BenchmarkServer.EnsureStartedAsync().GetAwaiter().GetResult();
+        _npgsql = new NpgsqlConnection(BenchmarkServer.Npgsql());
+        _npgsql.Open();
+        _npgsqlTuned = new NpgsqlConnection(BenchmarkServer.Npgsql(Tuning.Npgsql));
+        _npgsqlTuned.Open();
+        _pgwire = new PgWireConnection(BenchmarkServer.ConnectionString);
+        _pgwire.Open();
+        _npgsqlPrepared = new NpgsqlCommand(Sql, _npgsql);
+        _npgsqlPrepared.Parameters.Add(new NpgsqlParameter<int>("id", 1));
+        _npgsqlPrepared.Prepare();
+        _pgwirePrepared = new PgWireCommand(Sql, _pgwire);
+        _pgwirePrepared.Parameters.Add(new PgWireParameter<int>("id", 1));
+        _pgwirePrepared.Prepare();
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _npgsqlPrepared.Dispose();
+        _pgwirePrepared.Dispose();
+        _npgsql.Dispose();
+        _npgsqlTuned.Dispose();
+        _pgwire.Dispose();
+    }
+
+    private int NextId() => _next = _next % BenchmarkServer.UserCount + 1;
+
+    [Benchmark(Baseline = true)]
+    public async Task<string> Npgsql()
+    {
+        await using var command = new NpgsqlCommand(Sql, _npgsql);
+        command.Parameters.Add(new NpgsqlParameter<int>("id", NextId()));
+        return await ReadAsync(command);
+    }
+
+    [Benchmark]
+    public async Task<string> NpgsqlTuned()
+    {
+        await using var command = new NpgsqlCommand(Sql, _npgsqlTuned);
+        command.Parameters.Add(new NpgsqlParameter<int>("id", NextId()));
+        return await ReadAsync(command);
+    }
+
+    [Benchmark]
+    public Task<string> NpgsqlPrepared()
+    {
+        ((NpgsqlParameter<int>)_npgsqlPrepared.Parameters[0]).TypedValue = NextId();
+        return ReadAsync(_npgsqlPrepared);
+    }
+
+    [Benchmark]
+    public async Task<string> PgWire()
+    {
+        await using var command = new PgWireCommand(Sql, _pgwire);
+        command.Parameters.Add(new PgWireParameter<int>("id", NextId()));
+        return await ReadAsync(command);
+    }
+
+    [Benchmark]
+    public Task<string> PgWirePrepared()
+    {
+        ((PgWireParameter<int>)_pgwirePrepared.Parameters[0]).TypedValue = NextId();
+        return ReadAsync(_pgwirePrepared);
+    }
+
+    private static async Task<string> ReadAsync(System.Data.Common.DbCommand command)
+    {
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return reader.GetString(1);
+    }
+}
+
+/// <summary>50,000 rows x 9 columns through DbDataReader, every value read.</summary>
+public class AdoReadBenchmarks
+{
+    private const string Sql = "SELECT i, b, t, f, n, flag, ts, u, j FROM bench_rows";
+    private NpgsqlConnection _npgsql = null!;
+    private PgWireConnection _pgwire = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        BenchmarkServer.EnsureStartedAsync().GetAwaiter().GetResult();
+        _npgsql = new NpgsqlConnection(BenchmarkServer.Npgsql());
+        _npgsql.Open();
+        _pgwire = new PgWireConnection(BenchmarkServer.ConnectionString);
+        _pgwire.Open();
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _npgsql.Dispose();
+        _pgwire.Dispose();
+    }
+
+    [Benchmark(Baseline = true)]
+    public async Task<long> Npgsql()
+    {
+        await using var command = new NpgsqlCommand(Sql, _npgsql);
+        return await ReadAllAsync(command);
+    }
+
+    [Benchmark]
+    public async Task<long> PgWire()
+    {
+        await using var command = new PgWireCommand(Sql, _pgwire);
+        return await ReadAllAsync(command);
+    }
+
+    private static async Task<long> ReadAllAsync(System.Data.Common.DbCommand command)
+    {
+        await using var reader = await command.ExecuteReaderAsync();
+        long check = 0;
+        while (await reader.ReadAsync())
+        {
+            check += reader.GetInt32(0);
+            check += reader.GetInt64(1);
+            check += reader.GetString(2).Length;
+            check += (long)reader.GetDouble(3);
+            check += (long)reader.GetDecimal(4);
+            check += reader.GetBoolean(5) ? 1 : 0;
+            check += reader.GetDateTime(6).Ticks;
+            check += reader.GetGuid(7).GetHashCode();
+            check += reader.GetString(8).Length;
+        }
+        return check;
+    }
+}
+
+/// <summary>Taking a connection from the pool and giving it back, with nothing in between.</summary>
+public class AdoOpenCloseBenchmarks
+{
+    private NpgsqlDataSource _npgsql = null!;
+    private PgWireDataSource _pgwire = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        BenchmarkServer.EnsureStartedAsync().GetAwaiter().GetResult();
+        _npgsql = NpgsqlDataSource.Create(BenchmarkServer.Npgsql());
+        _pgwire = PgWireDataSource.Create(BenchmarkServer.ConnectionString);
+    }
+
+    [GlobalCleanup]
+    public async Task Cleanup()
+    {
+        await _npgsql.DisposeAsync();
+        await _pgwire.DisposeAsync();
+    }
+
+    [Benchmark(Baseline = true)]
+    public async Task<ConnectionState> Npgsql()
+    {
+        await using var connection = await _npgsql.OpenConnectionAsync();
+        return connection.State;
+    }
+
+    [Benchmark]
+    public async Task<ConnectionState> PgWire()
+    {
+        await using var connection = await _pgwire.OpenConnectionAsync();
+        return connection.State;
+    }
+}
+
+/// <summary>64 concurrent callers, each opening a connection, running a point query and closing, through ADO.NET.</summary>
+public class AdoConcurrentBenchmarks
+{
+    private const int Callers = 64;
+    private const int QueriesPerCaller = 20;
+    private const string Sql = "SELECT id, name FROM bench_users WHERE id = @id";
+    private NpgsqlDataSource _npgsql = null!;
+    private NpgsqlDataSource _npgsqlTuned = null!;
+    private PgWireDataSource _pgwire = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        BenchmarkServer.EnsureStartedAsync().GetAwaiter().GetResult();
+        _npgsql = NpgsqlDataSource.Create(BenchmarkServer.Npgsql());
+        _npgsqlTuned = NpgsqlDataSource.Create(BenchmarkServer.Npgsql(Tuning.Npgsql));
+        _pgwire = PgWireDataSource.Create(BenchmarkServer.ConnectionString);
+    }
+
+    [GlobalCleanup]
+    public async Task Cleanup()
+    {
+        await _npgsql.DisposeAsync();
+        await _npgsqlTuned.DisposeAsync();
+        await _pgwire.DisposeAsync();
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = Callers * QueriesPerCaller)]
+    public Task Npgsql() => Run(_npgsql);
+
+    [Benchmark(OperationsPerInvoke = Callers * QueriesPerCaller)]
+    public Task NpgsqlTuned() => Run(_npgsqlTuned);
+
+    [Benchmark(OperationsPerInvoke = Callers * QueriesPerCaller)]
+    public Task PgWire() => Run(_pgwire);
+
+    private static Task Run(System.Data.Common.DbDataSource dataSource)
+    {
+        var tasks = new Task[Callers];
+        for (var c = 0; c < Callers; c++)
+        {
+            var caller = c;
+            tasks[c] = Task.Run(async () =>
+            {
+                for (var q = 0; q < QueriesPerCaller; q++)
+                {
+                    await using var connection = await dataSource.OpenConnectionAsync();
+                    await using var command = connection.CreateCommand();
+                    command.CommandText = Sql;
+                    var parameter = command.CreateParameter();
+                    parameter.ParameterName = "id";
+                    parameter.Value = (caller * 31 + q) % BenchmarkServer.UserCount + 1;
+                    command.Parameters.Add(parameter);
+                    await using var reader = await command.ExecuteReaderAsync();
+                    await reader.ReadAsync();
+                    _ = reader.GetString(1);
+                }
+            });
+        }
+        return Task.WhenAll(tasks);
+    }
+}
