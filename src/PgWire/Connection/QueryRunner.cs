@@ -77,6 +77,11 @@ internal static class QueryRunner
         using var scope = connector.BeginCancellableRequest(cancellationToken);
         try
         {
+            if (statements.Count == 1)
+            {
+                var sent = await StatementSender.SendAsync(connector, statements[0].Sql, statements[0].Values, flushAfterBind: false, cancellationToken).ConfigureAwait(false);
+                return [sent.KnownRow];
+            }
             return await StatementSender.SendBatchAsync(connector, statements, cancellationToken).ConfigureAwait(false);
         }
         catch (PgWireException e) when (e is not PostgresException && connector.CancelState != 0)

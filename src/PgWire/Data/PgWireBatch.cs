@@ -111,9 +111,12 @@ public sealed class PgWireBatch : DbBatch
     /// <inheritdoc />
     public override Task PrepareAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
 
+    /// <summary>For a batch made by <see cref="PgWireDataSource.CreateBatch"/>: where it takes a connection from.</summary>
+    internal PgWireDataSource? DataSource { get; init; }
+
     private PgWireCommand ToCommand()
     {
-        var command = new PgWireCommand(null, _connection);
+        var command = new PgWireCommand(null, _connection) { DataSource = _connection is null ? DataSource : null };
         if (Timeout >= 0) command.CommandTimeout = Timeout;
         return command;
     }

@@ -143,6 +143,24 @@ public sealed class PgWireCommand : DbCommand
     /// <summary>Runs the command and returns a reader over its results (rows are streamed: memory stays bounded).</summary>
     public new async Task<PgWireDataReader> ExecuteReaderAsync(CommandBehavior behavior, CancellationToken cancellationToken = default)
     {
+        if (_connection is null && DataSource is not null)
+        {
+            // A data source's command: a connection of its own for this execution, closed with the reader.
+            _connection = await DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await ExecuteReaderAsync(behavior | CommandBehavior.CloseConnection, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await _connection.CloseAsync().ConfigureAwait(false);
+                throw;
+            }
+            finally
+            {
+                _connection = null;
+            }
+        }
         var connection = CheckReady();
         if ((behavior & CommandBehavior.SchemaOnly) != 0)
             throw new NotSupportedException("CommandBehavior.SchemaOnly is not supported yet.");
@@ -150,14 +168,58 @@ public sealed class PgWireCommand : DbCommand
         return await StartReaderAsync(connection, reader, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>For a command made by <see cref="PgWireDataSource.CreateCommand(string?)"/>: where it takes a connection from.</summary>
+    internal PgWireDataSource? DataSource { get; init; }
+
     /// <summary>The command timeout the session applies while this command runs.</summary>
     internal TimeSpan? Timeout => _commandTimeout >= 0 ? TimeSpan.FromSeconds(_commandTimeout) : null;
 
     /// <summary>The statements to run, with their parameter values, checked before anything is sent.</summary>
-    private List<(string Sql, object?[] Values)> Statements() => BuildStatements(_commandText, CommandType, Parameters.Items);
+    private List<(string Sql, object?[] Values)> Statements() => BuildStatements(_commandText, CommandType, Parameters.Items, ref _rewriteCache);
+
+    private RewriteCache? _rewriteCache;
+
+    /// <summary>The last rewrite of a command's text, reused while the text, type and parameter names stay the same.</summary>
+    internal sealed record RewriteCache(string Text, CommandType Type, string?[] Names, List<RewrittenStatement> Statements);
 
     /// <summary>Splits a command text into statements and gives each the values of the parameters it uses.</summary>
-    internal static List<(string Sql, object?[] Values)> BuildStatements(string commandText, CommandType commandType, List<PgWireParameter> parameters)
+    internal static List<(string Sql, object?[] Values)> BuildStatements(
+        string commandText, CommandType commandType, List<PgWireParameter> parameters, ref RewriteCache? cache)
+    {
+        List<RewrittenStatement> rewritten;
+        if (cache is not null && ReferenceEquals(cache.Text, commandText) && cache.Type == commandType && SameNames(cache.Names, parameters))
+        {
+            rewritten = cache.Statements;
+        }
+        else
+        {
+            rewritten = Rewrite(commandText, commandType, parameters);
+            var cachedNames = new string?[parameters.Count];
+            for (var i = 0; i < cachedNames.Length; i++) cachedNames[i] = parameters[i].ParameterName;
+            cache = new RewriteCache(commandText, commandType, cachedNames, rewritten);
+        }
+
+        var wire = new object?[parameters.Count];
+        for (var i = 0; i < wire.Length; i++) wire[i] = parameters[i].ToWireValue(i);
+        var result = new List<(string, object?[])>(rewritten.Count);
+        foreach (var statement in rewritten)
+        {
+            var values = new object?[statement.ParameterIndices.Length];
+            for (var k = 0; k < values.Length; k++) values[k] = wire[statement.ParameterIndices[k]];
+            result.Add((statement.Sql, values));
+        }
+        return result;
+    }
+
+    private static bool SameNames(string?[] names, List<PgWireParameter> parameters)
+    {
+        if (names.Length != parameters.Count) return false;
+        for (var i = 0; i < names.Length; i++)
+            if (!string.Equals(names[i], parameters[i].ParameterName, StringComparison.Ordinal)) return false;
+        return true;
+    }
+
+    private static List<RewrittenStatement> Rewrite(string commandText, CommandType commandType, List<PgWireParameter> parameters)
     {
         List<RewrittenStatement> rewritten;
         switch (commandType)
@@ -176,29 +238,37 @@ public sealed class PgWireCommand : DbCommand
             default:
                 throw new NotSupportedException($"CommandType {commandType} is not supported; use Text or StoredProcedure.");
         }
-
-        var wire = new object?[parameters.Count];
-        for (var i = 0; i < wire.Length; i++) wire[i] = parameters[i].ToWireValue(i);
-        var result = new List<(string, object?[])>(rewritten.Count);
-        foreach (var statement in rewritten)
-        {
-            var values = new object?[statement.ParameterIndices.Length];
-            for (var k = 0; k < values.Length; k++) values[k] = wire[statement.ParameterIndices[k]];
-            result.Add((statement.Sql, values));
-        }
-        return result;
+        return rewritten;
     }
 
     /// <summary>Runs a batch's commands in one round trip; the reader attributes results and errors to them.</summary>
     internal async Task<PgWireDataReader> ExecuteBatchReaderAsync(List<PgWireBatchCommand> commands, CommandBehavior behavior, CancellationToken cancellationToken)
     {
+        if (_connection is null && DataSource is not null)
+        {
+            _connection = await DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await ExecuteBatchReaderAsync(commands, behavior | CommandBehavior.CloseConnection, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await _connection.CloseAsync().ConfigureAwait(false);
+                throw;
+            }
+            finally
+            {
+                _connection = null;
+            }
+        }
         var connection = CheckReady();
         var statements = new List<(string, object?[])>();
         var owners = new List<int>();
         for (var c = 0; c < commands.Count; c++)
         {
             commands[c]._recordsAffected = -1;
-            var built = BuildStatements(commands[c].CommandText, commands[c].CommandType, commands[c].Parameters.Items);
+            RewriteCache? noCache = null;
+            var built = BuildStatements(commands[c].CommandText, commands[c].CommandType, commands[c].Parameters.Items, ref noCache);
             statements.AddRange(built);
             owners.AddRange(Enumerable.Repeat(c, built.Count));
         }

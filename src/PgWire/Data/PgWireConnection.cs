@@ -71,6 +71,9 @@ public sealed class PgWireConnection : DbConnection
     /// <summary>The reader that currently uses the connection, if any.</summary>
     internal PgWireDataReader? ActiveReader { get; set; }
 
+    /// <summary>The data source whose pool this connection uses.</summary>
+    internal PgWireDataSource OwningDataSource => DataSourceOrThrow();
+
     /// <summary>The physical connection, while open.</summary>
     internal PgConnector Connector => _connector ?? throw new InvalidOperationException("The connection is not open: call Open or OpenAsync first.");
 

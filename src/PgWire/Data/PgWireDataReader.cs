@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Collections.ObjectModel;
 using System.Data;
 using System.Data.Common;
 using System.Globalization;
@@ -207,6 +208,23 @@ public sealed class PgWireDataReader : DbDataReader
 
     /// <summary>The columns of the current result set.</summary>
     public IReadOnlyList<PgColumn> GetColumns() => Columns();
+
+    /// <summary>
+    /// The current result's columns with their base table and column, nullability, key, uniqueness and identity,
+    /// read from the catalog over another connection of the same data source (this one is busy streaming rows).
+    /// </summary>
+    public ReadOnlyCollection<DbColumn> GetColumnSchema() => GetColumnSchemaAsync().GetAwaiter().GetResult();
+
+    /// <summary>The current result's columns; see <see cref="GetColumnSchema"/>.</summary>
+    public new Task<ReadOnlyCollection<DbColumn>> GetColumnSchemaAsync(CancellationToken cancellationToken = default) =>
+        ColumnSchemaLoader.LoadAsync(_connection.OwningDataSource, _connection.Database, Columns(), cancellationToken);
+
+    /// <summary>The current result's columns as the classic schema table (one row per column).</summary>
+    public override DataTable GetSchemaTable() => ColumnSchemaLoader.ToSchemaTable(GetColumnSchema());
+
+    /// <summary>The current result's columns as the classic schema table (one row per column).</summary>
+    public override async Task<DataTable?> GetSchemaTableAsync(CancellationToken cancellationToken = default) =>
+        ColumnSchemaLoader.ToSchemaTable(await GetColumnSchemaAsync(cancellationToken).ConfigureAwait(false));
 
     /// <inheritdoc />
     public override bool IsDBNull(int ordinal) => Current().IsNull(ordinal);

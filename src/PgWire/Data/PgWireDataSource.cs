@@ -201,6 +201,31 @@ public sealed class PgWireDataSource : DbDataSource
     /// <inheritdoc />
     protected override DbConnection CreateDbConnection() => CreateConnection();
 
+    /// <summary>Opens an ADO.NET connection from this data source's pool.</summary>
+    public new async ValueTask<PgWireConnection> OpenConnectionAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = CreateConnection();
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return connection;
+    }
+
+    /// <inheritdoc />
+    protected override async ValueTask<DbConnection> OpenDbConnectionAsync(CancellationToken cancellationToken = default) =>
+        await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Creates a command that takes a connection from this data source each time it runs, and gives it back after.</summary>
+    /// <param name="commandText">The SQL.</param>
+    public new PgWireCommand CreateCommand(string? commandText = null) => new(commandText) { DataSource = this };
+
+    /// <inheritdoc />
+    protected override DbCommand CreateDbCommand(string? commandText = null) => CreateCommand(commandText);
+
+    /// <summary>Creates a batch that takes a connection from this data source each time it runs, and gives it back after.</summary>
+    public new PgWireBatch CreateBatch() => new() { DataSource = this };
+
+    /// <inheritdoc />
+    protected override DbBatch CreateDbBatch() => CreateBatch();
+
     internal string DatabaseName => _connectorOptions.Database;
 
     internal string HostName => _connectorOptions.Host;

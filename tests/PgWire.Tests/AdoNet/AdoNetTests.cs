@@ -341,3 +341,115 @@ public class FallbackReadTests(ServerFixture fixture)
         Assert.Equal(false, await new PgWireCommand("SELECT to_regclass('fallback_t') IS NOT NULL", connection).ExecuteScalarAsync());
     }
 }
+
+[Collection(ServerCollection.Name)]
+public class AdoNetMoreTests(ServerFixture fixture)
+{
+    [Fact]
+    public async Task Column_schema_has_base_table_key_nullability_and_numeric_facts()
+    {
+        await using var connection = new PgWireConnection(fixture.ConnectionString);
+        await connection.OpenAsync();
+        await new PgWireCommand("""
+            DROP TABLE IF EXISTS schema_t;
+            CREATE TABLE schema_t (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, code varchar(12) NOT NULL UNIQUE, price numeric(10, 2), note text);
+            """, connection).ExecuteNonQueryAsync();
+        await using var reader = await new PgWireCommand("SELECT id, code AS c, price, note, 1 + 1 AS expr FROM schema_t", connection)
+            .ExecuteReaderAsync(CommandBehavior.KeyInfo);
+        var columns = reader.GetColumnSchema();
+        Assert.Equal(5, columns.Count);
+        var id = columns[0];
+        Assert.True(id.IsKey);
+        Assert.True(id.IsIdentity);
+        Assert.True(id.IsAutoIncrement);
+        Assert.False(id.AllowDBNull);
+        Assert.Equal("schema_t", id.BaseTableName);
+        Assert.Equal("public", id.BaseSchemaName);
+        Assert.Equal("postgres", id.BaseCatalogName);
+        Assert.Equal(typeof(int), id.DataType);
+        var code = columns[1];
+        Assert.Equal("c", code.ColumnName);
+        Assert.Equal("code", code.BaseColumnName);
+        Assert.True(code.IsAliased);
+        Assert.True(code.IsUnique);
+        Assert.Equal(12, code.ColumnSize);
+        Assert.Equal("character varying", code.DataTypeName);
+        Assert.Equal(10, columns[2].NumericPrecision);
+        Assert.Equal(2, columns[2].NumericScale);
+        Assert.True(columns[3].AllowDBNull);
+        Assert.True(columns[4].IsExpression);
+        Assert.Null(columns[4].BaseTableName);
+
+        var table = reader.GetSchemaTable();
+        Assert.Equal(5, table.Rows.Count);
+        Assert.Equal("id", table.Rows[0][SchemaTableColumn.ColumnName]);
+        Assert.Equal(true, table.Rows[0][SchemaTableColumn.IsKey]);
+        Assert.Equal("schema_t", table.Rows[1][SchemaTableColumn.BaseTableName]);
+    }
+
+    [Fact]
+    public async Task Cancel_from_another_thread_stops_a_running_command()
+    {
+        await using var connection = new PgWireConnection(fixture.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new PgWireCommand("SELECT pg_sleep(20)", connection);
+        var running = command.ExecuteScalarAsync();
+        await Task.Delay(300);
+        command.Cancel();
+        var e = await Assert.ThrowsAnyAsync<Exception>(() => running);
+        Assert.True(e is OperationCanceledException or PostgresException { SqlState: "57014" }, e.ToString());
+        Assert.Equal(1, new PgWireCommand("SELECT 1", connection).ExecuteScalar());
+    }
+
+    [Fact]
+    public async Task ChangeDatabase_and_private_connections()
+    {
+        await using var admin = new PgWireConnection(fixture.ConnectionString);
+        await admin.OpenAsync();
+        await new PgWireCommand("DROP DATABASE IF EXISTS pgwire_other", admin).ExecuteNonQueryAsync();
+        await new PgWireCommand("CREATE DATABASE pgwire_other", admin).ExecuteNonQueryAsync();
+        await admin.ChangeDatabaseAsync("pgwire_other");
+        Assert.Equal("pgwire_other", admin.Database);
+        Assert.Equal("pgwire_other", await new PgWireCommand("SELECT current_database()::text", admin).ExecuteScalarAsync());
+
+        await using var first = new PgWireConnection(fixture.ConnectionString + ";Pooling=false");
+        await first.OpenAsync();
+        var pid = await new PgWireCommand("SELECT pg_backend_pid()", first).ExecuteScalarAsync();
+        await first.CloseAsync();
+        await first.OpenAsync();
+        Assert.NotEqual(pid, await new PgWireCommand("SELECT pg_backend_pid()", first).ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task Chunked_bytes_and_chars_streams_and_readers()
+    {
+        await using var connection = new PgWireConnection(fixture.ConnectionString);
+        await connection.OpenAsync();
+        await using var reader = await new PgWireCommand("SELECT '\\x000102030405'::bytea, 'héllo wörld'", connection).ExecuteReaderAsync();
+        Assert.True(reader.Read());
+        var buffer = new byte[4];
+        Assert.Equal(6, reader.GetBytes(0, 0, null, 0, 0));
+        Assert.Equal(4, reader.GetBytes(0, 2, buffer, 0, 4));
+        Assert.Equal(new byte[] { 2, 3, 4, 5 }, buffer);
+        var chars = new char[5];
+        Assert.Equal(5, reader.GetChars(1, 6, chars, 0, 5));
+        Assert.Equal("wörld", new string(chars));
+        using var stream = reader.GetStream(0);
+        Assert.Equal(6, stream.Length);
+        using var text = reader.GetTextReader(1);
+        Assert.Equal("héllo wörld", text.ReadToEnd());
+    }
+
+    [Fact]
+    public async Task The_data_source_creates_commands_and_batches_that_open_their_own_connections()
+    {
+        await using var dataSource = fixture.CreateDataSource();
+        await using var command = dataSource.CreateCommand("SELECT 40 + 2");
+        Assert.Equal(42, await command.ExecuteScalarAsync());
+        await using var batch = dataSource.CreateBatch();
+        var one = batch.CreateBatchCommand();
+        one.CommandText = "SELECT 1";
+        batch.BatchCommands.Add(one);
+        Assert.Equal(1, await batch.ExecuteScalarAsync());
+    }
+}
