@@ -94,6 +94,21 @@ internal static class QueryRunner
         }
     }
 
+    /// <summary>Describes statements without running them (CommandBehavior.SchemaOnly).</summary>
+    public static async ValueTask<RowDescriptionInfo?[]> DescribeOnlyAsync(
+        PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> statements, CancellationToken cancellationToken)
+    {
+        using var scope = connector.BeginCancellableRequest(cancellationToken);
+        try
+        {
+            return await StatementSender.DescribeOnlyAsync(connector, statements, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            connector.Output.Clear();
+        }
+    }
+
     /// <summary>
     /// Sends <paramref name="sql"/> for a streaming read and waits until the server has bound it, so that a stale
     /// prepared statement can still be prepared again; the rows are then pulled by the caller. Returns the result's

@@ -106,6 +106,41 @@ internal static class StatementSender
         return known;
     }
 
+    /// <summary>
+    /// Describes statements without running them (CommandBehavior.SchemaOnly): Parse and Describe each as the unnamed
+    /// statement, one Sync. Returns per statement its result's description (null for a statement without one), in the
+    /// formats an execution would use.
+    /// </summary>
+    public static async ValueTask<RowDescriptionInfo?[]> DescribeOnlyAsync(
+        PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> batch, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        foreach (var (sql, values) in batch)
+        {
+            var types = new uint[values.Length];
+            InferParameters(values, types, new PgCodec?[values.Length]);
+            FrontendMessages.WriteParse(connector.Output, "", sql, types);
+            FrontendMessages.WriteDescribe(connector.Output, portal: false, "");
+        }
+        FrontendMessages.WriteSync(connector.Output);
+        await connector.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        var handler = connector.DescribeHandler;
+        handler.Reset();
+        await connector.ReceiveAsync(handler).ConfigureAwait(false);
+        if (handler.Error is not null)
+        {
+            handler.Error.StatementIndex = handler.FailedIndex;
+            throw QueryRunner.Fail(connector, handler.Error, cancellationToken);
+        }
+        var result = new RowDescriptionInfo?[batch.Count];
+        for (var i = 0; i < result.Length; i++)
+        {
+            var description = handler.Described[i].Description;
+            result[i] = description?.WithFormats(ResultFormats(description), connector.TypeRegistry);
+        }
+        return result;
+    }
+
     /// <summary>Prepares every statement of a batch this session has not seen, in one round trip.</summary>
     private static async ValueTask PrepareManyAsync(
         PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> batch, uint[][] types, List<int> unknown,

@@ -162,8 +162,6 @@ public sealed class PgWireCommand : DbCommand
             }
         }
         var connection = CheckReady();
-        if ((behavior & CommandBehavior.SchemaOnly) != 0)
-            throw new NotSupportedException("CommandBehavior.SchemaOnly is not supported yet.");
         var reader = new PgWireDataReader(this, connection, Statements(), behavior, null, null);
         return await StartReaderAsync(connection, reader, cancellationToken).ConfigureAwait(false);
     }

@@ -74,10 +74,25 @@ public sealed class PgWireDataReader : DbDataReader
     public override object this[string name] => GetValue(GetOrdinal(name));
 
     /// <inheritdoc />
-    public override bool Read() => ReadAsync(CancellationToken.None).GetAwaiter().GetResult();
+    public override bool Read()
+    {
+        var read = ReadCore(CancellationToken.None);
+        return read.IsCompletedSuccessfully ? read.Result : read.AsTask().GetAwaiter().GetResult();
+    }
 
     /// <summary>Moves to the next row of the current result set.</summary>
-    public override async Task<bool> ReadAsync(CancellationToken cancellationToken)
+    public override Task<bool> ReadAsync(CancellationToken cancellationToken)
+    {
+        var read = ReadCore(cancellationToken);
+        if (!read.IsCompletedSuccessfully) return read.AsTask();
+        return read.Result ? s_true : s_false;
+    }
+
+    private static readonly Task<bool> s_true = Task.FromResult(true);
+    private static readonly Task<bool> s_false = Task.FromResult(false);
+
+    /// <summary>Rows already received are handed out without an await or an allocation.</summary>
+    private ValueTask<bool> ReadCore(CancellationToken cancellationToken)
     {
         ThrowIfClosed();
         _onRow = false;
@@ -85,13 +100,49 @@ public sealed class PgWireDataReader : DbDataReader
         {
             _pendingRow = false;
             _rowsRead++;
-            return _onRow = true;
+            _onRow = true;
+            return new ValueTask<bool>(true);
         }
-        if (_current is null || _current.IsResultDone) return false;
-        if ((_behavior & CommandBehavior.SingleRow) != 0 && _rowsRead > 0) return false;
-        _onRow = await ReadCurrentAsync(cancellationToken).ConfigureAwait(false);
-        if (_onRow) _rowsRead++;
-        return _onRow;
+        if (_current is null || _current.IsResultDone) return new ValueTask<bool>(false);
+        if ((_behavior & CommandBehavior.SingleRow) != 0 && _rowsRead > 0) return new ValueTask<bool>(false);
+        var pending = _current.ReadAsync(cancellationToken);
+        if (pending.IsCompletedSuccessfully)
+        {
+            if (pending.Result)
+            {
+                _onRow = true;
+                _rowsRead++;
+                return new ValueTask<bool>(true);
+            }
+            AccumulateCurrent();
+            return new ValueTask<bool>(false);
+        }
+        return ReadSlowAsync(pending);
+    }
+
+    private async ValueTask<bool> ReadSlowAsync(ValueTask<bool> pending)
+    {
+        bool hasRow;
+        try
+        {
+            hasRow = await pending.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            if (e is PostgresException postgres) Annotate(postgres);
+            await AbortSequentialAsync().ConfigureAwait(false);
+            throw;
+        }
+        if (hasRow)
+        {
+            _onRow = true;
+            _rowsRead++;
+        }
+        else
+        {
+            AccumulateCurrent();
+        }
+        return hasRow;
     }
 
     /// <inheritdoc />
@@ -127,6 +178,14 @@ public sealed class PgWireDataReader : DbDataReader
     {
         var connector = _connection.Connector;
         connector.CommandTimeoutOverride = _command.Timeout;
+        if ((_behavior & CommandBehavior.SchemaOnly) != 0)
+        {
+            // Described, not run: each result set has its columns and no rows.
+            var described = await QueryRunner.DescribeOnlyAsync(connector, _statements, cancellationToken).ConfigureAwait(false);
+            _current = PgRowReader.ForSchemaOnly(connector, described);
+            while (_current.FieldCount == 0 && await _current.NextResultAsync(cancellationToken).ConfigureAwait(false)) { }
+            return;
+        }
         try
         {
             var known = await QueryRunner.StartBatchAsync(connector, _statements, cancellationToken).ConfigureAwait(false);

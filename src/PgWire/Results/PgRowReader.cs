@@ -38,6 +38,12 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
     {
     }
 
+    /// <summary>A reader with columns and no rows, for statements that were described but not run (SchemaOnly).</summary>
+    internal static PgRowReader ForSchemaOnly(PgConnector connector, RowDescriptionInfo?[] descriptions) =>
+        new(connector, descriptions, static _ => ValueTask.CompletedTask) { _schemaOnly = true, _resultDone = true, _completed = true };
+
+    private bool _schemaOnly;
+
     /// <summary>A reader over the results of several statements, in order (one round trip, one Sync).</summary>
     internal PgRowReader(PgConnector connector, RowDescriptionInfo?[] knownDescriptions, Func<PgConnector, ValueTask> release)
     {
@@ -144,6 +150,13 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
     internal async ValueTask<bool> NextResultAsync(CancellationToken cancellationToken)
     {
         _onRow = false;
+        if (_schemaOnly)
+        {
+            if (_statement + 1 >= _known.Length) return false;
+            StartNextStatement();
+            _resultDone = true;
+            return true;
+        }
         while (!IsResultDone) await ReadAsync(cancellationToken).ConfigureAwait(false);
         if (_completed || _statement + 1 >= _known.Length) return false;
         StartNextStatement();

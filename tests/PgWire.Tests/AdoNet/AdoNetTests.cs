@@ -453,3 +453,29 @@ public class AdoNetMoreTests(ServerFixture fixture)
         Assert.Equal(1, await batch.ExecuteScalarAsync());
     }
 }
+
+[Collection(ServerCollection.Name)]
+public class SchemaOnlyTests(ServerFixture fixture)
+{
+    [Fact]
+    public async Task SchemaOnly_describes_every_result_without_running_anything()
+    {
+        await using var connection = new PgWireConnection(fixture.ConnectionString);
+        await connection.OpenAsync();
+        await new PgWireCommand("DROP TABLE IF EXISTS schema_only_t; CREATE TABLE schema_only_t (id int, v text)", connection).ExecuteNonQueryAsync();
+        await using (var reader = await new PgWireCommand(
+            "INSERT INTO schema_only_t VALUES (1, 'x'); SELECT id, v FROM schema_only_t; SELECT now() AS t", connection).ExecuteReaderAsync(CommandBehavior.SchemaOnly))
+        {
+            Assert.Equal(2, reader.FieldCount);
+            Assert.Equal("v", reader.GetName(1));
+            Assert.Equal("text", reader.GetDataTypeName(1));
+            Assert.False(reader.HasRows);
+            Assert.False(await reader.ReadAsync());
+            Assert.True(await reader.NextResultAsync());
+            Assert.Equal("t", reader.GetName(0));
+            Assert.Equal(typeof(DateTime), reader.GetFieldType(0));
+            Assert.False(await reader.NextResultAsync());
+        }
+        Assert.Equal(0L, await new PgWireCommand("SELECT count(*) FROM schema_only_t", connection).ExecuteScalarAsync());
+    }
+}
