@@ -91,7 +91,7 @@ public sealed class PgWireCommand : DbCommand
     /// <summary>Checks the command can run. Statements are prepared on the server automatically the first time a session runs them.</summary>
     public override void Prepare()
     {
-        CheckReady();
+        if (_connection is not null || DataSource is null) CheckReady();
         _ = Statements();
     }
 

@@ -68,6 +68,14 @@ public class DapperTests(ServerFixture fixture)
         var row = await connection.QuerySingleAsync<(byte[] B, Guid G, string? N, bool F, double D, long L, DateOnly Day)>(
             "SELECT @b, @g, @n, @f, @d, @l, @day",
             new { b = bytes, g = guid, n = (string?)null, f = true, d = 0.5, l = long.MaxValue, day = new DateOnly(2024, 2, 29) });
+        var more = await connection.QuerySingleAsync<(short S, float R, DateTimeOffset O, int? Missing, decimal M)>(
+            "SELECT @s, @r, @o, @missing, @m",
+            new { s = (short)-7, r = 1.5f, o = new DateTimeOffset(2024, 1, 2, 3, 4, 5, TimeSpan.FromHours(2)), missing = (int?)null, m = -12.345m });
+        Assert.Equal((short)-7, more.S);
+        Assert.Equal(1.5f, more.R);
+        Assert.Equal(new DateTimeOffset(2024, 1, 2, 1, 4, 5, TimeSpan.Zero), more.O);
+        Assert.Null(more.Missing);
+        Assert.Equal(-12.345m, more.M);
         Assert.Equal(bytes, row.B);
         Assert.Equal(guid, row.G);
         Assert.Null(row.N);
