@@ -66,26 +66,17 @@ public sealed class PgWireBatch : DbBatch
     public override int ExecuteNonQuery() => ExecuteNonQueryAsync().GetAwaiter().GetResult();
 
     /// <summary>Runs every command; returns the rows changed in total (-1 when no command changed rows). Each command's count is in its <see cref="PgWireBatchCommand.RecordsAffected"/>.</summary>
-    public override async Task<int> ExecuteNonQueryAsync(CancellationToken cancellationToken = default)
-    {
-        await using var reader = await ExecuteReaderAsync(CommandBehavior.Default, cancellationToken).ConfigureAwait(false);
-        while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false)) { }
-        await reader.CloseAsync().ConfigureAwait(false);
-        return reader.RecordsAffected;
-    }
+    public override async Task<int> ExecuteNonQueryAsync(CancellationToken cancellationToken = default) =>
+        await (await ExecuteReaderAsync(CommandBehavior.Default, cancellationToken).ConfigureAwait(false))
+            .ConsumeForNonQueryAsync(cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
     public override object? ExecuteScalar() => ExecuteScalarAsync().GetAwaiter().GetResult();
 
     /// <summary>The first column of the first row of the first result set.</summary>
-    public override async Task<object?> ExecuteScalarAsync(CancellationToken cancellationToken = default)
-    {
-        await using var reader = await ExecuteReaderAsync(CommandBehavior.Default, cancellationToken).ConfigureAwait(false);
-        object? value = null;
-        if (reader.FieldCount > 0 && await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) value = reader.GetValue(0);
-        while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false)) { }
-        return value;
-    }
+    public override async Task<object?> ExecuteScalarAsync(CancellationToken cancellationToken = default) =>
+        await (await ExecuteReaderAsync(CommandBehavior.Default, cancellationToken).ConfigureAwait(false))
+            .ConsumeForScalarAsync(cancellationToken).ConfigureAwait(false);
 
     /// <summary>Runs the batch and returns a reader over its result sets, one per command that returns rows.</summary>
     public new PgWireDataReader ExecuteReader(CommandBehavior behavior = CommandBehavior.Default) =>

@@ -105,26 +105,17 @@ public sealed class PgWireCommand : DbCommand
     public override int ExecuteNonQuery() => ExecuteNonQueryAsync(CancellationToken.None).GetAwaiter().GetResult();
 
     /// <summary>Runs every statement; returns the rows changed by INSERT, UPDATE, DELETE and MERGE, or -1 when none of those ran.</summary>
-    public override async Task<int> ExecuteNonQueryAsync(CancellationToken cancellationToken)
-    {
-        await using var reader = await ExecuteReaderAsync(CommandBehavior.Default, cancellationToken).ConfigureAwait(false);
-        while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false)) { }
-        await reader.CloseAsync().ConfigureAwait(false);
-        return reader.RecordsAffected;
-    }
+    public override async Task<int> ExecuteNonQueryAsync(CancellationToken cancellationToken) =>
+        await (await ExecuteReaderAsync(CommandBehavior.Default, cancellationToken).ConfigureAwait(false))
+            .ConsumeForNonQueryAsync(cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
     public override object? ExecuteScalar() => ExecuteScalarAsync(CancellationToken.None).GetAwaiter().GetResult();
 
     /// <summary>The first column of the first row of the first result; null when there is none, <see cref="DBNull"/> for SQL NULL.</summary>
-    public override async Task<object?> ExecuteScalarAsync(CancellationToken cancellationToken)
-    {
-        await using var reader = await ExecuteReaderAsync(CommandBehavior.Default, cancellationToken).ConfigureAwait(false);
-        object? value = null;
-        if (reader.FieldCount > 0 && await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) value = reader.GetValue(0);
-        while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false)) { }
-        return value;
-    }
+    public override async Task<object?> ExecuteScalarAsync(CancellationToken cancellationToken) =>
+        await (await ExecuteReaderAsync(CommandBehavior.Default, cancellationToken).ConfigureAwait(false))
+            .ConsumeForScalarAsync(cancellationToken).ConfigureAwait(false);
 
     /// <summary>Runs the command and returns a reader over its results.</summary>
     public new PgWireDataReader ExecuteReader() => ExecuteReader(CommandBehavior.Default);
@@ -144,23 +135,7 @@ public sealed class PgWireCommand : DbCommand
     public new async Task<PgWireDataReader> ExecuteReaderAsync(CommandBehavior behavior, CancellationToken cancellationToken = default)
     {
         if (_connection is null && DataSource is not null)
-        {
-            // A data source's command: a connection of its own for this execution, closed with the reader.
-            _connection = await DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                return await ExecuteReaderAsync(behavior | CommandBehavior.CloseConnection, cancellationToken).ConfigureAwait(false);
-            }
-            catch
-            {
-                await _connection.CloseAsync().ConfigureAwait(false);
-                throw;
-            }
-            finally
-            {
-                _connection = null;
-            }
-        }
+            return await OnOwnConnectionAsync(behavior, b => ExecuteReaderAsync(b, cancellationToken), cancellationToken).ConfigureAwait(false);
         var connection = CheckReady();
         var reader = new PgWireDataReader(this, connection, Statements(), behavior, null, null);
         return await StartReaderAsync(connection, reader, cancellationToken).ConfigureAwait(false);
@@ -243,22 +218,7 @@ public sealed class PgWireCommand : DbCommand
     internal async Task<PgWireDataReader> ExecuteBatchReaderAsync(List<PgWireBatchCommand> commands, CommandBehavior behavior, CancellationToken cancellationToken)
     {
         if (_connection is null && DataSource is not null)
-        {
-            _connection = await DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                return await ExecuteBatchReaderAsync(commands, behavior | CommandBehavior.CloseConnection, cancellationToken).ConfigureAwait(false);
-            }
-            catch
-            {
-                await _connection.CloseAsync().ConfigureAwait(false);
-                throw;
-            }
-            finally
-            {
-                _connection = null;
-            }
-        }
+            return await OnOwnConnectionAsync(behavior, b => ExecuteBatchReaderAsync(commands, b, cancellationToken), cancellationToken).ConfigureAwait(false);
         var connection = CheckReady();
         var statements = new List<(string, object?[])>();
         var owners = new List<int>();
@@ -272,6 +232,27 @@ public sealed class PgWireCommand : DbCommand
         }
         var reader = new PgWireDataReader(this, connection, statements, behavior, commands, [.. owners]);
         return await StartReaderAsync(connection, reader, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A data source's command or batch: a connection of its own for this execution, closed with the reader.</summary>
+    private async Task<PgWireDataReader> OnOwnConnectionAsync(
+        CommandBehavior behavior, Func<CommandBehavior, Task<PgWireDataReader>> execute, CancellationToken cancellationToken)
+    {
+        var connection = await DataSource!.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        _connection = connection;
+        try
+        {
+            return await execute(behavior | CommandBehavior.CloseConnection).ConfigureAwait(false);
+        }
+        catch
+        {
+            await connection.CloseAsync().ConfigureAwait(false);
+            throw;
+        }
+        finally
+        {
+            _connection = null;
+        }
     }
 
     private static async Task<PgWireDataReader> StartReaderAsync(PgWireConnection connection, PgWireDataReader reader, CancellationToken cancellationToken)

@@ -213,6 +213,29 @@ public sealed class PgWireDataReader : DbDataReader
         }
     }
 
+    /// <summary>ExecuteNonQuery: runs through every result, closes, returns RecordsAffected.</summary>
+    internal async Task<int> ConsumeForNonQueryAsync(CancellationToken cancellationToken)
+    {
+        await using (this)
+        {
+            while (await NextResultAsync(cancellationToken).ConfigureAwait(false)) { }
+            await CloseAsync().ConfigureAwait(false);
+            return RecordsAffected;
+        }
+    }
+
+    /// <summary>ExecuteScalar: the first column of the first row of the first result; every result is still consumed.</summary>
+    internal async Task<object?> ConsumeForScalarAsync(CancellationToken cancellationToken)
+    {
+        await using (this)
+        {
+            object? value = null;
+            if (FieldCount > 0 && await ReadAsync(cancellationToken).ConfigureAwait(false)) value = GetValue(0);
+            while (await NextResultAsync(cancellationToken).ConfigureAwait(false)) { }
+            return value;
+        }
+    }
+
     /// <inheritdoc />
     public override void Close() => CloseAsync().GetAwaiter().GetResult();
 
