@@ -351,9 +351,10 @@ public sealed class PgWireDataReader : DbDataReader
     public override byte GetByte(int ordinal) => checked((byte)GetFieldValue<short>(ordinal));
 
     /// <summary>Copies bytes of a bytea column; with a null buffer, returns the value's length.</summary>
+    /// <remarks>The value is decoded once per row and column, so reading it in chunks costs one decode.</remarks>
     public override long GetBytes(int ordinal, long dataOffset, byte[]? buffer, int bufferOffset, int length)
     {
-        var bytes = GetFieldValue<byte[]>(ordinal);
+        var bytes = Chunked(ordinal, static (reader, i) => reader.GetFieldValue<byte[]>(i));
         if (buffer is null) return bytes.Length;
         if (dataOffset < 0 || dataOffset > bytes.Length) throw new ArgumentOutOfRangeException(nameof(dataOffset));
         var count = (int)Math.Min(length, bytes.Length - dataOffset);
@@ -369,9 +370,10 @@ public sealed class PgWireDataReader : DbDataReader
     }
 
     /// <summary>Copies characters of a text column; with a null buffer, returns the value's length.</summary>
+    /// <remarks>The value is decoded once per row and column, so reading it in chunks costs one decode.</remarks>
     public override long GetChars(int ordinal, long dataOffset, char[]? buffer, int bufferOffset, int length)
     {
-        var text = GetFieldValue<string>(ordinal);
+        var text = Chunked(ordinal, static (reader, i) => reader.GetFieldValue<string>(i));
         if (buffer is null) return text.Length;
         if (dataOffset < 0 || dataOffset > text.Length) throw new ArgumentOutOfRangeException(nameof(dataOffset));
         var count = (int)Math.Min(length, text.Length - dataOffset);
@@ -414,6 +416,19 @@ public sealed class PgWireDataReader : DbDataReader
 
     /// <inheritdoc />
     public override IEnumerator GetEnumerator() => new DbEnumerator(this, closeReader: false);
+
+    private (int Statement, int Row, int Ordinal, object Value)? _chunkSource;
+
+    /// <summary>The value behind GetBytes/GetChars, decoded once for the current row and column.</summary>
+    private T Chunked<T>(int ordinal, Func<PgWireDataReader, int, T> decode) where T : class
+    {
+        Current();
+        if (_chunkSource is { } cached && cached.Statement == StatementIndex && cached.Row == _rowsRead && cached.Ordinal == ordinal
+            && cached.Value is T value) return value;
+        var decoded = decode(this, ordinal);
+        _chunkSource = (StatementIndex, _rowsRead, ordinal, decoded);
+        return decoded;
+    }
 
     private PgRowReader Current()
     {
