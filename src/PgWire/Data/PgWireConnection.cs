@@ -97,10 +97,21 @@ public sealed class PgWireConnection : DbConnection
     public override async Task CloseAsync()
     {
         if (_state == ConnectionState.Closed) return;
-        if (ActiveReader is { } reader) await reader.CloseAsync().ConfigureAwait(false);
+        var connector = _connector;
+        if (ActiveReader is { } reader)
+        {
+            try
+            {
+                await reader.CloseAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is PgWireException or OperationCanceledException or TimeoutException)
+            {
+                // Closing must not fail; a session whose response was not read to the end is not reused.
+                if (!reader.IsClosed) connector?.Break(null);
+            }
+        }
         Transaction?.MarkCompleted();
         Transaction = null;
-        var connector = _connector;
         _connector = null;
         if (connector is not null) await DataSourceOrThrow().ReturnConnectorAsync(connector).ConfigureAwait(false);
         SetState(ConnectionState.Closed);
