@@ -211,7 +211,7 @@ internal static class StatementSender
             else
             {
                 throw new ArgumentException(
-                    $"Parameter ${i + 1} has CLR type {value.GetType()}, which PgWire cannot send. Supported: bool, short, int, long, float, double, decimal, string, char, byte[], Guid, DateOnly, DateTime, DateTimeOffset, or null/DBNull.",
+                    $"Parameter ${i + 1} has CLR type {value.GetType()}, which PgWire cannot send. Supported: bool, short, int, long, uint, float, double, decimal, string, char, byte[], Guid, DateOnly, DateTime, DateTimeOffset, TimeOnly, TimeSpan, PgInterval, IPAddress, PgInet, PhysicalAddress, BitArray, or null/DBNull (README: Types).",
                     nameof(parameters));
             }
         }

@@ -27,5 +27,20 @@ internal static class PgTypeOids
     public const uint Interval = 1186;
     public const uint Numeric = 1700;
     public const uint Uuid = 2950;
+    public const uint Xid = 28;
+    public const uint Cid = 29;
+    public const uint RegProc = 24;
+    public const uint RegClass = 2205;
+    public const uint RegType = 2206;
+    public const uint RegNamespace = 4089;
+    public const uint RegRole = 4096;
+    public const uint Money = 790;
+    public const uint TimeTz = 1266;
+    public const uint Inet = 869;
+    public const uint Cidr = 650;
+    public const uint MacAddr = 829;
+    public const uint MacAddr8 = 774;
+    public const uint Bit = 1560;
+    public const uint VarBit = 1562;
     public const uint Jsonb = 3802;
 }

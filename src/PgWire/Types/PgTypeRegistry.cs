@@ -31,6 +31,26 @@ internal sealed class PgTypeRegistry
         [PgTypeOids.Numeric] = new(PgTypeOids.Numeric, "numeric", NumericCodec.Instance),
         [PgTypeOids.Uuid] = new(PgTypeOids.Uuid, "uuid", UuidCodec.Instance),
         [PgTypeOids.Jsonb] = new(PgTypeOids.Jsonb, "jsonb", JsonbCodec.Instance),
+        [PgTypeOids.Char] = new(PgTypeOids.Char, "\"char\"", InternalCharCodec.Instance),
+        [PgTypeOids.Oid] = new(PgTypeOids.Oid, "oid", OidCodec.Instance),
+        [PgTypeOids.Xid] = new(PgTypeOids.Xid, "xid", OidCodec.Instance),
+        [PgTypeOids.Cid] = new(PgTypeOids.Cid, "cid", OidCodec.Instance),
+        [PgTypeOids.RegProc] = new(PgTypeOids.RegProc, "regproc", OidCodec.Instance),
+        [PgTypeOids.RegClass] = new(PgTypeOids.RegClass, "regclass", OidCodec.Instance),
+        [PgTypeOids.RegType] = new(PgTypeOids.RegType, "regtype", OidCodec.Instance),
+        [PgTypeOids.RegNamespace] = new(PgTypeOids.RegNamespace, "regnamespace", OidCodec.Instance),
+        [PgTypeOids.RegRole] = new(PgTypeOids.RegRole, "regrole", OidCodec.Instance),
+        [PgTypeOids.Xml] = new(PgTypeOids.Xml, "xml", TextCodec.Instance),
+        [PgTypeOids.Money] = new(PgTypeOids.Money, "money", MoneyCodec.Instance),
+        [PgTypeOids.Time] = new(PgTypeOids.Time, "time without time zone", TimeCodec.Instance),
+        [PgTypeOids.TimeTz] = new(PgTypeOids.TimeTz, "time with time zone", TimeTzCodec.Instance),
+        [PgTypeOids.Interval] = new(PgTypeOids.Interval, "interval", IntervalCodec.Instance),
+        [PgTypeOids.Inet] = new(PgTypeOids.Inet, "inet", InetCodec.Inet),
+        [PgTypeOids.Cidr] = new(PgTypeOids.Cidr, "cidr", InetCodec.Cidr),
+        [PgTypeOids.MacAddr] = new(PgTypeOids.MacAddr, "macaddr", MacAddressCodec.MacAddr),
+        [PgTypeOids.MacAddr8] = new(PgTypeOids.MacAddr8, "macaddr8", MacAddressCodec.MacAddr8),
+        [PgTypeOids.Bit] = new(PgTypeOids.Bit, "bit", BitCodec.Instance),
+        [PgTypeOids.VarBit] = new(PgTypeOids.VarBit, "bit varying", BitCodec.Instance),
     };
 
     private volatile IReadOnlyDictionary<uint, string> _catalogNames = new Dictionary<uint, string>();
@@ -45,15 +65,14 @@ internal sealed class PgTypeRegistry
         HasCatalog = true;
     }
 
-    /// <summary>True when values of the type are requested in binary: the type has a binary codec.</summary>
-    public static bool HasBinaryCodec(uint oid) => s_builtIn.ContainsKey(oid);
 
     /// <summary>The type for an OID; unknown OIDs get a name from the catalog, or "unknown type (OID n)", and no codec.</summary>
     public PgTypeInfo Resolve(uint oid)
     {
         if (s_builtIn.TryGetValue(oid, out var info)) return info;
         var name = _catalogNames.TryGetValue(oid, out var catalogName) ? catalogName : $"unknown type (OID {oid})";
-        return new PgTypeInfo(oid, name, null);
+        // citext (an extension, so its OID differs per database) sends its text as is.
+        return new PgTypeInfo(oid, name, name == "citext" ? TextCodec.Instance : null);
     }
 
     /// <summary>
@@ -89,6 +108,10 @@ internal sealed class PgTypeRegistry
         PgTypeOids.Bpchar => "bpchar",
         PgTypeOids.Timestamp => "timestamp",
         PgTypeOids.TimestampTz => "timestamptz",
+        PgTypeOids.Time => "time",
+        PgTypeOids.TimeTz => "timetz",
+        PgTypeOids.VarBit => "varbit",
+        PgTypeOids.Char => "char",
         _ => "",
     };
 
@@ -114,6 +137,13 @@ internal sealed class PgTypeRegistry
             DateTime { Kind: DateTimeKind.Utc } => (PgTypeOids.TimestampTz, TimestampTzCodec.Instance),
             DateTime => (PgTypeOids.Timestamp, TimestampCodec.Instance),
             DateTimeOffset => (PgTypeOids.TimestampTz, TimestampTzCodec.Instance),
+            uint => (PgTypeOids.Oid, OidCodec.Instance),
+            TimeOnly => (PgTypeOids.Time, TimeCodec.Instance),
+            TimeSpan or PgInterval => (PgTypeOids.Interval, IntervalCodec.Instance),
+            System.Net.IPAddress or PgInet => (PgTypeOids.Inet, InetCodec.Inet),
+            System.Net.NetworkInformation.PhysicalAddress { } mac when mac.GetAddressBytes().Length == 8 => (PgTypeOids.MacAddr8, MacAddressCodec.MacAddr8),
+            System.Net.NetworkInformation.PhysicalAddress => (PgTypeOids.MacAddr, MacAddressCodec.MacAddr),
+            System.Collections.BitArray => (PgTypeOids.VarBit, BitCodec.Instance),
             _ => (0u, null!),
         };
         return codec is not null;
