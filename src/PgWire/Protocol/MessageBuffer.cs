@@ -9,7 +9,7 @@ namespace PgWire.Protocol;
 /// writing a message allocates nothing once the buffer has grown to its working size. Message lengths are patched in
 /// place when a message ends, which a plain <see cref="IBufferWriter{T}"/> cannot do.
 /// </summary>
-internal sealed class MessageBuffer : IBufferWriter<byte>, IDisposable
+internal sealed class MessageBuffer : IBufferWriter<byte>, ILengthPrefixWriter, IDisposable
 {
     private byte[] _buffer;
     private int _written;

@@ -22,6 +22,7 @@ internal static class ValueDecoder
             if (codec is PgCodec<T> typed) result = typed.Read(value);
             else if (codec is IPgReader<T> reader) result = reader.Read(value);
             else if (typeof(T) == typeof(object)) result = (T)codec.ReadAsObject(value);
+            else if (typeof(T).IsArray && codec is IArrayReader arrays) result = (T)(object)arrays.ReadArray(value, typeof(T));
             else readable = NullableReader<T>.TryRead(codec, value, out result!);
         }
         catch (InvalidCastException e)

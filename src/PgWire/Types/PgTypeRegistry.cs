@@ -53,6 +53,54 @@ internal sealed class PgTypeRegistry
         [PgTypeOids.VarBit] = new(PgTypeOids.VarBit, "bit varying", BitCodec.Instance),
     };
 
+    /// <summary>Array type OID and element type OID of every built-in array type PgWire reads and writes (from pg_type.dat).</summary>
+    private static readonly (uint Array, uint Element)[] s_arrayTypes =
+    [
+        (1000, PgTypeOids.Bool), (1001, PgTypeOids.Bytea), (1002, PgTypeOids.Char), (1003, PgTypeOids.Name),
+        (1005, PgTypeOids.Int2), (1007, PgTypeOids.Int4), (1016, PgTypeOids.Int8), (1009, PgTypeOids.Text),
+        (1014, PgTypeOids.Bpchar), (1015, PgTypeOids.Varchar), (1021, PgTypeOids.Float4), (1022, PgTypeOids.Float8),
+        (1231, PgTypeOids.Numeric), (2951, PgTypeOids.Uuid), (1182, PgTypeOids.Date), (1183, PgTypeOids.Time),
+        (1270, PgTypeOids.TimeTz), (1115, PgTypeOids.Timestamp), (1185, PgTypeOids.TimestampTz), (1187, PgTypeOids.Interval),
+        (199, PgTypeOids.Json), (3807, PgTypeOids.Jsonb), (1028, PgTypeOids.Oid), (1041, PgTypeOids.Inet),
+        (651, PgTypeOids.Cidr), (1040, PgTypeOids.MacAddr), (775, PgTypeOids.MacAddr8), (791, PgTypeOids.Money),
+        (143, PgTypeOids.Xml), (1561, PgTypeOids.Bit), (1563, PgTypeOids.VarBit), (1010, PgTypeOids.Xid),
+        (2211, PgTypeOids.RegType), (2210, PgTypeOids.RegClass),
+    ];
+
+    /// <summary>For parameters: the array type a CLR element type is sent as.</summary>
+    private static readonly Dictionary<Type, (uint Oid, PgCodec Codec)> s_arrayByElement = [];
+
+    static PgTypeRegistry()
+    {
+        foreach (var (arrayOid, elementOid) in s_arrayTypes)
+        {
+            var element = s_builtIn[elementOid];
+            var codec = CreateArrayCodec(elementOid, element.Name, element.BinaryCodec!);
+            s_builtIn[arrayOid] = new PgTypeInfo(arrayOid, element.Name + "[]", codec);
+        }
+        // Parameters: each CLR element type goes as the array of the type its single values are inferred as.
+        foreach (var (clrType, elementOid) in new (Type, uint)[]
+        {
+            (typeof(bool), PgTypeOids.Bool), (typeof(short), PgTypeOids.Int2), (typeof(int), PgTypeOids.Int4),
+            (typeof(long), PgTypeOids.Int8), (typeof(float), PgTypeOids.Float4), (typeof(double), PgTypeOids.Float8),
+            (typeof(decimal), PgTypeOids.Numeric), (typeof(string), PgTypeOids.Text), (typeof(byte[]), PgTypeOids.Bytea),
+            (typeof(Guid), PgTypeOids.Uuid), (typeof(DateOnly), PgTypeOids.Date), (typeof(TimeOnly), PgTypeOids.Time),
+            (typeof(DateTimeOffset), PgTypeOids.TimestampTz), (typeof(TimeSpan), PgTypeOids.Interval),
+            (typeof(PgInterval), PgTypeOids.Interval), (typeof(uint), PgTypeOids.Oid), (typeof(System.Net.IPAddress), PgTypeOids.Inet),
+        })
+        {
+            var arrayOid = s_arrayTypes.First(a => a.Element == elementOid).Array;
+            s_arrayByElement[clrType] = (arrayOid, s_builtIn[arrayOid].BinaryCodec!);
+        }
+    }
+
+    private static PgCodec CreateArrayCodec(uint elementOid, string elementName, PgCodec element)
+    {
+        var clrType = element.DefaultClrType;
+        var generic = clrType.IsValueType ? typeof(StructArrayCodec<>) : typeof(ArrayCodec<>);
+        return (PgCodec)Activator.CreateInstance(generic.MakeGenericType(clrType), elementOid, elementName, element)!;
+    }
+
     private volatile IReadOnlyDictionary<uint, string> _catalogNames = new Dictionary<uint, string>();
 
     /// <summary>True once the server's catalog names have been loaded.</summary>
@@ -75,12 +123,39 @@ internal sealed class PgTypeRegistry
         return new PgTypeInfo(oid, name, name == "citext" ? TextCodec.Instance : null);
     }
 
+    /// <summary>The array type an array or list parameter goes as, from its element type (DateTime: by the elements' Kind).</summary>
+    private static (uint, PgCodec)? InferArray(System.Collections.IList list)
+    {
+        var elementType = ArrayCodec<object>.ElementTypeOf(list);
+        if (elementType is null) return null;
+        elementType = Nullable.GetUnderlyingType(elementType) ?? elementType;
+        if (elementType == typeof(DateTime))
+        {
+            var utc = false;
+            foreach (var item in list)
+                if (item is DateTime { Kind: DateTimeKind.Utc }) utc = true;
+            var oid = utc ? 1185u : 1115u;
+            return (oid, s_builtIn[oid].BinaryCodec!);
+        }
+        return s_arrayByElement.TryGetValue(elementType, out var found) ? found : null;
+    }
+
     /// <summary>
     /// The built-in type called <paramref name="name"/> (its pg_type name or format_type name, e.g. <c>int4</c> or
     /// <c>integer</c>) when PgWire can send it.
     /// </summary>
     public static bool TryFindByName(string name, out uint oid, out PgCodec codec)
     {
+        if (name.EndsWith("[]", StringComparison.Ordinal) && TryFindByName(name[..^2], out var elementOid, out _))
+        {
+            foreach (var (arrayOid, element) in s_arrayTypes)
+            {
+                if (element != elementOid) continue;
+                oid = arrayOid;
+                codec = s_builtIn[arrayOid].BinaryCodec!;
+                return true;
+            }
+        }
         foreach (var (typeOid, info) in s_builtIn)
         {
             if (info.BinaryCodec is null) continue;
@@ -144,6 +219,7 @@ internal sealed class PgTypeRegistry
             System.Net.NetworkInformation.PhysicalAddress { } mac when mac.GetAddressBytes().Length == 8 => (PgTypeOids.MacAddr8, MacAddressCodec.MacAddr8),
             System.Net.NetworkInformation.PhysicalAddress => (PgTypeOids.MacAddr, MacAddressCodec.MacAddr),
             System.Collections.BitArray => (PgTypeOids.VarBit, BitCodec.Instance),
+            System.Collections.IList list when InferArray(list) is { } array => array,
             _ => (0u, null!),
         };
         return codec is not null;

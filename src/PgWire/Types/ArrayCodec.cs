@@ -1,0 +1,219 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Collections;
+using PgWire.Protocol;
+
+namespace PgWire.Types;
+
+/// <summary>Reads an array value into a CLR array of any rank, for <c>Get&lt;int[,]&gt;</c> and friends.</summary>
+internal interface IArrayReader
+{
+    /// <summary>Reads the array as <paramref name="arrayType"/> (its element type is the codec's, or its Nullable).</summary>
+    Array ReadArray(ReadOnlySpan<byte> value, Type arrayType);
+}
+
+/// <summary>
+/// Arrays of one element type. Wire form: Int32 dimensions, Int32 has-nulls flag, UInt32 element OID, per dimension
+/// Int32 length and Int32 lower bound, then the elements in row-major order, each Int32 length (-1 = NULL) and bytes.
+/// One-dimensional arrays read as <typeparamref name="TElement"/>[] or List; any rank reads into a CLR array of that
+/// rank. Lower bounds other than 1 are accepted; CLR arrays start at 0, so the bound itself is not kept.
+/// </summary>
+internal class ArrayCodec<TElement>(uint elementOid, string elementName, PgCodec<TElement> element)
+    : PgCodec<TElement[]>, IPgReader<List<TElement>>, IArrayReader
+{
+    private const int MaxDimensions = 6; // PostgreSQL's MAXDIM
+
+    public uint ElementOid => elementOid;
+
+    public PgCodec<TElement> Element => element;
+
+    public override TElement[] Read(ReadOnlySpan<byte> value) => (TElement[])ReadArray(value, typeof(TElement[]));
+
+    List<TElement> IPgReader<List<TElement>>.Read(ReadOnlySpan<byte> value) => [.. Read(value)];
+
+    public override object ReadAsObject(ReadOnlySpan<byte> value)
+    {
+        var header = ReadHeader(value, out _);
+        var elementType = typeof(TElement).IsValueType && header.HasNulls ? typeof(Nullable<>).MakeGenericType(typeof(TElement)) : typeof(TElement);
+        var rank = Math.Max(header.Dimensions, 1);
+        return ReadArray(value, rank == 1 ? elementType.MakeArrayType() : elementType.MakeArrayType(rank));
+    }
+
+    public Array ReadArray(ReadOnlySpan<byte> value, Type arrayType)
+    {
+        var header = ReadHeader(value, out var offset);
+        var clrElement = arrayType.GetElementType()!;
+        var nullableElements = clrElement != typeof(TElement);
+        if (nullableElements && Nullable.GetUnderlyingType(clrElement) != typeof(TElement))
+            throw new InvalidCastException($"a {elementName}[] cannot be read as {arrayType}");
+        var rank = arrayType.GetArrayRank();
+        if (header.Dimensions > 0 && header.Dimensions != rank)
+            throw new InvalidCastException($"the array has {header.Dimensions} dimensions but {arrayType} has {rank}");
+
+        var lengths = new int[rank];
+        for (var d = 0; d < header.Dimensions; d++) lengths[d] = header.Lengths[d];
+        var result = rank == 1 ? Array.CreateInstance(clrElement, lengths[0]) : Array.CreateInstance(clrElement, lengths);
+        var index = new int[rank];
+        var total = header.Count;
+        var oneDimensional = rank == 1;
+        for (var n = 0; n < total; n++)
+        {
+            if (value.Length - offset < 4) throw new InvalidCastException($"the array is truncated at element {n}");
+            var length = BinaryPrimitives.ReadInt32BigEndian(value[offset..]);
+            offset += 4;
+            object? item;
+            if (length == -1)
+            {
+                if (typeof(TElement).IsValueType && !nullableElements)
+                    throw new InvalidCastException($"element {n} of the {elementName}[] is NULL; read it as {typeof(TElement).Name}?[]");
+                item = null;
+            }
+            else
+            {
+                if (length < 0 || length > value.Length - offset)
+                    throw new InvalidCastException($"element {n} of the array claims {length} bytes but {value.Length - offset} remain");
+                var elementValue = element.Read(value.Slice(offset, length));
+                offset += length;
+                if (oneDimensional && !nullableElements)
+                {
+                    ((TElement[])result)[n] = elementValue;
+                    continue;
+                }
+                item = elementValue;
+            }
+            if (oneDimensional) result.SetValue(item, n);
+            else
+            {
+                result.SetValue(item, index);
+                for (var d = rank - 1; d >= 0; d--)
+                {
+                    if (++index[d] < lengths[d]) break;
+                    index[d] = 0;
+                }
+            }
+        }
+        if (offset != value.Length) throw new InvalidCastException($"the array has {value.Length - offset} bytes after its last element");
+        return result;
+    }
+
+    public override void Write(TElement[] value, IBufferWriter<byte> writer) => WriteArray(value, writer);
+
+    public override bool CanWrite(object value) => value is Array or IList && value is not byte[] && ElementTypeOf(value) is { } type
+        && (type == typeof(TElement) || Nullable.GetUnderlyingType(type) == typeof(TElement) || type == typeof(object));
+
+    public override bool TryWriteObject(object value, IBufferWriter<byte> writer)
+    {
+        if (!CanWrite(value)) return false;
+        WriteArray(value is Array array ? array : ToArray((IList)value), writer);
+        return true;
+    }
+
+    /// <summary>The element CLR type of an array or list value (null when it is not one).</summary>
+    public static Type? ElementTypeOf(object value) => value switch
+    {
+        Array array => array.GetType().GetElementType(),
+        IList list when list.GetType().IsGenericType => list.GetType().GetGenericArguments()[0],
+        _ => null,
+    };
+
+    private static Array ToArray(IList list)
+    {
+        var array = new object?[list.Count];
+        list.CopyTo(array, 0);
+        return array;
+    }
+
+    private void WriteArray(Array value, IBufferWriter<byte> writer)
+    {
+        var rank = value.Rank;
+        if (rank > MaxDimensions) throw new ArgumentException($"PostgreSQL arrays have at most {MaxDimensions} dimensions; this one has {rank}.");
+        var empty = value.Length == 0;
+        var hasNulls = false;
+        foreach (var item in value)
+        {
+            if (item is null) hasNulls = true;
+            else if (item is not TElement && !element.CanWrite(item))
+                throw new InvalidCastException($"a {item.GetType()} cannot be an element of a {elementName}[]");
+        }
+        // Int32 ndim, Int32 flags, UInt32 element OID, per dimension Int32 length and Int32 lower bound (1).
+        var dimensions = empty ? 0 : rank;
+        var header = writer.GetSpan(12 + 8 * dimensions);
+        BinaryPrimitives.WriteInt32BigEndian(header, dimensions);
+        BinaryPrimitives.WriteInt32BigEndian(header[4..], hasNulls ? 1 : 0);
+        BinaryPrimitives.WriteUInt32BigEndian(header[8..], elementOid);
+        for (var d = 0; d < dimensions; d++)
+        {
+            BinaryPrimitives.WriteInt32BigEndian(header[(12 + 8 * d)..], value.GetLength(d));
+            BinaryPrimitives.WriteInt32BigEndian(header[(16 + 8 * d)..], 1);
+        }
+        writer.Advance(12 + 8 * dimensions);
+
+        foreach (var item in value) WriteElement(item, writer);
+    }
+
+    private void WriteElement(object? item, IBufferWriter<byte> writer)
+    {
+        if (item is null)
+        {
+            BinaryPrimitives.WriteInt32BigEndian(writer.GetSpan(4), -1);
+            writer.Advance(4);
+            return;
+        }
+        if (writer is ILengthPrefixWriter patchable)
+        {
+            var at = patchable.ReserveInt32();
+            WriteValue(item, writer);
+            patchable.PatchInt32(at, patchable.WrittenCount - at - 4);
+            return;
+        }
+        var scratch = new ArrayBufferWriter<byte>();
+        WriteValue(item, scratch);
+        BinaryPrimitives.WriteInt32BigEndian(writer.GetSpan(4), scratch.WrittenCount);
+        writer.Advance(4);
+        writer.Write(scratch.WrittenSpan);
+    }
+
+    private void WriteValue(object item, IBufferWriter<byte> writer)
+    {
+        if (item is TElement typed) element.Write(typed, writer);
+        else if (!element.TryWriteObject(item, writer))
+            throw new InvalidCastException($"a {item.GetType()} cannot be an element of a {elementName}[]");
+    }
+
+    private readonly record struct Header(int Dimensions, bool HasNulls, int[] Lengths, int Count);
+
+    private Header ReadHeader(ReadOnlySpan<byte> value, out int offset)
+    {
+        if (value.Length < 12) throw new InvalidCastException($"an array value is at least 12 bytes but the server sent {value.Length}");
+        var dimensions = BinaryPrimitives.ReadInt32BigEndian(value);
+        var flags = BinaryPrimitives.ReadInt32BigEndian(value[4..]);
+        var oid = BinaryPrimitives.ReadUInt32BigEndian(value[8..]);
+        if (dimensions is < 0 or > MaxDimensions) throw new InvalidCastException($"the array declares {dimensions} dimensions");
+        if (flags is not (0 or 1)) throw new InvalidCastException($"the array has unknown flags {flags}");
+        if (oid != elementOid) throw new InvalidCastException($"the array's elements have type OID {oid}, not {elementOid} ({elementName})");
+        if (value.Length < 12 + 8 * dimensions) throw new InvalidCastException("the array's dimensions are truncated");
+        var lengths = new int[dimensions];
+        long count = dimensions == 0 ? 0 : 1;
+        for (var d = 0; d < dimensions; d++)
+        {
+            lengths[d] = BinaryPrimitives.ReadInt32BigEndian(value[(12 + 8 * d)..]);
+            if (lengths[d] < 0) throw new InvalidCastException($"dimension {d + 1} of the array has length {lengths[d]}");
+            count *= lengths[d];
+            // Every element takes at least its 4-byte length: a count beyond that is a lie, refused before allocating.
+            if (count > (value.Length - 12 - 8 * dimensions) / 4)
+                throw new InvalidCastException($"the array declares {count} elements, more than its {value.Length} bytes can hold");
+        }
+        offset = 12 + 8 * dimensions;
+        return new Header(dimensions, flags == 1, lengths, (int)count);
+    }
+}
+
+/// <summary>Arrays of a value type, which can also read as <c>T?[]</c> and <c>List&lt;T?&gt;</c> when elements are NULL.</summary>
+internal sealed class StructArrayCodec<TElement>(uint elementOid, string elementName, PgCodec<TElement> element)
+    : ArrayCodec<TElement>(elementOid, elementName, element), IPgReader<TElement?[]>, IPgReader<List<TElement?>>
+    where TElement : struct
+{
+    TElement?[] IPgReader<TElement?[]>.Read(ReadOnlySpan<byte> value) => (TElement?[])ReadArray(value, typeof(TElement?[]));
+
+    List<TElement?> IPgReader<List<TElement?>>.Read(ReadOnlySpan<byte> value) => [.. (TElement?[])ReadArray(value, typeof(TElement?[]))];
+}
