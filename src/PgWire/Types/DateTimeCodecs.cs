@@ -11,19 +11,39 @@ internal static class PgEpoch
     private static readonly long s_minMicros = (DateTime.MinValue.Ticks - Timestamp.Ticks) / TimeSpan.TicksPerMicrosecond;
     private static readonly long s_maxMicros = (DateTime.MaxValue.Ticks - Timestamp.Ticks) / TimeSpan.TicksPerMicrosecond;
 
-    /// <summary>Ticks of a timestamp given as microseconds since the epoch; throws for infinities and years outside 1-9999.</summary>
+    /// <summary>
+    /// Whether ±infinity timestamps and dates read as MinValue/MaxValue (the default, as in Npgsql) or throw. Set the
+    /// AppContext switch <c>PgWire.DisableDateTimeInfinityConversions</c> to true to get an exception instead.
+    /// </summary>
+    public static bool InfinityConversions =>
+        !AppContext.TryGetSwitch("PgWire.DisableDateTimeInfinityConversions", out var disabled) || !disabled;
+
+    /// <summary>
+    /// Ticks of a timestamp given as microseconds since the epoch. ±infinity maps to DateTime.MaxValue/MinValue unless
+    /// infinity conversions are disabled; years outside 1-9999 throw.
+    /// </summary>
     public static long TicksFromMicros(long micros, string type)
     {
-        if (micros == long.MaxValue) throw new InvalidCastException($"the {type} value is 'infinity', which DateTime cannot represent");
-        if (micros == long.MinValue) throw new InvalidCastException($"the {type} value is '-infinity', which DateTime cannot represent");
+        if (micros == long.MaxValue)
+            return InfinityConversions ? DateTime.MaxValue.Ticks : throw new InvalidCastException($"the {type} value is 'infinity', which DateTime cannot represent (PgWire.DisableDateTimeInfinityConversions is set)");
+        if (micros == long.MinValue)
+            return InfinityConversions ? DateTime.MinValue.Ticks : throw new InvalidCastException($"the {type} value is '-infinity', which DateTime cannot represent (PgWire.DisableDateTimeInfinityConversions is set)");
         if (micros < s_minMicros || micros > s_maxMicros)
             throw new InvalidCastException($"the {type} value is outside the range of DateTime (years 1 to 9999)");
         return Timestamp.Ticks + micros * TimeSpan.TicksPerMicrosecond;
     }
 
-    /// <summary>Microseconds since the epoch; sub-microsecond ticks are truncated, as PostgreSQL keeps microseconds.</summary>
+    /// <summary>
+    /// Microseconds since the epoch; sub-microsecond ticks are truncated, as PostgreSQL keeps microseconds.
+    /// DateTime.MaxValue/MinValue write as ±infinity while infinity conversions are on.
+    /// </summary>
     public static long MicrosFromTicks(long ticks)
     {
+        if (InfinityConversions)
+        {
+            if (ticks == DateTime.MaxValue.Ticks) return long.MaxValue;
+            if (ticks == DateTime.MinValue.Ticks) return long.MinValue;
+        }
         var delta = ticks - Timestamp.Ticks;
         // Round towards earlier time on both sides of the epoch, as truncating the ticks would.
         return delta >= 0 ? delta / TimeSpan.TicksPerMicrosecond : (delta - (TimeSpan.TicksPerMicrosecond - 1)) / TimeSpan.TicksPerMicrosecond;
@@ -42,18 +62,28 @@ internal sealed class DateCodec : PgCodec<DateOnly>, IPgReader<DateTime>
     {
         if (value.Length != 4) throw WrongLength("date", 4, value.Length);
         var days = BinaryPrimitives.ReadInt32BigEndian(value);
-        if (days == int.MaxValue) throw new InvalidCastException("the date value is 'infinity', which DateOnly cannot represent");
-        if (days == int.MinValue) throw new InvalidCastException("the date value is '-infinity', which DateOnly cannot represent");
+        if (days == int.MaxValue)
+            return PgEpoch.InfinityConversions ? DateOnly.MaxValue : throw new InvalidCastException("the date value is 'infinity', which DateOnly cannot represent (PgWire.DisableDateTimeInfinityConversions is set)");
+        if (days == int.MinValue)
+            return PgEpoch.InfinityConversions ? DateOnly.MinValue : throw new InvalidCastException("the date value is '-infinity', which DateOnly cannot represent (PgWire.DisableDateTimeInfinityConversions is set)");
         if (days < s_minDays || days > s_maxDays)
             throw new InvalidCastException("the date value is outside the range of DateOnly (years 1 to 9999)");
         return DateOnly.FromDayNumber(PgEpoch.DayNumber + days);
     }
 
-    DateTime IPgReader<DateTime>.Read(ReadOnlySpan<byte> value) => Read(value).ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
+    DateTime IPgReader<DateTime>.Read(ReadOnlySpan<byte> value)
+    {
+        var date = Read(value);
+        // ±infinity (read as DateOnly.MaxValue/MinValue) maps to DateTime.MaxValue/MinValue, not to their midnight.
+        if (date == DateOnly.MaxValue && value.Length == 4 && BinaryPrimitives.ReadInt32BigEndian(value) == int.MaxValue) return DateTime.MaxValue;
+        return date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
+    }
 
     public override void Write(DateOnly value, IBufferWriter<byte> writer)
     {
-        BinaryPrimitives.WriteInt32BigEndian(writer.GetSpan(4), value.DayNumber - PgEpoch.DayNumber);
+        var days = !PgEpoch.InfinityConversions ? value.DayNumber - PgEpoch.DayNumber
+            : value == DateOnly.MaxValue ? int.MaxValue : value == DateOnly.MinValue ? int.MinValue : value.DayNumber - PgEpoch.DayNumber;
+        BinaryPrimitives.WriteInt32BigEndian(writer.GetSpan(4), days);
         writer.Advance(4);
     }
 }

@@ -199,11 +199,11 @@ public class TypeRoundTripTests(ServerFixture fixture)
     }
 
     [Theory]
-    [InlineData(1, 1, 1)]
+    [InlineData(1, 1, 2)] // 0001-01-01 is DateOnly.MinValue, which means -infinity
     [InlineData(2000, 1, 1)]
     [InlineData(1999, 12, 31)]
     [InlineData(2024, 2, 29)]
-    [InlineData(9999, 12, 31)]
+    [InlineData(9999, 12, 30)] // 9999-12-31 is DateOnly.MaxValue, which means infinity
     public async Task Date(int year, int month, int day)
     {
         var value = new DateOnly(year, month, day);
@@ -213,7 +213,7 @@ public class TypeRoundTripTests(ServerFixture fixture)
     }
 
     [Theory]
-    [InlineData("0001-01-01T00:00:00")]
+    [InlineData("0001-01-01T00:00:01")] // 0001-01-01T00:00:00 is DateTime.MinValue, which means -infinity
     [InlineData("1999-12-31T23:59:59.999999")]
     [InlineData("2000-01-01T00:00:00")]
     [InlineData("2024-06-01T12:34:56.123456")]
@@ -244,10 +244,35 @@ public class TypeRoundTripTests(ServerFixture fixture)
         Assert.Equal(new DateTime(2024, 6, 1, 12, 34, 56, DateTimeKind.Utc), offset.UtcDateTime);
     }
 
+    [Fact]
+    public async Task Infinities_map_to_MinValue_and_MaxValue_both_ways()
+    {
+        await using var dataSource = fixture.CreateDataSource();
+        using var rows = await dataSource.QueryAsync(
+            "SELECT 'infinity'::timestamp, '-infinity'::timestamptz, 'infinity'::date, '-infinity'::date, $1::timestamp::text, $2::date::text, 'infinity'::date",
+            DateTime.MaxValue, DateOnly.MinValue);
+        var row = rows[0];
+        Assert.Equal(DateTime.MaxValue, row.Get<DateTime>(0));
+        Assert.Equal(DateTime.MinValue, row.Get<DateTime>(1));
+        Assert.Equal(DateOnly.MaxValue, row.Get<DateOnly>(2));
+        Assert.Equal(DateOnly.MinValue, row.Get<DateOnly>(3));
+        Assert.Equal("infinity", row.Get<string>(4));
+        Assert.Equal("-infinity", row.Get<string>(5));
+        Assert.Equal(DateTime.MaxValue, row.Get<DateTime>(6));
+
+        AppContext.SetSwitch("PgWire.DisableDateTimeInfinityConversions", true);
+        try
+        {
+            var e = Assert.Throws<InvalidCastException>(() => row.Get<DateTime>(0));
+            Assert.Contains("infinity", e.Message);
+        }
+        finally
+        {
+            AppContext.SetSwitch("PgWire.DisableDateTimeInfinityConversions", false);
+        }
+    }
+
     [Theory]
-    [InlineData("'infinity'::timestamp", "infinity")]
-    [InlineData("'-infinity'::timestamptz", "-infinity")]
-    [InlineData("'infinity'::date", "infinity")]
     [InlineData("'10000-01-01'::timestamp", "range")]
     [InlineData("'0044-03-15 BC'::date", "range")]
     public async Task Dates_DateTime_cannot_hold_are_a_clear_exception(string sql, string reason)
