@@ -344,6 +344,9 @@ public sealed class PgWireDataReader : DbDataReader
         return current.Get<T>(ordinal);
     }
 
+    /// <summary>Deserializes a json or jsonb column with System.Text.Json; SQL NULL gives default.</summary>
+    public T? GetJson<T>(int ordinal, System.Text.Json.JsonSerializerOptions? options = null) => Current().GetJson<T>(ordinal, options);
+
     /// <inheritdoc />
     public override bool GetBoolean(int ordinal) => GetFieldValue<bool>(ordinal);
 

@@ -59,6 +59,18 @@ public readonly struct PgRow
         return result;
     }
 
+    /// <summary>Deserializes a json or jsonb column with System.Text.Json; SQL NULL gives default.</summary>
+    /// <param name="ordinal">The column.</param>
+    /// <param name="options">Serializer options, or null for the defaults.</param>
+    public T? GetJson<T>(int ordinal, System.Text.Json.JsonSerializerOptions? options = null)
+    {
+        var set = Set;
+        if (!TryGetValue(set, ordinal, out var value)) return default;
+        var result = ValueDecoder.ReadJson<T>(set.Description, ordinal, value, options);
+        Check(set);
+        return result;
+    }
+
     /// <summary>Decodes the column called <paramref name="name"/> as <typeparamref name="T"/>; see <see cref="Get{T}(int)"/>.</summary>
     public T Get<T>(string name) => Get<T>(Set.GetOrdinal(name));
 

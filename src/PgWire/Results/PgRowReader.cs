@@ -121,6 +121,15 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
             : ValueDecoder.Null<T>(description, ordinal);
     }
 
+    /// <summary>Deserializes a json or jsonb column of the current row with System.Text.Json; SQL NULL gives default.</summary>
+    public T? GetJson<T>(int ordinal, System.Text.Json.JsonSerializerOptions? options = null)
+    {
+        var description = CurrentRow(ordinal);
+        return DataRow.TryGetColumnAt(_row.Span, _offsets[ordinal], out var value)
+            ? ValueDecoder.ReadJson<T>(description, ordinal, value, options)
+            : default;
+    }
+
     /// <summary>Decodes the column called <paramref name="name"/> of the current row.</summary>
     public T Get<T>(string name) => Get<T>(GetOrdinal(name));
 

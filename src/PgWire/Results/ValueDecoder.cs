@@ -33,6 +33,23 @@ internal static class ValueDecoder
         return readable ? result : throw WrongType(description, ordinal, typeof(T));
     }
 
+    /// <summary>Deserializes a json or jsonb value with System.Text.Json straight from its UTF-8 bytes.</summary>
+    public static T? ReadJson<T>(RowDescriptionInfo description, int ordinal, ReadOnlySpan<byte> value, System.Text.Json.JsonSerializerOptions? options)
+    {
+        if (description.Codecs[ordinal] is not JsonCodec json)
+            throw new InvalidCastException(
+                $"Column '{description.Fields[ordinal].Name}' (ordinal {ordinal}) has PostgreSQL type '{description.Types[ordinal].Name}'; GetJson reads json and jsonb columns only.");
+        try
+        {
+            return System.Text.Json.JsonSerializer.Deserialize<T>(json.Utf8(value), options);
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidCastException or NotSupportedException)
+        {
+            throw new InvalidCastException(
+                $"Column '{description.Fields[ordinal].Name}' (ordinal {ordinal}) could not be deserialized as {typeof(T)}: {e.Message}", e);
+        }
+    }
+
     /// <summary>SQL NULL as <typeparamref name="T"/>: null where T can hold it, else a clear exception.</summary>
     public static T Null<T>(RowDescriptionInfo description, int ordinal)
     {

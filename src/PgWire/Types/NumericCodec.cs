@@ -9,7 +9,7 @@ namespace PgWire.Types;
 /// base-10000 digits as Int16 each. Values that decimal cannot hold exactly (NaN, infinities, more than 28-29
 /// significant digits, more than 28 fractional digits) throw rather than round.
 /// </summary>
-internal sealed class NumericCodec : PgCodec<decimal>
+internal sealed class NumericCodec : PgCodec<decimal>, IPgReader<string>, IPgReader<double>
 {
     public static readonly NumericCodec Instance = new();
 
@@ -99,6 +99,54 @@ internal sealed class NumericCodec : PgCodec<decimal>
             throw new InvalidCastException("the numeric value is outside the range of decimal (about ±7.9e28)");
         }
     }
+
+    /// <summary>
+    /// The exact value as PostgreSQL prints it (NaN, Infinity and -Infinity included): lossless for any numeric,
+    /// however many digits.
+    /// </summary>
+    string IPgReader<string>.Read(ReadOnlySpan<byte> value)
+    {
+        if (value.Length < 8) throw new InvalidCastException($"a numeric value is at least 8 bytes but the server sent {value.Length}");
+        var digitCount = BinaryPrimitives.ReadInt16BigEndian(value);
+        var weight = BinaryPrimitives.ReadInt16BigEndian(value[2..]);
+        var sign = BinaryPrimitives.ReadUInt16BigEndian(value[4..]);
+        var displayScale = BinaryPrimitives.ReadInt16BigEndian(value[6..]);
+        if (digitCount < 0 || value.Length != 8 + 2 * digitCount)
+            throw new InvalidCastException($"a numeric value declares {digitCount} digits but is {value.Length} bytes long");
+        switch (sign)
+        {
+            case NaN: return "NaN";
+            case PositiveInfinity: return "Infinity";
+            case NegativeInfinity: return "-Infinity";
+            case not (Positive or Negative): throw new InvalidCastException($"the numeric value has an unknown sign word 0x{sign:X4}");
+        }
+        if (displayScale < 0) throw new InvalidCastException($"the numeric value has a negative display scale {displayScale}");
+        var digits = new short[digitCount];
+        for (var i = 0; i < digitCount; i++)
+        {
+            digits[i] = BinaryPrimitives.ReadInt16BigEndian(value[(8 + 2 * i)..]);
+            if (digits[i] is < 0 or > 9999) throw new InvalidCastException($"a numeric digit is {digits[i]}; base-10000 digits are 0 to 9999");
+        }
+        short Digit(int i) => i < 0 || i >= digits.Length ? (short)0 : digits[i];
+        var text = new System.Text.StringBuilder();
+        if (sign == Negative) text.Append('-');
+        if (weight < 0) text.Append('0');
+        for (var i = 0; i <= weight; i++)
+            text.Append(i == 0 ? Digit(i).ToString(System.Globalization.CultureInfo.InvariantCulture) : Digit(i).ToString("D4", System.Globalization.CultureInfo.InvariantCulture));
+        if (displayScale > 0)
+        {
+            text.Append('.');
+            var fractionStart = text.Length;
+            for (var i = weight + 1; text.Length - fractionStart < displayScale; i++)
+                text.Append(Digit(i).ToString("D4", System.Globalization.CultureInfo.InvariantCulture));
+            text.Length = fractionStart + displayScale;
+        }
+        return text.ToString();
+    }
+
+    /// <summary>The nearest double (NaN and the infinities included); precision beyond 15-17 digits is lost.</summary>
+    double IPgReader<double>.Read(ReadOnlySpan<byte> value) =>
+        double.Parse(((IPgReader<string>)this).Read(value), System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>
     /// The common case without 128-bit arithmetic: up to 4 base-10000 digits (16 decimal digits, fits a ulong), no

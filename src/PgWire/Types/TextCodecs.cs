@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using System.Text.Json;
 
 namespace PgWire.Types;
 
@@ -49,34 +50,111 @@ internal sealed class TextCodec : PgCodec<string>
     }
 }
 
-/// <summary>jsonb: Byte1 version (1), then the JSON text in UTF-8.</summary>
-internal sealed class JsonbCodec : PgCodec<string>
+/// <summary>
+/// json and jsonb: the JSON text in UTF-8; jsonb's binary form starts with a version byte (1). Reads as string,
+/// JsonDocument or JsonElement; any T through System.Text.Json with <c>GetJson&lt;T&gt;</c>.
+/// </summary>
+internal sealed class JsonCodec(bool binaryVersion) : PgCodec<string>, IPgReader<JsonDocument>, IPgReader<JsonElement>,
+    IPgWriter<JsonDocument>, IPgWriter<JsonElement>
 {
-    public static readonly JsonbCodec Instance = new();
+    public static readonly JsonCodec Json = new(false);
+    public static readonly JsonCodec Jsonb = new(true);
 
     private const byte Version = 1;
 
-    public override string Read(ReadOnlySpan<byte> value)
+    /// <summary>The UTF-8 JSON text of a value.</summary>
+    public ReadOnlySpan<byte> Utf8(ReadOnlySpan<byte> value)
     {
+        if (!binaryVersion) return value;
         if (value.Length == 0) throw new InvalidCastException("a jsonb value is empty; it starts with a version byte");
         if (value[0] != Version) throw new InvalidCastException($"the jsonb value has format version {value[0]}; only version 1 is known");
-        return TextCodec.Instance.Read(value[1..]);
+        return value[1..];
+    }
+
+    public override string Read(ReadOnlySpan<byte> value) => TextCodec.Instance.Read(Utf8(value));
+
+    JsonDocument IPgReader<JsonDocument>.Read(ReadOnlySpan<byte> value)
+    {
+        try
+        {
+            return JsonDocument.Parse(Utf8(value).ToArray());
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidCastException($"the value is not valid JSON: {e.Message}", e);
+        }
+    }
+
+    JsonElement IPgReader<JsonElement>.Read(ReadOnlySpan<byte> value)
+    {
+        using var document = ((IPgReader<JsonDocument>)this).Read(value);
+        return document.RootElement.Clone();
     }
 
     public override void Write(string value, IBufferWriter<byte> writer)
     {
+        WriteVersion(writer);
+        TextCodec.Instance.Write(value, writer);
+    }
+
+    public void Write(JsonDocument value, IBufferWriter<byte> writer) => Write(value.RootElement, writer);
+
+    public void Write(JsonElement value, IBufferWriter<byte> writer)
+    {
+        WriteVersion(writer);
+        using var json = new Utf8JsonWriter(writer);
+        value.WriteTo(json);
+    }
+
+    /// <summary>Writes UTF-8 JSON text already serialized.</summary>
+    public void WriteUtf8(ReadOnlySpan<byte> utf8, IBufferWriter<byte> writer)
+    {
+        WriteVersion(writer);
+        writer.Write(utf8);
+    }
+
+    public override bool CanWrite(object value) => value is string or JsonDocument or JsonElement or PgJson;
+
+    public override bool TryWriteObject(object value, IBufferWriter<byte> writer)
+    {
+        switch (value)
+        {
+            case string s:
+                Write(s, writer);
+                return true;
+            case JsonDocument d:
+                Write(d, writer);
+                return true;
+            case JsonElement e:
+                Write(e, writer);
+                return true;
+            case PgJson j:
+                WriteUtf8(j.Utf8.Span, writer);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private void WriteVersion(IBufferWriter<byte> writer)
+    {
+        if (!binaryVersion) return;
         writer.GetSpan(1)[0] = Version;
         writer.Advance(1);
-        TextCodec.Instance.Write(value, writer);
     }
 }
 
 /// <summary>bytea: the raw bytes.</summary>
-internal sealed class ByteaCodec : PgCodec<byte[]>
+internal sealed class ByteaCodec : PgCodec<byte[]>, IPgReader<ReadOnlyMemory<byte>>, IPgReader<Stream>
 {
     public static readonly ByteaCodec Instance = new();
 
     public override byte[] Read(ReadOnlySpan<byte> value) => value.ToArray();
+
+    ReadOnlyMemory<byte> IPgReader<ReadOnlyMemory<byte>>.Read(ReadOnlySpan<byte> value) => value.ToArray();
+
+    /// <summary>A read-only stream over a copy of the value (the row's memory is pooled and may be reused).</summary>
+    Stream IPgReader<Stream>.Read(ReadOnlySpan<byte> value) => new MemoryStream(value.ToArray(), writable: false);
 
     public override void Write(byte[] value, IBufferWriter<byte> writer) => writer.Write(value);
 
