@@ -233,13 +233,22 @@ internal static class StatementSender
         handler.Reset(null, collectRows: false);
         await connector.ReceiveAsync(handler).ConfigureAwait(false);
         if (handler.Error is not null) throw QueryRunner.Fail(connector, handler.Error, cancellationToken);
-        var formats = ResultFormats(handler.Description);
+        var serverTypes = handler.ParameterTypes;
+        var described = handler.Description;
+        if (connector.TypeRegistry.CatalogIsStale && described is not null)
+        {
+            // The result has a type created after the catalog was loaded (CREATE TYPE, CREATE EXTENSION): load it
+            // again now, between describing and running, so this very result is decoded with the type known.
+            await TypeCatalogLoader.LoadAsync(connector, cancellationToken).ConfigureAwait(false);
+            described = new RowDescriptionInfo(described.RawBody, described.Fields, connector.TypeRegistry);
+        }
+        var formats = ResultFormats(described);
         var statement = new StatementDescription(
             name,
             parameterTypes,
-            handler.ParameterTypes ?? [],
+            serverTypes ?? [],
             formats,
-            name.Length > 0 ? handler.Description?.WithFormats(formats, connector.TypeRegistry) : null);
+            name.Length > 0 ? described?.WithFormats(formats, connector.TypeRegistry) : null);
         connector.Descriptions.Add(sql, statement);
         return statement;
     }

@@ -110,7 +110,7 @@ public sealed class PgWireDataSource : DbDataSource
     {
         ArgumentNullException.ThrowIfNull(sql);
         ArgumentNullException.ThrowIfNull(parameters);
-        var connector = await _pool.RentAsync(cancellationToken).ConfigureAwait(false);
+        var connector = await RentAsync(cancellationToken).ConfigureAwait(false);
         QueryResult result;
         try
         {
@@ -146,7 +146,7 @@ public sealed class PgWireDataSource : DbDataSource
     {
         ArgumentNullException.ThrowIfNull(sql);
         ArgumentNullException.ThrowIfNull(parameters);
-        var connector = await _pool.RentAsync(cancellationToken).ConfigureAwait(false);
+        var connector = await RentAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var known = await QueryRunner.StartStreamingAsync(connector, sql, parameters, cancellationToken).ConfigureAwait(false);
@@ -181,7 +181,7 @@ public sealed class PgWireDataSource : DbDataSource
     {
         ArgumentNullException.ThrowIfNull(sql);
         ArgumentNullException.ThrowIfNull(parameters);
-        var connector = await _pool.RentAsync(cancellationToken).ConfigureAwait(false);
+        var connector = await RentAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (parameters.Count == 0)
@@ -233,7 +233,7 @@ public sealed class PgWireDataSource : DbDataSource
     /// <summary>The connection string with its password, for <see cref="PgWireConnection.ChangeDatabase"/>. Never print it.</summary>
     internal string FullConnectionString { get; }
 
-    internal ValueTask<PgConnector> RentConnectorAsync(CancellationToken cancellationToken) => _pool.RentAsync(cancellationToken);
+    internal ValueTask<PgConnector> RentConnectorAsync(CancellationToken cancellationToken) => RentAsync(cancellationToken);
 
     internal ValueTask ReturnConnectorAsync(PgConnector connector) => _pool.ReturnAsync(connector);
 
@@ -254,6 +254,26 @@ public sealed class PgWireDataSource : DbDataSource
     /// <inheritdoc />
     public override string ToString() => $"PgWireDataSource {{ {_publicConnectionString} }}";
 
+    /// <summary>
+    /// A connector from the pool; when a query met a type the catalog did not know (CREATE TYPE, CREATE EXTENSION after
+    /// the data source loaded it), the catalog is reloaded first, so the type is known from this query on.
+    /// </summary>
+    private async ValueTask<PgConnector> RentAsync(CancellationToken cancellationToken)
+    {
+        var connector = await _pool.RentAsync(cancellationToken).ConfigureAwait(false);
+        if (!_types.CatalogIsStale) return connector;
+        try
+        {
+            await TypeCatalogLoader.LoadAsync(connector, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await _pool.ReturnAsync(connector).ConfigureAwait(false);
+            throw;
+        }
+        return connector;
+    }
+
     private async Task<PgConnector> OpenConnectorAsync(CancellationToken cancellationToken)
     {
         var connector = await PgConnector.OpenAsync(_connectorOptions, _types, cancellationToken).ConfigureAwait(false);
@@ -262,7 +282,19 @@ public sealed class PgWireDataSource : DbDataSource
         {
             try
             {
-                await LoadTypeCatalogAsync(connector, cancellationToken).ConfigureAwait(false);
+                // Part of opening: bounded by the connect Timeout, like startup.
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(_connectorOptions.ConnectTimeout);
+                try
+                {
+                    await TypeCatalogLoader.LoadAsync(connector, timeout.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new PgWireException(
+                        $"Loading the type catalog from {_connectorOptions.Host}:{_connectorOptions.Port} timed out after {_connectorOptions.ConnectTimeout.TotalSeconds:0.###} s (Timeout).",
+                        new TimeoutException());
+                }
             }
             catch
             {
@@ -271,16 +303,6 @@ public sealed class PgWireDataSource : DbDataSource
             }
         }
         return connector;
-    }
-
-    /// <summary>Loads the names of every type the server knows, so that columns of non-built-in types are named.</summary>
-    private async Task LoadTypeCatalogAsync(PgConnector connector, CancellationToken cancellationToken)
-    {
-        var result = await QueryRunner.ExecuteAsync(connector, "SELECT oid::int8, format_type(oid, NULL) FROM pg_catalog.pg_type", [], collectRows: true, cancellationToken).ConfigureAwait(false);
-        using var rows = new PgRowSet(result.Description, result.Rows, result.RowsAffected);
-        var names = new Dictionary<uint, string>(rows.Count);
-        foreach (var row in rows) names[(uint)row.Get<long>(0)] = row.Get<string>(1);
-        _types.LoadCatalog(names);
     }
 
     private void RaiseNotice(PgErrorFields notice)

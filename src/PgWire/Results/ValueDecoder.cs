@@ -23,6 +23,7 @@ internal static class ValueDecoder
             else if (codec is IPgReader<T> reader) result = reader.Read(value);
             else if (typeof(T) == typeof(object)) result = (T)codec.ReadAsObject(value);
             else if (typeof(T).IsArray && codec is IArrayReader arrays) result = (T)(object)arrays.ReadArray(value, typeof(T));
+            else if (typeof(T).IsEnum && codec is TextCodec text) result = EnumReader<T>.Parse(text.Read(value));
             else readable = NullableReader<T>.TryRead(codec, value, out result!);
         }
         catch (InvalidCastException e)
@@ -63,6 +64,21 @@ internal static class ValueDecoder
 
     private static InvalidCastException NoCodec(RowDescriptionInfo description, int ordinal) =>
         new($"Column '{description.Fields[ordinal].Name}' (ordinal {ordinal}) of PostgreSQL type '{description.Types[ordinal].Name}' arrived in binary form, which PgWire cannot decode for this type.");
+
+    /// <summary>Parses an enum label into T (an enum type), bound once per T.</summary>
+    private static class EnumReader<T>
+    {
+        private static readonly Func<string, T> s_parse = CreateParse();
+
+        public static T Parse(string label) => s_parse(label);
+
+        [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "T is an enum type the caller already uses.")]
+        private static Func<string, T> CreateParse()
+        {
+            var method = typeof(EnumLabels).GetMethod(nameof(EnumLabels.Parse))!.MakeGenericMethod(typeof(T));
+            return (Func<string, T>)Delegate.CreateDelegate(typeof(Func<string, T>), method);
+        }
+    }
 
     /// <summary>Reads <c>U?</c> through a codec that reads <c>U</c>; built once per T.</summary>
     private static class NullableReader<T>

@@ -70,8 +70,25 @@ internal sealed class PgTypeRegistry
     /// <summary>For parameters: the array type a CLR element type is sent as.</summary>
     private static readonly Dictionary<Type, (uint Oid, PgCodec Codec)> s_arrayByElement = [];
 
+    /// <summary>Range type OID, multirange type OID, subtype OID of the built-in ranges.</summary>
+    private static readonly (uint Range, uint Multirange, uint Subtype, string Name)[] s_rangeTypes =
+    [
+        (3904, 4451, PgTypeOids.Int4, "int4range"), (3926, 4536, PgTypeOids.Int8, "int8range"),
+        (3906, 4532, PgTypeOids.Numeric, "numrange"), (3912, 4535, PgTypeOids.Date, "daterange"),
+        (3908, 4533, PgTypeOids.Timestamp, "tsrange"), (3910, 4534, PgTypeOids.TimestampTz, "tstzrange"),
+    ];
+
     static PgTypeRegistry()
     {
+        foreach (var (rangeOid, multirangeOid, subtypeOid, name) in s_rangeTypes)
+        {
+            var subtype = s_builtIn[subtypeOid].BinaryCodec!;
+            var clrType = subtype.DefaultClrType;
+            var range = (PgCodec)Activator.CreateInstance(typeof(RangeCodec<>).MakeGenericType(clrType), name, subtype)!;
+            var multirange = (PgCodec)Activator.CreateInstance(typeof(MultirangeCodec<>).MakeGenericType(clrType), name.Replace("range", "multirange", StringComparison.Ordinal), range)!;
+            s_builtIn[rangeOid] = new PgTypeInfo(rangeOid, name, range);
+            s_builtIn[multirangeOid] = new PgTypeInfo(multirangeOid, name.Replace("range", "multirange", StringComparison.Ordinal), multirange);
+        }
         foreach (var (arrayOid, elementOid) in s_arrayTypes)
         {
             var element = s_builtIn[elementOid];
@@ -103,14 +120,20 @@ internal sealed class PgTypeRegistry
 
     private volatile IReadOnlyDictionary<uint, string> _catalogNames = new Dictionary<uint, string>();
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<uint, byte> _missing = new();
+
     /// <summary>True once the server's catalog names have been loaded.</summary>
     public bool HasCatalog { get; private set; }
+
+    /// <summary>Set when a column had a type the catalog did not know (created after it was loaded): reload before the next query.</summary>
+    public bool CatalogIsStale { get; set; }
 
     /// <summary>Replaces the names known from the server's pg_type catalog (format_type output).</summary>
     public void LoadCatalog(IReadOnlyDictionary<uint, string> names)
     {
         _catalogNames = names;
         HasCatalog = true;
+        CatalogIsStale = false;
     }
 
 
@@ -119,9 +142,49 @@ internal sealed class PgTypeRegistry
     {
         if (s_builtIn.TryGetValue(oid, out var info)) return info;
         var name = _catalogNames.TryGetValue(oid, out var catalogName) ? catalogName : $"unknown type (OID {oid})";
-        // citext (an extension, so its OID differs per database) sends its text as is.
-        return new PgTypeInfo(oid, name, name == "citext" ? TextCodec.Instance : null);
+        // Extension types have a different OID in each database, so they are known by name: citext sends its text
+        // as is; hstore has a binary form of its own.
+        PgCodec? codec = name switch { "citext" => TextCodec.Instance, "hstore" => HstoreCodec.Instance, _ => null };
+        // A type the catalog does not know was probably created after it was loaded: ask for one reload per such type.
+        if (!_catalogNames.ContainsKey(oid) && _missing.TryAdd(oid, 0)) CatalogIsStale = true;
+        return new PgTypeInfo(oid, name, codec);
     }
+
+    /// <summary>A PgRange&lt;T&gt; goes as the range of T; an array of them as the multirange (DateTime: by the bounds' Kind).</summary>
+    private static (uint, PgCodec)? InferRange(object value)
+    {
+        var type = value.GetType();
+        var multirange = type.IsArray && type.GetArrayRank() == 1;
+        if (multirange) type = type.GetElementType()!;
+        if (!type.IsGenericType || type.GetGenericTypeDefinition() != typeof(PgRange<>)) return null;
+        var subtype = type.GetGenericArguments()[0];
+        uint subtypeOid;
+        if (subtype == typeof(DateTime))
+        {
+            var utc = false;
+            foreach (var range in multirange ? (System.Collections.IEnumerable)value : new[] { value })
+            {
+                var lower = range!.GetType().GetProperty(nameof(PgRange<int>.LowerBound))!.GetValue(range);
+                var upper = range.GetType().GetProperty(nameof(PgRange<int>.UpperBound))!.GetValue(range);
+                if (lower is DateTime { Kind: DateTimeKind.Utc } || upper is DateTime { Kind: DateTimeKind.Utc }) utc = true;
+            }
+            subtypeOid = utc ? PgTypeOids.TimestampTz : PgTypeOids.Timestamp;
+        }
+        else if (!s_rangeSubtypes.TryGetValue(subtype, out subtypeOid)) return null;
+        foreach (var (rangeOid, multirangeOid, rangeSubtype, _) in s_rangeTypes)
+        {
+            if (rangeSubtype != subtypeOid) continue;
+            var oid = multirange ? multirangeOid : rangeOid;
+            return (oid, s_builtIn[oid].BinaryCodec!);
+        }
+        return null;
+    }
+
+    private static readonly Dictionary<Type, uint> s_rangeSubtypes = new()
+    {
+        [typeof(int)] = PgTypeOids.Int4, [typeof(long)] = PgTypeOids.Int8, [typeof(decimal)] = PgTypeOids.Numeric,
+        [typeof(DateOnly)] = PgTypeOids.Date,
+    };
 
     /// <summary>The array type an array or list parameter goes as, from its element type (DateTime: by the elements' Kind).</summary>
     private static (uint, PgCodec)? InferArray(System.Collections.IList list)
@@ -220,6 +283,9 @@ internal sealed class PgTypeRegistry
             System.Net.NetworkInformation.PhysicalAddress { } mac when mac.GetAddressBytes().Length == 8 => (PgTypeOids.MacAddr8, MacAddressCodec.MacAddr8),
             System.Net.NetworkInformation.PhysicalAddress => (PgTypeOids.MacAddr, MacAddressCodec.MacAddr),
             System.Collections.BitArray => (PgTypeOids.VarBit, BitCodec.Instance),
+            _ when InferRange(value) is { } range => range,
+            Enum => (PgTypeOids.Unspecified, EnumLabelCodec.Instance),
+            Dictionary<string, string?> => (PgTypeOids.Unspecified, HstoreCodec.Instance),
             System.Collections.IList list when InferArray(list) is { } array => array,
             _ => (0u, null!),
         };

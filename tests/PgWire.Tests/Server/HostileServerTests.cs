@@ -34,6 +34,13 @@ public class HostileServerTests
         .. FrameReaderTests.Frame('Z', (byte)'I'),
     ];
 
+    // The answer to the type catalog query a data source runs on its first connection: no rows.
+    private static readonly byte[] s_emptyCatalog =
+    [
+        .. FrameReaderTests.Frame('C', "SELECT 0\0"u8.ToArray()),
+        .. FrameReaderTests.Frame('Z', (byte)'I'),
+    ];
+
     private static async Task<Exception> RunAgainst(string extra, params byte[][] responses)
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -63,7 +70,7 @@ public class HostileServerTests
         return e;
     }
 
-    /// <summary>Reads a startup packet (length-prefixed), or frontend messages up to and including a Sync.</summary>
+    /// <summary>Reads a startup packet (length-prefixed), a whole simple Query, or frontend messages up to and including a Sync.</summary>
     private static async Task ReadUntil(NetworkStream stream, byte[] buffer, bool startup)
     {
         var total = 0;
@@ -74,6 +81,7 @@ public class HostileServerTests
             total += read;
             if (startup && total >= 4 && total >= BinaryPrimitives.ReadInt32BigEndian(buffer)) return;
             if (!startup && total >= 5 && buffer[total - 5] == (byte)'S' && BinaryPrimitives.ReadInt32BigEndian(buffer.AsSpan(total - 4)) == 4) return;
+            if (!startup && total >= 5 && buffer[0] == (byte)'Q' && total >= 1 + BinaryPrimitives.ReadInt32BigEndian(buffer.AsSpan(1))) return;
         }
     }
 
@@ -97,7 +105,7 @@ public class HostileServerTests
     public async Task A_DataRow_whose_column_runs_past_the_row_is_refused()
     {
         byte[] bad = [.. FrameReaderTests.Frame('2'), .. s_rowDescription, .. FrameReaderTests.Frame('D', 0, 1, 0, 0, 1, 0, 1, 2, 3, 4)];
-        var e = await RunAgainst("", s_describeOk, bad);
+        var e = await RunAgainst("", s_emptyCatalog, s_describeOk, bad);
         Assert.IsType<PgWireProtocolException>(e);
         Assert.Contains("claims 256 bytes", e.Message);
     }
