@@ -59,6 +59,9 @@ public static class BenchmarkServer
                 FROM generate_series(1, {RowCount}) g
                 WHERE NOT EXISTS (SELECT 1 FROM bench_rows);
             CREATE INDEX IF NOT EXISTS bench_rows_i ON bench_rows (i);
+            CREATE TABLE IF NOT EXISTS bench_arrays (id int PRIMARY KEY, a int4[] NOT NULL);
+            INSERT INTO bench_arrays SELECT g, ARRAY(SELECT g * 1000 + k FROM generate_series(1, 100) k)
+                FROM generate_series(1, 10000) g ON CONFLICT DO NOTHING;
             ANALYZE bench_users; ANALYZE bench_rows;
             """);
         await command.ExecuteNonQueryAsync();

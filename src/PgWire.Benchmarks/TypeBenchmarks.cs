@@ -1,0 +1,109 @@
+using BenchmarkDotNet.Attributes;
+using Npgsql;
+
+namespace PgWire.Benchmarks;
+
+/// <summary>
+/// Decoding-heavy reads for the type system: 50,000 rows x 60 timestamp columns, 50,000 jsonb values, 10,000 int4[100]
+/// arrays. Each driver reads every value; PgWire through both its buffered and its streaming path.
+/// </summary>
+public class TypeReadBenchmarks
+{
+    private static readonly string s_timestamps = "SELECT " + string.Join(", ",
+        Enumerable.Range(0, 60).Select(i => $"ts + interval '{i} seconds'")) + " FROM bench_rows";
+    private const string Jsonb = "SELECT j FROM bench_rows";
+    private const string Arrays = "SELECT a FROM bench_arrays";
+
+    private NpgsqlDataSource _npgsql = null!;
+    private PgWireDataSource _pgwire = null!;
+
+    [Params("timestamp x60", "jsonb", "int4[100]")]
+    public string Workload { get; set; } = "";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        BenchmarkServer.EnsureStartedAsync().GetAwaiter().GetResult();
+        _npgsql = NpgsqlDataSource.Create(BenchmarkServer.Npgsql());
+        _pgwire = PgWireDataSource.Create(BenchmarkServer.ConnectionString);
+    }
+
+    [GlobalCleanup]
+    public async Task Cleanup()
+    {
+        await _npgsql.DisposeAsync();
+        await _pgwire.DisposeAsync();
+    }
+
+    private string Sql => Workload switch { "timestamp x60" => s_timestamps, "jsonb" => Jsonb, _ => Arrays };
+
+    [Benchmark(Baseline = true)]
+    public async Task<long> Npgsql()
+    {
+        await using var command = _npgsql.CreateCommand(Sql);
+        await using var reader = await command.ExecuteReaderAsync();
+        long check = 0;
+        while (await reader.ReadAsync())
+        {
+            switch (Workload)
+            {
+                case "timestamp x60":
+                    for (var c = 0; c < 60; c++) check += reader.GetDateTime(c).Ticks;
+                    break;
+                case "jsonb":
+                    check += reader.GetString(0).Length;
+                    break;
+                default:
+                    check += reader.GetFieldValue<int[]>(0)[99];
+                    break;
+            }
+        }
+        return check;
+    }
+
+    [Benchmark]
+    public async Task<long> PgWire()
+    {
+        using var rows = await _pgwire.QueryAsync(Sql);
+        long check = 0;
+        foreach (var row in rows)
+        {
+            switch (Workload)
+            {
+                case "timestamp x60":
+                    for (var c = 0; c < 60; c++) check += row.Get<DateTime>(c).Ticks;
+                    break;
+                case "jsonb":
+                    check += row.Get<string>(0).Length;
+                    break;
+                default:
+                    check += row.Get<int[]>(0)[99];
+                    break;
+            }
+        }
+        return check;
+    }
+
+    [Benchmark]
+    public async Task<long> PgWireStreaming()
+    {
+        await using var reader = await _pgwire.QueryStreamingAsync(Sql);
+        long check = 0;
+        while (await reader.ReadAsync())
+        {
+            switch (Workload)
+            {
+                case "timestamp x60":
+                    for (var c = 0; c < 60; c++) check += reader.Get<DateTime>(c).Ticks;
+                    break;
+                case "jsonb":
+                    check += reader.Get<string>(0).Length;
+                    break;
+                default:
+                    check += reader.Get<int[]>(0)[99];
+                    break;
+            }
+        }
+        return check;
+    }
+}
