@@ -50,12 +50,23 @@ internal class ArrayCodec<TElement>(uint elementOid, string elementName, PgCodec
         if (header.Dimensions > 0 && header.Dimensions != rank)
             throw new InvalidCastException($"the array has {header.Dimensions} dimensions but {arrayType} has {rank}");
 
-        var lengths = new int[rank];
-        for (var d = 0; d < header.Dimensions; d++) lengths[d] = header.Lengths[d];
-        var result = rank == 1 ? Array.CreateInstance(clrElement, lengths[0]) : Array.CreateInstance(clrElement, lengths);
-        var index = new int[rank];
-        var total = header.Count;
         var oneDimensional = rank == 1;
+        int[] lengths = [], index = [];
+        Array result;
+        if (oneDimensional)
+        {
+            var length = header.Dimensions == 0 ? 0 : header.Count;
+            // The common case without reflection: a plain T[].
+            result = clrElement == typeof(TElement) ? new TElement[length] : Array.CreateInstance(clrElement, length);
+        }
+        else
+        {
+            lengths = new int[rank];
+            for (var d = 0; d < header.Dimensions; d++) lengths[d] = header.Lengths[d];
+            result = Array.CreateInstance(clrElement, lengths);
+            index = new int[rank];
+        }
+        var total = header.Count;
         for (var n = 0; n < total; n++)
         {
             if (value.Length - offset < 4) throw new InvalidCastException($"the array is truncated at element {n}");
@@ -180,7 +191,14 @@ internal class ArrayCodec<TElement>(uint elementOid, string elementName, PgCodec
             throw new InvalidCastException($"a {item.GetType()} cannot be an element of a {elementName}[]");
     }
 
-    private readonly record struct Header(int Dimensions, bool HasNulls, int[] Lengths, int Count);
+    /// <summary>The array's header; <see cref="Lengths"/> holds up to six dimension lengths inline (no allocation).</summary>
+    private readonly record struct Header(int Dimensions, bool HasNulls, Dimensions6 Lengths, int Count);
+
+    [System.Runtime.CompilerServices.InlineArray(MaxDimensions)]
+    private struct Dimensions6
+    {
+        private int _element;
+    }
 
     private Header ReadHeader(ReadOnlySpan<byte> value, out int offset)
     {
@@ -192,7 +210,7 @@ internal class ArrayCodec<TElement>(uint elementOid, string elementName, PgCodec
         if (flags is not (0 or 1)) throw new InvalidCastException($"the array has unknown flags {flags}");
         if (oid != elementOid) throw new InvalidCastException($"the array's elements have type OID {oid}, not {elementOid} ({elementName})");
         if (value.Length < 12 + 8 * dimensions) throw new InvalidCastException("the array's dimensions are truncated");
-        var lengths = new int[dimensions];
+        var lengths = new Dimensions6();
         long count = dimensions == 0 ? 0 : 1;
         for (var d = 0; d < dimensions; d++)
         {

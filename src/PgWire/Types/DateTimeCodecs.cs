@@ -15,7 +15,8 @@ internal static class PgEpoch
     /// Whether ±infinity timestamps and dates read as MinValue/MaxValue (the default, as in Npgsql) or throw. Set the
     /// AppContext switch <c>PgWire.DisableDateTimeInfinityConversions</c> to true to get an exception instead.
     /// </summary>
-    public static bool InfinityConversions =>
+    /// <remarks>Read once, when the type is first used (as .NET's own switches are); tests may override it.</remarks>
+    public static bool InfinityConversions { get; internal set; } =
         !AppContext.TryGetSwitch("PgWire.DisableDateTimeInfinityConversions", out var disabled) || !disabled;
 
     /// <summary>

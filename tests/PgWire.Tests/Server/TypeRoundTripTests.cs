@@ -260,7 +260,8 @@ public class TypeRoundTripTests(ServerFixture fixture)
         Assert.Equal("-infinity", row.Get<string>(5));
         Assert.Equal(DateTime.MaxValue, row.Get<DateTime>(6));
 
-        AppContext.SetSwitch("PgWire.DisableDateTimeInfinityConversions", true);
+        // The AppContext switch is read once at start-up; the test flips the value it sets.
+        PgWire.Types.PgEpoch.InfinityConversions = false;
         try
         {
             var e = Assert.Throws<InvalidCastException>(() => row.Get<DateTime>(0));
@@ -268,7 +269,7 @@ public class TypeRoundTripTests(ServerFixture fixture)
         }
         finally
         {
-            AppContext.SetSwitch("PgWire.DisableDateTimeInfinityConversions", false);
+            PgWire.Types.PgEpoch.InfinityConversions = true;
         }
     }
 
