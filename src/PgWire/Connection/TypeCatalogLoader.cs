@@ -44,7 +44,9 @@ internal static class TypeCatalogLoader
                     rows.Locate(i, rows.Version, out var chunk, out var offset, out var length);
                     var stored = new ReadOnlySpan<byte>(chunk, offset, length);
                     if (!DataRow.TryGetStoredColumn(stored, 2, 0, out var oid) || !DataRow.TryGetStoredColumn(stored, 2, 1, out var name)) continue;
-                    names[uint.Parse(Encoding.ASCII.GetString(oid), NumberStyles.None, CultureInfo.InvariantCulture)] = Encoding.UTF8.GetString(name);
+                    if (!uint.TryParse(Encoding.ASCII.GetString(oid), NumberStyles.None, CultureInfo.InvariantCulture, out var typeOid))
+                        throw connector.Break(new PgWireProtocolException("The type catalog query returned an OID that is not a number."));
+                    names[typeOid] = Encoding.UTF8.GetString(name);
                 }
             }
             finally
