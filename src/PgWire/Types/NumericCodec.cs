@@ -23,13 +23,7 @@ internal sealed class NumericCodec : PgCodec<decimal>, IPgReader<string>, IPgRea
 
     public override decimal Read(ReadOnlySpan<byte> value)
     {
-        if (value.Length < 8) throw new InvalidCastException($"a numeric value is at least 8 bytes but the server sent {value.Length}");
-        var digitCount = BinaryPrimitives.ReadInt16BigEndian(value);
-        var weight = BinaryPrimitives.ReadInt16BigEndian(value[2..]);
-        var sign = BinaryPrimitives.ReadUInt16BigEndian(value[4..]);
-        var displayScale = BinaryPrimitives.ReadInt16BigEndian(value[6..]);
-        if (digitCount < 0 || value.Length != 8 + 2 * digitCount)
-            throw new InvalidCastException($"a numeric value declares {digitCount} digits but is {value.Length} bytes long");
+        var (digitCount, weight, sign, displayScale) = ReadHeader(value);
         switch (sign)
         {
             case Positive or Negative: break;
@@ -100,19 +94,24 @@ internal sealed class NumericCodec : PgCodec<decimal>, IPgReader<string>, IPgRea
         }
     }
 
+    /// <summary>Int16 digit count, Int16 weight, UInt16 sign, Int16 display scale; the digits must fill the rest exactly.</summary>
+    private static (short DigitCount, short Weight, ushort Sign, short DisplayScale) ReadHeader(ReadOnlySpan<byte> value)
+    {
+        if (value.Length < 8) throw new InvalidCastException($"a numeric value is at least 8 bytes but the server sent {value.Length}");
+        var digitCount = BinaryPrimitives.ReadInt16BigEndian(value);
+        if (digitCount < 0 || value.Length != 8 + 2 * digitCount)
+            throw new InvalidCastException($"a numeric value declares {digitCount} digits but is {value.Length} bytes long");
+        return (digitCount, BinaryPrimitives.ReadInt16BigEndian(value[2..]), BinaryPrimitives.ReadUInt16BigEndian(value[4..]),
+            BinaryPrimitives.ReadInt16BigEndian(value[6..]));
+    }
+
     /// <summary>
     /// The exact value as PostgreSQL prints it (NaN, Infinity and -Infinity included): lossless for any numeric,
     /// however many digits.
     /// </summary>
     string IPgReader<string>.Read(ReadOnlySpan<byte> value)
     {
-        if (value.Length < 8) throw new InvalidCastException($"a numeric value is at least 8 bytes but the server sent {value.Length}");
-        var digitCount = BinaryPrimitives.ReadInt16BigEndian(value);
-        var weight = BinaryPrimitives.ReadInt16BigEndian(value[2..]);
-        var sign = BinaryPrimitives.ReadUInt16BigEndian(value[4..]);
-        var displayScale = BinaryPrimitives.ReadInt16BigEndian(value[6..]);
-        if (digitCount < 0 || value.Length != 8 + 2 * digitCount)
-            throw new InvalidCastException($"a numeric value declares {digitCount} digits but is {value.Length} bytes long");
+        var (digitCount, weight, sign, displayScale) = ReadHeader(value);
         switch (sign)
         {
             case NaN: return "NaN";
