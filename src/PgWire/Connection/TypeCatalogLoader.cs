@@ -11,7 +11,7 @@ namespace PgWire.Connection;
 /// </summary>
 internal static class TypeCatalogLoader
 {
-    private const string Sql = "SELECT oid, format_type(oid, NULL) FROM pg_catalog.pg_type";
+    private const string Sql = "SELECT oid, format_type(oid, NULL), typtype = 'c' FROM pg_catalog.pg_type";
 
     /// <summary>Runs the catalog query over the simple protocol on an idle session (text results: "oid", "name").</summary>
     public static async ValueTask LoadAsync(PgConnector connector, CancellationToken cancellationToken)
@@ -35,6 +35,7 @@ internal static class TypeCatalogLoader
             throw handler.Error;
         }
         var names = new Dictionary<uint, string>(rows?.RowCount ?? 0);
+        var composites = new HashSet<uint>();
         if (rows is not null)
         {
             try
@@ -43,10 +44,11 @@ internal static class TypeCatalogLoader
                 {
                     rows.Locate(i, rows.Version, out var chunk, out var offset, out var length);
                     var stored = new ReadOnlySpan<byte>(chunk, offset, length);
-                    if (!DataRow.TryGetStoredColumn(stored, 2, 0, out var oid) || !DataRow.TryGetStoredColumn(stored, 2, 1, out var name)) continue;
+                    if (!DataRow.TryGetStoredColumn(stored, 3, 0, out var oid) || !DataRow.TryGetStoredColumn(stored, 3, 1, out var name)) continue;
                     if (!uint.TryParse(Encoding.ASCII.GetString(oid), NumberStyles.None, CultureInfo.InvariantCulture, out var typeOid))
                         throw connector.Break(new PgWireProtocolException("The type catalog query returned an OID that is not a number."));
                     names[typeOid] = Encoding.UTF8.GetString(name);
+                    if (DataRow.TryGetStoredColumn(stored, 3, 2, out var composite) && composite.SequenceEqual("t"u8)) composites.Add(typeOid);
                 }
             }
             finally
@@ -54,6 +56,6 @@ internal static class TypeCatalogLoader
                 RowBufferPool.Return(rows);
             }
         }
-        connector.TypeRegistry.LoadCatalog(names);
+        connector.TypeRegistry.LoadCatalog(names, composites);
     }
 }

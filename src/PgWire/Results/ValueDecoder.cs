@@ -24,6 +24,7 @@ internal static class ValueDecoder
             else if (typeof(T) == typeof(object)) result = (T)codec.ReadAsObject(value);
             else if (typeof(T).IsArray && codec is IArrayReader arrays) result = (T)(object)arrays.ReadArray(value, typeof(T));
             else if (typeof(T).IsEnum && codec is TextCodec text) result = EnumReader<T>.Parse(text.Read(value));
+            else if (codec is ICompositeReader composite && !typeof(T).IsPrimitive) result = (T)composite.ReadAs(value, typeof(T));
             else readable = NullableReader<T>.TryRead(codec, value, out result!);
         }
         catch (InvalidCastException e)

@@ -121,6 +121,7 @@ internal sealed class PgTypeRegistry
     private volatile IReadOnlyDictionary<uint, string> _catalogNames = new Dictionary<uint, string>();
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<uint, byte> _missing = new();
+    private volatile IReadOnlySet<uint> _composites = new HashSet<uint>();
 
     /// <summary>True once the server's catalog names have been loaded.</summary>
     public bool HasCatalog { get; private set; }
@@ -129,8 +130,9 @@ internal sealed class PgTypeRegistry
     public bool CatalogIsStale { get; set; }
 
     /// <summary>Replaces the names known from the server's pg_type catalog (format_type output).</summary>
-    public void LoadCatalog(IReadOnlyDictionary<uint, string> names)
+    public void LoadCatalog(IReadOnlyDictionary<uint, string> names, IReadOnlySet<uint>? composites = null)
     {
+        _composites = composites ?? new HashSet<uint>();
         _catalogNames = names;
         HasCatalog = true;
         CatalogIsStale = false;
@@ -145,6 +147,7 @@ internal sealed class PgTypeRegistry
         // Extension types have a different OID in each database, so they are known by name: citext sends its text
         // as is; hstore has a binary form of its own.
         PgCodec? codec = name switch { "citext" => TextCodec.Instance, "hstore" => HstoreCodec.Instance, _ => null };
+        if (_composites.Contains(oid)) codec = new CompositeCodec(name, this);
         // A type the catalog does not know was probably created after it was loaded: ask for one reload per such type.
         if (!_catalogNames.ContainsKey(oid) && _missing.TryAdd(oid, 0)) CatalogIsStale = true;
         return new PgTypeInfo(oid, name, codec);
