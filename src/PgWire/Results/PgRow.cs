@@ -1,5 +1,6 @@
 using PgWire.Protocol;
 using PgWire.Results;
+using PgWire.Types;
 
 namespace PgWire;
 
@@ -53,7 +54,24 @@ public readonly struct PgRow
     {
         var set = Set;
         if (!TryGetValue(set, ordinal, out var value)) return ValueDecoder.Null<T>(set.Description, ordinal);
-        var result = ValueDecoder.Read<T>(set.Description, ordinal, value);
+        var description = set.Description;
+        T result;
+        // The common case, kept small enough to inline: the column's codec reads T itself.
+        if (description.Codecs[ordinal] is PgCodec<T> typed)
+        {
+            try
+            {
+                result = typed.Read(value);
+            }
+            catch (InvalidCastException e)
+            {
+                throw ValueDecoder.WithColumn(description, ordinal, typeof(T), e);
+            }
+        }
+        else
+        {
+            result = ValueDecoder.Read<T>(description, ordinal, value);
+        }
         // The set may have been disposed while decoding, and its memory handed to another result: never return that.
         Check(set);
         return result;

@@ -3,6 +3,7 @@ using System.Runtime.ExceptionServices;
 using PgWire.Connection;
 using PgWire.Protocol;
 using PgWire.Results;
+using PgWire.Types;
 
 namespace PgWire;
 
@@ -116,9 +117,20 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
     public T Get<T>(int ordinal)
     {
         var description = CurrentRow(ordinal);
-        return DataRow.TryGetColumnAt(_row.Span, _offsets[ordinal], out var value)
-            ? ValueDecoder.Read<T>(description, ordinal, value)
-            : ValueDecoder.Null<T>(description, ordinal);
+        if (!DataRow.TryGetColumnAt(_row.Span, _offsets[ordinal], out var value)) return ValueDecoder.Null<T>(description, ordinal);
+        // The common case, kept small: the column's codec reads T itself.
+        if (description.Codecs[ordinal] is PgCodec<T> typed)
+        {
+            try
+            {
+                return typed.Read(value);
+            }
+            catch (InvalidCastException e)
+            {
+                throw ValueDecoder.WithColumn(description, ordinal, typeof(T), e);
+            }
+        }
+        return ValueDecoder.Read<T>(description, ordinal, value);
     }
 
     /// <summary>Deserializes a json or jsonb column of the current row with System.Text.Json; SQL NULL gives default.</summary>

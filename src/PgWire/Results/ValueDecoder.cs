@@ -29,8 +29,7 @@ internal static class ValueDecoder
         }
         catch (InvalidCastException e)
         {
-            throw new InvalidCastException(
-                $"Column '{description.Fields[ordinal].Name}' (ordinal {ordinal}, PostgreSQL type '{description.Types[ordinal].Name}') cannot be read as {typeof(T)}: {e.Message}.", e);
+            throw WithColumn(description, ordinal, typeof(T), e);
         }
         return readable ? result : throw WrongType(description, ordinal, typeof(T));
     }
@@ -51,6 +50,10 @@ internal static class ValueDecoder
                 $"Column '{description.Fields[ordinal].Name}' (ordinal {ordinal}) could not be deserialized as {typeof(T)}: {e.Message}", e);
         }
     }
+
+    /// <summary>A codec's complaint about a value, with the column and both types named.</summary>
+    public static InvalidCastException WithColumn(RowDescriptionInfo description, int ordinal, Type requested, InvalidCastException inner) =>
+        new($"Column '{description.Fields[ordinal].Name}' (ordinal {ordinal}, PostgreSQL type '{description.Types[ordinal].Name}') cannot be read as {requested}: {inner.Message}.", inner);
 
     /// <summary>SQL NULL as <typeparamref name="T"/>: null where T can hold it, else a clear exception.</summary>
     public static T Null<T>(RowDescriptionInfo description, int ordinal)
