@@ -114,7 +114,7 @@ public sealed class PgWireDataSource : DbDataSource
         QueryResult result;
         try
         {
-            result = await QueryRunner.ExecuteAsync(connector, sql, parameters, collectRows: true, cancellationToken).ConfigureAwait(false);
+            result = await QueryRunner.ExecuteAsync(connector, sql, ResolveTyped(parameters), collectRows: true, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -149,7 +149,7 @@ public sealed class PgWireDataSource : DbDataSource
         var connector = await RentAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var known = await QueryRunner.StartStreamingAsync(connector, sql, parameters, cancellationToken).ConfigureAwait(false);
+            var known = await QueryRunner.StartStreamingAsync(connector, sql, ResolveTyped(parameters), cancellationToken).ConfigureAwait(false);
             return new PgRowReader(connector, known, _returnToPool);
         }
         catch
@@ -186,7 +186,7 @@ public sealed class PgWireDataSource : DbDataSource
         {
             if (parameters.Count == 0)
                 return await QueryRunner.ExecuteScriptAsync(connector, sql, cancellationToken).ConfigureAwait(false);
-            var result = await QueryRunner.ExecuteAsync(connector, sql, parameters, collectRows: false, cancellationToken).ConfigureAwait(false);
+            var result = await QueryRunner.ExecuteAsync(connector, sql, ResolveTyped(parameters), collectRows: false, cancellationToken).ConfigureAwait(false);
             return result.RowsAffected;
         }
         finally
@@ -253,6 +253,19 @@ public sealed class PgWireDataSource : DbDataSource
 
     /// <inheritdoc />
     public override string ToString() => $"PgWireDataSource {{ {_publicConnectionString} }}";
+
+    /// <summary>Turns <see cref="PgTypedValue"/> parameters into values of their named type (checked before anything is sent).</summary>
+    private static IReadOnlyList<object?> ResolveTyped(IReadOnlyList<object?> parameters)
+    {
+        object?[]? resolved = null;
+        for (var i = 0; i < parameters.Count; i++)
+        {
+            if (parameters[i] is not PgTypedValue typed) continue;
+            resolved ??= [.. parameters];
+            resolved[i] = new PgWireParameter { Value = typed.Value, DataTypeName = typed.DataTypeName }.ToWireValue(i);
+        }
+        return resolved ?? parameters;
+    }
 
     /// <summary>
     /// A connector from the pool; when a query met a type the catalog did not know (CREATE TYPE, CREATE EXTENSION after

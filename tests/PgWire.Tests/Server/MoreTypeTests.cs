@@ -139,3 +139,22 @@ public class MoreTypeTests(ServerFixture fixture)
         Assert.Equal("$7.25", (await dataSource.QueryAsync("SELECT $1::numeric::money::text", 7.25m))[0].Get<string>(0));
     }
 }
+
+[Collection(ServerCollection.Name)]
+public class TypedValueTests(ServerFixture fixture)
+{
+    [Fact]
+    public async Task The_native_API_takes_explicitly_typed_parameters()
+    {
+        await using var dataSource = fixture.CreateDataSource();
+        var offset = new DateTimeOffset(1, 1, 2, 8, 0, 0, TimeSpan.FromHours(3));
+        using var rows = await dataSource.QueryAsync("SELECT $1, pg_typeof($1)::text, $2, pg_typeof($2)::text, pg_typeof($3)::text",
+            new PgTypedValue(offset, "timetz"), new PgTypedValue(5, "int8"), new PgTypedValue("{\"a\": 1}", "jsonb"));
+        Assert.Equal(offset, rows[0].Get<DateTimeOffset>(0));
+        Assert.Equal("time with time zone", rows[0].Get<string>(1));
+        Assert.Equal(5L, rows[0].Get<long>(2));
+        Assert.Equal("bigint", rows[0].Get<string>(3));
+        Assert.Equal("jsonb", rows[0].Get<string>(4));
+        await Assert.ThrowsAsync<InvalidCastException>(async () => await dataSource.QueryAsync("SELECT $1", new PgTypedValue("x", "int4")));
+    }
+}
