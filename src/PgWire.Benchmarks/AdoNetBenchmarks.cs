@@ -153,25 +153,10 @@ public class AdoReadBenchmarks
 }
 
 /// <summary>Taking a connection from the pool and giving it back, with nothing in between.</summary>
-public class AdoOpenCloseBenchmarks
+public class AdoOpenCloseBenchmarks : DriverPair
 {
-    private NpgsqlDataSource _npgsql = null!;
-    private PgWireDataSource _pgwire = null!;
-
-    [GlobalSetup]
-    public void Setup()
-    {
-        BenchmarkServer.EnsureStartedAsync().GetAwaiter().GetResult();
-        _npgsql = NpgsqlDataSource.Create(BenchmarkServer.Npgsql());
-        _pgwire = PgWireDataSource.Create(BenchmarkServer.ConnectionString);
-    }
-
-    [GlobalCleanup]
-    public async Task Cleanup()
-    {
-        await _npgsql.DisposeAsync();
-        await _pgwire.DisposeAsync();
-    }
+    private NpgsqlDataSource _npgsql => NpgsqlSource;
+    private PgWireDataSource _pgwire => PgWireSource;
 
     [Benchmark(Baseline = true)]
     public async Task<ConnectionState> Npgsql()
@@ -189,31 +174,14 @@ public class AdoOpenCloseBenchmarks
 }
 
 /// <summary>64 concurrent callers, each opening a connection, running a point query and closing, through ADO.NET.</summary>
-public class AdoConcurrentBenchmarks
+public class AdoConcurrentBenchmarks : DriverPair
 {
     private const int Callers = 64;
     private const int QueriesPerCaller = 20;
     private const string Sql = "SELECT id, name FROM bench_users WHERE id = @id";
-    private NpgsqlDataSource _npgsql = null!;
-    private NpgsqlDataSource _npgsqlTuned = null!;
-    private PgWireDataSource _pgwire = null!;
-
-    [GlobalSetup]
-    public void Setup()
-    {
-        BenchmarkServer.EnsureStartedAsync().GetAwaiter().GetResult();
-        _npgsql = NpgsqlDataSource.Create(BenchmarkServer.Npgsql());
-        _npgsqlTuned = NpgsqlDataSource.Create(BenchmarkServer.Npgsql(Tuning.Npgsql));
-        _pgwire = PgWireDataSource.Create(BenchmarkServer.ConnectionString);
-    }
-
-    [GlobalCleanup]
-    public async Task Cleanup()
-    {
-        await _npgsql.DisposeAsync();
-        await _npgsqlTuned.DisposeAsync();
-        await _pgwire.DisposeAsync();
-    }
+    private NpgsqlDataSource _npgsql => NpgsqlSource;
+    private NpgsqlDataSource _npgsqlTuned => NpgsqlTunedSource;
+    private PgWireDataSource _pgwire => PgWireSource;
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Callers * QueriesPerCaller)]
     public Task Npgsql() => Run(_npgsql);

@@ -4,30 +4,14 @@ using Npgsql;
 namespace PgWire.Benchmarks;
 
 /// <summary>One row by primary key, open/query/close through each driver's pool, sequentially.</summary>
-public class PointQueryBenchmarks
+public class PointQueryBenchmarks : DriverPair
 {
     private const string Sql = "SELECT id, name FROM bench_users WHERE id = $1";
-    private NpgsqlDataSource _npgsql = null!;
-    private NpgsqlDataSource _npgsqlTuned = null!;
-    private PgWireDataSource _pgwire = null!;
     private int _next;
 
-    [GlobalSetup]
-    public void Setup()
-    {
-        BenchmarkServer.EnsureStartedAsync().GetAwaiter().GetResult();
-        _npgsql = NpgsqlDataSource.Create(BenchmarkServer.Npgsql());
-        _npgsqlTuned = NpgsqlDataSource.Create(BenchmarkServer.Npgsql(Tuning.Npgsql));
-        _pgwire = PgWireDataSource.Create(BenchmarkServer.ConnectionString);
-    }
-
-    [GlobalCleanup]
-    public async Task Cleanup()
-    {
-        await _npgsql.DisposeAsync();
-        await _npgsqlTuned.DisposeAsync();
-        await _pgwire.DisposeAsync();
-    }
+    private NpgsqlDataSource _npgsql => NpgsqlSource;
+    private NpgsqlDataSource _npgsqlTuned => NpgsqlTunedSource;
+    private PgWireDataSource _pgwire => PgWireSource;
 
     private int NextId() => _next = _next % BenchmarkServer.UserCount + 1;
 

@@ -10,31 +10,16 @@ namespace PgWire.Benchmarks;
 /// 9 columns and serialises them to JSON. Npgsql holds its connection while the caller reads and serialises; PgWire
 /// gives the connection back before the caller decodes anything.
 /// </summary>
-public class PoolContentionBenchmarks
+public class PoolContentionBenchmarks : DriverPair
 {
     private const int Callers = 64;
     private const int QueriesPerCaller = 10;
     private const string Sql = "SELECT i, b, t, f, n, flag, ts, u, j FROM bench_rows WHERE i > $1 ORDER BY i LIMIT 100";
-    private NpgsqlDataSource _npgsql = null!;
-    private NpgsqlDataSource _npgsqlTuned = null!;
-    private PgWireDataSource _pgwire = null!;
+    protected override string Extra => "Maximum Pool Size=8";
 
-    [GlobalSetup]
-    public void Setup()
-    {
-        BenchmarkServer.EnsureStartedAsync().GetAwaiter().GetResult();
-        _npgsql = NpgsqlDataSource.Create(BenchmarkServer.Npgsql("Maximum Pool Size=8"));
-        _npgsqlTuned = NpgsqlDataSource.Create(BenchmarkServer.Npgsql("Maximum Pool Size=8;" + Tuning.Npgsql));
-        _pgwire = PgWireDataSource.Create(BenchmarkServer.ConnectionString + ";Maximum Pool Size=8");
-    }
-
-    [GlobalCleanup]
-    public async Task Cleanup()
-    {
-        await _npgsql.DisposeAsync();
-        await _npgsqlTuned.DisposeAsync();
-        await _pgwire.DisposeAsync();
-    }
+    private NpgsqlDataSource _npgsql => NpgsqlSource;
+    private NpgsqlDataSource _npgsqlTuned => NpgsqlTunedSource;
+    private PgWireDataSource _pgwire => PgWireSource;
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Callers * QueriesPerCaller)]
     public Task<long> Npgsql() => RunCallers(caller => NpgsqlCaller(_npgsql, caller));

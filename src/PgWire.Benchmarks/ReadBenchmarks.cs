@@ -4,26 +4,11 @@ using Npgsql;
 namespace PgWire.Benchmarks;
 
 /// <summary>50,000 rows x 1 int column, every value read.</summary>
-public class OneColumnReadBenchmarks
+public class OneColumnReadBenchmarks : DriverPair
 {
     private const string Sql = "SELECT i FROM bench_rows";
-    private NpgsqlDataSource _npgsql = null!;
-    private PgWireDataSource _pgwire = null!;
-
-    [GlobalSetup]
-    public void Setup()
-    {
-        BenchmarkServer.EnsureStartedAsync().GetAwaiter().GetResult();
-        _npgsql = NpgsqlDataSource.Create(BenchmarkServer.Npgsql());
-        _pgwire = PgWireDataSource.Create(BenchmarkServer.ConnectionString);
-    }
-
-    [GlobalCleanup]
-    public async Task Cleanup()
-    {
-        await _npgsql.DisposeAsync();
-        await _pgwire.DisposeAsync();
-    }
+    private NpgsqlDataSource _npgsql => NpgsqlSource;
+    private PgWireDataSource _pgwire => PgWireSource;
 
     [Benchmark(Baseline = true)]
     public async Task<long> Npgsql()
@@ -55,26 +40,11 @@ public class OneColumnReadBenchmarks
 }
 
 /// <summary>50,000 rows x 9 mixed columns (int, bigint, text, float8, numeric, bool, timestamp, uuid, jsonb), every value read.</summary>
-public class NineColumnReadBenchmarks
+public class NineColumnReadBenchmarks : DriverPair
 {
     private const string Sql = "SELECT i, b, t, f, n, flag, ts, u, j FROM bench_rows";
-    private NpgsqlDataSource _npgsql = null!;
-    private PgWireDataSource _pgwire = null!;
-
-    [GlobalSetup]
-    public void Setup()
-    {
-        BenchmarkServer.EnsureStartedAsync().GetAwaiter().GetResult();
-        _npgsql = NpgsqlDataSource.Create(BenchmarkServer.Npgsql());
-        _pgwire = PgWireDataSource.Create(BenchmarkServer.ConnectionString);
-    }
-
-    [GlobalCleanup]
-    public async Task Cleanup()
-    {
-        await _npgsql.DisposeAsync();
-        await _pgwire.DisposeAsync();
-    }
+    private NpgsqlDataSource _npgsql => NpgsqlSource;
+    private PgWireDataSource _pgwire => PgWireSource;
 
     [Benchmark(Baseline = true)]
     public async Task<long> Npgsql()

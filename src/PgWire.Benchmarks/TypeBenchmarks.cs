@@ -7,33 +7,18 @@ namespace PgWire.Benchmarks;
 /// Decoding-heavy reads for the type system: 50,000 rows x 60 timestamp columns, 50,000 jsonb values, 10,000 int4[100]
 /// arrays. Each driver reads every value; PgWire through both its buffered and its streaming path.
 /// </summary>
-public class TypeReadBenchmarks
+public class TypeReadBenchmarks : DriverPair
 {
     private static readonly string s_timestamps = "SELECT " + string.Join(", ",
         Enumerable.Range(0, 60).Select(i => $"ts + interval '{i} seconds'")) + " FROM bench_rows";
     private const string Jsonb = "SELECT j FROM bench_rows";
     private const string Arrays = "SELECT a FROM bench_arrays";
 
-    private NpgsqlDataSource _npgsql = null!;
-    private PgWireDataSource _pgwire = null!;
+    private NpgsqlDataSource _npgsql => NpgsqlSource;
+    private PgWireDataSource _pgwire => PgWireSource;
 
     [Params("timestamp x60", "jsonb", "int4[100]")]
     public string Workload { get; set; } = "";
-
-    [GlobalSetup]
-    public void Setup()
-    {
-        BenchmarkServer.EnsureStartedAsync().GetAwaiter().GetResult();
-        _npgsql = NpgsqlDataSource.Create(BenchmarkServer.Npgsql());
-        _pgwire = PgWireDataSource.Create(BenchmarkServer.ConnectionString);
-    }
-
-    [GlobalCleanup]
-    public async Task Cleanup()
-    {
-        await _npgsql.DisposeAsync();
-        await _pgwire.DisposeAsync();
-    }
 
     private string Sql => Workload switch { "timestamp x60" => s_timestamps, "jsonb" => Jsonb, _ => Arrays };
 
