@@ -146,13 +146,23 @@ internal static class StatementSender
         PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> batch, uint[][] types, List<int> unknown,
         StatementDescription?[] statements, CancellationToken cancellationToken)
     {
-        // The same text with the same parameter types is prepared once, even when the batch repeats it.
+        // The same text with the same parameter types is prepared once, even when the batch repeats it (a batch of a
+        // thousand identical INSERTs prepares one statement): representative[i] is the first statement like i.
         var distinct = new List<int>();
         var names = new string[batch.Count];
+        var representative = new int[batch.Count];
+        var bySql = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         foreach (var i in unknown)
         {
-            var twin = distinct.FindIndex(d => batch[d].Sql == batch[i].Sql && types[d].AsSpan().SequenceEqual(types[i]));
-            if (twin >= 0) continue;
+            if (!bySql.TryGetValue(batch[i].Sql, out var sameText)) bySql[batch[i].Sql] = sameText = [];
+            var twin = sameText.FindIndex(d => types[d].AsSpan().SequenceEqual(types[i]));
+            if (twin >= 0)
+            {
+                representative[i] = sameText[twin];
+                continue;
+            }
+            sameText.Add(i);
+            representative[i] = i;
             distinct.Add(i);
             names[i] = connector.Descriptions.NextName();
             FrontendMessages.WriteParse(connector.Output, names[i], batch[i].Sql, types[i]);
@@ -181,10 +191,7 @@ internal static class StatementSender
             connector.Descriptions.Add(batch[i].Sql, statement);
             statements[i] = statement;
         }
-        foreach (var i in unknown)
-        {
-            statements[i] ??= statements[distinct.First(d => batch[d].Sql == batch[i].Sql && types[d].AsSpan().SequenceEqual(types[i]))];
-        }
+        foreach (var i in unknown) statements[i] ??= statements[representative[i]];
     }
 
     /// <summary>Every parameter's type and codec, inferred from its CLR value, before a byte is sent.</summary>
