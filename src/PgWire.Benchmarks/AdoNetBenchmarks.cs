@@ -97,7 +97,7 @@ public class AdoPointQueryBenchmarks
 /// <summary>50,000 rows x 9 columns through DbDataReader, every value read.</summary>
 public class AdoReadBenchmarks
 {
-    private const string Sql = "SELECT i, b, t, f, n, flag, ts, u, j FROM bench_rows";
+    private const string Sql = NineColumns.Sql;
     private NpgsqlConnection _npgsql = null!;
     private PgWireConnection _pgwire = null!;
 
@@ -122,53 +122,32 @@ public class AdoReadBenchmarks
     public async Task<long> Npgsql()
     {
         await using var command = new NpgsqlCommand(Sql, _npgsql);
-        return await ReadAllAsync(command);
+        return await NineColumns.ReadAllAsync(command);
     }
 
     [Benchmark]
     public async Task<long> PgWire()
     {
         await using var command = new PgWireCommand(Sql, _pgwire);
-        return await ReadAllAsync(command);
-    }
-
-    private static async Task<long> ReadAllAsync(System.Data.Common.DbCommand command)
-    {
-        await using var reader = await command.ExecuteReaderAsync();
-        long check = 0;
-        while (await reader.ReadAsync())
-        {
-            check += reader.GetInt32(0);
-            check += reader.GetInt64(1);
-            check += reader.GetString(2).Length;
-            check += (long)reader.GetDouble(3);
-            check += (long)reader.GetDecimal(4);
-            check += reader.GetBoolean(5) ? 1 : 0;
-            check += reader.GetDateTime(6).Ticks;
-            check += reader.GetGuid(7).GetHashCode();
-            check += reader.GetString(8).Length;
-        }
-        return check;
+        return await NineColumns.ReadAllAsync(command);
     }
 }
 
 /// <summary>Taking a connection from the pool and giving it back, with nothing in between.</summary>
 public class AdoOpenCloseBenchmarks : DriverPair
 {
-    private NpgsqlDataSource _npgsql => NpgsqlSource;
-    private PgWireDataSource _pgwire => PgWireSource;
 
     [Benchmark(Baseline = true)]
     public async Task<ConnectionState> Npgsql()
     {
-        await using var connection = await _npgsql.OpenConnectionAsync();
+        await using var connection = await NpgsqlSource.OpenConnectionAsync();
         return connection.State;
     }
 
     [Benchmark]
     public async Task<ConnectionState> PgWire()
     {
-        await using var connection = await _pgwire.OpenConnectionAsync();
+        await using var connection = await PgWireSource.OpenConnectionAsync();
         return connection.State;
     }
 }
@@ -179,18 +158,15 @@ public class AdoConcurrentBenchmarks : DriverPair
     private const int Callers = 64;
     private const int QueriesPerCaller = 20;
     private const string Sql = "SELECT id, name FROM bench_users WHERE id = @id";
-    private NpgsqlDataSource _npgsql => NpgsqlSource;
-    private NpgsqlDataSource _npgsqlTuned => NpgsqlTunedSource;
-    private PgWireDataSource _pgwire => PgWireSource;
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Callers * QueriesPerCaller)]
-    public Task Npgsql() => Run(_npgsql);
+    public Task Npgsql() => Run(NpgsqlSource);
 
     [Benchmark(OperationsPerInvoke = Callers * QueriesPerCaller)]
-    public Task NpgsqlTuned() => Run(_npgsqlTuned);
+    public Task NpgsqlTuned() => Run(NpgsqlTunedSource);
 
     [Benchmark(OperationsPerInvoke = Callers * QueriesPerCaller)]
-    public Task PgWire() => Run(_pgwire);
+    public Task PgWire() => Run(PgWireSource);
 
     private static Task Run(System.Data.Common.DbDataSource dataSource)
     {

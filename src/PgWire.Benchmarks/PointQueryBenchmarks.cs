@@ -9,22 +9,19 @@ public class PointQueryBenchmarks : DriverPair
     private const string Sql = "SELECT id, name FROM bench_users WHERE id = $1";
     private int _next;
 
-    private NpgsqlDataSource _npgsql => NpgsqlSource;
-    private NpgsqlDataSource _npgsqlTuned => NpgsqlTunedSource;
-    private PgWireDataSource _pgwire => PgWireSource;
 
     private int NextId() => _next = _next % BenchmarkServer.UserCount + 1;
 
     [Benchmark(Baseline = true)]
-    public Task<string> Npgsql() => ReadNpgsql(_npgsql);
+    public Task<string> Npgsql() => ReadNpgsql(NpgsqlSource);
 
     [Benchmark]
-    public Task<string> NpgsqlTuned() => ReadNpgsql(_npgsqlTuned);
+    public Task<string> NpgsqlTuned() => ReadNpgsql(NpgsqlTunedSource);
 
     [Benchmark]
     public async Task<string> PgWire()
     {
-        using var rows = await _pgwire.QueryAsync(Sql, NextId());
+        using var rows = await PgWireSource.QueryAsync(Sql, NextId());
         return rows[0].Get<string>(1);
     }
 

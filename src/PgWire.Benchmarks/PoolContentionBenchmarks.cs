@@ -17,15 +17,12 @@ public class PoolContentionBenchmarks : DriverPair
     private const string Sql = "SELECT i, b, t, f, n, flag, ts, u, j FROM bench_rows WHERE i > $1 ORDER BY i LIMIT 100";
     protected override string Extra => "Maximum Pool Size=8";
 
-    private NpgsqlDataSource _npgsql => NpgsqlSource;
-    private NpgsqlDataSource _npgsqlTuned => NpgsqlTunedSource;
-    private PgWireDataSource _pgwire => PgWireSource;
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Callers * QueriesPerCaller)]
-    public Task<long> Npgsql() => RunCallers(caller => NpgsqlCaller(_npgsql, caller));
+    public Task<long> Npgsql() => RunCallers(caller => NpgsqlCaller(NpgsqlSource, caller));
 
     [Benchmark(OperationsPerInvoke = Callers * QueriesPerCaller)]
-    public Task<long> NpgsqlTuned() => RunCallers(caller => NpgsqlCaller(_npgsqlTuned, caller));
+    public Task<long> NpgsqlTuned() => RunCallers(caller => NpgsqlCaller(NpgsqlTunedSource, caller));
 
     [Benchmark(OperationsPerInvoke = Callers * QueriesPerCaller)]
     public Task<long> PgWire() => RunCallers(PgWireCaller);
@@ -85,7 +82,7 @@ public class PoolContentionBenchmarks : DriverPair
         for (var q = 0; q < QueriesPerCaller; q++)
         {
             buffer.ResetWrittenCount();
-            using (var rows = await _pgwire.QueryAsync(Sql, (caller * 613 + q * 97) % 49_000))
+            using (var rows = await PgWireSource.QueryAsync(Sql, (caller * 613 + q * 97) % 49_000))
             {
                 using var json = new Utf8JsonWriter(buffer);
                 json.WriteStartArray();

@@ -7,13 +7,11 @@ namespace PgWire.Benchmarks;
 public class OneColumnReadBenchmarks : DriverPair
 {
     private const string Sql = "SELECT i FROM bench_rows";
-    private NpgsqlDataSource _npgsql => NpgsqlSource;
-    private PgWireDataSource _pgwire => PgWireSource;
 
     [Benchmark(Baseline = true)]
     public async Task<long> Npgsql()
     {
-        await using var command = _npgsql.CreateCommand(Sql);
+        await using var command = NpgsqlSource.CreateCommand(Sql);
         await using var reader = await command.ExecuteReaderAsync();
         long sum = 0;
         while (await reader.ReadAsync()) sum += reader.GetInt32(0);
@@ -23,7 +21,7 @@ public class OneColumnReadBenchmarks : DriverPair
     [Benchmark]
     public async Task<long> PgWire()
     {
-        using var rows = await _pgwire.QueryAsync(Sql);
+        using var rows = await PgWireSource.QueryAsync(Sql);
         long sum = 0;
         foreach (var row in rows) sum += row.Get<int>(0);
         return sum;
@@ -32,7 +30,7 @@ public class OneColumnReadBenchmarks : DriverPair
     [Benchmark]
     public async Task<long> PgWireStreaming()
     {
-        await using var reader = await _pgwire.QueryStreamingAsync(Sql);
+        await using var reader = await PgWireSource.QueryStreamingAsync(Sql);
         long sum = 0;
         while (await reader.ReadAsync()) sum += reader.Get<int>(0);
         return sum;
@@ -42,35 +40,19 @@ public class OneColumnReadBenchmarks : DriverPair
 /// <summary>50,000 rows x 9 mixed columns (int, bigint, text, float8, numeric, bool, timestamp, uuid, jsonb), every value read.</summary>
 public class NineColumnReadBenchmarks : DriverPair
 {
-    private const string Sql = "SELECT i, b, t, f, n, flag, ts, u, j FROM bench_rows";
-    private NpgsqlDataSource _npgsql => NpgsqlSource;
-    private PgWireDataSource _pgwire => PgWireSource;
+    private const string Sql = NineColumns.Sql;
 
     [Benchmark(Baseline = true)]
     public async Task<long> Npgsql()
     {
-        await using var command = _npgsql.CreateCommand(Sql);
-        await using var reader = await command.ExecuteReaderAsync();
-        long check = 0;
-        while (await reader.ReadAsync())
-        {
-            check += reader.GetInt32(0);
-            check += reader.GetInt64(1);
-            check += reader.GetString(2).Length;
-            check += (long)reader.GetDouble(3);
-            check += (long)reader.GetDecimal(4);
-            check += reader.GetBoolean(5) ? 1 : 0;
-            check += reader.GetDateTime(6).Ticks;
-            check += reader.GetGuid(7).GetHashCode();
-            check += reader.GetString(8).Length;
-        }
-        return check;
+        await using var command = NpgsqlSource.CreateCommand(Sql);
+        return await NineColumns.ReadAllAsync(command);
     }
 
     [Benchmark]
     public async Task<long> PgWire()
     {
-        using var rows = await _pgwire.QueryAsync(Sql);
+        using var rows = await PgWireSource.QueryAsync(Sql);
         long check = 0;
         foreach (var row in rows)
         {
@@ -90,7 +72,7 @@ public class NineColumnReadBenchmarks : DriverPair
     [Benchmark]
     public async Task<long> PgWireStreaming()
     {
-        await using var reader = await _pgwire.QueryStreamingAsync(Sql);
+        await using var reader = await PgWireSource.QueryStreamingAsync(Sql);
         long check = 0;
         while (await reader.ReadAsync())
         {
@@ -112,26 +94,14 @@ public class NineColumnReadBenchmarks : DriverPair
     [Benchmark]
     public async Task<long> NpgsqlWithoutStrings()
     {
-        await using var command = _npgsql.CreateCommand(Sql);
-        await using var reader = await command.ExecuteReaderAsync();
-        long check = 0;
-        while (await reader.ReadAsync())
-        {
-            check += reader.GetInt32(0);
-            check += reader.GetInt64(1);
-            check += (long)reader.GetDouble(3);
-            check += (long)reader.GetDecimal(4);
-            check += reader.GetBoolean(5) ? 1 : 0;
-            check += reader.GetDateTime(6).Ticks;
-            check += reader.GetGuid(7).GetHashCode();
-        }
-        return check;
+        await using var command = NpgsqlSource.CreateCommand(Sql);
+        return await NineColumns.ReadAllAsync(command, strings: false);
     }
 
     [Benchmark]
     public async Task<long> PgWireWithoutStrings()
     {
-        using var rows = await _pgwire.QueryAsync(Sql);
+        using var rows = await PgWireSource.QueryAsync(Sql);
         long check = 0;
         foreach (var row in rows)
         {

@@ -14,8 +14,6 @@ public class TypeReadBenchmarks : DriverPair
     private const string Jsonb = "SELECT j FROM bench_rows";
     private const string Arrays = "SELECT a FROM bench_arrays";
 
-    private NpgsqlDataSource _npgsql => NpgsqlSource;
-    private PgWireDataSource _pgwire => PgWireSource;
 
     [Params("timestamp x60", "jsonb", "int4[100]")]
     public string Workload { get; set; } = "";
@@ -25,7 +23,7 @@ public class TypeReadBenchmarks : DriverPair
     [Benchmark(Baseline = true)]
     public async Task<long> Npgsql()
     {
-        await using var command = _npgsql.CreateCommand(Sql);
+        await using var command = NpgsqlSource.CreateCommand(Sql);
         await using var reader = await command.ExecuteReaderAsync();
         long check = 0;
         while (await reader.ReadAsync())
@@ -49,7 +47,7 @@ public class TypeReadBenchmarks : DriverPair
     [Benchmark]
     public async Task<long> PgWire()
     {
-        using var rows = await _pgwire.QueryAsync(Sql);
+        using var rows = await PgWireSource.QueryAsync(Sql);
         long check = 0;
         foreach (var row in rows)
         {
@@ -72,7 +70,7 @@ public class TypeReadBenchmarks : DriverPair
     [Benchmark]
     public async Task<long> PgWireStreaming()
     {
-        await using var reader = await _pgwire.QueryStreamingAsync(Sql);
+        await using var reader = await PgWireSource.QueryStreamingAsync(Sql);
         long check = 0;
         while (await reader.ReadAsync())
         {
