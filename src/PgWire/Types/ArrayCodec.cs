@@ -43,9 +43,12 @@ internal class ArrayCodec<TElement>(uint elementOid, string elementName, PgCodec
     {
         var header = ReadHeader(value, out var offset);
         var clrElement = arrayType.GetElementType()!;
+        var underlying = Nullable.GetUnderlyingType(clrElement);
         var nullableElements = clrElement != typeof(TElement);
-        if (nullableElements && Nullable.GetUnderlyingType(clrElement) != typeof(TElement))
-            throw new InvalidCastException($"a {elementName}[] cannot be read as {arrayType}");
+        // Elements read as another CLR type the element codec offers (PgDate for date, string for numeric, ...).
+        var alternate = (underlying ?? clrElement) == typeof(TElement) ? null
+            : AlternateReader(underlying ?? clrElement) ?? throw new InvalidCastException($"a {elementName}[] cannot be read as {arrayType}");
+        var nullAllowed = !clrElement.IsValueType || underlying is not null;
         var rank = arrayType.GetArrayRank();
         if (header.Dimensions > 0 && header.Dimensions != rank)
             throw new InvalidCastException($"the array has {header.Dimensions} dimensions but {arrayType} has {rank}");
@@ -75,22 +78,30 @@ internal class ArrayCodec<TElement>(uint elementOid, string elementName, PgCodec
             object? item;
             if (length == -1)
             {
-                if (typeof(TElement).IsValueType && !nullableElements)
-                    throw new InvalidCastException($"element {n} of the {elementName}[] is NULL; read it as {typeof(TElement).Name}?[]");
+                if (!nullAllowed)
+                    throw new InvalidCastException($"element {n} of the {elementName}[] is NULL; read it as {clrElement.Name}?[]");
                 item = null;
             }
             else
             {
                 if (length < 0 || length > value.Length - offset)
                     throw new InvalidCastException($"element {n} of the array claims {length} bytes but {value.Length - offset} remain");
-                var elementValue = element.Read(value.Slice(offset, length));
-                offset += length;
-                if (oneDimensional && !nullableElements)
+                if (alternate is not null)
                 {
-                    ((TElement[])result)[n] = elementValue;
-                    continue;
+                    item = alternate(element, value.Slice(offset, length));
+                    offset += length;
                 }
-                item = elementValue;
+                else
+                {
+                    var elementValue = element.Read(value.Slice(offset, length));
+                    offset += length;
+                    if (oneDimensional && !nullableElements)
+                    {
+                        ((TElement[])result)[n] = elementValue;
+                        continue;
+                    }
+                    item = elementValue;
+                }
             }
             if (oneDimensional) result.SetValue(item, n);
             else
@@ -109,8 +120,34 @@ internal class ArrayCodec<TElement>(uint elementOid, string elementName, PgCodec
 
     public override void Write(TElement[] value, IBufferWriter<byte> writer) => WriteArray(value, writer);
 
-    public override bool CanWrite(object value) => value is Array or IList && value is not byte[] && ElementTypeOf(value) is { } type
-        && (type == typeof(TElement) || Nullable.GetUnderlyingType(type) == typeof(TElement) || type == typeof(object));
+    public override bool CanWrite(object value)
+    {
+        if (value is not (Array or IList) || value is byte[] || ElementTypeOf(value) is not { } type) return false;
+        if (type == typeof(TElement) || Nullable.GetUnderlyingType(type) == typeof(TElement) || type == typeof(object)) return true;
+        // Elements of another CLR type the element codec writes (PgDate for date, ...): judged by the first one.
+        foreach (var item in (IEnumerable)value)
+            if (item is not null) return element.CanWrite(item);
+        return true;
+    }
+
+    private delegate object? ElementReader(PgCodec codec, ReadOnlySpan<byte> value);
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, ElementReader?> s_alternates = new();
+
+    /// <summary>Reads elements as <paramref name="target"/> when the element codec implements IPgReader of it; null otherwise.</summary>
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("AOT", "IL3050", Justification = "The target is a type the caller already reads into.")]
+    private ElementReader? AlternateReader(Type target)
+    {
+        if (!typeof(IPgReader<>).MakeGenericType(target).IsInstanceOfType(element)) return null;
+        return s_alternates.GetOrAdd(target, static t =>
+        {
+            var method = typeof(ArrayCodec<TElement>).GetMethod(nameof(ReadBoxed), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
+                .MakeGenericMethod(t);
+            return (ElementReader)Delegate.CreateDelegate(typeof(ElementReader), method);
+        });
+    }
+
+    private static object? ReadBoxed<TTarget>(PgCodec codec, ReadOnlySpan<byte> value) => ((IPgReader<TTarget>)codec).Read(value);
 
     public override bool TryWriteObject(object value, IBufferWriter<byte> writer)
     {

@@ -34,6 +34,19 @@ internal static class PgEpoch
         return Timestamp.Ticks + micros * TimeSpan.TicksPerMicrosecond;
     }
 
+    /// <summary>A timestamp or timestamptz value as <see cref="PgTimestamp"/>: every value the server can send, ±infinity included.</summary>
+    public static PgTimestamp ReadTimestamp(ReadOnlySpan<byte> value, string type)
+    {
+        if (value.Length != 8) throw new InvalidCastException($"a {type} value is 8 bytes on the wire but the server sent {value.Length}");
+        return new PgTimestamp(BinaryPrimitives.ReadInt64BigEndian(value));
+    }
+
+    public static void WriteTimestamp(PgTimestamp value, IBufferWriter<byte> writer)
+    {
+        BinaryPrimitives.WriteInt64BigEndian(writer.GetSpan(8), value.MicrosecondsSince2000);
+        writer.Advance(8);
+    }
+
     /// <summary>
     /// Microseconds since the epoch; sub-microsecond ticks are truncated, as PostgreSQL keeps microseconds.
     /// DateTime.MaxValue/MinValue write as ±infinity while infinity conversions are on.
@@ -52,7 +65,7 @@ internal static class PgEpoch
 }
 
 /// <summary>date: Int32 days since 2000-01-01 (int.MaxValue = infinity, int.MinValue = -infinity).</summary>
-internal sealed class DateCodec : PgCodec<DateOnly>, IPgReader<DateTime>
+internal sealed class DateCodec : PgCodec<DateOnly>, IPgReader<DateTime>, IPgReader<PgDate>, IPgWriter<PgDate>
 {
     public static readonly DateCodec Instance = new();
 
@@ -80,6 +93,36 @@ internal sealed class DateCodec : PgCodec<DateOnly>, IPgReader<DateTime>
         return date.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
     }
 
+    PgDate IPgReader<PgDate>.Read(ReadOnlySpan<byte> value)
+    {
+        if (value.Length != 4) throw WrongLength("date", 4, value.Length);
+        return new PgDate(BinaryPrimitives.ReadInt32BigEndian(value));
+    }
+
+    // Explicit, so that the DateOnly -> PgDate conversion never steers a DateOnly write here (infinity mapping).
+    void IPgWriter<PgDate>.Write(PgDate value, IBufferWriter<byte> writer)
+    {
+        BinaryPrimitives.WriteInt32BigEndian(writer.GetSpan(4), value.DaysSince2000);
+        writer.Advance(4);
+    }
+
+    public override bool CanWrite(object value) => value is DateOnly or PgDate;
+
+    public override bool TryWriteObject(object value, IBufferWriter<byte> writer)
+    {
+        switch (value)
+        {
+            case DateOnly date:
+                Write(date, writer);
+                return true;
+            case PgDate date:
+                ((IPgWriter<PgDate>)this).Write(date, writer);
+                return true;
+            default:
+                return false;
+        }
+    }
+
     public override void Write(DateOnly value, IBufferWriter<byte> writer)
     {
         var days = !PgEpoch.InfinityConversions ? value.DayNumber - PgEpoch.DayNumber
@@ -90,7 +133,7 @@ internal sealed class DateCodec : PgCodec<DateOnly>, IPgReader<DateTime>
 }
 
 /// <summary>timestamp (without time zone): Int64 microseconds since 2000-01-01 00:00:00, read as DateTime of Kind Unspecified.</summary>
-internal sealed class TimestampCodec : PgCodec<DateTime>
+internal sealed class TimestampCodec : PgCodec<DateTime>, IPgReader<PgTimestamp>, IPgWriter<PgTimestamp>
 {
     public static readonly TimestampCodec Instance = new();
 
@@ -109,13 +152,35 @@ internal sealed class TimestampCodec : PgCodec<DateTime>
         BinaryPrimitives.WriteInt64BigEndian(writer.GetSpan(8), PgEpoch.MicrosFromTicks(value.Ticks));
         writer.Advance(8);
     }
+
+    PgTimestamp IPgReader<PgTimestamp>.Read(ReadOnlySpan<byte> value) => PgEpoch.ReadTimestamp(value, "timestamp");
+
+    // Explicit, so that the DateTime -> PgTimestamp conversion never steers a DateTime write here (Kind checks).
+    void IPgWriter<PgTimestamp>.Write(PgTimestamp value, IBufferWriter<byte> writer) => PgEpoch.WriteTimestamp(value, writer);
+
+    public override bool CanWrite(object value) => value is DateTime or PgTimestamp;
+
+    public override bool TryWriteObject(object value, IBufferWriter<byte> writer)
+    {
+        switch (value)
+        {
+            case DateTime d:
+                Write(d, writer);
+                return true;
+            case PgTimestamp t:
+                PgEpoch.WriteTimestamp(t, writer);
+                return true;
+            default:
+                return false;
+        }
+    }
 }
 
 /// <summary>
 /// timestamptz: Int64 microseconds since 2000-01-01 00:00:00 UTC. Read as DateTime of Kind Utc or DateTimeOffset with
 /// offset zero; the session's TimeZone does not affect the binary form.
 /// </summary>
-internal sealed class TimestampTzCodec : PgCodec<DateTime>, IPgReader<DateTimeOffset>, IPgWriter<DateTimeOffset>
+internal sealed class TimestampTzCodec : PgCodec<DateTime>, IPgReader<DateTimeOffset>, IPgWriter<DateTimeOffset>, IPgReader<PgTimestamp>, IPgWriter<PgTimestamp>
 {
     public static readonly TimestampTzCodec Instance = new();
 
@@ -143,7 +208,12 @@ internal sealed class TimestampTzCodec : PgCodec<DateTime>, IPgReader<DateTimeOf
         writer.Advance(8);
     }
 
-    public override bool CanWrite(object value) => value is DateTime or DateTimeOffset;
+    PgTimestamp IPgReader<PgTimestamp>.Read(ReadOnlySpan<byte> value) => PgEpoch.ReadTimestamp(value, "timestamptz");
+
+    // Explicit, so that the DateTime -> PgTimestamp conversion never steers a DateTime write here (Kind checks).
+    void IPgWriter<PgTimestamp>.Write(PgTimestamp value, IBufferWriter<byte> writer) => PgEpoch.WriteTimestamp(value, writer);
+
+    public override bool CanWrite(object value) => value is DateTime or DateTimeOffset or PgTimestamp;
 
     public override bool TryWriteObject(object value, IBufferWriter<byte> writer)
     {
@@ -154,6 +224,9 @@ internal sealed class TimestampTzCodec : PgCodec<DateTime>, IPgReader<DateTimeOf
                 return true;
             case DateTimeOffset o:
                 Write(o, writer);
+                return true;
+            case PgTimestamp t:
+                PgEpoch.WriteTimestamp(t, writer);
                 return true;
             default:
                 return false;

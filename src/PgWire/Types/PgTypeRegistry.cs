@@ -65,6 +65,8 @@ internal sealed class PgTypeRegistry
         (651, PgTypeOids.Cidr), (1040, PgTypeOids.MacAddr), (775, PgTypeOids.MacAddr8), (791, PgTypeOids.Money),
         (143, PgTypeOids.Xml), (1561, PgTypeOids.Bit), (1563, PgTypeOids.VarBit), (1010, PgTypeOids.Xid),
         (2211, PgTypeOids.RegType), (2210, PgTypeOids.RegClass),
+        // Arrays of the built-in ranges (int4range[] ...), by their range OIDs below.
+        (3905, 3904), (3927, 3926), (3907, 3906), (3913, 3912), (3909, 3908), (3911, 3910),
     ];
 
     /// <summary>For parameters: the array type a CLR element type is sent as.</summary>
@@ -103,7 +105,7 @@ internal sealed class PgTypeRegistry
             (typeof(decimal), PgTypeOids.Numeric), (typeof(string), PgTypeOids.Text), (typeof(byte[]), PgTypeOids.Bytea),
             (typeof(Guid), PgTypeOids.Uuid), (typeof(DateOnly), PgTypeOids.Date), (typeof(TimeOnly), PgTypeOids.Time),
             (typeof(DateTimeOffset), PgTypeOids.TimestampTz), (typeof(TimeSpan), PgTypeOids.Interval),
-            (typeof(PgInterval), PgTypeOids.Interval), (typeof(uint), PgTypeOids.Oid), (typeof(System.Net.IPAddress), PgTypeOids.Inet),
+            (typeof(PgInterval), PgTypeOids.Interval), (typeof(PgDate), PgTypeOids.Date), (typeof(PgTimestamp), PgTypeOids.Timestamp), (typeof(uint), PgTypeOids.Oid), (typeof(System.Net.IPAddress), PgTypeOids.Inet),
         })
         {
             var arrayOid = s_arrayTypes.First(a => a.Element == elementOid).Array;
@@ -274,7 +276,8 @@ internal sealed class PgTypeRegistry
             string or char => (PgTypeOids.Text, TextCodec.Instance),
             byte[] or ReadOnlyMemory<byte> or Memory<byte> => (PgTypeOids.Bytea, ByteaCodec.Instance),
             Guid => (PgTypeOids.Uuid, UuidCodec.Instance),
-            DateOnly => (PgTypeOids.Date, DateCodec.Instance),
+            DateOnly or PgDate => (PgTypeOids.Date, DateCodec.Instance),
+            PgTimestamp => (PgTypeOids.Timestamp, TimestampCodec.Instance),
             DateTime { Kind: DateTimeKind.Utc } => (PgTypeOids.TimestampTz, TimestampTzCodec.Instance),
             DateTime => (PgTypeOids.Timestamp, TimestampCodec.Instance),
             DateTimeOffset => (PgTypeOids.TimestampTz, TimestampTzCodec.Instance),
