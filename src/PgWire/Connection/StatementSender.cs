@@ -32,15 +32,18 @@ internal static class StatementSender
         var codecs = ArrayPool<PgCodec?>.Shared.Rent(Math.Max(count, 1));
         try
         {
-            InferParameters(parameters, types, codecs);
+            await InferParametersAsync(connector, parameters, types, codecs, cancellationToken).ConfigureAwait(false);
             var statement = connector.Descriptions.Find(sql);
             var parsed = false;
-            connector.Descriptions.WritePendingCloses(connector.Output);
             if (statement is null || !statement.Matches(types.AsSpan(0, count)))
             {
+                connector.Descriptions.WritePendingCloses(connector.Output);
                 statement = await PrepareAsync(connector, sql, types.AsSpan(0, count).ToArray(), cancellationToken).ConfigureAwait(false);
                 parsed = true;
             }
+            // Before anything of this request is written: a value the server's parameter type cannot take fails here.
+            ResolveServerTyped(connector.TypeRegistry, statement, parameters, codecs.AsSpan(0, count));
+            if (!parsed) connector.Descriptions.WritePendingCloses(connector.Output);
 
             if (!parsed && statement.Name.Length == 0) FrontendMessages.WriteParse(connector.Output, "", sql, types.AsSpan(0, count));
             WriteBind(connector.Output, statement.Name, parameters, codecs.AsSpan(0, count), statement.ResultFormats);
@@ -82,7 +85,7 @@ internal static class StatementSender
             var values = batch[i].Values;
             types[i] = new uint[values.Length];
             codecs[i] = new PgCodec?[values.Length];
-            InferParameters(values, types[i], codecs[i]);
+            await InferParametersAsync(connector, values, types[i], codecs[i], cancellationToken).ConfigureAwait(false);
             var cached = connector.Descriptions.Find(batch[i].Sql);
             if (cached is not null && cached.Matches(types[i])) statements[i] = cached;
             else unknown.Add(i);
@@ -91,6 +94,7 @@ internal static class StatementSender
         connector.Descriptions.WritePendingCloses(connector.Output);
         if (unknown.Count > 0) await PrepareManyAsync(connector, batch, types, unknown, statements, cancellationToken).ConfigureAwait(false);
 
+        for (var i = 0; i < count; i++) ResolveServerTyped(connector.TypeRegistry, statements[i]!, batch[i].Values, codecs[i]);
         var known = new RowDescriptionInfo?[count];
         for (var i = 0; i < count; i++)
         {
@@ -118,7 +122,7 @@ internal static class StatementSender
         foreach (var (sql, values) in batch)
         {
             var types = new uint[values.Length];
-            InferParameters(values, types, new PgCodec?[values.Length]);
+            await InferParametersAsync(connector, values, types, new PgCodec?[values.Length], cancellationToken).ConfigureAwait(false);
             FrontendMessages.WriteParse(connector.Output, "", sql, types);
             FrontendMessages.WriteDescribe(connector.Output, portal: false, "");
         }
@@ -194,8 +198,27 @@ internal static class StatementSender
         foreach (var i in unknown) statements[i] ??= statements[representative[i]];
     }
 
-    /// <summary>Every parameter's type and codec, inferred from its CLR value, before a byte is sent.</summary>
-    private static void InferParameters(IReadOnlyList<object?> parameters, uint[] types, PgCodec?[] codecs)
+    /// <summary>
+    /// Every parameter's type and codec, inferred from its CLR value, before a byte is sent. A type named by the caller
+    /// or mapped to a CLR type that the catalog does not have (created since it was loaded) reloads the catalog once.
+    /// </summary>
+    private static async ValueTask InferParametersAsync(
+        PgConnector connector, IReadOnlyList<object?> parameters, uint[] types, PgCodec?[] codecs, CancellationToken cancellationToken)
+    {
+        var missing = InferParameters(connector.TypeRegistry, parameters, types, codecs);
+        if (missing < 0) return;
+        await TypeCatalogLoader.LoadAsync(connector, cancellationToken).ConfigureAwait(false);
+        missing = InferParameters(connector.TypeRegistry, parameters, types, codecs);
+        if (missing < 0) return;
+        var value = parameters[missing]!;
+        throw new ArgumentException(value is TypedValue typed
+            ? $"Parameter ${missing + 1} names PostgreSQL type '{typed.TypeName}', which the database does not have."
+            : $"Parameter ${missing + 1} is a {value.GetType()}, mapped to a PostgreSQL type the database does not have ({connector.TypeRegistry.InferMappedName(value)}).",
+            nameof(parameters));
+    }
+
+    /// <summary>Fills in every parameter's type and codec; returns the index of the first whose type the catalog lacks, or -1.</summary>
+    private static int InferParameters(PgTypeRegistry registry, IReadOnlyList<object?> parameters, uint[] types, PgCodec?[] codecs)
     {
         for (var i = 0; i < parameters.Count; i++)
         {
@@ -207,20 +230,85 @@ internal static class StatementSender
             }
             else if (value is TypedValue typed)
             {
-                types[i] = typed.Oid;
-                codecs[i] = typed.Codec;
+                if (typed.Codec is not null)
+                {
+                    types[i] = typed.Oid;
+                    codecs[i] = typed.Codec;
+                }
+                else if (!TryNamedType(registry, typed, i, out types[i], out codecs[i]))
+                {
+                    return i;
+                }
             }
             else if (PgTypeRegistry.TryInferParameter(value, out var oid, out var codec))
             {
                 types[i] = oid;
                 codecs[i] = codec;
             }
+            else if (registry.InferMapped(value, out var missing) is { } mapped)
+            {
+                (types[i], codecs[i]) = mapped;
+            }
+            else if (missing is not null)
+            {
+                return i;
+            }
+            else if (ServerTypedCodec.CanDefer(value))
+            {
+                types[i] = PgTypeOids.Unspecified;
+                codecs[i] = ServerTypedCodec.Instance;
+            }
             else
             {
                 throw new ArgumentException(
-                    $"Parameter ${i + 1} has CLR type {value.GetType()}, which PgWire cannot send. Supported: bool, short, int, long, uint, float, double, decimal, string, char, byte[], Guid, DateOnly, DateTime, DateTimeOffset, TimeOnly, TimeSpan, PgInterval, IPAddress, PgInet, PhysicalAddress, BitArray, or null/DBNull (README: Types).",
+                    $"Parameter ${i + 1} has CLR type {value.GetType()}, which PgWire cannot send. Supported: bool, short, int, long, uint, float, double, decimal, string, char, byte[], Guid, DateOnly, DateTime, DateTimeOffset, TimeOnly, TimeSpan, PgDate, PgTimestamp, PgInterval, IPAddress, PgInet, PhysicalAddress, BitArray, PgRange<T>, enums, objects for composite types, arrays and lists of these, or null/DBNull (README: Types).",
                     nameof(parameters));
             }
+        }
+        return -1;
+    }
+
+    /// <summary>A value whose type was named but is not built in: "unknown" (the server decides), or a type of the catalog.</summary>
+    private static bool TryNamedType(PgTypeRegistry registry, TypedValue typed, int index, out uint oid, out PgCodec? codec)
+    {
+        if (string.Equals(typed.TypeName, "unknown", StringComparison.OrdinalIgnoreCase))
+        {
+            oid = PgTypeOids.Unspecified;
+            codec = ServerTypedCodec.Instance;
+            return true;
+        }
+        if (!registry.TryFindInCatalog(typed.TypeName!, out oid, out codec)) return false;
+        if (codec is not null && codec.CanWrite(typed.Value)) return true;
+        // A type without a binary codec (an extension's, a user-defined range...) takes a string in its text form.
+        if (typed.Value is string)
+        {
+            codec = TextFormatCodec.Instance;
+            return true;
+        }
+        throw new InvalidCastException(codec is null
+            ? $"Parameter ${index + 1} names PostgreSQL type '{typed.TypeName}', which PgWire has no binary form for; give its value as a string in the type's text form."
+            : $"Parameter ${index + 1} holds a {typed.Value.GetType()}, which cannot be sent as PostgreSQL type '{typed.TypeName}'.");
+    }
+
+    /// <summary>
+    /// Parameters left for the server to type (<see cref="ServerTypedCodec"/>): now that the statement is described,
+    /// each gets the codec of the type the server chose, or text format for a string or enum label it has no binary
+    /// form for. A value that type cannot take is an exception here, before the request is written.
+    /// </summary>
+    private static void ResolveServerTyped(PgTypeRegistry registry, StatementDescription statement, IReadOnlyList<object?> parameters, Span<PgCodec?> codecs)
+    {
+        for (var i = 0; i < codecs.Length; i++)
+        {
+            if (!ReferenceEquals(codecs[i], ServerTypedCodec.Instance)) continue;
+            var value = parameters[i] is TypedValue typed ? typed.Value : parameters[i]!;
+            var serverOid = i < statement.ServerParameterTypes.Length ? statement.ServerParameterTypes[i] : PgTypeOids.Unspecified;
+            var type = registry.Resolve(serverOid);
+            if (type.BinaryCodec is { } codec && codec.CanWrite(value)) codecs[i] = codec;
+            else if (TextFormatCodec.Instance.CanWrite(value)) codecs[i] = TextFormatCodec.Instance;
+            else
+                throw new ArgumentException(
+                    $"Parameter ${i + 1} is a {value.GetType()}, but the statement takes it as '{type.Name}', which PgWire cannot write from a {value.GetType().Name}.",
+                    nameof(parameters));
         }
     }
 
@@ -260,10 +348,22 @@ internal static class StatementSender
         return statement;
     }
 
-    /// <summary>Bind for the unnamed portal: every parameter binary, results as the statement learnt.</summary>
+    /// <summary>Bind for the unnamed portal: parameters binary (text for <see cref="TextFormatCodec"/>), results as the statement learnt.</summary>
     private static void WriteBind(MessageBuffer output, string statementName, IReadOnlyList<object?> parameters, ReadOnlySpan<PgCodec?> codecs, FormatCode[] resultFormats)
     {
-        var at = FrontendMessages.StartBind(output, "", statementName, parameters.Count);
+        var anyText = false;
+        foreach (var codec in codecs) anyText |= ReferenceEquals(codec, TextFormatCodec.Instance);
+        int at;
+        if (anyText)
+        {
+            var formats = codecs.Length <= 256 ? stackalloc FormatCode[codecs.Length] : new FormatCode[codecs.Length];
+            for (var i = 0; i < codecs.Length; i++) formats[i] = ReferenceEquals(codecs[i], TextFormatCodec.Instance) ? FormatCode.Text : FormatCode.Binary;
+            at = FrontendMessages.StartBind(output, "", statementName, parameters.Count, formats);
+        }
+        else
+        {
+            at = FrontendMessages.StartBind(output, "", statementName, parameters.Count);
+        }
         for (var i = 0; i < codecs.Length; i++)
         {
             var codec = codecs[i];

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using PgWire.Buffers;
 using PgWire.Protocol;
+using PgWire.Types;
 
 namespace PgWire.Connection;
 
@@ -11,7 +12,22 @@ namespace PgWire.Connection;
 /// </summary>
 internal static class TypeCatalogLoader
 {
-    private const string Sql = "SELECT oid, format_type(oid, NULL), typtype = 'c' FROM pg_catalog.pg_type";
+    // Rows of kind 0 are types: OID, format_type name, typtype, and the base type of a domain or the element type of an
+    // array. Rows of kind 1 are the fields of standalone composite types (CREATE TYPE ... AS), in order: the composite's
+    // OID, the field's name and type. Table row types are composites too, but their fields are not loaded (a schema's
+    // every column), as Npgsql does by default: they read by position.
+    private const string Sql = """
+        SELECT 0, t.oid, format_type(t.oid, NULL), t.typtype::text,
+               CASE WHEN t.typtype = 'd' THEN t.typbasetype WHEN t.typcategory = 'A' THEN t.typelem ELSE 0 END, 0::int2
+        FROM pg_catalog.pg_type t
+        UNION ALL
+        SELECT 1, t.oid, a.attname::text, '', a.atttypid, a.attnum
+        FROM pg_catalog.pg_type t
+        JOIN pg_catalog.pg_class c ON c.oid = t.typrelid AND c.relkind = 'c'
+        JOIN pg_catalog.pg_attribute a ON a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped
+        WHERE t.typtype = 'c'
+        ORDER BY 1, 2, 6
+        """;
 
     /// <summary>Runs the catalog query over the simple protocol on an idle session (text results: "oid", "name").</summary>
     public static async ValueTask LoadAsync(PgConnector connector, CancellationToken cancellationToken)
@@ -34,8 +50,7 @@ internal static class TypeCatalogLoader
             if (rows is not null) RowBufferPool.Return(rows);
             throw handler.Error;
         }
-        var names = new Dictionary<uint, string>(rows?.RowCount ?? 0);
-        var composites = new HashSet<uint>();
+        var types = new Dictionary<uint, CatalogType>(rows?.RowCount ?? 0);
         if (rows is not null)
         {
             try
@@ -44,11 +59,19 @@ internal static class TypeCatalogLoader
                 {
                     rows.Locate(i, rows.Version, out var chunk, out var offset, out var length);
                     var stored = new ReadOnlySpan<byte>(chunk, offset, length);
-                    if (!DataRow.TryGetStoredColumn(stored, 3, 0, out var oid) || !DataRow.TryGetStoredColumn(stored, 3, 1, out var name)) continue;
-                    if (!uint.TryParse(Encoding.ASCII.GetString(oid), NumberStyles.None, CultureInfo.InvariantCulture, out var typeOid))
-                        throw connector.Break(new PgWireProtocolException("The type catalog query returned an OID that is not a number."));
-                    names[typeOid] = Encoding.UTF8.GetString(name);
-                    if (DataRow.TryGetStoredColumn(stored, 3, 2, out var composite) && composite.SequenceEqual("t"u8)) composites.Add(typeOid);
+                    var kind = Column(connector, stored, 0);
+                    var oid = ParseOid(connector, Column(connector, stored, 1));
+                    var name = Encoding.UTF8.GetString(Column(connector, stored, 2));
+                    var related = ParseOid(connector, Column(connector, stored, 4));
+                    if (kind.SequenceEqual("0"u8))
+                    {
+                        var typtype = Column(connector, stored, 3);
+                        types[oid] = new CatalogType(name, typtype.Length == 1 ? (char)typtype[0] : '?', related);
+                    }
+                    else if (types.TryGetValue(oid, out var composite))
+                    {
+                        (composite.Fields ??= []).Add(new CompositeField(name, related));
+                    }
                 }
             }
             finally
@@ -56,6 +79,14 @@ internal static class TypeCatalogLoader
                 RowBufferPool.Return(rows);
             }
         }
-        connector.TypeRegistry.LoadCatalog(names, composites);
+        connector.TypeRegistry.LoadCatalog(types);
     }
+
+    private static ReadOnlySpan<byte> Column(PgConnector connector, ReadOnlySpan<byte> stored, int column) =>
+        DataRow.TryGetStoredColumn(stored, 6, column, out var value) ? value
+            : throw connector.Break(new PgWireProtocolException($"The type catalog query returned NULL in column {column}."));
+
+    private static uint ParseOid(PgConnector connector, ReadOnlySpan<byte> text) =>
+        uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var oid) ? oid
+            : throw connector.Break(new PgWireProtocolException("The type catalog query returned an OID that is not a number."));
 }

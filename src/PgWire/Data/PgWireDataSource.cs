@@ -82,6 +82,42 @@ public sealed class PgWireDataSource : DbDataSource
     public override string ConnectionString => _publicConnectionString;
 
     /// <summary>
+    /// Sends <typeparamref name="TEnum"/> values (and arrays and lists of them) as the PostgreSQL enum type
+    /// <paramref name="pgTypeName"/>, so they are typed even where the statement does not say (<c>SELECT $1</c>,
+    /// <c>$1 = ANY(...)</c>). Members go as the label an <see cref="System.Runtime.Serialization.EnumMemberAttribute"/>
+    /// names, else as their name in snake_case. Without a mapping, enums still work wherever the statement gives the
+    /// parameter its type (an INSERT into an enum column, a comparison with one).
+    /// </summary>
+    /// <typeparam name="TEnum">The .NET enum.</typeparam>
+    /// <param name="pgTypeName">The enum type's name, as created (<c>mood</c>, or <c>myschema.mood</c>).</param>
+    /// <returns>This data source, for chaining.</returns>
+    public PgWireDataSource MapEnum<TEnum>(string pgTypeName) where TEnum : struct, Enum
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(pgTypeName);
+        _types.Map(typeof(TEnum), pgTypeName);
+        return this;
+    }
+
+    /// <summary>
+    /// Sends <typeparamref name="T"/> values (and arrays and lists of them) as the composite type
+    /// <paramref name="pgTypeName"/>. Fields match public members by name (as is, ignoring case, or in snake_case:
+    /// <c>StreetName</c> is <c>street_name</c>); reading fills a constructor whose parameters name fields (a positional
+    /// record), then settable members. Without a mapping, objects still work wherever the statement gives the
+    /// parameter its type (an INSERT into a composite column), and reading needs none.
+    /// </summary>
+    /// <typeparam name="T">The class, record or struct.</typeparam>
+    /// <param name="pgTypeName">The composite type's name, as created (<c>address</c>, or <c>myschema.address</c>).</param>
+    /// <returns>This data source, for chaining.</returns>
+    public PgWireDataSource MapComposite<T>(string pgTypeName)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(pgTypeName);
+        if (typeof(T).IsPrimitive || typeof(T) == typeof(string) || typeof(System.Collections.IEnumerable).IsAssignableFrom(typeof(T)))
+            throw new ArgumentException($"{typeof(T)} cannot be mapped to a composite type: use a class, record or struct with a member per field.", nameof(T));
+        _types.Map(typeof(T), pgTypeName);
+        return this;
+    }
+
+    /// <summary>
     /// Raised for every notice (NoticeResponse) a server session sends: RAISE NOTICE, warnings, and so on.
     /// </summary>
     /// <remarks>Runs on the connection's read loop, so keep handlers quick. An exception from a handler is caught and

@@ -55,7 +55,8 @@ public class PgWireParameter : DbParameter
 
     /// <summary>
     /// The PostgreSQL type to send the value as, by name (<c>int4</c>, <c>integer</c>, <c>text</c>, <c>jsonb</c>,
-    /// <c>timestamptz</c>, ...). Takes precedence over <see cref="DbType"/>.
+    /// <c>timestamptz</c>, a user-defined type such as <c>mood</c>, ...), or <c>unknown</c> to let the statement decide
+    /// the type. Takes precedence over <see cref="DbType"/>.
     /// </summary>
     public string? DataTypeName
     {
@@ -115,8 +116,10 @@ public class PgWireParameter : DbParameter
         if (value is null or DBNull) return null;
         if (_dataTypeName is not null)
         {
-            if (!PgTypeRegistry.TryFindByName(_dataTypeName, out var oid, out var codec))
-                throw new NotSupportedException($"Parameter {Describe(position)} has DataTypeName '{_dataTypeName}', which PgWire cannot send.");
+            // A type that is not built in (an enum, a composite, an extension's type, "unknown") is looked up in the
+            // server's catalog when the statement is sent.
+            if (string.Equals(_dataTypeName, "unknown", StringComparison.OrdinalIgnoreCase) || !PgTypeRegistry.TryFindByName(_dataTypeName, out var oid, out var codec))
+                return new TypedValue(value, 0, null, _dataTypeName);
             return new TypedValue(ConvertFor(codec, value, position, _dataTypeName), oid, codec);
         }
         if (_dbType is { } dbType && dbType != DbType.Object)

@@ -78,18 +78,24 @@ internal static class FrontendMessages
     }
 
     /// <summary>
-    /// Starts a Bind ('B'): String portal, String statement, Int16 1 + Int16 1 (every parameter binary), Int16
+    /// Starts a Bind ('B'): String portal, String statement, the parameter format codes (Int16 1 + Int16 1, every
+    /// parameter binary, when <paramref name="parameterFormats"/> is empty; else Int16 count and one Int16 each), Int16
     /// parameter count. The caller then writes each value with <see cref="BeginBindValue"/>/<see cref="EndBindValue"/>
     /// (Int32 length, -1 = NULL, then bytes) and finishes with <see cref="EndBind"/>.
     /// </summary>
-    public static int StartBind(MessageBuffer buffer, string portal, string statementName, int parameterCount)
+    public static int StartBind(MessageBuffer buffer, string portal, string statementName, int parameterCount, ReadOnlySpan<FormatCode> parameterFormats = default)
     {
         if (parameterCount > short.MaxValue)
             throw new ArgumentException($"A statement can have at most {short.MaxValue} parameters; this one has {parameterCount}.");
         var at = buffer.StartMessage((byte)'B');
         buffer.WriteCString(portal, "portal name");
         buffer.WriteCString(statementName, "statement name");
-        if (parameterCount > 0)
+        if (!parameterFormats.IsEmpty)
+        {
+            buffer.WriteInt16((short)parameterFormats.Length);
+            foreach (var format in parameterFormats) buffer.WriteInt16((short)format);
+        }
+        else if (parameterCount > 0)
         {
             buffer.WriteInt16(1);
             buffer.WriteInt16((short)FormatCode.Binary);

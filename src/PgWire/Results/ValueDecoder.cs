@@ -23,7 +23,7 @@ internal static class ValueDecoder
             else if (codec is IPgReader<T> reader) result = reader.Read(value);
             else if (typeof(T) == typeof(object)) result = (T)codec.ReadAsObject(value);
             else if (typeof(T).IsArray && codec is IArrayReader arrays) result = (T)(object)arrays.ReadArray(value, typeof(T));
-            else if (typeof(T).IsEnum && codec is TextCodec text) result = EnumReader<T>.Parse(text.Read(value));
+            else if (typeof(T).IsEnum && codec is TextCodec or EnumCodec) result = EnumReader<T>.Parse(TextCodec.Instance.Read(value));
             else if (codec is ICompositeReader composite && !typeof(T).IsPrimitive) result = (T)composite.ReadAs(value, typeof(T));
             else readable = NullableReader<T>.TryRead(codec, value, out result!);
         }
@@ -79,7 +79,7 @@ internal static class ValueDecoder
         [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "T is an enum type the caller already uses.")]
         private static Func<string, T> CreateParse()
         {
-            var method = typeof(EnumLabels).GetMethod(nameof(EnumLabels.Parse))!.MakeGenericMethod(typeof(T));
+            var method = typeof(EnumLabels).GetMethods().Single(m => m.Name == nameof(EnumLabels.Parse) && m.IsGenericMethodDefinition).MakeGenericMethod(typeof(T));
             return (Func<string, T>)Delegate.CreateDelegate(typeof(Func<string, T>), method);
         }
     }

@@ -47,7 +47,7 @@ internal class ArrayCodec<TElement>(uint elementOid, string elementName, PgCodec
         var nullableElements = clrElement != typeof(TElement);
         // Elements read as another CLR type the element codec offers (PgDate for date, string for numeric, ...).
         var alternate = (underlying ?? clrElement) == typeof(TElement) ? null
-            : AlternateReader(underlying ?? clrElement) ?? throw new InvalidCastException($"a {elementName}[] cannot be read as {arrayType}");
+            : CodecReaders.For(element, underlying ?? clrElement) ?? throw new InvalidCastException($"a {elementName}[] cannot be read as {arrayType}");
         var nullAllowed = !clrElement.IsValueType || underlying is not null;
         var rank = arrayType.GetArrayRank();
         if (header.Dimensions > 0 && header.Dimensions != rank)
@@ -130,25 +130,6 @@ internal class ArrayCodec<TElement>(uint elementOid, string elementName, PgCodec
         return true;
     }
 
-    private delegate object? ElementReader(PgCodec codec, ReadOnlySpan<byte> value);
-
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, ElementReader?> s_alternates = new();
-
-    /// <summary>Reads elements as <paramref name="target"/> when the element codec implements IPgReader of it; null otherwise.</summary>
-    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("AOT", "IL3050", Justification = "The target is a type the caller already reads into.")]
-    private ElementReader? AlternateReader(Type target)
-    {
-        if (!typeof(IPgReader<>).MakeGenericType(target).IsInstanceOfType(element)) return null;
-        return s_alternates.GetOrAdd(target, static t =>
-        {
-            var method = typeof(ArrayCodec<TElement>).GetMethod(nameof(ReadBoxed), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
-                .MakeGenericMethod(t);
-            return (ElementReader)Delegate.CreateDelegate(typeof(ElementReader), method);
-        });
-    }
-
-    private static object? ReadBoxed<TTarget>(PgCodec codec, ReadOnlySpan<byte> value) => ((IPgReader<TTarget>)codec).Read(value);
-
     public override bool TryWriteObject(object value, IBufferWriter<byte> writer)
     {
         if (!CanWrite(value)) return false;
@@ -207,26 +188,16 @@ internal class ArrayCodec<TElement>(uint elementOid, string elementName, PgCodec
             writer.Advance(4);
             return;
         }
-        if (writer is ILengthPrefixWriter patchable)
+        if (item is TElement typed && writer is ILengthPrefixWriter patchable)
         {
             var at = patchable.ReserveInt32();
-            WriteValue(item, writer);
+            element.Write(typed, writer);
             patchable.PatchInt32(at, patchable.WrittenCount - at - 4);
             return;
         }
-        var scratch = new ArrayBufferWriter<byte>();
-        WriteValue(item, scratch);
-        BinaryPrimitives.WriteInt32BigEndian(writer.GetSpan(4), scratch.WrittenCount);
-        writer.Advance(4);
-        writer.Write(scratch.WrittenSpan);
+        LengthPrefixed.Write(element, item, writer);
     }
 
-    private void WriteValue(object item, IBufferWriter<byte> writer)
-    {
-        if (item is TElement typed) element.Write(typed, writer);
-        else if (!element.TryWriteObject(item, writer))
-            throw new InvalidCastException($"a {item.GetType()} cannot be an element of a {elementName}[]");
-    }
 
     /// <summary>The array's header; <see cref="Lengths"/> holds up to six dimension lengths inline (no allocation).</summary>
     private readonly record struct Header(int Dimensions, bool HasNulls, Dimensions6 Lengths, int Count);

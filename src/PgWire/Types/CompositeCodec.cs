@@ -1,7 +1,9 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
+using PgWire.Protocol;
 
 namespace PgWire.Types;
 
@@ -13,18 +15,38 @@ internal interface ICompositeReader
 
 /// <summary>
 /// Composite types (CREATE TYPE ... AS (...), and table row types): Int32 field count, then per field UInt32 type OID,
-/// Int32 length (-1 = NULL) and the field's binary value. Reads as object?[] (the fields in order), or into a class or
-/// record whose public constructor takes one parameter per field, in the same order (a positional record is exactly
-/// that). Fields decode with the codec of their own type, composites within composites included.
+/// Int32 length (-1 = NULL) and the field's binary value. Reads as object?[] (the fields in order) or into a class,
+/// record or struct; writes from object?[] or from such a CLR value.
 /// </summary>
-internal sealed class CompositeCodec(string name, PgTypeRegistry registry) : PgCodec<object?[]>, ICompositeReader
+/// <remarks>
+/// Fields match CLR members by name (the member's name ignoring case, or in snake_case: StreetName is street_name):
+/// constructor parameters first (a positional record), then settable properties and fields. Table row types have no
+/// field names loaded, so reading maps them by position onto a constructor and writing is not possible.
+/// </remarks>
+internal sealed class CompositeCodec(string name, IReadOnlyList<CompositeField>? fields, PgTypeRegistry registry)
+    : PgCodec<object?[]>, ICompositeReader
 {
     public override object?[] Read(ReadOnlySpan<byte> value)
+    {
+        var raw = ReadFields(value);
+        var result = new object?[raw.Length];
+        for (var i = 0; i < raw.Length; i++)
+        {
+            var (_, codec, offset, length) = raw[i];
+            if (length >= 0) result[i] = codec!.ReadAsObject(value.Slice(offset, length));
+        }
+        return result;
+    }
+
+    /// <summary>Each field's codec and where its bytes are (length -1: NULL), checked against the value's length.</summary>
+    private (uint Oid, PgCodec? Codec, int Offset, int Length)[] ReadFields(ReadOnlySpan<byte> value)
     {
         if (value.Length < 4) throw new InvalidCastException($"a {name} value is at least 4 bytes");
         var count = BinaryPrimitives.ReadInt32BigEndian(value);
         if (count < 0 || count > (value.Length - 4) / 8) throw new InvalidCastException($"the {name} value declares {count} fields in {value.Length} bytes");
-        var fields = new object?[count];
+        if (fields is not null && count != fields.Count)
+            throw new InvalidCastException($"the {name} value has {count} fields but the type has {fields.Count} (was it altered? the catalog reloads on the next query)");
+        var result = new (uint, PgCodec?, int, int)[count];
         var offset = 4;
         for (var i = 0; i < count; i++)
         {
@@ -32,64 +54,235 @@ internal sealed class CompositeCodec(string name, PgTypeRegistry registry) : PgC
             var oid = BinaryPrimitives.ReadUInt32BigEndian(value[offset..]);
             var length = BinaryPrimitives.ReadInt32BigEndian(value[(offset + 4)..]);
             offset += 8;
-            if (length == -1) continue;
+            if (length == -1)
+            {
+                result[i] = (oid, null, offset, -1);
+                continue;
+            }
             if (length < 0 || length > value.Length - offset) throw new InvalidCastException($"field {i} of the {name} value claims {length} bytes");
             var type = registry.Resolve(oid);
             var codec = type.BinaryCodec
-                ?? throw new InvalidCastException($"field {i} of the {name} value has type '{type.Name}', which PgWire cannot decode from binary");
-            fields[i] = codec.ReadAsObject(value.Slice(offset, length));
+                ?? throw new InvalidCastException($"field {FieldName(i)} of the {name} value has type '{type.Name}', which PgWire cannot decode from binary");
+            result[i] = (oid, codec, offset, length);
             offset += length;
         }
         if (offset != value.Length) throw new InvalidCastException($"the {name} value has {value.Length - offset} trailing bytes");
-        return fields;
+        return result;
     }
 
-    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "The caller names the type it reads into.")]
-    public object ReadAs(ReadOnlySpan<byte> value, Type type) => Construct(Read(value), type);
+    private string FieldName(int i) => fields is not null ? $"'{fields[i].Name}'" : i.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "The caller names the type it reads into.")]
-    private object Construct(object?[] fields, Type type)
+    public object ReadAs(ReadOnlySpan<byte> value, Type type)
     {
-        var constructor = type.GetConstructors(BindingFlags.Public | BindingFlags.Instance)
-            .FirstOrDefault(c => c.GetParameters().Length == fields.Length)
-            ?? throw new InvalidCastException(
-                $"{type} has no public constructor taking {fields.Length} parameters, one per field of {name}, in order");
-        var parameters = constructor.GetParameters();
-        var arguments = new object?[fields.Length];
-        for (var i = 0; i < fields.Length; i++)
+        var raw = ReadFields(value);
+        var plan = ReadPlans.GetOrAdd((type, this), static key => key.Codec.PlanRead(key.Type));
+        if (plan.Fields.Length != raw.Length)
+            throw new InvalidCastException($"the {name} value has {raw.Length} fields but {type}'s constructor takes {plan.Fields.Length}");
+        var arguments = new object?[plan.Constructor?.GetParameters().Length ?? 0];
+        var members = new List<(MemberInfo Member, object? Value)>();
+        for (var i = 0; i < raw.Length; i++)
         {
-            var target = parameters[i].ParameterType;
-            var field = fields[i];
-            if (field is null)
+            var (target, slot, member) = plan.Fields[i];
+            var (_, codec, offset, length) = raw[i];
+            object? fieldValue;
+            if (length < 0)
             {
                 if (target.IsValueType && Nullable.GetUnderlyingType(target) is null)
-                    throw new InvalidCastException($"field {i} of {name} is NULL but {type}'s parameter '{parameters[i].Name}' is a {target}");
-                continue;
+                    throw new InvalidCastException($"field {FieldName(i)} of {name} is NULL but {type} takes it as {target}");
+                fieldValue = null;
             }
-            var underlying = Nullable.GetUnderlyingType(target) ?? target;
-            arguments[i] = underlying.IsInstanceOfType(field) ? field
-                : field is object?[] nested && !underlying.IsArray ? Construct(nested, underlying)
-                : ConvertField(field, underlying, i, type);
+            else
+            {
+                fieldValue = ReadField(codec!, value.Slice(offset, length), target, i, type);
+            }
+            if (slot >= 0) arguments[slot] = fieldValue;
+            else members.Add((member!, fieldValue));
         }
-        return constructor.Invoke(arguments);
+        var result = plan.Constructor is null ? Activator.CreateInstance(type)! : plan.Constructor.Invoke(arguments);
+        foreach (var (member, fieldValue) in members)
+        {
+            if (member is PropertyInfo property) property.SetValue(result, fieldValue);
+            else ((FieldInfo)member).SetValue(result, fieldValue);
+        }
+        return result;
     }
 
-    private object ConvertField(object field, Type target, int index, Type type)
+    private object? ReadField(PgCodec codec, ReadOnlySpan<byte> value, Type target, int index, Type type)
     {
+        var underlying = Nullable.GetUnderlyingType(target) ?? target;
+        if (CodecReaders.For(codec, underlying) is { } reader) return reader(codec, value);
+        // Widening and similar conversions (an int4 field into a long member, ...).
+        var field = codec.ReadAsObject(value);
         try
         {
-            return Convert.ChangeType(field, target, System.Globalization.CultureInfo.InvariantCulture);
+            return Convert.ChangeType(field, underlying, System.Globalization.CultureInfo.InvariantCulture);
         }
         catch (Exception e) when (e is InvalidCastException or FormatException or OverflowException)
         {
-            throw new InvalidCastException($"field {index} of {name} is a {field.GetType()}, which {type}'s constructor cannot take as {target}", e);
+            throw new InvalidCastException($"field {FieldName(index)} of {name} is a {field.GetType()}, which {type} cannot take as {target}", e);
         }
     }
 
-    public override void Write(object?[] value, IBufferWriter<byte> writer) =>
-        throw new NotSupportedException($"Writing {name} values is not supported yet; send a ROW(...) expression with the fields as parameters.");
+    /// <summary>How to build a CLR type from this composite's fields: per field, its target type and where it goes.</summary>
+    /// <remarks>Constructor is null for a struct built with its default constructor.</remarks>
+    private sealed record ReadPlan(ConstructorInfo? Constructor, (Type Target, int Slot, MemberInfo? Member)[] Fields);
 
-    public override bool CanWrite(object value) => false;
+    private static readonly ConcurrentDictionary<(Type Type, CompositeCodec Codec), ReadPlan> ReadPlans = new();
 
-    public override bool TryWriteObject(object value, IBufferWriter<byte> writer) => false;
+    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "The caller names the type it reads into.")]
+    private ReadPlan PlanRead(Type type)
+    {
+        var constructors = type.GetConstructors(BindingFlags.Public | BindingFlags.Instance);
+        if (fields is null)
+        {
+            // No field names (a table row type): by position, onto a constructor with one parameter per field.
+            var positional = constructors.FirstOrDefault(c => c.GetParameters().Length > 0)
+                ?? throw new InvalidCastException($"{type} has no public constructor taking the fields of {name} in order");
+            return new ReadPlan(positional, [.. positional.GetParameters().Select((p, i) => (p.ParameterType, i, (MemberInfo?)null))]);
+        }
+        // The constructor whose parameters all name fields, the one naming most; a parameterless one takes nothing.
+        var constructor = constructors
+            .Where(c => c.GetParameters().All(p => FieldIndex(p.Name!) >= 0))
+            .OrderByDescending(c => c.GetParameters().Length)
+            .FirstOrDefault()
+            ?? (type.IsValueType ? null : throw new InvalidCastException(
+                $"{type} has no public constructor whose parameters all name fields of {name} ({string.Join(", ", fields.Select(f => f.Name))})"));
+        var plan = new (Type, int, MemberInfo?)[fields.Count];
+        var filled = new bool[fields.Count];
+        if (constructor is not null)
+        {
+            var parameters = constructor.GetParameters();
+            for (var p = 0; p < parameters.Length; p++)
+            {
+                var field = FieldIndex(parameters[p].Name!);
+                plan[field] = (parameters[p].ParameterType, p, null);
+                filled[field] = true;
+            }
+        }
+        for (var i = 0; i < fields.Count; i++)
+        {
+            if (filled[i]) continue;
+            var member = FindMember(type, fields[i].Name, writable: true)
+                ?? throw new InvalidCastException($"field '{fields[i].Name}' of {name} matches no constructor parameter or settable member of {type}");
+            plan[i] = (member is PropertyInfo property ? property.PropertyType : ((FieldInfo)member).FieldType, -1, member);
+        }
+        return new ReadPlan(constructor, plan);
+    }
+
+    private int FieldIndex(string memberName)
+    {
+        for (var i = 0; i < fields!.Count; i++)
+            if (NameMatches(fields[i].Name, memberName)) return i;
+        return -1;
+    }
+
+    private static bool NameMatches(string fieldName, string memberName) =>
+        string.Equals(fieldName, memberName, StringComparison.OrdinalIgnoreCase) || fieldName == EnumLabels.ToSnakeCase(memberName);
+
+    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "The caller names the type it reads or writes.")]
+    private static MemberInfo? FindMember(Type type, string fieldName, bool writable)
+    {
+        foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            if (property.GetIndexParameters().Length > 0 || !NameMatches(fieldName, property.Name)) continue;
+            if (writable ? property.SetMethod is { IsPublic: true } : property.GetMethod is { IsPublic: true }) return property;
+        }
+        foreach (var field in type.GetFields(BindingFlags.Public | BindingFlags.Instance))
+            if (NameMatches(fieldName, field.Name) && (!writable || !field.IsInitOnly)) return field;
+        return null;
+    }
+
+    public override void Write(object?[] value, IBufferWriter<byte> writer) => WriteFields(value, value.GetType(), writer);
+
+    /// <summary>
+    /// object?[] (the fields in order) or a CLR value whose readable members name every field. Table row types cannot
+    /// be written: their field types are not loaded.
+    /// </summary>
+    public override bool CanWrite(object value) =>
+        fields is not null && (value is object?[] || (!value.GetType().IsPrimitive && value is not (string or System.Collections.IEnumerable)));
+
+    public override bool TryWriteObject(object value, IBufferWriter<byte> writer)
+    {
+        if (!CanWrite(value)) return false;
+        if (value is object?[] positional)
+        {
+            WriteFields(positional, value.GetType(), writer);
+            return true;
+        }
+        var members = WritePlans.GetOrAdd((value.GetType(), this), static key => key.Codec.PlanWrite(key.Type));
+        var values = new object?[members.Length];
+        for (var i = 0; i < members.Length; i++)
+            values[i] = members[i] is PropertyInfo property ? property.GetValue(value) : ((FieldInfo)members[i]).GetValue(value);
+        WriteFields(values, value.GetType(), writer);
+        return true;
+    }
+
+    private static readonly ConcurrentDictionary<(Type Type, CompositeCodec Codec), MemberInfo[]> WritePlans = new();
+
+    private MemberInfo[] PlanWrite(Type type) =>
+        [.. fields!.Select(f => FindMember(type, f.Name, writable: false)
+            ?? throw new ArgumentException($"{type} has no public readable member for field '{f.Name}' of {name}; every field needs one (name, or snake_case name)."))];
+
+    private void WriteFields(object?[] values, Type source, IBufferWriter<byte> writer)
+    {
+        var known = fields ?? throw new NotSupportedException($"{name} is a table's row type, whose fields PgWire does not load; it cannot be written.");
+        if (values.Length != known.Count)
+            throw new ArgumentException($"{name} has {known.Count} fields but {values.Length} values were given.");
+        BinaryPrimitives.WriteInt32BigEndian(writer.GetSpan(4), known.Count);
+        writer.Advance(4);
+        for (var i = 0; i < known.Count; i++)
+        {
+            BinaryPrimitives.WriteUInt32BigEndian(writer.GetSpan(4), known[i].TypeOid);
+            writer.Advance(4);
+            var item = values[i];
+            if (item is null or DBNull)
+            {
+                BinaryPrimitives.WriteInt32BigEndian(writer.GetSpan(4), -1);
+                writer.Advance(4);
+                continue;
+            }
+            var type = registry.Resolve(known[i].TypeOid);
+            var codec = type.BinaryCodec
+                ?? throw new ArgumentException($"Field '{known[i].Name}' of {name} has type '{type.Name}', which PgWire cannot write.");
+            if (!codec.CanWrite(item)) item = ConvertForWrite(item, codec, known[i], type.Name, source);
+            LengthPrefixed.Write(codec, item, writer);
+        }
+    }
+
+    private object ConvertForWrite(object item, PgCodec codec, CompositeField field, string typeName, Type source)
+    {
+        try
+        {
+            var converted = Convert.ChangeType(item, codec.DefaultClrType, System.Globalization.CultureInfo.InvariantCulture);
+            if (codec.CanWrite(converted)) return converted;
+        }
+        catch (Exception e) when (e is InvalidCastException or FormatException or OverflowException)
+        {
+            throw new ArgumentException($"Field '{field.Name}' of {name} is {typeName}; {source}'s {item.GetType()} value cannot be written as it: {e.Message}", e);
+        }
+        throw new ArgumentException($"Field '{field.Name}' of {name} is {typeName}; {source}'s {item.GetType()} value cannot be written as it.");
+    }
+}
+
+/// <summary>Writes one value with its Int32 length in front (arrays, composites): patched in place when the writer allows.</summary>
+internal static class LengthPrefixed
+{
+    public static void Write(PgCodec codec, object value, IBufferWriter<byte> writer)
+    {
+        if (writer is ILengthPrefixWriter patchable)
+        {
+            var at = patchable.ReserveInt32();
+            if (!codec.TryWriteObject(value, writer)) throw Refused(value);
+            patchable.PatchInt32(at, patchable.WrittenCount - at - 4);
+            return;
+        }
+        var scratch = new ArrayBufferWriter<byte>();
+        if (!codec.TryWriteObject(value, scratch)) throw Refused(value);
+        BinaryPrimitives.WriteInt32BigEndian(writer.GetSpan(4), scratch.WrittenCount);
+        writer.Advance(4);
+        writer.Write(scratch.WrittenSpan);
+    }
+
+    private static InvalidCastException Refused(object value) => new($"a {value.GetType()} cannot be written here");
 }

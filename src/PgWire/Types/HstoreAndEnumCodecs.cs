@@ -68,9 +68,10 @@ internal sealed class HstoreCodec : PgCodec<Dictionary<string, string?>>
 }
 
 /// <summary>
-/// .NET enums against PostgreSQL enum types. A member goes as its label in snake_case (VerySad: very_sad), as Npgsql's
-/// default translator does; the server's enum_recv takes the label's bytes. Labels read back the same way (or by
-/// name, ignoring case).
+/// .NET enums against PostgreSQL enum types. A member goes as the label its
+/// <see cref="System.Runtime.Serialization.EnumMemberAttribute"/> names, else as its name in snake_case (VerySad:
+/// very_sad), as Npgsql's default translator does; the server's enum_recv takes the label's bytes. Labels read back
+/// the same way (or by name, ignoring case).
 /// </summary>
 internal static class EnumLabels
 {
@@ -85,6 +86,12 @@ internal static class EnumLabels
         : Enum.TryParse<T>(label, ignoreCase: true, out var parsed) ? parsed
         : throw new InvalidCastException($"the enum label '{label}' matches no member of {typeof(T)}");
 
+    /// <summary>The member of enum type <paramref name="type"/> for a label.</summary>
+    public static object Parse(Type type, string label) =>
+        Map(type).ByLabel.TryGetValue(label, out var value) ? value
+        : Enum.TryParse(type, label, ignoreCase: true, out var parsed) ? parsed!
+        : throw new InvalidCastException($"the enum label '{label}' matches no member of {type}");
+
     private static (Dictionary<string, object> ByLabel, Dictionary<object, string> ByValue) Map(Type type) => s_maps.GetOrAdd(type, static t =>
     {
         var byLabel = new Dictionary<string, object>(StringComparer.Ordinal);
@@ -92,14 +99,17 @@ internal static class EnumLabels
         foreach (var name in Enum.GetNames(t))
         {
             var value = Enum.Parse(t, name);
-            var label = ToSnakeCase(name);
+            var member = t.GetField(name, System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static);
+            var label = member?.GetCustomAttributes(typeof(System.Runtime.Serialization.EnumMemberAttribute), false) is [System.Runtime.Serialization.EnumMemberAttribute { Value: { } named }, ..]
+                ? named
+                : ToSnakeCase(name);
             byLabel[label] = value;
             byValue.TryAdd(value, label);
         }
         return (byLabel, byValue);
     });
 
-    private static string ToSnakeCase(string name)
+    internal static string ToSnakeCase(string name)
     {
         var text = new StringBuilder(name.Length + 4);
         for (var i = 0; i < name.Length; i++)
@@ -119,21 +129,32 @@ internal static class EnumLabels
     }
 }
 
-/// <summary>Writes a .NET enum parameter as its PostgreSQL label (sent with an unspecified type, so the server's context picks the enum).</summary>
-internal sealed class EnumLabelCodec : PgCodec
+/// <summary>
+/// Enum types (CREATE TYPE ... AS ENUM): the binary form is the label's UTF-8 text. Reads as string (or a .NET enum,
+/// through <see cref="EnumLabels"/>); writes a string or a .NET enum's label.
+/// </summary>
+internal sealed class EnumCodec : PgCodec<string>
 {
-    public static readonly EnumLabelCodec Instance = new();
+    public static readonly EnumCodec Instance = new();
 
-    public override Type DefaultClrType => typeof(string);
+    public override string Read(ReadOnlySpan<byte> value) => TextCodec.Instance.Read(value);
 
-    public override object ReadAsObject(ReadOnlySpan<byte> value) => TextCodec.Instance.Read(value);
+    public override void Write(string value, IBufferWriter<byte> writer) => TextCodec.Instance.Write(value, writer);
 
-    public override bool CanWrite(object value) => value is Enum;
+    public override bool CanWrite(object value) => value is string or Enum;
 
     public override bool TryWriteObject(object value, IBufferWriter<byte> writer)
     {
-        if (value is not Enum e) return false;
-        TextCodec.Instance.Write(EnumLabels.LabelOf(e), writer);
-        return true;
+        switch (value)
+        {
+            case string label:
+                Write(label, writer);
+                return true;
+            case Enum member:
+                Write(EnumLabels.LabelOf(member), writer);
+                return true;
+            default:
+                return false;
+        }
     }
 }

@@ -3,6 +3,25 @@ namespace PgWire.Types;
 /// <summary>A PostgreSQL type as the driver knows it: OID, name and, when it has one, the binary codec.</summary>
 internal sealed record PgTypeInfo(uint Oid, string Name, PgCodec? BinaryCodec);
 
+/// <summary>A field of a composite type, from pg_attribute.</summary>
+internal sealed record CompositeField(string Name, uint TypeOid);
+
+/// <summary>
+/// A type from the server's pg_type catalog: its format_type name, its typtype (b base, c composite, d domain, e enum,
+/// p pseudo, r range, m multirange), the base type of a domain or the element of an array (else 0), and the fields of a
+/// standalone composite type.
+/// </summary>
+internal sealed class CatalogType(string name, char kind, uint related)
+{
+    public string Name { get; } = name;
+
+    public char Kind { get; } = kind;
+
+    public uint Related { get; } = related;
+
+    public List<CompositeField>? Fields { get; set; }
+}
+
 /// <summary>
 /// The OID &lt;-&gt; CLR map. Built-in types are known statically; the names of other types (extensions, enums,
 /// domains) come from the server's pg_type catalog, loaded once per data source. A type without a binary codec is
@@ -120,39 +139,157 @@ internal sealed class PgTypeRegistry
         return (PgCodec)Activator.CreateInstance(generic.MakeGenericType(clrType), elementOid, elementName, element)!;
     }
 
-    private volatile IReadOnlyDictionary<uint, string> _catalogNames = new Dictionary<uint, string>();
+    private volatile Catalog _catalog = new(new Dictionary<uint, CatalogType>());
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<uint, byte> _missing = new();
-    private volatile IReadOnlySet<uint> _composites = new HashSet<uint>();
 
-    /// <summary>True once the server's catalog names have been loaded.</summary>
+    /// <summary>CLR types mapped to a PostgreSQL type by name (MapEnum, MapComposite).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Type, string> _mappings = new();
+
+    /// <summary>True once the server's catalog has been loaded.</summary>
     public bool HasCatalog { get; private set; }
 
     /// <summary>Set when a column had a type the catalog did not know (created after it was loaded): reload before the next query.</summary>
     public bool CatalogIsStale { get; set; }
 
-    /// <summary>Replaces the names known from the server's pg_type catalog (format_type output).</summary>
-    public void LoadCatalog(IReadOnlyDictionary<uint, string> names, IReadOnlySet<uint>? composites = null)
+    /// <summary>Replaces what is known from the server's pg_type catalog.</summary>
+    public void LoadCatalog(Dictionary<uint, CatalogType> types)
     {
-        _composites = composites ?? new HashSet<uint>();
-        _catalogNames = names;
+        _catalog = new Catalog(types);
         HasCatalog = true;
         CatalogIsStale = false;
     }
 
+    /// <summary>Sends <paramref name="clrType"/> (and arrays and lists of it) as the PostgreSQL type named <paramref name="typeName"/>.</summary>
+    public void Map(Type clrType, string typeName) => _mappings[clrType] = typeName;
 
     /// <summary>The type for an OID; unknown OIDs get a name from the catalog, or "unknown type (OID n)", and no codec.</summary>
-    public PgTypeInfo Resolve(uint oid)
+    public PgTypeInfo Resolve(uint oid) => Resolve(oid, 0);
+
+    private PgTypeInfo Resolve(uint oid, int depth)
     {
         if (s_builtIn.TryGetValue(oid, out var info)) return info;
-        var name = _catalogNames.TryGetValue(oid, out var catalogName) ? catalogName : $"unknown type (OID {oid})";
-        // Extension types have a different OID in each database, so they are known by name: citext sends its text
-        // as is; hstore has a binary form of its own.
-        PgCodec? codec = name switch { "citext" => TextCodec.Instance, "hstore" => HstoreCodec.Instance, _ => null };
-        if (_composites.Contains(oid)) codec = new CompositeCodec(name, this);
-        // A type the catalog does not know was probably created after it was loaded: ask for one reload per such type.
-        if (!_catalogNames.ContainsKey(oid) && _missing.TryAdd(oid, 0)) CatalogIsStale = true;
-        return new PgTypeInfo(oid, name, codec);
+        var catalog = _catalog;
+        if (catalog.Resolved.TryGetValue(oid, out info)) return info;
+        if (!catalog.Types.TryGetValue(oid, out var type))
+        {
+            // A type the catalog does not know was probably created after it was loaded: ask for one reload per such type.
+            if (_missing.TryAdd(oid, 0)) CatalogIsStale = true;
+            return new PgTypeInfo(oid, $"unknown type (OID {oid})", null);
+        }
+        info = new PgTypeInfo(oid, type.Name, depth > 8 ? null : CreateCodec(type, depth));
+        return catalog.Resolved.GetOrAdd(oid, info);
+    }
+
+    /// <summary>
+    /// The codec of a type known only from the catalog: extension types by name (their OIDs differ per database),
+    /// enums, domains (their base type's), composites, and arrays of any of those.
+    /// </summary>
+    private PgCodec? CreateCodec(CatalogType type, int depth)
+    {
+        var unqualified = type.Name[(type.Name.LastIndexOf('.') + 1)..];
+        if (unqualified == "citext") return TextCodec.Instance;
+        if (unqualified == "hstore") return HstoreCodec.Instance;
+        switch (type.Kind)
+        {
+            case 'e':
+                return EnumCodec.Instance;
+            case 'd':
+                return Resolve(type.Related, depth + 1).BinaryCodec;
+            case 'c':
+                return new CompositeCodec(type.Name, type.Fields, this);
+            default:
+                if (type.Related == 0) return null;
+                var element = Resolve(type.Related, depth + 1);
+                return element.BinaryCodec is null ? null : CreateArrayCodec(type.Related, element.Name, element.BinaryCodec);
+        }
+    }
+
+    /// <summary>
+    /// The type a value of a mapped CLR type (or an array or list of one) is sent as. Null when the value's type is not
+    /// mapped; <paramref name="missing"/> names the PostgreSQL type when it is mapped but the catalog does not have it.
+    /// </summary>
+    public (uint Oid, PgCodec Codec)? InferMapped(object value, out string? missing)
+    {
+        missing = null;
+        if (_mappings.IsEmpty) return null;
+        var type = value.GetType();
+        var isArray = false;
+        if (!_mappings.TryGetValue(type, out var name))
+        {
+            if (value is not System.Collections.IList || ArrayCodec<object>.ElementTypeOf(value) is not { } elementType) return null;
+            elementType = Nullable.GetUnderlyingType(elementType) ?? elementType;
+            if (!_mappings.TryGetValue(elementType, out name)) return null;
+            isArray = true;
+        }
+        var catalog = _catalog;
+        if (!catalog.TryFindByName(name, out var oid) || (isArray && !catalog.ArrayOf.TryGetValue(oid, out oid)))
+        {
+            missing = isArray ? name + "[]" : name;
+            return null;
+        }
+        return Resolve(oid).BinaryCodec is { } codec ? (oid, codec) : null;
+    }
+
+    /// <summary>The PostgreSQL type name a mapped CLR value (or array of one) goes as, for messages.</summary>
+    public string? InferMappedName(object value)
+    {
+        if (_mappings.TryGetValue(value.GetType(), out var name)) return name;
+        return ArrayCodec<object>.ElementTypeOf(value) is { } element && _mappings.TryGetValue(Nullable.GetUnderlyingType(element) ?? element, out name) ? name + "[]" : null;
+    }
+
+    /// <summary>A type of the server's catalog by name (as format_type prints it, with or without its schema), for DataTypeName.</summary>
+    public bool TryFindInCatalog(string name, out uint oid, out PgCodec? codec)
+    {
+        var catalog = _catalog;
+        var array = name.EndsWith("[]", StringComparison.Ordinal);
+        if (catalog.TryFindByName(array ? name[..^2] : name, out oid) && (!array || catalog.ArrayOf.TryGetValue(oid, out oid)))
+        {
+            codec = Resolve(oid).BinaryCodec;
+            return true;
+        }
+        codec = null;
+        return false;
+    }
+
+    /// <summary>One load of the catalog, with the indexes built from it and the types resolved from it so far.</summary>
+    private sealed class Catalog
+    {
+        public Catalog(Dictionary<uint, CatalogType> types)
+        {
+            Types = types;
+            foreach (var (oid, type) in types)
+            {
+                ByName.TryAdd(type.Name, oid);
+                if (type.Kind != 'd' && type.Related != 0 && type.Fields is null) ArrayOf.TryAdd(type.Related, oid);
+            }
+        }
+
+        public Dictionary<uint, CatalogType> Types { get; }
+
+        public Dictionary<string, uint> ByName { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Element type OID to array type OID.</summary>
+        public Dictionary<uint, uint> ArrayOf { get; } = [];
+
+        public System.Collections.Concurrent.ConcurrentDictionary<uint, PgTypeInfo> Resolved { get; } = new();
+
+        public bool TryFindByName(string name, out uint oid)
+        {
+            if (ByName.TryGetValue(name, out oid)) return true;
+            // "public.mood" for a type format_type prints as "mood" (visible on the search path), and the reverse.
+            var dot = name.LastIndexOf('.');
+            if (dot > 0 && ByName.TryGetValue(name[(dot + 1)..], out oid)) return true;
+            foreach (var (typeName, typeOid) in ByName)
+            {
+                if (typeName.EndsWith("." + name, StringComparison.Ordinal))
+                {
+                    oid = typeOid;
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
     /// <summary>A PgRange&lt;T&gt; goes as the range of T; an array of them as the multirange (DateTime: by the bounds' Kind).</summary>
@@ -290,8 +427,6 @@ internal sealed class PgTypeRegistry
             System.Net.NetworkInformation.PhysicalAddress => (PgTypeOids.MacAddr, MacAddressCodec.MacAddr),
             System.Collections.BitArray => (PgTypeOids.VarBit, BitCodec.Instance),
             _ when InferRange(value) is { } range => range,
-            Enum => (PgTypeOids.Unspecified, EnumLabelCodec.Instance),
-            Dictionary<string, string?> => (PgTypeOids.Unspecified, HstoreCodec.Instance),
             System.Collections.IList list when InferArray(list) is { } array => array,
             _ => (0u, null!),
         };

@@ -479,3 +479,41 @@ public class SchemaOnlyTests(ServerFixture fixture)
         Assert.Equal(0L, await new PgWireCommand("SELECT count(*) FROM schema_only_t", connection).ExecuteScalarAsync());
     }
 }
+
+[Collection(ServerCollection.Name)]
+public class AdoNetUserTypeTests(ServerFixture fixture)
+{
+    [Fact]
+    public async Task DataTypeName_names_user_types_and_unknown_lets_the_server_decide()
+    {
+        await using (var setup = fixture.CreateDataSource())
+            await setup.ExecuteAsync("DROP TABLE IF EXISTS ado_ut; DROP TYPE IF EXISTS ado_mood; CREATE TYPE ado_mood AS ENUM ('calm', 'storm'); CREATE TABLE ado_ut (m ado_mood, j jsonb)");
+        await using var connection = new PgWireConnection(fixture.ConnectionString);
+        await connection.OpenAsync();
+        await using (var insert = new PgWireCommand("INSERT INTO ado_ut VALUES (@m, @j)", connection))
+        {
+            insert.Parameters.Add(new PgWireParameter("m", "storm") { DataTypeName = "ado_mood" });
+            insert.Parameters.Add(new PgWireParameter("j", "[1, {\"a\": null}]") { DataTypeName = "unknown" });
+            Assert.Equal(1, await insert.ExecuteNonQueryAsync());
+        }
+        await using var select = new PgWireCommand("SELECT @m, pg_typeof(@m)::text, (SELECT j FROM ado_ut) = @j::jsonb", connection);
+        select.Parameters.Add(new PgWireParameter("m", "calm") { DataTypeName = "ado_mood" });
+        select.Parameters.Add(new PgWireParameter("j", "[1, {\"a\": null}]"));
+        await using (var reader = await select.ExecuteReaderAsync())
+        {
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal("calm", reader.GetString(0));
+            Assert.Equal("ado_mood", reader.GetString(1));
+            Assert.Equal("ado_mood", reader.GetDataTypeName(0));
+            Assert.True(reader.GetBoolean(2));
+        }
+
+        await using var missing = new PgWireCommand("SELECT @x", connection);
+        missing.Parameters.Add(new PgWireParameter("x", "v") { DataTypeName = "no_such_type" });
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => missing.ExecuteScalarAsync());
+        Assert.Contains("'no_such_type'", error.Message);
+        Assert.Equal(ConnectionState.Open, connection.State);
+        await using var still = new PgWireCommand("SELECT 1", connection);
+        Assert.Equal(1, await still.ExecuteScalarAsync());
+    }
+}
