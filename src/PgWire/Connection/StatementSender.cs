@@ -374,8 +374,16 @@ internal static class StatementSender
             }
             var lengthAt = FrontendMessages.BeginBindValue(output);
             var value = parameters[i] is TypedValue typed ? typed.Value : parameters[i]!;
-            if (!codec.TryWriteObject(value, output))
-                throw new System.Diagnostics.UnreachableException($"BUG: the codec chosen for parameter ${i + 1} refused its value.");
+            try
+            {
+                if (!codec.TryWriteObject(value, output))
+                    throw new System.Diagnostics.UnreachableException($"BUG: the codec chosen for parameter ${i + 1} refused its value.");
+            }
+            catch (System.Text.EncoderFallbackException e)
+            {
+                throw new ArgumentException(
+                    $"Parameter ${i + 1} holds text that is not valid UTF-16 (a lone surrogate at index {e.Index}), which PostgreSQL cannot store.", nameof(parameters), e);
+            }
             FrontendMessages.EndBindValue(output, lengthAt);
         }
         FrontendMessages.EndBind(output, at, resultFormats);

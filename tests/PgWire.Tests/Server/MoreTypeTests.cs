@@ -157,4 +157,15 @@ public class TypedValueTests(ServerFixture fixture)
         Assert.Equal("jsonb", rows[0].Get<string>(4));
         await Assert.ThrowsAsync<InvalidCastException>(async () => await dataSource.QueryAsync("SELECT $1", new PgTypedValue("x", "int4")));
     }
+
+    [Fact]
+    public async Task A_lone_surrogate_is_a_clear_error_naming_the_parameter_and_the_session_carries_on()
+    {
+        await using var dataSource = fixture.CreateDataSource("Maximum Pool Size=1");
+        var error = await Assert.ThrowsAsync<ArgumentException>(async () => await dataSource.QueryAsync("SELECT $1, $2", "ok", "bad \uD83D here"));
+        Assert.Contains("Parameter $2", error.Message);
+        Assert.Contains("lone surrogate at index 4", error.Message);
+        using var rows = await dataSource.QueryAsync("SELECT $1, $2", "ok", "fine \uD83D\uDE00");
+        Assert.Equal("fine 😀", rows[0].Get<string>(1));
+    }
 }
