@@ -43,6 +43,12 @@ public static class BenchmarkServer
     /// <summary>Npgsql's connection string for the same server, plus extra keywords.</summary>
     public static string Npgsql(string extra = "") => ConnectionString + (extra.Length > 0 ? ";" + extra : "");
 
+    /// <summary>bench_timestamps: 60 stored timestamp columns, so that reading them measures decoding, not the server's arithmetic.</summary>
+    private static readonly string TimestampColumns = string.Join(", ", Enumerable.Range(0, 60).Select(i => $"t{i} timestamp NOT NULL"));
+
+    private static readonly string TimestampValues = string.Join(", ",
+        Enumerable.Range(0, 60).Select(i => $"'2024-01-01'::timestamp + g * interval '1 minute' + interval '{i} seconds'"));
+
     private static async Task CreateTablesAsync(string connectionString)
     {
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
@@ -62,6 +68,9 @@ public static class BenchmarkServer
             CREATE TABLE IF NOT EXISTS bench_arrays (id int PRIMARY KEY, a int4[] NOT NULL);
             INSERT INTO bench_arrays SELECT g, ARRAY(SELECT g * 1000 + k FROM generate_series(1, 100) k)
                 FROM generate_series(1, 10000) g ON CONFLICT DO NOTHING;
+            CREATE TABLE IF NOT EXISTS bench_timestamps ({TimestampColumns});
+            INSERT INTO bench_timestamps SELECT {TimestampValues} FROM generate_series(1, {RowCount}) g
+                WHERE NOT EXISTS (SELECT 1 FROM bench_timestamps);
             ANALYZE bench_users; ANALYZE bench_rows;
             """);
         await command.ExecuteNonQueryAsync();

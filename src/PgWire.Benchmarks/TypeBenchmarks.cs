@@ -4,13 +4,13 @@ using Npgsql;
 namespace PgWire.Benchmarks;
 
 /// <summary>
-/// Decoding-heavy reads for the type system: 50,000 rows x 60 timestamp columns, 50,000 jsonb values, 10,000 int4[100]
+/// Decoding-heavy reads for the type system: 50,000 rows x 60 stored timestamp columns, 50,000 jsonb values, 10,000 int4[100]
 /// arrays. Each driver reads every value; PgWire through both its buffered and its streaming path.
 /// </summary>
 public class TypeReadBenchmarks : DriverPair
 {
-    private static readonly string s_timestamps = "SELECT " + string.Join(", ",
-        Enumerable.Range(0, 60).Select(i => $"ts + interval '{i} seconds'")) + " FROM bench_rows";
+    // Stored columns: the read measures decoding 60 timestamps per row, not the server computing them.
+    private const string Timestamps = "SELECT * FROM bench_timestamps";
     private const string Jsonb = "SELECT j FROM bench_rows";
     private const string Arrays = "SELECT a FROM bench_arrays";
 
@@ -18,7 +18,7 @@ public class TypeReadBenchmarks : DriverPair
     [Params("timestamp x60", "jsonb", "int4[100]")]
     public string Workload { get; set; } = "";
 
-    private string Sql => Workload switch { "timestamp x60" => s_timestamps, "jsonb" => Jsonb, _ => Arrays };
+    private string Sql => Workload switch { "timestamp x60" => Timestamps, "jsonb" => Jsonb, _ => Arrays };
 
     [Benchmark(Baseline = true)]
     public async Task<long> Npgsql()

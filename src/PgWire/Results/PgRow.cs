@@ -53,11 +53,15 @@ public readonly struct PgRow
     public T Get<T>(int ordinal)
     {
         var set = Set;
-        if (!TryGetValue(set, ordinal, out var value)) return ValueDecoder.Null<T>(set.Description, ordinal);
+        Check(set);
         var description = set.Description;
+        var codecs = description.Codecs;
+        if ((uint)ordinal >= (uint)codecs.Length) throw OutOfRange(ordinal, codecs.Length);
+        if (!DataRow.TryGetStoredColumn(new ReadOnlySpan<byte>(_chunk, _offset, _length), codecs.Length, ordinal, out var value))
+            return ValueDecoder.Null<T>(description, ordinal);
         T result;
         // The common case, kept small enough to inline: the column's codec reads T itself.
-        if (description.Codecs[ordinal] is PgCodec<T> typed)
+        if (codecs[ordinal] is PgCodec<T> typed)
         {
             try
             {
@@ -104,8 +108,10 @@ public readonly struct PgRow
     {
         Check(set);
         var columns = set.Description.Count;
-        if ((uint)ordinal >= (uint)columns)
-            throw new IndexOutOfRangeException($"Column ordinal {ordinal} is out of range: the row has {columns} columns.");
+        if ((uint)ordinal >= (uint)columns) throw OutOfRange(ordinal, columns);
         return DataRow.TryGetStoredColumn(new ReadOnlySpan<byte>(_chunk, _offset, _length), columns, ordinal, out value);
     }
+
+    private static IndexOutOfRangeException OutOfRange(int ordinal, int columns) =>
+        new($"Column ordinal {ordinal} is out of range: the row has {columns} columns.");
 }

@@ -25,6 +25,13 @@ internal static class PgEpoch
     /// </summary>
     public static long TicksFromMicros(long micros, string type)
     {
+        // One unsigned comparison for the common case: inside DateTime's range (which excludes both infinities).
+        if ((ulong)(micros - s_minMicros) <= (ulong)(s_maxMicros - s_minMicros)) return Timestamp.Ticks + micros * TimeSpan.TicksPerMicrosecond;
+        return TicksOutsideRange(micros, type);
+    }
+
+    private static long TicksOutsideRange(long micros, string type)
+    {
         if (micros == long.MaxValue)
             return InfinityConversions ? DateTime.MaxValue.Ticks : throw new InvalidCastException($"the {type} value is 'infinity', which DateTime cannot represent (PgWire.DisableDateTimeInfinityConversions is set)");
         if (micros == long.MinValue)
