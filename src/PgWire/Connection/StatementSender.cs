@@ -119,11 +119,16 @@ internal static class StatementSender
         PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> batch, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        foreach (var (sql, values) in batch)
+        // Every statement's types first: inference may reload the type catalog, which needs an empty output buffer.
+        var types = new uint[batch.Count][];
+        for (var i = 0; i < batch.Count; i++)
         {
-            var types = new uint[values.Length];
-            await InferParametersAsync(connector, values, types, new PgCodec?[values.Length], cancellationToken).ConfigureAwait(false);
-            FrontendMessages.WriteParse(connector.Output, "", sql, types);
+            types[i] = new uint[batch[i].Values.Length];
+            await InferParametersAsync(connector, batch[i].Values, types[i], new PgCodec?[types[i].Length], cancellationToken).ConfigureAwait(false);
+        }
+        for (var i = 0; i < batch.Count; i++)
+        {
+            FrontendMessages.WriteParse(connector.Output, "", batch[i].Sql, types[i]);
             FrontendMessages.WriteDescribe(connector.Output, portal: false, "");
         }
         FrontendMessages.WriteSync(connector.Output);

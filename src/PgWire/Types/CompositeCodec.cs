@@ -76,7 +76,7 @@ internal sealed class CompositeCodec(string name, IReadOnlyList<CompositeField>?
     public object ReadAs(ReadOnlySpan<byte> value, Type type)
     {
         var raw = ReadFields(value);
-        var plan = ReadPlans.GetOrAdd((type, this), static key => key.Codec.PlanRead(key.Type));
+        if (!_readPlans.TryGetValue(type, out var plan)) plan = _readPlans.GetOrAdd(type, PlanRead(type));
         if (plan.Fields.Length != raw.Length)
             throw new InvalidCastException($"the {name} value has {raw.Length} fields but {type}'s constructor takes {plan.Fields.Length}");
         var arguments = new object?[plan.Constructor?.GetParameters().Length ?? 0];
@@ -128,7 +128,7 @@ internal sealed class CompositeCodec(string name, IReadOnlyList<CompositeField>?
     /// <remarks>Constructor is null for a struct built with its default constructor.</remarks>
     private sealed record ReadPlan(ConstructorInfo? Constructor, (Type Target, int Slot, MemberInfo? Member)[] Fields);
 
-    private static readonly ConcurrentDictionary<(Type Type, CompositeCodec Codec), ReadPlan> ReadPlans = new();
+    private readonly ConcurrentDictionary<Type, ReadPlan> _readPlans = new();
 
     [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "The caller names the type it reads into.")]
     private ReadPlan PlanRead(Type type)
@@ -210,7 +210,7 @@ internal sealed class CompositeCodec(string name, IReadOnlyList<CompositeField>?
             WriteFields(positional, value.GetType(), writer);
             return true;
         }
-        var members = WritePlans.GetOrAdd((value.GetType(), this), static key => key.Codec.PlanWrite(key.Type));
+        if (!_writePlans.TryGetValue(value.GetType(), out var members)) members = _writePlans.GetOrAdd(value.GetType(), PlanWrite(value.GetType()));
         var values = new object?[members.Length];
         for (var i = 0; i < members.Length; i++)
             values[i] = members[i] is PropertyInfo property ? property.GetValue(value) : ((FieldInfo)members[i]).GetValue(value);
@@ -218,7 +218,7 @@ internal sealed class CompositeCodec(string name, IReadOnlyList<CompositeField>?
         return true;
     }
 
-    private static readonly ConcurrentDictionary<(Type Type, CompositeCodec Codec), MemberInfo[]> WritePlans = new();
+    private readonly ConcurrentDictionary<Type, MemberInfo[]> _writePlans = new();
 
     private MemberInfo[] PlanWrite(Type type) =>
         [.. fields!.Select(f => FindMember(type, f.Name, writable: false)

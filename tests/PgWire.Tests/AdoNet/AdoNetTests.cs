@@ -516,4 +516,20 @@ public class AdoNetUserTypeTests(ServerFixture fixture)
         await using var still = new PgWireCommand("SELECT 1", connection);
         Assert.Equal(1, await still.ExecuteScalarAsync());
     }
+
+    [Fact]
+    public async Task Schema_only_batches_name_types_created_after_the_catalog_was_loaded()
+    {
+        await using var connection = new PgWireConnection(fixture.ConnectionString);
+        await connection.OpenAsync();
+        await using (var create = new PgWireCommand("DROP TYPE IF EXISTS ado_late; CREATE TYPE ado_late AS ENUM ('x', 'y')", connection))
+            await create.ExecuteNonQueryAsync();
+        await using var command = new PgWireCommand("SELECT 1 AS one; SELECT @v AS late", connection);
+        command.Parameters.Add(new PgWireParameter("v", "y") { DataTypeName = "ado_late" });
+        await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SchemaOnly);
+        Assert.Equal("one", reader.GetName(0));
+        Assert.True(await reader.NextResultAsync());
+        Assert.Equal("late", reader.GetName(0));
+        Assert.Equal("ado_late", reader.GetDataTypeName(0));
+    }
 }
