@@ -21,8 +21,11 @@ internal sealed class ConnectorOptions
     /// <summary>The largest backend message accepted, in bytes.</summary>
     public int MaxMessageSize { get; init; } = 1024 * 1024 * 1024;
 
-    /// <summary>Statement descriptions cached per connection (0 disables the cache).</summary>
-    public int DescriptionCacheSize { get; init; } = 256;
+    /// <summary>Named (server-prepared) statements kept per connection; 0 uses only the unnamed statement (PgBouncer transaction mode).</summary>
+    public int MaxAutoPrepare { get; init; } = 256;
+
+    /// <summary>Uses of a SQL text after which it is prepared as a named statement.</summary>
+    public int AutoPrepareMinUsages { get; init; } = 2;
 
     public override string ToString() => $"Host={Host};Port={Port};Username={Username};Database={Database}";
 }

@@ -28,44 +28,110 @@ internal sealed class StatementDescription(
     public RowDescriptionInfo? LastRow { get; set; }
 
     public bool Matches(ReadOnlySpan<uint> parameterTypes) => parameterTypes.SequenceEqual(ParameterTypes);
+
+    /// <summary>The same knowledge for the unnamed statement (after the named one was closed): its row is described per run.</summary>
+    public StatementDescription Unnamed() => new("", ParameterTypes, ServerParameterTypes, ResultFormats, null);
 }
 
 /// <summary>
-/// A bounded per-session map from SQL text to a named server-side statement and its <see cref="StatementDescription"/>.
-/// A statement is prepared the first time its text runs on the session: knowing its result columns lets Bind ask for
-/// binary exactly where a codec exists, and the server skips parsing and planning on later runs. Statements dropped
-/// from the cache are closed on the server with the session's next request.
+/// What a session knows about the SQL texts it ran: a bounded LRU from text to <see cref="StatementDescription"/> and
+/// use count. A text run at least <c>minUsages</c> times is prepared as a named server-side statement (at most
+/// <c>capacity</c> of them, least recently used closed first), so the server skips parsing and planning; below that, or
+/// with <c>capacity</c> 0 (for transaction-mode poolers such as PgBouncer, where a session's statements may be on
+/// another server connection), it runs as the unnamed statement, re-parsed each time, with the result formats its
+/// first run learnt. Statements dropped from the cache are closed on the server with the session's next request.
 /// </summary>
-internal sealed class DescriptionCache(int capacity)
+internal sealed class DescriptionCache(int capacity, int minUsages)
 {
-    private readonly Dictionary<string, StatementDescription> _statements = new(StringComparer.Ordinal);
+    private sealed class Entry(string sql)
+    {
+        public string Sql { get; } = sql;
+
+        public StatementDescription? Statement { get; set; }
+
+        public int Uses { get; set; }
+
+        public LinkedListNode<Entry>? Node { get; set; }
+    }
+
+    private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly LinkedList<Entry> _lru = []; // most recently used first
     private readonly List<string> _toClose = [];
+    private readonly int _maxEntries = Math.Max(2 * capacity, 64);
+    private int _named;
     private int _nextName;
 
+    /// <summary>Whether named (server-side prepared) statements are used at all.</summary>
     public bool Enabled => capacity > 0;
 
-    public StatementDescription? Find(string sql) =>
-        capacity > 0 && _statements.TryGetValue(sql, out var description) ? description : null;
+    /// <summary>Named statements now prepared on the server; for tests and diagnostics.</summary>
+    public int PreparedCount => _named;
+
+    /// <summary>The description known for a text, without counting a use.</summary>
+    public StatementDescription? Find(string sql) => _entries.TryGetValue(sql, out var entry) ? entry.Statement : null;
+
+    /// <summary>Counts one use of a text and marks it most recently used; returns what is known of it and its uses so far.</summary>
+    public StatementDescription? Use(string sql, out int uses)
+    {
+        if (!_entries.TryGetValue(sql, out var entry))
+        {
+            entry = new Entry(sql);
+            _entries[sql] = entry;
+            entry.Node = _lru.AddFirst(entry);
+            TrimEntries();
+        }
+        else if (entry.Node!.Previous is not null)
+        {
+            _lru.Remove(entry.Node);
+            _lru.AddFirst(entry.Node);
+        }
+        uses = ++entry.Uses;
+        return entry.Statement;
+    }
+
+    /// <summary>Whether a text used <paramref name="uses"/> times should run as a named statement.</summary>
+    public bool ShouldPrepare(int uses) => capacity > 0 && uses >= minUsages;
 
     /// <summary>A statement name not used before on this session.</summary>
-    public string NextName() => capacity > 0 ? NamePrefix + (++_nextName).ToString(System.Globalization.CultureInfo.InvariantCulture) : "";
+    public string NextName() => NamePrefix + (++_nextName).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The prefix of every statement name PgWire creates.</summary>
     public const string NamePrefix = "_pgw";
 
+    /// <summary>Records what was learnt of a text (a named statement, or the unnamed one's description).</summary>
     public void Add(string sql, StatementDescription description)
     {
-        if (capacity <= 0) return;
-        if (_statements.Count >= capacity) Clear();
-        if (_statements.Remove(sql, out var replaced)) Forget(replaced);
-        _statements[sql] = description;
+        if (!_entries.TryGetValue(sql, out var entry))
+        {
+            entry = new Entry(sql) { Uses = 1 };
+            _entries[sql] = entry;
+            entry.Node = _lru.AddFirst(entry);
+        }
+        if (entry.Statement is { } replaced && replaced.Name.Length > 0 && !ReferenceEquals(replaced, description)) Forget(replaced);
+        if (description.Name.Length > 0 && entry.Statement?.Name != description.Name) _named++;
+        entry.Statement = description;
+        // Over the limit of named statements: the least recently used one is closed (its text keeps its description).
+        if (_named > capacity)
+        {
+            for (var node = _lru.Last; node is not null; node = node.Previous)
+            {
+                if (node.Value.Statement is not { Name.Length: > 0 } named || ReferenceEquals(node.Value, entry)) continue;
+                Forget(named);
+                node.Value.Statement = named.Unnamed();
+                break;
+            }
+        }
+        TrimEntries();
     }
 
     /// <summary>Forgets every statement; their server-side statements are closed with the next request.</summary>
     public void Clear()
     {
-        foreach (var statement in _statements.Values) Forget(statement);
-        _statements.Clear();
+        foreach (var entry in _entries.Values)
+            if (entry.Statement is { } statement) Forget(statement);
+        _entries.Clear();
+        _lru.Clear();
+        _named = 0;
     }
 
     /// <summary>Writes Close for every statement that was dropped; their CloseComplete answers come first.</summary>
@@ -75,8 +141,20 @@ internal sealed class DescriptionCache(int capacity)
         _toClose.Clear();
     }
 
+    private void TrimEntries()
+    {
+        while (_entries.Count > _maxEntries && _lru.Last is { } oldest)
+        {
+            _lru.RemoveLast();
+            _entries.Remove(oldest.Value.Sql);
+            if (oldest.Value.Statement is { } statement) Forget(statement);
+        }
+    }
+
     private void Forget(StatementDescription statement)
     {
-        if (statement.Name.Length > 0) _toClose.Add(statement.Name);
+        if (statement.Name.Length == 0) return;
+        _toClose.Add(statement.Name);
+        _named--;
     }
 }

@@ -62,6 +62,7 @@ internal sealed class QueryHandler : IFrameHandler
                 OnRowDescription(connector, body);
                 return false;
             case BackendMessageCode.CommandComplete:
+                if (CommandComplete.DropsPreparedStatements(body)) connector.Descriptions.Clear();
                 var rows = CommandComplete.ParseRows(body, out var modification);
                 if (rows > 0) RowsAffected += rows;
                 if (modification) ModifiedRows = Math.Max(ModifiedRows, 0) + rows;

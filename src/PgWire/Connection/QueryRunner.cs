@@ -135,10 +135,10 @@ internal static class QueryRunner
         {
             var sent = await StatementSender.SendAsync(connector, sql, parameters, flushAfterBind: true, cancellationToken).ConfigureAwait(false);
             var handler = connector.BindHandler;
-            handler.Reset();
+            handler.Reset(sent.Statement, expectDescription: sent.KnownRow is null);
             await connector.ReceiveAsync(handler).ConfigureAwait(false);
             if (handler.Error is not null) throw Fail(connector, handler.Error, cancellationToken);
-            return sent.KnownRow;
+            return sent.KnownRow ?? handler.Description;
         }
         catch (PgWireException e) when (e is not PostgresException && connector.CancelState != 0)
         {

@@ -33,25 +33,30 @@ internal static class StatementSender
         try
         {
             await InferParametersAsync(connector, parameters, types, codecs, cancellationToken).ConfigureAwait(false);
-            var statement = connector.Descriptions.Find(sql);
+            var cache = connector.Descriptions;
+            var statement = cache.Use(sql, out var uses);
             var parsed = false;
-            if (statement is null || !statement.Matches(types.AsSpan(0, count)))
+            // Unknown text (or new parameter types): learn its description, as a named statement once it has been
+            // used often enough. A text run unnamed so far is prepared when it reaches that count.
+            if (statement is null || !statement.Matches(types.AsSpan(0, count)) || (statement.Name.Length == 0 && cache.ShouldPrepare(uses)))
             {
-                connector.Descriptions.WritePendingCloses(connector.Output);
-                statement = await PrepareAsync(connector, sql, types.AsSpan(0, count).ToArray(), cancellationToken).ConfigureAwait(false);
+                cache.WritePendingCloses(connector.Output);
+                statement = await PrepareAsync(connector, sql, types.AsSpan(0, count).ToArray(), cache.ShouldPrepare(uses), cancellationToken).ConfigureAwait(false);
                 parsed = true;
             }
             // Before anything of this request is written: a value the server's parameter type cannot take fails here.
             ResolveServerTyped(connector.TypeRegistry, statement, parameters, codecs.AsSpan(0, count));
-            if (!parsed) connector.Descriptions.WritePendingCloses(connector.Output);
+            if (!parsed) cache.WritePendingCloses(connector.Output);
 
-            if (!parsed && statement.Name.Length == 0) FrontendMessages.WriteParse(connector.Output, "", sql, types.AsSpan(0, count));
+            // The unnamed statement is parsed again in the same Sync block as its Bind, even right after it was
+            // described: behind a transaction-mode pooler the next block may reach another server connection.
+            if (statement.Name.Length == 0) FrontendMessages.WriteParse(connector.Output, "", sql, types.AsSpan(0, count));
             WriteBind(connector.Output, statement.Name, parameters, codecs.AsSpan(0, count), statement.ResultFormats);
             // A named statement's columns cannot change under it (the server fails it with 0A000 instead), so its
             // description is known; the unnamed statement is described every time.
             var knownRow = statement.Row;
-            if (flushAfterBind) FrontendMessages.WriteFlush(connector.Output);
             if (knownRow is null) FrontendMessages.WriteDescribe(connector.Output, portal: true, "");
+            if (flushAfterBind) FrontendMessages.WriteFlush(connector.Output);
             FrontendMessages.WriteExecute(connector.Output, "", 0);
             FrontendMessages.WriteSync(connector.Output);
             await connector.FlushAsync(CancellationToken.None).ConfigureAwait(false);
@@ -79,20 +84,24 @@ internal static class StatementSender
         var types = new uint[count][];
         var codecs = new PgCodec?[count][];
         var statements = new StatementDescription?[count];
+        var named = new bool[count];
         var unknown = new List<int>();
+        var cache = connector.Descriptions;
         for (var i = 0; i < count; i++)
         {
             var values = batch[i].Values;
             types[i] = new uint[values.Length];
             codecs[i] = new PgCodec?[values.Length];
             await InferParametersAsync(connector, values, types[i], codecs[i], cancellationToken).ConfigureAwait(false);
-            var cached = connector.Descriptions.Find(batch[i].Sql);
-            if (cached is not null && cached.Matches(types[i])) statements[i] = cached;
+            // Each occurrence counts as a use: a batch repeating a text prepares it as a named statement.
+            var cached = cache.Use(batch[i].Sql, out var uses);
+            named[i] = cache.ShouldPrepare(uses);
+            if (cached is not null && cached.Matches(types[i]) && !(cached.Name.Length == 0 && named[i])) statements[i] = cached;
             else unknown.Add(i);
         }
 
-        connector.Descriptions.WritePendingCloses(connector.Output);
-        if (unknown.Count > 0) await PrepareManyAsync(connector, batch, types, unknown, statements, cancellationToken).ConfigureAwait(false);
+        cache.WritePendingCloses(connector.Output);
+        if (unknown.Count > 0) await PrepareManyAsync(connector, batch, types, named, unknown, statements, cancellationToken).ConfigureAwait(false);
 
         for (var i = 0; i < count; i++) ResolveServerTyped(connector.TypeRegistry, statements[i]!, batch[i].Values, codecs[i]);
         var known = new RowDescriptionInfo?[count];
@@ -152,7 +161,7 @@ internal static class StatementSender
 
     /// <summary>Prepares every statement of a batch this session has not seen, in one round trip.</summary>
     private static async ValueTask PrepareManyAsync(
-        PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> batch, uint[][] types, List<int> unknown,
+        PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> batch, uint[][] types, bool[] wantNamed, List<int> unknown,
         StatementDescription?[] statements, CancellationToken cancellationToken)
     {
         // The same text with the same parameter types is prepared once, even when the batch repeats it (a batch of a
@@ -161,6 +170,7 @@ internal static class StatementSender
         var names = new string[batch.Count];
         var representative = new int[batch.Count];
         var bySql = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        var namedGroup = new bool[batch.Count];
         foreach (var i in unknown)
         {
             if (!bySql.TryGetValue(batch[i].Sql, out var sameText)) bySql[batch[i].Sql] = sameText = [];
@@ -168,12 +178,17 @@ internal static class StatementSender
             if (twin >= 0)
             {
                 representative[i] = sameText[twin];
+                namedGroup[sameText[twin]] |= wantNamed[i];
                 continue;
             }
             sameText.Add(i);
             representative[i] = i;
+            namedGroup[i] = wantNamed[i];
             distinct.Add(i);
-            names[i] = connector.Descriptions.NextName();
+        }
+        foreach (var i in distinct)
+        {
+            names[i] = namedGroup[i] ? connector.Descriptions.NextName() : "";
             FrontendMessages.WriteParse(connector.Output, names[i], batch[i].Sql, types[i]);
             FrontendMessages.WriteDescribe(connector.Output, portal: false, names[i]);
         }
@@ -322,9 +337,9 @@ internal static class StatementSender
     /// formats and later runs skip parsing and planning.
     /// </summary>
     private static async ValueTask<StatementDescription> PrepareAsync(
-        PgConnector connector, string sql, uint[] parameterTypes, CancellationToken cancellationToken)
+        PgConnector connector, string sql, uint[] parameterTypes, bool named, CancellationToken cancellationToken)
     {
-        var name = connector.Descriptions.NextName();
+        var name = named ? connector.Descriptions.NextName() : "";
         FrontendMessages.WriteParse(connector.Output, name, sql, parameterTypes);
         FrontendMessages.WriteDescribe(connector.Output, portal: false, name);
         FrontendMessages.WriteSync(connector.Output);

@@ -35,6 +35,8 @@ public sealed class PgWireConnectionStringBuilder : DbConnectionStringBuilder
         new("Connection Idle Lifetime", Kind.Int, 300),
         new("Connection Pruning Interval", Kind.Int, 10),
         new("Max Message Size", Kind.Int, 1024 * 1024 * 1024, 4096),
+        new("Max Auto Prepare", Kind.Int, 256, 0, 100_000),
+        new("Auto Prepare Min Usages", Kind.Int, 2, 1, 1_000_000),
         new("SSL Mode", Kind.String, "Disable"),
     ];
 
@@ -94,6 +96,16 @@ public sealed class PgWireConnectionStringBuilder : DbConnectionStringBuilder
 
     /// <summary>The largest message accepted from the server, in bytes (default 1 GiB). A larger one breaks the connection.</summary>
     public int MaxMessageSize { get => GetInt("Max Message Size"); set => this["Max Message Size"] = value; }
+
+    /// <summary>
+    /// Named (server-side prepared) statements each connection keeps, least recently used closed first (default 256).
+    /// 0 runs every statement as the unnamed statement, parsed afresh each time: the mode for transaction-mode poolers
+    /// such as PgBouncer, where consecutive requests may reach different server connections.
+    /// </summary>
+    public int MaxAutoPrepare { get => GetInt("Max Auto Prepare"); set => this["Max Auto Prepare"] = value; }
+
+    /// <summary>Runs of a SQL text on a connection after which it is prepared as a named statement (default 2).</summary>
+    public int AutoPrepareMinUsages { get => GetInt("Auto Prepare Min Usages"); set => this["Auto Prepare Min Usages"] = value; }
 
     /// <summary>TLS use. Only Disable, Allow and Prefer are accepted for now: PgWire does not speak TLS yet.</summary>
     public string SslMode { get => GetString("SSL Mode"); set => this["SSL Mode"] = value; }

@@ -43,6 +43,8 @@ public sealed class PgWireDataSource : DbDataSource
             CommandTimeout = TimeSpan.FromSeconds(settings.CommandTimeout),
             CancellationGrace = TimeSpan.FromMilliseconds(settings.CancellationTimeout),
             MaxMessageSize = settings.MaxMessageSize,
+            MaxAutoPrepare = settings.MaxAutoPrepare,
+            AutoPrepareMinUsages = settings.AutoPrepareMinUsages,
         };
         _pool = new ConnectorPool(
             new PoolOptions

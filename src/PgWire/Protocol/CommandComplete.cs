@@ -28,6 +28,13 @@ internal static class CommandComplete
         return rows;
     }
 
+    /// <summary>
+    /// Whether the command dropped server-side prepared statements: DISCARD ALL, DEALLOCATE (one, or ALL). The
+    /// session's statement cache is then stale.
+    /// </summary>
+    public static bool DropsPreparedStatements(ReadOnlySpan<byte> body) =>
+        body.StartsWith("DISCARD ALL"u8) || body.StartsWith("DEALLOCATE"u8);
+
     private static bool IsCountingVerb(ReadOnlySpan<byte> verb) =>
         verb.SequenceEqual("INSERT"u8) || verb.SequenceEqual("UPDATE"u8) || verb.SequenceEqual("DELETE"u8) ||
         verb.SequenceEqual("SELECT"u8) || verb.SequenceEqual("MERGE"u8) || verb.SequenceEqual("MOVE"u8) ||

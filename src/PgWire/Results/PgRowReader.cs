@@ -279,6 +279,7 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
                         _columns = null;
                         break;
                     case BackendMessageCode.CommandComplete:
+                        if (CommandComplete.DropsPreparedStatements(body.Span)) _connector.Descriptions.Clear();
                         var rows = CommandComplete.ParseRows(body.Span, out var modification);
                         if (rows > 0) RowsAffected += rows;
                         if (modification) ModifiedRows = Math.Max(ModifiedRows, 0) + rows;

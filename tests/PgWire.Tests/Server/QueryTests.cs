@@ -226,6 +226,8 @@ public class ScriptCacheTests(ServerFixture fixture)
         await using var dataSource = fixture.CreateDataSource("Maximum Pool Size=1");
         await dataSource.ExecuteAsync("DROP TABLE IF EXISTS s_cache; CREATE TABLE s_cache (v int)");
         using (await dataSource.QueryAsync("SELECT $1::int AS kept", 1)) { }
+        Assert.Equal(0, await PreparedCount(dataSource)); // run once: the unnamed statement (Auto Prepare Min Usages=2)
+        using (await dataSource.QueryAsync("SELECT $1::int AS kept", 2)) { }
         await dataSource.ExecuteAsync("INSERT INTO s_cache VALUES (1); UPDATE s_cache SET v = 2");
         Assert.Equal(1, await PreparedCount(dataSource));
         await dataSource.ExecuteAsync("-- a comment\n ALTER TABLE s_cache ADD COLUMN w int");
