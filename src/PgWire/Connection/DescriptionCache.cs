@@ -25,7 +25,30 @@ internal sealed class StatementDescription(
     public FormatCode[] ResultFormats { get; } = resultFormats;
 
     /// <summary>The last RowDescription a portal of this statement produced, reused while its bytes stay the same.</summary>
-    public RowDescriptionInfo? LastRow { get; set; }
+    public RowDescriptionInfo? LastRow
+    {
+        get => _lastRow;
+        set
+        {
+            _lastRow = value;
+            // An unnamed statement's columns can change between runs (ALTER TABLE): when the result no longer fits
+            // the formats learnt, learn them again before the next run.
+            if (value is not null && Name.Length == 0 && !Fits(value)) IsStale = true;
+        }
+    }
+
+    private RowDescriptionInfo? _lastRow;
+
+    /// <summary>Set when a run showed the learnt result formats no longer fit the statement's columns.</summary>
+    public bool IsStale { get; private set; }
+
+    private bool Fits(RowDescriptionInfo row)
+    {
+        if (row.Count != ResultFormats.Length) return false;
+        for (var i = 0; i < row.Count; i++)
+            if (row.Fields[i].Format == FormatCode.Binary && row.Codecs[i] is null) return false;
+        return true;
+    }
 
     public bool Matches(ReadOnlySpan<uint> parameterTypes) => parameterTypes.SequenceEqual(ParameterTypes);
 

@@ -38,7 +38,7 @@ internal static class StatementSender
             var parsed = false;
             // Unknown text (or new parameter types): learn its description, as a named statement once it has been
             // used often enough. A text run unnamed so far is prepared when it reaches that count.
-            if (statement is null || !statement.Matches(types.AsSpan(0, count)) || (statement.Name.Length == 0 && cache.ShouldPrepare(uses)))
+            if (statement is null || statement.IsStale || !statement.Matches(types.AsSpan(0, count)) || (statement.Name.Length == 0 && cache.ShouldPrepare(uses)))
             {
                 cache.WritePendingCloses(connector.Output);
                 statement = await PrepareAsync(connector, sql, types.AsSpan(0, count).ToArray(), cache.ShouldPrepare(uses), cancellationToken).ConfigureAwait(false);
@@ -96,7 +96,7 @@ internal static class StatementSender
             // Each occurrence counts as a use: a batch repeating a text prepares it as a named statement.
             var cached = cache.Use(batch[i].Sql, out var uses);
             named[i] = cache.ShouldPrepare(uses);
-            if (cached is not null && cached.Matches(types[i]) && !(cached.Name.Length == 0 && named[i])) statements[i] = cached;
+            if (cached is not null && !cached.IsStale && cached.Matches(types[i]) && !(cached.Name.Length == 0 && named[i])) statements[i] = cached;
             else unknown.Add(i);
         }
 

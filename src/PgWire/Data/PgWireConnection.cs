@@ -163,6 +163,12 @@ public sealed class PgWireConnection : DbConnection
     protected override async ValueTask<DbTransaction> BeginDbTransactionAsync(IsolationLevel isolationLevel, CancellationToken cancellationToken) =>
         await BeginTransactionAsync(isolationLevel, cancellationToken).ConfigureAwait(false);
 
+    /// <summary>Starts a transaction at the server's default isolation level.</summary>
+    /// <param name="cancellationToken">Cancels the BEGIN.</param>
+    /// <exception cref="InvalidOperationException">The connection is not open, or a transaction is already in progress.</exception>
+    public new ValueTask<PgWireTransaction> BeginTransactionAsync(CancellationToken cancellationToken = default) =>
+        BeginTransactionAsync(IsolationLevel.Unspecified, cancellationToken);
+
     /// <summary>Starts a transaction.</summary>
     /// <param name="isolationLevel">The isolation level; Unspecified uses the server default.</param>
     /// <param name="cancellationToken">Cancels the BEGIN.</param>

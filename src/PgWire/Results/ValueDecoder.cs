@@ -67,7 +67,7 @@ internal static class ValueDecoder
         new($"Column '{description.Fields[ordinal].Name}' (ordinal {ordinal}) has PostgreSQL type '{description.Types[ordinal].Name}', which cannot be read as {requested}; it reads as {description.Codecs[ordinal]?.DefaultClrType}.");
 
     private static InvalidCastException NoCodec(RowDescriptionInfo description, int ordinal) =>
-        new($"Column '{description.Fields[ordinal].Name}' (ordinal {ordinal}) of PostgreSQL type '{description.Types[ordinal].Name}' arrived in binary form, which PgWire cannot decode for this type.");
+        new($"Column '{description.Fields[ordinal].Name}' (ordinal {ordinal}) of PostgreSQL type '{description.Types[ordinal].Name}' arrived in binary form, which PgWire cannot decode for this type (if the column's type changed since the statement last ran, the next run asks for text).");
 
     /// <summary>Parses an enum label into T (an enum type), bound once per T.</summary>
     private static class EnumReader<T>

@@ -193,7 +193,8 @@ public class PreparedStatementTests(ServerFixture fixture)
     [Fact]
     public async Task A_result_type_changed_by_another_session_is_handled_transparently()
     {
-        await using var dataSource = fixture.CreateDataSource("Maximum Pool Size=1");
+        // Prepared at first use, so the second run meets the server's 0A000 for the named statement.
+        await using var dataSource = fixture.CreateDataSource("Maximum Pool Size=1;Auto Prepare Min Usages=1");
         await using var other = fixture.CreateDataSource();
         await other.ExecuteAsync("DROP TABLE IF EXISTS q_stale; CREATE TABLE q_stale (v int); INSERT INTO q_stale VALUES (7)");
         using (var rows = await dataSource.QueryAsync("SELECT * FROM q_stale WHERE $1", true)) Assert.Equal(7, rows[0].Get<int>(0));
@@ -204,7 +205,7 @@ public class PreparedStatementTests(ServerFixture fixture)
     [Fact]
     public async Task Statements_deallocated_behind_the_driver_s_back_are_prepared_again()
     {
-        await using var dataSource = fixture.CreateDataSource("Maximum Pool Size=1");
+        await using var dataSource = fixture.CreateDataSource("Maximum Pool Size=1;Auto Prepare Min Usages=1");
         using (var rows = await dataSource.QueryAsync("SELECT $1::text", "a")) Assert.Equal("a", rows[0].Get<string>(0));
         using (await dataSource.QueryAsync("DEALLOCATE ALL")) { }
         using (var rows = await dataSource.QueryAsync("SELECT $1::text", "b")) Assert.Equal("b", rows[0].Get<string>(0));
