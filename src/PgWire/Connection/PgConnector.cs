@@ -57,6 +57,9 @@ internal sealed class PgConnector : IAsyncDisposable
     /// <summary>The handler that waits for BindComplete before a streaming read, reused on this session.</summary>
     public BindHandler BindHandler { get; } = new();
 
+    /// <summary>Collects a pipeline's answers; one per connector.</summary>
+    public PipelineHandler PipelineHandler { get; } = new();
+
     /// <summary>Statement and row descriptions this session has learnt.</summary>
     public DescriptionCache Descriptions { get; }
 

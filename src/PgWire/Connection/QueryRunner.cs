@@ -94,6 +94,83 @@ internal static class QueryRunner
         }
     }
 
+    /// <summary>
+    /// Runs queries as one pipeline: every Bind/Execute written and sent at once, answers read while the requests are
+    /// still being sent, rows of every query into one pooled buffer. With one Sync (<paramref name="syncEach"/> false)
+    /// the first error fails the pipeline (thrown, with its index); with a Sync per query failures are recorded per
+    /// query. A pipeline whose statement went stale outside a transaction is run again once.
+    /// </summary>
+    public static async ValueTask<(PipelineOutcome[] Outcomes, RowBuffer? Rows)> ExecutePipelineAsync(
+        PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> queries, bool syncEach, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ExecutePipelineOnceAsync(connector, queries, syncEach, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (IsStaleStatement(e) && connector.TransactionStatus == TransactionStatus.Idle && !connector.IsBroken)
+        {
+            return await ExecutePipelineOnceAsync(connector, queries, syncEach, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async ValueTask<(PipelineOutcome[] Outcomes, RowBuffer? Rows)> ExecutePipelineOnceAsync(
+        PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> queries, bool syncEach, CancellationToken cancellationToken)
+    {
+        using var scope = connector.BeginCancellableRequest(cancellationToken);
+        var handler = connector.PipelineHandler;
+        try
+        {
+            var prepared = await StatementSender.PrepareBatchAsync(connector, queries, cancellationToken).ConfigureAwait(false);
+            var known = StatementSender.WriteBatch(connector, queries, prepared, syncEach);
+            handler.Reset(prepared.Statements, known, syncEach);
+            // Send and read at once: the server answers while it reads, and a long pipeline's answers would otherwise
+            // fill the socket buffers and stop both sides.
+            var flush = connector.FlushAsync(CancellationToken.None);
+            try
+            {
+                await connector.ReceiveAsync(handler).ConfigureAwait(false);
+            }
+            catch
+            {
+                ReleaseRows(handler.TakeRows());
+                try
+                {
+                    await flush.ConfigureAwait(false);
+                }
+#pragma warning disable CA1031 // The read's exception is the one to report; the connection is broken either way.
+                catch (Exception)
+#pragma warning restore CA1031
+                {
+                }
+                throw;
+            }
+            await flush.ConfigureAwait(false);
+            if (handler.FirstError() is { } firstError)
+            {
+                if (!syncEach)
+                {
+                    // All or nothing: the implicit transaction rolled back, so the pipeline may run again when stale.
+                    ReleaseRows(handler.TakeRows());
+                    throw Fail(connector, firstError, cancellationToken);
+                }
+                // Queries with their own Sync stand on their own: never run again (the others committed). A stale
+                // statement still empties the cache for the next request.
+                foreach (var outcome in handler.Outcomes)
+                    if (outcome.Error is { } error && IsStaleStatement(error)) connector.Descriptions.Clear();
+            }
+            CheckLateCancel(connector);
+            return (handler.Outcomes, handler.TakeRows());
+        }
+        catch (PgWireException e) when (e is not PostgresException && connector.CancelState != 0)
+        {
+            throw CancellationOutcome(connector, e, cancellationToken);
+        }
+        finally
+        {
+            connector.Output.Clear();
+        }
+    }
+
     /// <summary>Describes statements without running them (CommandBehavior.SchemaOnly).</summary>
     public static async ValueTask<RowDescriptionInfo?[]> DescribeOnlyAsync(
         PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> statements, CancellationToken cancellationToken)

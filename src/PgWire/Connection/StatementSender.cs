@@ -79,6 +79,23 @@ internal static class StatementSender
     public static async ValueTask<RowDescriptionInfo?[]> SendBatchAsync(
         PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> batch, CancellationToken cancellationToken)
     {
+        var prepared = await PrepareBatchAsync(connector, batch, cancellationToken).ConfigureAwait(false);
+        var known = WriteBatch(connector, batch, prepared, syncEach: false);
+        await connector.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        return known;
+    }
+
+    /// <summary>A batch's statements with their parameter types and codecs, ready to be written.</summary>
+    internal readonly record struct PreparedBatch(StatementDescription[] Statements, uint[][] Types, PgCodec?[][] Codecs);
+
+    /// <summary>
+    /// Infers every statement's parameter types and prepares (or learns) the statements this session has not seen,
+    /// in one round trip; checks every value against the type the server chose for it. Nothing of the batch itself is
+    /// written yet.
+    /// </summary>
+    public static async ValueTask<PreparedBatch> PrepareBatchAsync(
+        PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> batch, CancellationToken cancellationToken)
+    {
         cancellationToken.ThrowIfCancellationRequested();
         var count = batch.Count;
         var types = new uint[count][];
@@ -90,8 +107,8 @@ internal static class StatementSender
         for (var i = 0; i < count; i++)
         {
             var values = batch[i].Values;
-            types[i] = new uint[values.Length];
-            codecs[i] = new PgCodec?[values.Length];
+            types[i] = values.Length == 0 ? [] : new uint[values.Length];
+            codecs[i] = values.Length == 0 ? [] : new PgCodec?[values.Length];
             await InferParametersAsync(connector, values, types[i], codecs[i], cancellationToken).ConfigureAwait(false);
             // Each occurrence counts as a use: a batch repeating a text prepares it as a named statement.
             var cached = cache.Use(batch[i].Sql, out var uses);
@@ -102,20 +119,31 @@ internal static class StatementSender
 
         cache.WritePendingCloses(connector.Output);
         if (unknown.Count > 0) await PrepareManyAsync(connector, batch, types, named, unknown, statements, cancellationToken).ConfigureAwait(false);
-
         for (var i = 0; i < count; i++) ResolveServerTyped(connector.TypeRegistry, statements[i]!, batch[i].Values, codecs[i]);
-        var known = new RowDescriptionInfo?[count];
-        for (var i = 0; i < count; i++)
+        return new PreparedBatch(statements!, types, codecs);
+    }
+
+    /// <summary>
+    /// Writes Bind/[Describe]/Execute for every statement of a prepared batch, then one Sync, or a Sync after each
+    /// statement (<paramref name="syncEach"/>: each runs in its own implicit transaction, so one failure leaves the
+    /// others standing). Returns per statement its result's description when known in advance.
+    /// </summary>
+    public static RowDescriptionInfo?[] WriteBatch(
+        PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> batch, PreparedBatch prepared, bool syncEach)
+    {
+        var output = connector.Output;
+        var known = new RowDescriptionInfo?[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
         {
-            var statement = statements[i]!;
-            if (statement.Name.Length == 0) FrontendMessages.WriteParse(connector.Output, "", batch[i].Sql, types[i]);
-            WriteBind(connector.Output, statement.Name, batch[i].Values, codecs[i], statement.ResultFormats);
+            var statement = prepared.Statements[i];
+            if (statement.Name.Length == 0) FrontendMessages.WriteParse(output, "", batch[i].Sql, prepared.Types[i]);
+            WriteBind(output, statement.Name, batch[i].Values, prepared.Codecs[i], statement.ResultFormats);
             known[i] = statement.Row;
-            if (known[i] is null) FrontendMessages.WriteDescribe(connector.Output, portal: true, "");
-            FrontendMessages.WriteExecute(connector.Output, "", 0);
+            if (known[i] is null) FrontendMessages.WriteDescribe(output, portal: true, "");
+            FrontendMessages.WriteExecute(output, "", 0);
+            if (syncEach) FrontendMessages.WriteSync(output);
         }
-        FrontendMessages.WriteSync(connector.Output);
-        await connector.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        if (!syncEach) FrontendMessages.WriteSync(output);
         return known;
     }
 

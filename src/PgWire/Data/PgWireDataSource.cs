@@ -162,6 +162,72 @@ public sealed class PgWireDataSource : DbDataSource
     }
 
     /// <summary>
+    /// Runs one statement with many parameter sets as a pipeline: every execution is sent at once (the statement
+    /// prepared once, on the first pipeline of this text on a connection) and the answers are read as they come,
+    /// without waiting for each before sending the next; one round trip in all.
+    /// </summary>
+    /// <remarks>Statements new to the connection are described (in one round trip) before the pipeline runs, so a
+    /// statement cannot use a table that an earlier statement of the same pipeline creates.</remarks>
+    /// <param name="sql">One SQL statement with positional parameters <c>$1</c>, <c>$2</c>, ...</param>
+    /// <param name="parameterSets">The parameter values of each execution, in order.</param>
+    /// <param name="independentQueries">False (the default): one Sync for the pipeline, so it runs as one implicit
+    /// transaction and the first failure fails it all (thrown, with <see cref="PostgresException.StatementIndex"/>).
+    /// True: a Sync after each execution, so each commits on its own and a failure is reported for its index only
+    /// (outside an explicit transaction).</param>
+    /// <param name="cancellationToken">Cancels the pipeline on the server.</param>
+    /// <returns>One result per parameter set; dispose them when done. The connection is back in the pool before this returns.</returns>
+    /// <exception cref="PostgresException">With one Sync: a query failed; nothing of the pipeline was committed.</exception>
+    public ValueTask<PgPipelineResults> PipelineAsync(
+        string sql, IReadOnlyList<object?[]> parameterSets, bool independentQueries = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        ArgumentNullException.ThrowIfNull(parameterSets);
+        var queries = new (string, object?[])[parameterSets.Count];
+        for (var i = 0; i < queries.Length; i++)
+        {
+            var set = parameterSets[i] ?? throw new ArgumentException($"Parameter set {i} is null.", nameof(parameterSets));
+            queries[i] = (sql, (object?[])ResolveTyped(set));
+        }
+        return RunPipelineAsync(queries, independentQueries, cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs several statements, each with its own parameters, as one pipeline (see
+    /// <see cref="PipelineAsync(string, IReadOnlyList{object?[]}, bool, CancellationToken)"/>).
+    /// </summary>
+    /// <param name="queries">The statements and their parameter values, in order.</param>
+    /// <param name="independentQueries">One Sync for all (false: all or nothing) or one per query (true).</param>
+    /// <param name="cancellationToken">Cancels the pipeline on the server.</param>
+    public ValueTask<PgPipelineResults> PipelineAsync(
+        IReadOnlyList<(string Sql, object?[] Parameters)> queries, bool independentQueries = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(queries);
+        var resolved = new (string, object?[])[queries.Count];
+        for (var i = 0; i < resolved.Length; i++)
+        {
+            var (sql, parameters) = queries[i];
+            if (sql is null) throw new ArgumentException($"Query {i} has no SQL.", nameof(queries));
+            resolved[i] = (sql, (object?[])ResolveTyped(parameters ?? []));
+        }
+        return RunPipelineAsync(resolved, independentQueries, cancellationToken);
+    }
+
+    private async ValueTask<PgPipelineResults> RunPipelineAsync((string, object?[])[] queries, bool independentQueries, CancellationToken cancellationToken)
+    {
+        if (queries.Length == 0) return new PgPipelineResults([], null);
+        var connector = await RentAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var (outcomes, rows) = await QueryRunner.ExecutePipelineAsync(connector, queries, independentQueries, cancellationToken).ConfigureAwait(false);
+            return new PgPipelineResults(outcomes, rows);
+        }
+        finally
+        {
+            await _pool.ReturnAsync(connector).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
     /// Runs a query and streams its rows: they are decoded from the connection's receive buffer as they are read,
     /// so memory stays bounded however large the result. The connection is held until the reader finished or was
     /// disposed. Prefer <see cref="QueryAsync(string, object?[])"/> for results that fit in memory.

@@ -21,16 +21,30 @@ public sealed class PgRowSet : IReadOnlyList<PgRow>, IDisposable
     private readonly RowDescriptionInfo _description;
     private RowBuffer? _rows;
     private int _stamp;
+    private readonly int _first;
     private readonly int _count;
+    private readonly bool _ownsRows;
     private PgColumn[]? _columns;
     private volatile bool _disposed;
 
     internal PgRowSet(RowDescriptionInfo? description, RowBuffer? rows, long rowsAffected)
+        : this(description, rows, 0, rows?.RowCount ?? 0, rowsAffected, ownsRows: true)
+    {
+    }
+
+    /// <summary>
+    /// A set over rows first to first + count - 1 of a buffer, which it may share (a pipeline's results). With
+    /// ownsRows false, disposing the set does not return the buffer: its owner does, which invalidates this set's rows
+    /// too (the buffer's version changes).
+    /// </summary>
+    internal PgRowSet(RowDescriptionInfo? description, RowBuffer? rows, int first, int count, long rowsAffected, bool ownsRows)
     {
         _description = description ?? s_noColumns;
         _rows = rows;
         _stamp = rows?.Version ?? 0;
-        _count = rows?.RowCount ?? 0;
+        _first = first;
+        _count = count;
+        _ownsRows = ownsRows;
         RowsAffected = rowsAffected;
     }
 
@@ -97,7 +111,7 @@ public sealed class PgRowSet : IReadOnlyList<PgRow>, IDisposable
         // Row views carry the stamp they were made with: bumping it invalidates every one of them.
         Interlocked.Increment(ref _stamp);
         var rows = Interlocked.Exchange(ref _rows, null);
-        if (rows is not null) RowBufferPool.Return(rows);
+        if (rows is not null && _ownsRows) RowBufferPool.Return(rows);
     }
 
     internal RowDescriptionInfo Description => _description;
@@ -110,7 +124,7 @@ public sealed class PgRowSet : IReadOnlyList<PgRow>, IDisposable
         var rows = _rows;
         if (rows is null) throw Disposed();
         var stamp = _stamp;
-        rows.Locate(index, stamp, out var chunk, out var offset, out var length);
+        rows.Locate(_first + index, stamp, out var chunk, out var offset, out var length);
         return new PgRow(this, chunk, offset, length, stamp);
     }
 
