@@ -27,5 +27,8 @@ internal sealed class ConnectorOptions
     /// <summary>Uses of a SQL text after which it is prepared as a named statement.</summary>
     public int AutoPrepareMinUsages { get; init; } = 2;
 
+    /// <summary>SQL texts prepared explicitly (ADO.NET Prepare, PgWireDataSource.Prepare): named from their first use on every connection.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, byte> AlwaysPrepare { get; init; } = new(StringComparer.Ordinal);
+
     public override string ToString() => $"Host={Host};Port={Port};Username={Username};Database={Database}";
 }

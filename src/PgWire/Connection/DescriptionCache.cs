@@ -64,7 +64,7 @@ internal sealed class StatementDescription(
 /// another server connection), it runs as the unnamed statement, re-parsed each time, with the result formats its
 /// first run learnt. Statements dropped from the cache are closed on the server with the session's next request.
 /// </summary>
-internal sealed class DescriptionCache(int capacity, int minUsages)
+internal sealed class DescriptionCache(int capacity, int minUsages, System.Collections.Concurrent.ConcurrentDictionary<string, byte>? alwaysPrepare = null)
 {
     private sealed class Entry(string sql)
     {
@@ -112,8 +112,9 @@ internal sealed class DescriptionCache(int capacity, int minUsages)
         return entry.Statement;
     }
 
-    /// <summary>Whether a text used <paramref name="uses"/> times should run as a named statement.</summary>
-    public bool ShouldPrepare(int uses) => capacity > 0 && uses >= minUsages;
+    /// <summary>Whether a text used <paramref name="uses"/> times should run as a named statement (at once when prepared explicitly).</summary>
+    public bool ShouldPrepare(string sql, int uses) =>
+        capacity > 0 && (uses >= minUsages || (alwaysPrepare is { IsEmpty: false } && alwaysPrepare.ContainsKey(sql)));
 
     /// <summary>A statement name not used before on this session.</summary>
     public string NextName() => NamePrefix + (++_nextName).ToString(System.Globalization.CultureInfo.InvariantCulture);

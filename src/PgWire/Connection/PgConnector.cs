@@ -38,7 +38,7 @@ internal sealed class PgConnector : IAsyncDisposable
         _backend = new BackendReader(_reader, options.MaxMessageSize);
         _writer = PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 8192, leaveOpen: true));
         CreatedAt = Stopwatch.GetTimestamp();
-        Descriptions = new DescriptionCache(options.MaxAutoPrepare, options.AutoPrepareMinUsages);
+        Descriptions = new DescriptionCache(options.MaxAutoPrepare, options.AutoPrepareMinUsages, options.AlwaysPrepare);
     }
 
     public ConnectorOptions Options { get; }

@@ -121,11 +121,8 @@ internal static class QueryRunner
         try
         {
             var prepared = await StatementSender.PrepareBatchAsync(connector, queries, cancellationToken).ConfigureAwait(false);
-            var known = StatementSender.WriteBatch(connector, queries, prepared, syncEach);
-            handler.Reset(prepared.Statements, known, syncEach);
-            // Send and read at once: the server answers while it reads, and a long pipeline's answers would otherwise
-            // fill the socket buffers and stop both sides.
-            var flush = connector.FlushAsync(CancellationToken.None);
+            handler.Reset(prepared.Statements, StatementSender.KnownDescriptions(prepared), syncEach);
+            var flush = SendPipeline(connector, queries, prepared, syncEach);
             try
             {
                 await connector.ReceiveAsync(handler).ConfigureAwait(false);
@@ -160,6 +157,57 @@ internal static class QueryRunner
             }
             CheckLateCancel(connector);
             return (handler.Outcomes, handler.TakeRows());
+        }
+        catch (PgWireException e) when (e is not PostgresException && connector.CancelState != 0)
+        {
+            throw CancellationOutcome(connector, e, cancellationToken);
+        }
+        finally
+        {
+            connector.Output.Clear();
+        }
+    }
+
+    /// <summary>Bytes written before each flush of a pipeline: the server starts on the first queries while later ones are written.</summary>
+    private const int PipelineChunkBytes = 16 * 1024;
+
+    /// <summary>
+    /// Sends a pipeline in chunks, so the server works on the first queries while the client writes the next. When
+    /// the socket stops taking bytes (the server is busy answering), the rest is written by a continuation, while
+    /// the caller reads the answers: the returned task completes when everything was sent.
+    /// </summary>
+    private static ValueTask SendPipeline(PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> queries, StatementSender.PreparedBatch prepared, bool syncEach)
+    {
+        var next = 0;
+        while (true)
+        {
+            next = StatementSender.WriteBatchRange(connector, queries, prepared, syncEach, next, PipelineChunkBytes);
+            var flush = connector.FlushAsync(CancellationToken.None);
+            if (next == queries.Count) return flush;
+            if (!flush.IsCompletedSuccessfully) return SendRestAsync(flush, connector, queries, prepared, syncEach, next);
+            flush.GetAwaiter().GetResult();
+        }
+    }
+
+    private static async ValueTask SendRestAsync(
+        ValueTask pending, PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> queries, StatementSender.PreparedBatch prepared, bool syncEach, int next)
+    {
+        await pending.ConfigureAwait(false);
+        while (next < queries.Count)
+        {
+            next = StatementSender.WriteBatchRange(connector, queries, prepared, syncEach, next, PipelineChunkBytes);
+            await connector.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Prepares statements on this session now (explicit Prepare).</summary>
+    public static async ValueTask PrepareAsync(
+        PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> statements, CancellationToken cancellationToken)
+    {
+        using var scope = connector.BeginCancellableRequest(cancellationToken);
+        try
+        {
+            await StatementSender.PrepareNowAsync(connector, statements, cancellationToken).ConfigureAwait(false);
         }
         catch (PgWireException e) when (e is not PostgresException && connector.CancelState != 0)
         {

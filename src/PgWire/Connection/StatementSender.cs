@@ -38,10 +38,10 @@ internal static class StatementSender
             var parsed = false;
             // Unknown text (or new parameter types): learn its description, as a named statement once it has been
             // used often enough. A text run unnamed so far is prepared when it reaches that count.
-            if (statement is null || statement.IsStale || !statement.Matches(types.AsSpan(0, count)) || (statement.Name.Length == 0 && cache.ShouldPrepare(uses)))
+            if (statement is null || statement.IsStale || !statement.Matches(types.AsSpan(0, count)) || (statement.Name.Length == 0 && cache.ShouldPrepare(sql, uses)))
             {
                 cache.WritePendingCloses(connector.Output);
-                statement = await PrepareAsync(connector, sql, types.AsSpan(0, count).ToArray(), cache.ShouldPrepare(uses), cancellationToken).ConfigureAwait(false);
+                statement = await PrepareAsync(connector, sql, types.AsSpan(0, count).ToArray(), cache.ShouldPrepare(sql, uses), cancellationToken).ConfigureAwait(false);
                 parsed = true;
             }
             // Before anything of this request is written: a value the server's parameter type cannot take fails here.
@@ -85,6 +85,33 @@ internal static class StatementSender
         return known;
     }
 
+    /// <summary>
+    /// Prepares statements as named server statements now (explicit preparation), in one round trip for those this
+    /// session does not have yet; with Max Auto Prepare 0 their descriptions are learnt instead.
+    /// </summary>
+    public static async ValueTask PrepareNowAsync(
+        PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> statements, CancellationToken cancellationToken)
+    {
+        var cache = connector.Descriptions;
+        var missing = new List<(string, object?[])>();
+        var missingTypes = new List<uint[]>();
+        foreach (var (sql, values) in statements)
+        {
+            var types = new uint[values.Length];
+            await InferParametersAsync(connector, values, types, new PgCodec?[values.Length], cancellationToken).ConfigureAwait(false);
+            var known = cache.Find(sql);
+            if (known is not null && !known.IsStale && known.Matches(types) && (known.Name.Length > 0 || !cache.Enabled)) continue;
+            missing.Add((sql, values));
+            missingTypes.Add(types);
+        }
+        if (missing.Count == 0) return;
+        var named = new bool[missing.Count];
+        Array.Fill(named, cache.Enabled);
+        cache.WritePendingCloses(connector.Output);
+        await PrepareManyAsync(connector, missing, [.. missingTypes], named, [.. Enumerable.Range(0, missing.Count)],
+            new StatementDescription?[missing.Count], cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>A batch's statements with their parameter types and codecs, ready to be written.</summary>
     internal readonly record struct PreparedBatch(StatementDescription[] Statements, uint[][] Types, PgCodec?[][] Codecs);
 
@@ -112,7 +139,7 @@ internal static class StatementSender
             await InferParametersAsync(connector, values, types[i], codecs[i], cancellationToken).ConfigureAwait(false);
             // Each occurrence counts as a use: a batch repeating a text prepares it as a named statement.
             var cached = cache.Use(batch[i].Sql, out var uses);
-            named[i] = cache.ShouldPrepare(uses);
+            named[i] = cache.ShouldPrepare(batch[i].Sql, uses);
             if (cached is not null && !cached.IsStale && cached.Matches(types[i]) && !(cached.Name.Length == 0 && named[i])) statements[i] = cached;
             else unknown.Add(i);
         }
@@ -131,20 +158,38 @@ internal static class StatementSender
     public static RowDescriptionInfo?[] WriteBatch(
         PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> batch, PreparedBatch prepared, bool syncEach)
     {
+        WriteBatchRange(connector, batch, prepared, syncEach, 0, int.MaxValue);
+        return KnownDescriptions(prepared);
+    }
+
+    /// <summary>Per statement of a prepared batch, its result's description when known without a RowDescription.</summary>
+    public static RowDescriptionInfo?[] KnownDescriptions(PreparedBatch prepared)
+    {
+        var known = new RowDescriptionInfo?[prepared.Statements.Length];
+        for (var i = 0; i < known.Length; i++) known[i] = prepared.Statements[i].Row;
+        return known;
+    }
+
+    /// <summary>
+    /// Writes statements from <paramref name="start"/> on until the output holds at least <paramref name="byteBudget"/>
+    /// bytes, ending with the batch's last Sync after the last statement; returns the index of the next statement to write.
+    /// </summary>
+    public static int WriteBatchRange(
+        PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> batch, PreparedBatch prepared, bool syncEach, int start, int byteBudget)
+    {
         var output = connector.Output;
-        var known = new RowDescriptionInfo?[batch.Count];
-        for (var i = 0; i < batch.Count; i++)
+        var i = start;
+        for (; i < batch.Count && output.WrittenCount < byteBudget; i++)
         {
             var statement = prepared.Statements[i];
             if (statement.Name.Length == 0) FrontendMessages.WriteParse(output, "", batch[i].Sql, prepared.Types[i]);
             WriteBind(output, statement.Name, batch[i].Values, prepared.Codecs[i], statement.ResultFormats);
-            known[i] = statement.Row;
-            if (known[i] is null) FrontendMessages.WriteDescribe(output, portal: true, "");
+            if (statement.Row is null) FrontendMessages.WriteDescribe(output, portal: true, "");
             FrontendMessages.WriteExecute(output, "", 0);
             if (syncEach) FrontendMessages.WriteSync(output);
         }
-        if (!syncEach) FrontendMessages.WriteSync(output);
-        return known;
+        if (i == batch.Count && !syncEach) FrontendMessages.WriteSync(output);
+        return i;
     }
 
     /// <summary>

@@ -96,11 +96,23 @@ public sealed class PgWireBatch : DbBatch
         return ToCommand().ExecuteBatchReaderAsync(BatchCommands.Items, behavior, cancellationToken);
     }
 
-    /// <summary>Checks the batch can run; statements are prepared on the server automatically.</summary>
-    public override void Prepare() { }
+    /// <summary>Prepares every command's statements as named server statements (see <see cref="PgWireCommand.Prepare"/>).</summary>
+    public override void Prepare() => PrepareAsync(CancellationToken.None).GetAwaiter().GetResult();
 
-    /// <inheritdoc />
-    public override Task PrepareAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+    /// <summary>Prepares every command's statements; see <see cref="PgWireCommand.Prepare"/>.</summary>
+    /// <param name="cancellationToken">Cancels the preparation.</param>
+    public override async Task PrepareAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var batchCommand in BatchCommands.Items)
+        {
+            var command = ToCommand();
+            command.CommandText = batchCommand.CommandText;
+            command.CommandType = batchCommand.CommandType;
+            foreach (var parameter in batchCommand.Parameters.Items) command.Parameters.Add(parameter);
+            await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+            command.Parameters.Clear();
+        }
+    }
 
     /// <summary>For a batch made by <see cref="PgWireDataSource.CreateBatch"/>: where it takes a connection from.</summary>
     internal PgWireDataSource? DataSource { get; init; }

@@ -88,11 +88,26 @@ public sealed class PgWireCommand : DbCommand
     /// <inheritdoc />
     protected override DbParameter CreateDbParameter() => CreateParameter();
 
-    /// <summary>Checks the command can run. Statements are prepared on the server automatically the first time a session runs them.</summary>
-    public override void Prepare()
+    /// <summary>
+    /// Prepares the command's statements as named server statements: now on the open connection, and from their first
+    /// use on every other connection of the same data source (statements are also prepared automatically once run
+    /// Auto Prepare Min Usages times). Parameters must be set, as their types are part of the statement.
+    /// </summary>
+    public override void Prepare() => PrepareAsync(CancellationToken.None).GetAwaiter().GetResult();
+
+    /// <summary>Prepares the command's statements; see <see cref="Prepare"/>.</summary>
+    /// <param name="cancellationToken">Cancels the preparation.</param>
+    public override async Task PrepareAsync(CancellationToken cancellationToken = default)
     {
-        if (_connection is not null || DataSource is null) CheckReady();
-        _ = Statements();
+        if (_connection is null && DataSource is not null)
+        {
+            foreach (var (sql, _) in Statements()) DataSource.MarkPrepared(sql);
+            return;
+        }
+        var connection = CheckReady();
+        var statements = Statements();
+        foreach (var (sql, _) in statements) connection.OwningDataSource.MarkPrepared(sql);
+        await QueryRunner.PrepareAsync(connection.Connector, statements, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Asks the server to cancel the command if it is running; does nothing otherwise.</summary>

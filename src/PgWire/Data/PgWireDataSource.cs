@@ -22,6 +22,7 @@ public sealed class PgWireDataSource : DbDataSource
     private readonly ConnectorOptions _connectorOptions;
     private readonly ConnectorPool _pool;
     private readonly PgTypeRegistry _types = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _alwaysPrepare = new(StringComparer.Ordinal);
     private readonly string _publicConnectionString;
     private readonly Func<PgConnector, ValueTask> _returnToPool;
     private int _disposed;
@@ -45,6 +46,7 @@ public sealed class PgWireDataSource : DbDataSource
             MaxMessageSize = settings.MaxMessageSize,
             MaxAutoPrepare = settings.MaxAutoPrepare,
             AutoPrepareMinUsages = settings.AutoPrepareMinUsages,
+            AlwaysPrepare = _alwaysPrepare,
         };
         _pool = new ConnectorPool(
             new PoolOptions
@@ -226,6 +228,23 @@ public sealed class PgWireDataSource : DbDataSource
             await _pool.ReturnAsync(connector).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// Prepares a statement for repeated use: it runs as a named server statement from its first use on every
+    /// connection of this data source (without waiting for Auto Prepare Min Usages), and the handle runs it with one
+    /// parameter set or many (a pipeline).
+    /// </summary>
+    /// <param name="sql">One SQL statement with positional parameters <c>$1</c>, <c>$2</c>, ...</param>
+    /// <returns>The handle; it holds no connection and may be used from any thread.</returns>
+    public PgPreparedStatement Prepare(string sql)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        MarkPrepared(sql);
+        return new PgPreparedStatement(this, sql);
+    }
+
+    /// <summary>Marks a SQL text for preparation as a named statement from its first use on every connection.</summary>
+    internal void MarkPrepared(string sql) => _alwaysPrepare.TryAdd(sql, 0);
 
     /// <summary>
     /// Runs a query and streams its rows: they are decoded from the connection's receive buffer as they are read,

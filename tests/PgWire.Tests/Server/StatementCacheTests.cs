@@ -93,4 +93,44 @@ public class StatementCacheTests(ServerFixture fixture)
             await transaction.CommitAsync();
         }
     }
+
+    [Fact]
+    public async Task Explicit_preparation_names_the_statement_at_once_natively_and_through_ADO_NET()
+    {
+        await using var dataSource = fixture.CreateDataSource("Maximum Pool Size=1");
+        var statement = dataSource.Prepare("SELECT $1::int * 3 AS tripled");
+        using (var rows = await statement.QueryAsync(2)) Assert.Equal(6, rows[0].Get<int>("tripled"));
+        Assert.Contains("SELECT $1::int * 3 AS tripled", await PreparedAsync(dataSource)); // after one run, not two
+        using (var results = await statement.PipelineAsync([[1], [2], [3]])) Assert.Equal([3, 6, 9], results.Select(r => r[0].Get<int>(0)));
+
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var command = new PgWireCommand("SELECT @x::text || '!' AS shout", connection);
+        command.Parameters.Add(new PgWireParameter("x", "hi"));
+        await command.PrepareAsync();
+        await using (var probe = new PgWireCommand("SELECT count(*)::int FROM pg_prepared_statements WHERE statement = 'SELECT $1::text || ''!'' AS shout'", connection))
+            Assert.Equal(1, await probe.ExecuteScalarAsync()); // prepared before it ever ran
+        Assert.Equal("hi!", await command.ExecuteScalarAsync());
+
+        await using var batch = connection.CreateBatch();
+        batch.BatchCommands.Add(new PgWireBatchCommand("SELECT $1::int - 1 AS batch_prepared") { Parameters = { new PgWireParameter { Value = 5 } } });
+        await batch.PrepareAsync();
+        await using (var probe = new PgWireCommand("SELECT count(*)::int FROM pg_prepared_statements WHERE statement LIKE '%batch_prepared'", connection))
+            Assert.Equal(1, await probe.ExecuteScalarAsync());
+        Assert.Equal(4, await batch.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task Explicit_preparation_in_the_unnamed_only_mode_creates_no_server_statement()
+    {
+        await using var dataSource = fixture.CreateDataSource("Maximum Pool Size=1;Max Auto Prepare=0");
+        var statement = dataSource.Prepare("SELECT $1::int + 100 AS unnamed_prepared");
+        using (var rows = await statement.QueryAsync(1)) Assert.Equal(101, rows[0].Get<int>(0));
+        await using (var connection = await dataSource.OpenConnectionAsync())
+        await using (var command = new PgWireCommand("SELECT $1::int + 200", connection) { Parameters = { new PgWireParameter { Value = 1 } } })
+        {
+            await command.PrepareAsync();
+            Assert.Equal(201, await command.ExecuteScalarAsync());
+        }
+        Assert.Empty(await PreparedAsync(dataSource));
+    }
 }
