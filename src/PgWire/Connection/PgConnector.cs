@@ -57,6 +57,9 @@ internal sealed class PgConnector : IAsyncDisposable
     /// <summary>The handler that waits for BindComplete before a streaming read, reused on this session.</summary>
     public BindHandler BindHandler { get; } = new();
 
+    /// <summary>A finished ADO.NET row reader kept for the next command (see <see cref="PgRowReader.ForDataReader"/>).</summary>
+    internal PgRowReader? SpareRowReader { get; set; }
+
     /// <summary>Collects a pipeline's answers; one per connector.</summary>
     public PipelineHandler PipelineHandler { get; } = new();
 

@@ -131,12 +131,32 @@ internal static class StatementSender
         var named = new bool[count];
         var unknown = new List<int>();
         var cache = connector.Descriptions;
+        uint[] typeScratch = [];
+        PgCodec?[] codecScratch = [];
         for (var i = 0; i < count; i++)
         {
             var values = batch[i].Values;
-            types[i] = values.Length == 0 ? [] : new uint[values.Length];
-            codecs[i] = values.Length == 0 ? [] : new PgCodec?[values.Length];
-            await InferParametersAsync(connector, values, types[i], codecs[i], cancellationToken).ConfigureAwait(false);
+            var n = values.Length;
+            if (typeScratch.Length < n)
+            {
+                typeScratch = new uint[n];
+                codecScratch = new PgCodec?[n];
+            }
+            await InferParametersAsync(connector, values, typeScratch, codecScratch, cancellationToken).ConfigureAwait(false);
+            // A batch usually repeats one statement with values of the same types: share the previous statement's
+            // arrays (only read from here on; not when the server types a parameter, whose codec is set per statement).
+            if (i > 0 && typeScratch.AsSpan(0, n).SequenceEqual(types[i - 1]) && codecScratch.AsSpan(0, n).SequenceEqual(codecs[i - 1])
+                && Array.IndexOf(codecScratch, ServerTypedCodec.Instance, 0, n) < 0)
+            {
+                types[i] = types[i - 1];
+                codecs[i] = codecs[i - 1];
+            }
+            else
+            {
+                types[i] = n == 0 ? [] : typeScratch.AsSpan(0, n).ToArray();
+                codecs[i] = n == 0 ? [] : codecScratch.AsSpan(0, n).ToArray();
+            }
+            Array.Clear(codecScratch, 0, n);
             // Each occurrence counts as a use: a batch repeating a text prepares it as a named statement.
             var cached = cache.Use(batch[i].Sql, out var uses);
             named[i] = cache.ShouldPrepare(batch[i].Sql, uses);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Data;
 using System.Data.Common;
 using System.Diagnostics.CodeAnalysis;
@@ -121,7 +122,7 @@ public sealed class PgWireCommand : DbCommand
 
     /// <summary>Runs every statement; returns the rows changed by INSERT, UPDATE, DELETE and MERGE, or -1 when none of those ran.</summary>
     public override async Task<int> ExecuteNonQueryAsync(CancellationToken cancellationToken) =>
-        await (await ExecuteReaderAsync(CommandBehavior.Default, cancellationToken).ConfigureAwait(false))
+        await (await ExecuteReaderCoreAsync(CommandBehavior.Default, cancellationToken).ConfigureAwait(false))
             .ConsumeForNonQueryAsync(cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
@@ -129,7 +130,7 @@ public sealed class PgWireCommand : DbCommand
 
     /// <summary>The first column of the first row of the first result; null when there is none, <see cref="DBNull"/> for SQL NULL.</summary>
     public override async Task<object?> ExecuteScalarAsync(CancellationToken cancellationToken) =>
-        await (await ExecuteReaderAsync(CommandBehavior.Default, cancellationToken).ConfigureAwait(false))
+        await (await ExecuteReaderCoreAsync(CommandBehavior.Default, cancellationToken).ConfigureAwait(false))
             .ConsumeForScalarAsync(cancellationToken).ConfigureAwait(false);
 
     /// <summary>Runs the command and returns a reader over its results.</summary>
@@ -144,17 +145,25 @@ public sealed class PgWireCommand : DbCommand
 
     /// <inheritdoc />
     protected override async Task<DbDataReader> ExecuteDbDataReaderAsync(CommandBehavior behavior, CancellationToken cancellationToken) =>
-        await ExecuteReaderAsync(behavior, cancellationToken).ConfigureAwait(false);
+        await ExecuteReaderCoreAsync(behavior, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Runs the command and returns a reader over its results (rows are streamed: memory stays bounded).</summary>
-    public new async Task<PgWireDataReader> ExecuteReaderAsync(CommandBehavior behavior, CancellationToken cancellationToken = default)
+    public new Task<PgWireDataReader> ExecuteReaderAsync(CommandBehavior behavior, CancellationToken cancellationToken = default) =>
+        ExecuteReaderCoreAsync(behavior, cancellationToken).AsTask();
+
+    // The steps below the public Task-returning methods complete through pooled ValueTasks: a command allocates one
+    // task for its caller, not one per layer.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    internal async ValueTask<PgWireDataReader> ExecuteReaderCoreAsync(CommandBehavior behavior, CancellationToken cancellationToken)
     {
-        if (_connection is null && DataSource is not null)
-            return await OnOwnConnectionAsync(behavior, b => ExecuteReaderAsync(b, cancellationToken), cancellationToken).ConfigureAwait(false);
+        if (_connection is null && DataSource is not null) return await ExecuteOnOwnConnectionAsync(behavior, cancellationToken).ConfigureAwait(false);
         var connection = CheckReady();
         var reader = new PgWireDataReader(this, connection, Statements(), behavior, null, null);
         return await StartReaderAsync(connection, reader, cancellationToken).ConfigureAwait(false);
     }
+
+    private Task<PgWireDataReader> ExecuteOnOwnConnectionAsync(CommandBehavior behavior, CancellationToken cancellationToken) =>
+        OnOwnConnectionAsync(behavior, b => ExecuteReaderAsync(b, cancellationToken), cancellationToken);
 
     /// <summary>For a command made by <see cref="PgWireDataSource.CreateCommand(string?)"/>: where it takes a connection from.</summary>
     internal PgWireDataSource? DataSource { get; init; }
@@ -163,21 +172,34 @@ public sealed class PgWireCommand : DbCommand
     internal TimeSpan? Timeout => _commandTimeout >= 0 ? TimeSpan.FromSeconds(_commandTimeout) : null;
 
     /// <summary>The statements to run, with their parameter values, checked before anything is sent.</summary>
-    private List<(string Sql, object?[] Values)> Statements() => BuildStatements(_commandText, CommandType, Parameters.Items, ref _rewriteCache);
+    private List<(string Sql, object?[] Values)> Statements() => BuildStatements(_commandText, CommandType, Parameters.Items, ref _rewriteCache, _statementsBuffer ??= []);
+
+    /// <summary>The statement list handed to this command's last reader, refilled for the next execution (the reader is closed by then).</summary>
+    private List<(string Sql, object?[] Values)>? _statementsBuffer;
 
     private RewriteCache? _rewriteCache;
 
     /// <summary>The last rewrite of a command's text, reused while the text, type and parameter names stay the same.</summary>
     internal sealed record RewriteCache(string Text, CommandType Type, string?[] Names, List<RewrittenStatement> Statements);
 
-    /// <summary>Splits a command text into statements and gives each the values of the parameters it uses.</summary>
+    /// <summary>
+    /// Splits a command text into statements and gives each the values of the parameters it uses; refills
+    /// <c>reuse</c> (a command's own list, from its previous execution) when given.
+    /// </summary>
     internal static List<(string Sql, object?[] Values)> BuildStatements(
-        string commandText, CommandType commandType, List<PgWireParameter> parameters, ref RewriteCache? cache)
+        string commandText, CommandType commandType, List<PgWireParameter> parameters, ref RewriteCache? cache,
+        List<(string Sql, object?[] Values)>? reuse = null)
     {
         List<RewrittenStatement> rewritten;
         if (cache is not null && ReferenceEquals(cache.Text, commandText) && cache.Type == commandType && SameNames(cache.Names, parameters))
         {
             rewritten = cache.Statements;
+        }
+        else if (s_rewrites.TryGetValue(commandText, out var shared) && shared.Type == commandType && SameNames(shared.Names, parameters))
+        {
+            // Another command (a new one per execution, as ADO.NET code often does, or a batch's) rewrote this text.
+            cache = shared;
+            rewritten = shared.Statements;
         }
         else
         {
@@ -185,19 +207,35 @@ public sealed class PgWireCommand : DbCommand
             var cachedNames = new string?[parameters.Count];
             for (var i = 0; i < cachedNames.Length; i++) cachedNames[i] = parameters[i].ParameterName;
             cache = new RewriteCache(commandText, commandType, cachedNames, rewritten);
+            if (s_rewrites.Count >= MaxSharedRewrites) s_rewrites.Clear();
+            s_rewrites[commandText] = cache;
         }
 
-        var wire = new object?[parameters.Count];
-        for (var i = 0; i < wire.Length; i++) wire[i] = parameters[i].ToWireValue(i);
-        var result = new List<(string, object?[])>(rewritten.Count);
-        foreach (var statement in rewritten)
+        var wire = rewritten.Count == 1 && rewritten[0].ParameterIndices.Length == parameters.Count ? null : new object?[parameters.Count];
+        if (wire is not null)
+            for (var i = 0; i < wire.Length; i++) wire[i] = parameters[i].ToWireValue(i);
+        var result = reuse ?? new List<(string, object?[])>(rewritten.Count);
+        if (result.Count != rewritten.Count) result.Clear();
+        for (var s = 0; s < rewritten.Count; s++)
         {
-            var values = new object?[statement.ParameterIndices.Length];
-            for (var k = 0; k < values.Length; k++) values[k] = wire[statement.ParameterIndices[k]];
-            result.Add((statement.Sql, values));
+            var statement = rewritten[s];
+            var count = statement.ParameterIndices.Length;
+            var values = s < result.Count && result[s].Values.Length == count ? result[s].Values : count == 0 ? [] : new object?[count];
+            for (var k = 0; k < count; k++)
+            {
+                var index = statement.ParameterIndices[k];
+                values[k] = wire is null ? parameters[index].ToWireValue(index) : wire[index];
+            }
+            if (s < result.Count) result[s] = (statement.Sql, values);
+            else result.Add((statement.Sql, values));
         }
         return result;
     }
+
+    /// <summary>Rewrites shared by every command, by text: bounded, emptied when full (texts built with literals do not pile up).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, RewriteCache> s_rewrites = new(StringComparer.Ordinal);
+
+    private const int MaxSharedRewrites = 2048;
 
     private static bool SameNames(string?[] names, List<PgWireParameter> parameters)
     {
@@ -235,15 +273,19 @@ public sealed class PgWireCommand : DbCommand
         if (_connection is null && DataSource is not null)
             return await OnOwnConnectionAsync(behavior, b => ExecuteBatchReaderAsync(commands, b, cancellationToken), cancellationToken).ConfigureAwait(false);
         var connection = CheckReady();
-        var statements = new List<(string, object?[])>();
-        var owners = new List<int>();
+        var statements = new List<(string, object?[])>(commands.Count);
+        var owners = new List<int>(commands.Count);
+        List<(string Sql, object?[] Values)>? scratch = null;
         for (var c = 0; c < commands.Count; c++)
         {
             commands[c]._recordsAffected = -1;
-            RewriteCache? noCache = null;
-            var built = BuildStatements(commands[c].CommandText, commands[c].CommandType, commands[c].Parameters.Items, ref noCache);
-            statements.AddRange(built);
-            owners.AddRange(Enumerable.Repeat(c, built.Count));
+            scratch?.Clear();
+            scratch = BuildStatements(commands[c].CommandText, commands[c].CommandType, commands[c].Parameters.Items, ref commands[c]._rewriteCache, scratch);
+            foreach (var statement in scratch)
+            {
+                statements.Add(statement);
+                owners.Add(c);
+            }
         }
         var reader = new PgWireDataReader(this, connection, statements, behavior, commands, [.. owners]);
         return await StartReaderAsync(connection, reader, cancellationToken).ConfigureAwait(false);
@@ -270,7 +312,8 @@ public sealed class PgWireCommand : DbCommand
         }
     }
 
-    private static async Task<PgWireDataReader> StartReaderAsync(PgWireConnection connection, PgWireDataReader reader, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<PgWireDataReader> StartReaderAsync(PgWireConnection connection, PgWireDataReader reader, CancellationToken cancellationToken)
     {
         connection.ActiveReader = reader;
         try

@@ -13,8 +13,6 @@ namespace PgWire;
 /// </summary>
 public sealed class PgWireDataReader : DbDataReader
 {
-    private static readonly Func<PgConnector, ValueTask> s_keepConnector = static _ => ValueTask.CompletedTask;
-
     private readonly PgWireCommand _command;
     private readonly PgWireConnection _connection;
     private readonly List<(string Sql, object?[] Values)> _statements;
@@ -120,6 +118,7 @@ public sealed class PgWireDataReader : DbDataReader
         return ReadSlowAsync(pending);
     }
 
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ReadSlowAsync(ValueTask<bool> pending)
     {
         bool hasRow;
@@ -174,7 +173,8 @@ public sealed class PgWireDataReader : DbDataReader
     /// creates), the statements run one after another inside a transaction block instead, with the same all-or-nothing
     /// outcome.
     /// </summary>
-    internal async Task StartAsync(CancellationToken cancellationToken)
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
+    internal async ValueTask StartAsync(CancellationToken cancellationToken)
     {
         var connector = _connection.Connector;
         connector.CommandTimeoutOverride = _command.Timeout;
@@ -189,7 +189,7 @@ public sealed class PgWireDataReader : DbDataReader
         try
         {
             var known = await QueryRunner.StartBatchAsync(connector, _statements, cancellationToken).ConfigureAwait(false);
-            _current = new PgRowReader(connector, known, s_keepConnector);
+            _current = PgRowReader.ForDataReader(connector, known);
         }
         catch (PostgresException e) when (Annotate(e))
         {
@@ -252,7 +252,9 @@ public sealed class PgWireDataReader : DbDataReader
         }
         finally
         {
+            // The row reader goes back to the connector for its next command: this reader lets go of it.
             if (_current is not null) await _current.DisposeAsync().ConfigureAwait(false);
+            _current = null;
             _closed = true;
             _onRow = false;
             _pendingRow = false;
@@ -451,6 +453,7 @@ public sealed class PgWireDataReader : DbDataReader
         if (_closed) throw new InvalidOperationException("The data reader is closed.");
     }
 
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ReadCurrentAsync(CancellationToken cancellationToken)
     {
         bool hasRow;
@@ -469,6 +472,7 @@ public sealed class PgWireDataReader : DbDataReader
     }
 
     /// <summary>Reads ahead the first row of the current statement's result; true when it has columns (a result set).</summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> PositionAsync(CancellationToken cancellationToken)
     {
         _rowsRead = 0;
@@ -479,6 +483,7 @@ public sealed class PgWireDataReader : DbDataReader
     }
 
     /// <summary>Finishes the current statement's result (discarding its rows) and moves to the next statement.</summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> AdvanceAsync(CancellationToken cancellationToken)
     {
         var current = _current!;
@@ -498,6 +503,7 @@ public sealed class PgWireDataReader : DbDataReader
     }
 
     /// <summary>One statement at a time (the fallback): runs the next one, or commits the block after the last.</summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> StartNextSequentialAsync(CancellationToken cancellationToken)
     {
         var connector = _connection.Connector;
@@ -514,7 +520,7 @@ public sealed class PgWireDataReader : DbDataReader
         try
         {
             var known = await QueryRunner.StartStreamingAsync(connector, sql, values, cancellationToken).ConfigureAwait(false);
-            _current = new PgRowReader(connector, known, s_keepConnector);
+            _current = PgRowReader.ForDataReader(connector, [known]);
             return true;
         }
         catch (PostgresException e)

@@ -20,8 +20,9 @@ namespace PgWire;
 public sealed class PgRowReader : IAsyncDisposable, IDisposable
 {
     private readonly PgConnector _connector;
-    private readonly Func<PgConnector, ValueTask> _release;
-    private readonly RowDescriptionInfo?[] _known;
+    private Func<PgConnector, ValueTask> _release;
+    private RowDescriptionInfo?[] _known;
+    private bool _reusable;
     private int _statement;
     private RowDescriptionInfo? _description;
     private int[] _offsets;
@@ -52,7 +53,41 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
         _release = release;
         _known = knownDescriptions;
         _description = knownDescriptions[0];
-        _offsets = new int[_description?.Count ?? 0];
+        _offsets = OffsetsFor(_description, null);
+    }
+
+    /// <summary>
+    /// A reader for the ADO.NET data reader, which never hands it out: the connector keeps the instance and reuses it
+    /// for its next command once this one is disposed, so a command allocates no reader of its own.
+    /// </summary>
+    internal static PgRowReader ForDataReader(PgConnector connector, RowDescriptionInfo?[] knownDescriptions)
+    {
+        var reader = connector.SpareRowReader;
+        if (reader is null) return new PgRowReader(connector, knownDescriptions, s_keepConnector) { _reusable = true };
+        connector.SpareRowReader = null;
+        reader._release = s_keepConnector;
+        reader._known = knownDescriptions;
+        reader._statement = 0;
+        reader._description = knownDescriptions[0];
+        reader._offsets = OffsetsFor(reader._description, reader._offsets);
+        reader._row = default;
+        reader._onRow = reader._resultDone = reader._completed = reader._disposed = reader._schemaOnly = false;
+        reader._error = null;
+        reader._columns = null;
+        reader._failure = null;
+        reader.RowsAffected = 0;
+        reader.ModifiedRows = -1;
+        return reader;
+    }
+
+    private static readonly Func<PgConnector, ValueTask> s_keepConnector = static _ => ValueTask.CompletedTask;
+
+    /// <summary>The per-column offsets array for a description: the current one when its size fits, none for no columns.</summary>
+    private static int[] OffsetsFor(RowDescriptionInfo? description, int[]? current)
+    {
+        var count = description?.Count ?? 0;
+        if (count == 0) return [];
+        return current is not null && current.Length == count ? current : new int[count];
     }
 
     /// <summary>The number of columns (0 for a statement that returns no rows).</summary>
@@ -221,6 +256,7 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
             await _release(_connector).ConfigureAwait(false);
         }
         _disposed = true;
+        if (_reusable && _completed) _connector.SpareRowReader = this;
     }
 
     /// <summary>Reads and discards the rows left, then frees the connection.</summary>
@@ -275,7 +311,7 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
                     case BackendMessageCode.RowDescription:
                         var span = body.Span;
                         _description = new RowDescriptionInfo(span.ToArray(), RowDescription.Parse(span), _connector.TypeRegistry);
-                        _offsets = new int[_description.Count];
+                        _offsets = OffsetsFor(_description, _offsets);
                         _columns = null;
                         break;
                     case BackendMessageCode.CommandComplete:
@@ -319,7 +355,7 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
     {
         _statement++;
         _description = _known[_statement];
-        _offsets = new int[_description?.Count ?? 0];
+        _offsets = OffsetsFor(_description, _offsets);
         _columns = null;
         _resultDone = false;
         RowsAffected = 0;

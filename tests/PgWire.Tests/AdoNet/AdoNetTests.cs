@@ -532,4 +532,34 @@ public class AdoNetUserTypeTests(ServerFixture fixture)
         Assert.Equal("late", reader.GetName(0));
         Assert.Equal("ado_late", reader.GetDataTypeName(0));
     }
+
+    [Fact]
+    public async Task A_closed_reader_never_shows_a_later_command_s_rows_and_a_reused_command_sends_its_new_values()
+    {
+        await using var connection = new PgWireConnection(fixture.ConnectionString);
+        await connection.OpenAsync();
+        await using var first = new PgWireCommand("SELECT @v::int AS v", connection);
+        var parameter = new PgWireParameter<int>("v", 1);
+        first.Parameters.Add(parameter);
+        var old = await first.ExecuteReaderAsync();
+        Assert.True(await old.ReadAsync());
+        Assert.Equal(1, old.GetInt32(0));
+        await old.DisposeAsync();
+
+        await using var second = new PgWireCommand("SELECT 'other' AS x, 2 AS y", connection);
+        await using (var reader = await second.ExecuteReaderAsync())
+        {
+            Assert.True(await reader.ReadAsync());
+            // The first reader's internals serve this command now: the closed reader must not see them.
+            Assert.Throws<InvalidOperationException>(() => old.GetInt32(0));
+            Assert.Throws<InvalidOperationException>(() => old.GetName(0));
+            Assert.Equal(0, old.FieldCount);
+            Assert.Equal("other", reader.GetString(0));
+        }
+        for (var value = 10; value < 13; value++)
+        {
+            parameter.TypedValue = value;
+            Assert.Equal(value, await first.ExecuteScalarAsync());
+        }
+    }
 }
