@@ -77,6 +77,9 @@ internal sealed class DescriptionCache(int capacity, int minUsages, System.Colle
         public LinkedListNode<Entry>? Node { get; set; }
     }
 
+    // Every member takes this lock: with Multiplexing a read loop (DISCARD ALL seen in an answer) and the callers
+    // composing requests use the cache from different threads. Uncontended otherwise.
+    private readonly object _lock = new();
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly LinkedList<Entry> _lru = []; // most recently used first
     private readonly List<string> _toClose = [];
@@ -91,25 +94,31 @@ internal sealed class DescriptionCache(int capacity, int minUsages, System.Colle
     public int PreparedCount => _named;
 
     /// <summary>The description known for a text, without counting a use.</summary>
-    public StatementDescription? Find(string sql) => _entries.TryGetValue(sql, out var entry) ? entry.Statement : null;
+    public StatementDescription? Find(string sql)
+    {
+        lock (_lock) return _entries.TryGetValue(sql, out var entry) ? entry.Statement : null;
+    }
 
     /// <summary>Counts one use of a text and marks it most recently used; returns what is known of it and its uses so far.</summary>
     public StatementDescription? Use(string sql, out int uses)
     {
-        if (!_entries.TryGetValue(sql, out var entry))
+        lock (_lock)
         {
-            entry = new Entry(sql);
-            _entries[sql] = entry;
-            entry.Node = _lru.AddFirst(entry);
-            TrimEntries();
+            if (!_entries.TryGetValue(sql, out var entry))
+            {
+                entry = new Entry(sql);
+                _entries[sql] = entry;
+                entry.Node = _lru.AddFirst(entry);
+                TrimEntries();
+            }
+            else if (entry.Node!.Previous is not null)
+            {
+                _lru.Remove(entry.Node);
+                _lru.AddFirst(entry.Node);
+            }
+            uses = ++entry.Uses;
+            return entry.Statement;
         }
-        else if (entry.Node!.Previous is not null)
-        {
-            _lru.Remove(entry.Node);
-            _lru.AddFirst(entry.Node);
-        }
-        uses = ++entry.Uses;
-        return entry.Statement;
     }
 
     /// <summary>Whether a text used <paramref name="uses"/> times should run as a named statement (at once when prepared explicitly).</summary>
@@ -117,7 +126,7 @@ internal sealed class DescriptionCache(int capacity, int minUsages, System.Colle
         capacity > 0 && (uses >= minUsages || (alwaysPrepare is { IsEmpty: false } && alwaysPrepare.ContainsKey(sql)));
 
     /// <summary>A statement name not used before on this session.</summary>
-    public string NextName() => NamePrefix + (++_nextName).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    public string NextName() => NamePrefix + Interlocked.Increment(ref _nextName).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The prefix of every statement name PgWire creates.</summary>
     public const string NamePrefix = "_pgw";
@@ -125,44 +134,53 @@ internal sealed class DescriptionCache(int capacity, int minUsages, System.Colle
     /// <summary>Records what was learnt of a text (a named statement, or the unnamed one's description).</summary>
     public void Add(string sql, StatementDescription description)
     {
-        if (!_entries.TryGetValue(sql, out var entry))
+        lock (_lock)
         {
-            entry = new Entry(sql) { Uses = 1 };
-            _entries[sql] = entry;
-            entry.Node = _lru.AddFirst(entry);
-        }
-        if (entry.Statement is { } replaced && replaced.Name.Length > 0 && !ReferenceEquals(replaced, description)) Forget(replaced);
-        if (description.Name.Length > 0 && entry.Statement?.Name != description.Name) _named++;
-        entry.Statement = description;
-        // Over the limit of named statements: the least recently used one is closed (its text keeps its description).
-        if (_named > capacity)
-        {
-            for (var node = _lru.Last; node is not null; node = node.Previous)
+            if (!_entries.TryGetValue(sql, out var entry))
             {
-                if (node.Value.Statement is not { Name.Length: > 0 } named || ReferenceEquals(node.Value, entry)) continue;
-                Forget(named);
-                node.Value.Statement = named.Unnamed();
-                break;
+                entry = new Entry(sql) { Uses = 1 };
+                _entries[sql] = entry;
+                entry.Node = _lru.AddFirst(entry);
             }
+            if (entry.Statement is { } replaced && replaced.Name.Length > 0 && !ReferenceEquals(replaced, description)) Forget(replaced);
+            if (description.Name.Length > 0 && entry.Statement?.Name != description.Name) _named++;
+            entry.Statement = description;
+            // Over the limit of named statements: the least recently used one is closed (its text keeps its description).
+            if (_named > capacity)
+            {
+                for (var node = _lru.Last; node is not null; node = node.Previous)
+                {
+                    if (node.Value.Statement is not { Name.Length: > 0 } named || ReferenceEquals(node.Value, entry)) continue;
+                    Forget(named);
+                    node.Value.Statement = named.Unnamed();
+                    break;
+                }
+            }
+            TrimEntries();
         }
-        TrimEntries();
     }
 
     /// <summary>Forgets every statement; their server-side statements are closed with the next request.</summary>
     public void Clear()
     {
-        foreach (var entry in _entries.Values)
-            if (entry.Statement is { } statement) Forget(statement);
-        _entries.Clear();
-        _lru.Clear();
-        _named = 0;
+        lock (_lock)
+        {
+            foreach (var entry in _entries.Values)
+                if (entry.Statement is { } statement) Forget(statement);
+            _entries.Clear();
+            _lru.Clear();
+            _named = 0;
+        }
     }
 
     /// <summary>Writes Close for every statement that was dropped; their CloseComplete answers come first.</summary>
     public void WritePendingCloses(MessageBuffer output)
     {
-        foreach (var name in _toClose) FrontendMessages.WriteClose(output, portal: false, name);
-        _toClose.Clear();
+        lock (_lock)
+        {
+            foreach (var name in _toClose) FrontendMessages.WriteClose(output, portal: false, name);
+            _toClose.Clear();
+        }
     }
 
     private void TrimEntries()

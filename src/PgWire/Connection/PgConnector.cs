@@ -114,6 +114,33 @@ internal sealed class PgConnector : IAsyncDisposable
 
     internal void SetBackendKey(BackendKeyData key) => _backendKey = key;
 
+    /// <summary>Moves everything in <see cref="Output"/> to the socket's pipe, to be sent by <see cref="FlushPipeAsync"/>.</summary>
+    public void MoveOutputToPipe()
+    {
+        try
+        {
+            _writer.Write(_out.WrittenMemory.Span);
+            _out.Clear();
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            throw Break(new PgWireException($"Writing to the server {Options.Host}:{Options.Port} failed: {e.Message}", e));
+        }
+    }
+
+    /// <summary>Sends what <see cref="MoveOutputToPipe"/> moved.</summary>
+    public async ValueTask FlushPipeAsync()
+    {
+        try
+        {
+            await _writer.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            throw Break(new PgWireException($"Writing to the server {Options.Host}:{Options.Port} failed: {e.Message}", e));
+        }
+    }
+
     /// <summary>Sends everything in <see cref="Output"/>.</summary>
     public async ValueTask FlushAsync(CancellationToken cancellationToken)
     {

@@ -331,7 +331,7 @@ internal static class StatementSender
     }
 
     /// <summary>Fills in every parameter's type and codec; returns the index of the first whose type the catalog lacks, or -1.</summary>
-    private static int InferParameters(PgTypeRegistry registry, IReadOnlyList<object?> parameters, uint[] types, PgCodec?[] codecs)
+    internal static int InferParameters(PgTypeRegistry registry, IReadOnlyList<object?> parameters, uint[] types, PgCodec?[] codecs)
     {
         for (var i = 0; i < parameters.Count; i++)
         {
@@ -408,7 +408,7 @@ internal static class StatementSender
     /// each gets the codec of the type the server chose, or text format for a string or enum label it has no binary
     /// form for. A value that type cannot take is an exception here, before the request is written.
     /// </summary>
-    private static void ResolveServerTyped(PgTypeRegistry registry, StatementDescription statement, IReadOnlyList<object?> parameters, Span<PgCodec?> codecs)
+    internal static void ResolveServerTyped(PgTypeRegistry registry, StatementDescription statement, IReadOnlyList<object?> parameters, Span<PgCodec?> codecs)
     {
         for (var i = 0; i < codecs.Length; i++)
         {
@@ -462,7 +462,7 @@ internal static class StatementSender
     }
 
     /// <summary>Bind for the unnamed portal: parameters binary (text for <see cref="TextFormatCodec"/>), results as the statement learnt.</summary>
-    private static void WriteBind(MessageBuffer output, string statementName, IReadOnlyList<object?> parameters, ReadOnlySpan<PgCodec?> codecs, FormatCode[] resultFormats)
+    internal static void WriteBind(MessageBuffer output, string statementName, IReadOnlyList<object?> parameters, ReadOnlySpan<PgCodec?> codecs, FormatCode[] resultFormats)
     {
         var anyText = false;
         foreach (var codec in codecs) anyText |= ReferenceEquals(codec, TextFormatCodec.Instance);
@@ -502,7 +502,7 @@ internal static class StatementSender
         FrontendMessages.EndBind(output, at, resultFormats);
     }
 
-    private static FormatCode[] ResultFormats(RowDescriptionInfo? description)
+    internal static FormatCode[] ResultFormats(RowDescriptionInfo? description)
     {
         if (description is null) return [];
         var formats = new FormatCode[description.Count];

@@ -36,6 +36,7 @@ public sealed class PgWireConnectionStringBuilder : DbConnectionStringBuilder
         new("Connection Pruning Interval", Kind.Int, 10),
         new("Max Message Size", Kind.Int, 1024 * 1024 * 1024, 4096),
         new("Max Auto Prepare", Kind.Int, 256, 0, 100_000),
+        new("Multiplexing", Kind.Bool, false),
         new("Auto Prepare Min Usages", Kind.Int, 2, 1, 1_000_000),
         new("SSL Mode", Kind.String, "Disable"),
     ];
@@ -106,6 +107,15 @@ public sealed class PgWireConnectionStringBuilder : DbConnectionStringBuilder
 
     /// <summary>Runs of a SQL text on a connection after which it is prepared as a named statement (default 2).</summary>
     public int AutoPrepareMinUsages { get => GetInt("Auto Prepare Min Usages"); set => this["Auto Prepare Min Usages"] = value; }
+
+    /// <summary>
+    /// Whether a data source's buffered queries (QueryAsync, ExecuteAsync with parameters, prepared statements) share
+    /// connections: each is written while others are in flight and answers are paired with requests in order, so a
+    /// few connections serve many concurrent callers (default false). Connections, transactions, streaming reads,
+    /// scripts and pipelines keep a connection of their own. Cancellation and Command Timeout then stop the wait
+    /// without cancelling the statement on the server.
+    /// </summary>
+    public bool Multiplexing { get => GetBool("Multiplexing"); set => this["Multiplexing"] = value; }
 
     /// <summary>TLS use. Only Disable, Allow and Prefer are accepted for now: PgWire does not speak TLS yet.</summary>
     public string SslMode { get => GetString("SSL Mode"); set => this["SSL Mode"] = value; }

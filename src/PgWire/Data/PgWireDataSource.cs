@@ -63,7 +63,23 @@ public sealed class PgWireDataSource : DbDataSource
         _publicConnectionString = settings.WithoutPassword();
         FullConnectionString = settings.ConnectionString;
         _returnToPool = _pool.ReturnAsync;
+        if (settings.Multiplexing) _multiplexer = new Multiplexer(_pool, settings.MaxPoolSize, ReloadCatalogAsync);
     }
+
+    private readonly Multiplexer? _multiplexer;
+
+    /// <summary>Reloads the type catalog (on a connector of its own; renting one reloads a stale catalog).</summary>
+    private async ValueTask ReloadCatalogAsync(CancellationToken cancellationToken)
+    {
+        var connector = await RentAsync(cancellationToken).ConfigureAwait(false);
+        await _pool.ReturnAsync(connector).ConfigureAwait(false);
+    }
+
+    /// <summary>Connections shared by multiplexed callers now (0 without Multiplexing); for diagnostics.</summary>
+    internal int MultiplexedConnectionCount => _multiplexer?.SessionCount ?? 0;
+
+    /// <summary>The most multiplexed requests seen in flight at once on one connection; for tests.</summary>
+    internal int MultiplexedDeepestPipeline => _multiplexer?.DeepestPipeline ?? 0;
 
     /// <summary>Creates a data source from a connection string.</summary>
     /// <param name="connectionString">Npgsql-style keywords: Host, Port, Username, Password, Database, Maximum Pool Size, ...</param>
@@ -150,11 +166,15 @@ public sealed class PgWireDataSource : DbDataSource
     {
         ArgumentNullException.ThrowIfNull(sql);
         ArgumentNullException.ThrowIfNull(parameters);
+        var values = ResolveTyped(parameters);
+        if (_multiplexer is not null
+            && await _multiplexer.ExecuteAsync(sql, values, collectRows: true, _connectorOptions.CommandTimeout, cancellationToken).ConfigureAwait(false) is { } shared)
+            return new PgRowSet(shared.Description, shared.Rows, shared.RowsAffected);
         var connector = await RentAsync(cancellationToken).ConfigureAwait(false);
         QueryResult result;
         try
         {
-            result = await QueryRunner.ExecuteAsync(connector, sql, ResolveTyped(parameters), collectRows: true, cancellationToken).ConfigureAwait(false);
+            result = await QueryRunner.ExecuteAsync(connector, sql, values, collectRows: true, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -304,6 +324,9 @@ public sealed class PgWireDataSource : DbDataSource
     {
         ArgumentNullException.ThrowIfNull(sql);
         ArgumentNullException.ThrowIfNull(parameters);
+        if (_multiplexer is not null && parameters.Count > 0
+            && await _multiplexer.ExecuteAsync(sql, ResolveTyped(parameters), collectRows: false, _connectorOptions.CommandTimeout, cancellationToken).ConfigureAwait(false) is { } shared)
+            return shared.RowsAffected;
         var connector = await RentAsync(cancellationToken).ConfigureAwait(false);
         try
         {

@@ -24,6 +24,14 @@ internal sealed class MessageBuffer : IBufferWriter<byte>, ILengthPrefixWriter, 
 
     public void Clear() => _written = 0;
 
+    /// <summary>Drops what was written after <paramref name="length"/> bytes (a message that could not be finished).</summary>
+    public void Truncate(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, _written);
+        _written = length;
+    }
+
     public void Advance(int count)
     {
         if (count < 0 || _written + count > _buffer.Length) throw new ArgumentOutOfRangeException(nameof(count));

@@ -1,0 +1,433 @@
+using PgWire.Buffers;
+using PgWire.Pooling;
+using PgWire.Protocol;
+using PgWire.Types;
+
+namespace PgWire.Connection;
+
+/// <summary>
+/// Multiplexing (connection string <c>Multiplexing=true</c>): the data source's buffered queries share connectors
+/// instead of renting one each. A caller writes its request (a Sync-terminated group of messages) into a shared
+/// connector's output while earlier requests are still in flight; writes made meanwhile go out with one flush; one read
+/// loop per connector reads the answers and hands each to the request at the head of a FIFO, so answers pair with
+/// requests in the order they were written. Reads never wait for the application: a result is read whole into pooled
+/// buffers, as for <see cref="QueryRunner.ExecuteAsync"/>.
+/// </summary>
+/// <remarks>
+/// Connectors are rented from the pool while they have callers and returned when the last one is done. A request runs
+/// in its own implicit transaction; one that leaves a transaction open (BEGIN) breaks its connector (the requests
+/// behind it fail, and nothing they did is committed), as session state must not leak between callers. Cancellation
+/// and Command Timeout abandon the wait (the answer is read and dropped): a CancelRequest would hit whichever caller's
+/// statement the server is running.
+/// </remarks>
+internal sealed class Multiplexer(ConnectorPool pool, int maxConnections, Func<CancellationToken, ValueTask> reloadCatalog)
+{
+    /// <summary>Requests waiting on one connector before another connector is taken from the pool.</summary>
+    private const int RequestsPerConnector = 8;
+
+    private readonly object _lock = new();
+    private readonly List<MultiplexSession> _sessions = [];
+
+    /// <summary>The most requests seen in flight at once on one connector; for tests and diagnostics.</summary>
+    public int DeepestPipeline { get; set; }
+
+    /// <summary>Sessions serving callers now; for tests and diagnostics.</summary>
+    public int SessionCount
+    {
+        get
+        {
+            lock (_lock) return _sessions.Count;
+        }
+    }
+
+    /// <summary>
+    /// Runs one statement on a shared connector. Returns null when it cannot be multiplexed (a parameter names a type
+    /// the catalog does not have yet): the caller runs it on a connector of its own, which reloads the catalog.
+    /// </summary>
+    public async ValueTask<QueryResult?> ExecuteAsync(
+        string sql, IReadOnlyList<object?> parameters, bool collectRows, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var session = await AcquireAsync(cancellationToken).ConfigureAwait(false);
+        var count = parameters.Count;
+        var types = new uint[count];
+        var codecs = new PgCodec?[count];
+        if (StatementSender.InferParameters(session.Connector.TypeRegistry, parameters, types, codecs) >= 0)
+        {
+            await ReleaseAsync(session).ConfigureAwait(false);
+            return null;
+        }
+        var release = true;
+        try
+        {
+            for (var attempt = 0; ; attempt++)
+            {
+                var (request, statement) = session.Compose(sql, parameters, types, codecs, collectRows);
+                if (!await request.WaitAsync(timeout, cancellationToken).ConfigureAwait(false))
+                {
+                    // Abandoned: the read loop drops the answer and releases the session for this caller.
+                    release = false;
+                    throw request.Abandonment!;
+                }
+                if (request.Error is not null)
+                {
+                    request.ReleaseRows();
+                    if (request.Error is PostgresException stale && QueryRunner.IsStaleStatement(stale) && attempt == 0)
+                    {
+                        session.ForgetStatements();
+                        continue;
+                    }
+                    // A connection failure is one exception shared by every request in flight: each caller gets its own.
+                    throw request.Error is PostgresException or InvalidOperationException
+                        ? request.Error
+                        : new PgWireException(request.Error.Message, request.Error);
+                }
+                if (request.IsDescribe)
+                {
+                    if (session.Connector.TypeRegistry.CatalogIsStale && request.Result.Description is not null)
+                        await reloadCatalog(cancellationToken).ConfigureAwait(false);
+                    session.Learn(sql, types, request, statement!);
+                    continue;
+                }
+                return request.Result;
+            }
+        }
+        finally
+        {
+            if (release) await ReleaseAsync(session).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The least busy session, or a new one from the pool when every session has enough callers.</summary>
+    private async ValueTask<MultiplexSession> AcquireAsync(CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            MultiplexSession? best = null;
+            foreach (var session in _sessions)
+                if (!session.IsDead && (best is null || session.Users < best.Users)) best = session;
+            if (best is not null && (best.Users < RequestsPerConnector || _sessions.Count >= maxConnections))
+            {
+                best.Users++;
+                return best;
+            }
+        }
+        var connector = await pool.RentAsync(cancellationToken).ConfigureAwait(false);
+        var created = new MultiplexSession(this, connector);
+        lock (_lock)
+        {
+            _sessions.Add(created);
+            created.Users++;
+        }
+        return created;
+    }
+
+    /// <summary>One caller is done with a session; the last one gives the connector back to the pool.</summary>
+    internal async ValueTask ReleaseAsync(MultiplexSession session)
+    {
+        lock (_lock)
+        {
+            if (--session.Users > 0) return;
+            _sessions.Remove(session);
+        }
+        await session.QuiesceAsync().ConfigureAwait(false);
+        await pool.ReturnAsync(session.Connector).ConfigureAwait(false);
+    }
+}
+
+/// <summary>One connector shared by multiplexed callers: its output, its FIFO of requests in flight, its read loop.</summary>
+internal sealed class MultiplexSession(Multiplexer owner, PgConnector connector)
+{
+    private readonly object _gate = new();
+    private readonly Queue<MultiplexRequest> _inFlight = new();
+    private bool _reading;
+    private bool _flushing;
+    private Task _readLoop = Task.CompletedTask;
+    private Task _flushLoop = Task.CompletedTask;
+
+    public PgConnector Connector { get; } = connector;
+
+    /// <summary>Callers holding the session (guarded by the multiplexer's lock).</summary>
+    public int Users { get; set; }
+
+    public bool IsDead { get; private set; }
+
+    private Exception? _death;
+
+    /// <summary>
+    /// Writes a request for <paramref name="sql"/>: its execution when the session knows the statement, else the
+    /// statement's Parse/Describe (the caller learns it and composes again). Starts the flush and read loops as needed.
+    /// </summary>
+    public (MultiplexRequest Request, string? StatementName) Compose(
+        string sql, IReadOnlyList<object?> parameters, uint[] types, PgCodec?[] codecs, bool collectRows)
+    {
+        MultiplexRequest request;
+        string? name = null;
+        lock (_gate)
+        {
+            if (IsDead) throw new PgWireException($"The shared connection failed: {_death!.Message}", _death);
+            var cache = Connector.Descriptions;
+            var output = Connector.Output;
+            var statement = cache.Use(sql, out var uses);
+            cache.WritePendingCloses(output);
+            var mark = output.WrittenCount;
+            if (statement is not null && !statement.IsStale && statement.Matches(types) && !(statement.Name.Length == 0 && cache.ShouldPrepare(sql, uses)))
+            {
+                var bound = (PgCodec?[])codecs.Clone();
+                StatementSender.ResolveServerTyped(Connector.TypeRegistry, statement, parameters, bound);
+                try
+                {
+                    if (statement.Name.Length == 0) FrontendMessages.WriteParse(output, "", sql, types);
+                    StatementSender.WriteBind(output, statement.Name, parameters, bound, statement.ResultFormats);
+                    if (statement.Row is null) FrontendMessages.WriteDescribe(output, portal: true, "");
+                    FrontendMessages.WriteExecute(output, "", 0);
+                    FrontendMessages.WriteSync(output);
+                }
+                catch
+                {
+                    output.Truncate(mark);
+                    throw;
+                }
+                request = new MultiplexRequest(this, statement, statement.Row, collectRows, isDescribe: false);
+            }
+            else
+            {
+                name = cache.ShouldPrepare(sql, uses) ? cache.NextName() : "";
+                FrontendMessages.WriteParse(output, name, sql, types);
+                FrontendMessages.WriteDescribe(output, portal: false, name);
+                FrontendMessages.WriteSync(output);
+                request = new MultiplexRequest(this, null, null, collectRows: false, isDescribe: true);
+            }
+            _inFlight.Enqueue(request);
+            if (_inFlight.Count > owner.DeepestPipeline) owner.DeepestPipeline = _inFlight.Count;
+            // Both loops start with a yield, so they begin after this lock is released.
+            if (!_flushing)
+            {
+                _flushing = true;
+                _flushLoop = FlushLoopAsync();
+            }
+            if (!_reading)
+            {
+                _reading = true;
+                _readLoop = ReadLoopAsync();
+            }
+        }
+        return (request, name);
+    }
+
+    /// <summary>Records what a Describe request learnt, as <see cref="StatementSender"/>'s preparation does.</summary>
+    public void Learn(string sql, uint[] types, MultiplexRequest described, string name)
+    {
+        // Decoded again with the registry as it is now: the catalog may have been reloaded for this result's types.
+        var description = described.Result.Description;
+        if (description is not null) description = new RowDescriptionInfo(description.RawBody, description.Fields, Connector.TypeRegistry);
+        var formats = StatementSender.ResultFormats(description);
+        var statement = new StatementDescription(name, types, described.ParameterTypes ?? [], formats,
+            name.Length > 0 ? description?.WithFormats(formats, Connector.TypeRegistry) : null);
+        lock (_gate) Connector.Descriptions.Add(sql, statement);
+    }
+
+    /// <summary>After a stale statement: forget every statement of this session (closed with the next request).</summary>
+    public void ForgetStatements()
+    {
+        lock (_gate) Connector.Descriptions.Clear();
+    }
+
+    /// <summary>Waits until the flush and read loops have stopped (before the connector goes back to the pool).</summary>
+    public async Task QuiesceAsync()
+    {
+        Task flush, read;
+        lock (_gate)
+        {
+            flush = _flushLoop;
+            read = _readLoop;
+        }
+        await flush.ConfigureAwait(false);
+        await read.ConfigureAwait(false);
+    }
+
+    private async Task FlushLoopAsync()
+    {
+        await Task.Yield();
+        try
+        {
+            while (true)
+            {
+                lock (_gate)
+                {
+                    if (IsDead || Connector.Output.WrittenCount == 0)
+                    {
+                        _flushing = false;
+                        return;
+                    }
+                    Connector.MoveOutputToPipe();
+                }
+                await Connector.FlushPipeAsync().ConfigureAwait(false);
+            }
+        }
+#pragma warning disable CA1031 // Every request in flight gets the failure; the loop itself must not throw.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            lock (_gate) _flushing = false;
+            Die(e);
+        }
+    }
+
+    private async Task ReadLoopAsync()
+    {
+        await Task.Yield();
+        while (true)
+        {
+            MultiplexRequest request;
+            lock (_gate)
+            {
+                if (IsDead || _inFlight.Count == 0)
+                {
+                    _reading = false;
+                    return;
+                }
+                request = _inFlight.Peek();
+            }
+            var handler = Connector.QueryHandler;
+            try
+            {
+                handler.Reset(request.Statement, request.CollectRows, request.KnownRow);
+                await Connector.ReceiveAsync(handler).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // The connection is gone: every request in flight gets the failure.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                var rows = handler.TakeRows();
+                if (rows is not null) RowBufferPool.Return(rows);
+                Die(e);
+                return;
+            }
+            request.Capture(handler);
+            bool more;
+            lock (_gate)
+            {
+                _inFlight.Dequeue();
+                more = _inFlight.Count > 0;
+                if (!more) _reading = false;
+            }
+            if (Connector.TransactionStatus != TransactionStatus.Idle)
+            {
+                // A multiplexed statement opened a transaction: the requests behind it would run inside it.
+                request.ReleaseRows();
+                var error = new InvalidOperationException(
+                    "A statement run with Multiplexing=true left a transaction open (BEGIN): multiplexed statements share connections, so each must run in its own implicit transaction. Use a PgWireConnection and BeginTransaction for transactions. The connection was closed; statements sent behind it on the same connection failed and were not committed.");
+                request.Fail(error);
+                Die(error);
+                return;
+            }
+            request.Complete();
+            if (!more) return;
+        }
+    }
+
+    /// <summary>The connector failed: every request in flight fails with the same exception; the session is not used again.</summary>
+    private void Die(Exception error)
+    {
+        MultiplexRequest[] failed;
+        lock (_gate)
+        {
+            if (!IsDead)
+            {
+                IsDead = true;
+                _death = error as PgWireException ?? new PgWireException($"The shared connection failed: {error.Message}", error);
+            }
+            failed = [.. _inFlight];
+            _inFlight.Clear();
+            _reading = false;
+        }
+        Connector.Break(null);
+        foreach (var request in failed) request.Fail(_death!);
+    }
+
+    internal ValueTask ReleaseAbandonedAsync() => owner.ReleaseAsync(this);
+}
+
+/// <summary>A request in a session's FIFO and, once answered, its outcome.</summary>
+internal sealed class MultiplexRequest(
+    MultiplexSession session, StatementDescription? statement, RowDescriptionInfo? knownRow, bool collectRows, bool isDescribe)
+{
+    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _state; // 0 waiting, 1 answered, 2 abandoned by its caller
+
+    public StatementDescription? Statement => statement;
+
+    public RowDescriptionInfo? KnownRow => knownRow;
+
+    public bool CollectRows => collectRows;
+
+    public bool IsDescribe => isDescribe;
+
+    public QueryResult Result { get; private set; }
+
+    public uint[]? ParameterTypes { get; private set; }
+
+    public Exception? Error { get; private set; }
+
+    /// <summary>Why the caller stopped waiting (cancellation or Command Timeout).</summary>
+    public Exception? Abandonment { get; private set; }
+
+    /// <summary>Takes the handler's outcome (called by the read loop before the next request is read).</summary>
+    public void Capture(QueryHandler handler)
+    {
+        ParameterTypes = handler.ParameterTypes;
+        if (handler.Error is not null)
+        {
+            var rows = handler.TakeRows();
+            if (rows is not null) RowBufferPool.Return(rows);
+            Error = handler.Error;
+            return;
+        }
+        Result = new QueryResult(handler.Description, handler.TakeRows(), handler.RowsAffected, handler.ModifiedRows);
+    }
+
+    public void Fail(Exception error)
+    {
+        Error = error;
+        Complete();
+    }
+
+    /// <summary>Hands the outcome to the caller, or, when the caller gave up, drops it and releases the caller's hold.</summary>
+    public void Complete()
+    {
+        if (Interlocked.CompareExchange(ref _state, 1, 0) == 0)
+        {
+            _done.SetResult();
+            return;
+        }
+        ReleaseRows();
+        _ = session.ReleaseAbandonedAsync().AsTask();
+    }
+
+    public void ReleaseRows()
+    {
+        var rows = Result.Rows;
+        Result = Result with { Rows = null };
+        if (rows is not null) RowBufferPool.Return(rows);
+    }
+
+    /// <summary>Waits for the answer; false when the caller's token or the timeout ended the wait first (the request is then abandoned).</summary>
+    public async ValueTask<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (timeout > TimeSpan.Zero) await _done.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+            else await _done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is OperationCanceledException or TimeoutException)
+        {
+            if (Interlocked.CompareExchange(ref _state, 2, 0) != 0) return true; // answered meanwhile: use it
+            Abandonment = e is TimeoutException
+                ? new TimeoutException($"The command timed out after {timeout.TotalSeconds:0.###} s (Command Timeout); with Multiplexing the statement is not cancelled on the server, its answer is dropped.", e)
+                : new OperationCanceledException("The query was cancelled at the caller's request; with Multiplexing the statement is not cancelled on the server, its answer is dropped.", e, cancellationToken);
+            return false;
+        }
+    }
+}

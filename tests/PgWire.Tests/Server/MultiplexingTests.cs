@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using Xunit;
+
+namespace PgWire.Tests.Server;
+
+/// <summary>Multiplexing=true: concurrent callers share connectors; answers pair with requests in FIFO order.</summary>
+[Collection(ServerCollection.Name)]
+public class MultiplexingTests(ServerFixture fixture)
+{
+    [Fact]
+    public async Task Hundreds_of_concurrent_callers_on_two_connections_each_get_their_own_answers()
+    {
+        await using var dataSource = fixture.CreateDataSource("Multiplexing=true;Maximum Pool Size=2");
+        var peak = 0;
+        var tasks = Enumerable.Range(0, 200).Select(caller => Task.Run(async () =>
+        {
+            for (var q = 0; q < 20; q++)
+            {
+                var tag = caller * 1000 + q;
+                using var rows = await dataSource.QueryAsync("SELECT $1::int AS tag, $2::text || '-' || $1 AS label, generate_series(1, $3) AS n", tag, "c" + caller, q % 4 + 1);
+                Assert.Equal(q % 4 + 1, rows.Count);
+                Assert.All(rows, row => Assert.Equal(tag, row.Get<int>("tag")));
+                Assert.Equal($"c{caller}-{tag}", rows[0].Get<string>("label"));
+                Interlocked.Exchange(ref peak, Math.Max(Volatile.Read(ref peak), dataSource.OpenConnectionCount));
+            }
+        }));
+        await Task.WhenAll(tasks);
+        Assert.InRange(peak, 1, 2);
+        Assert.True(dataSource.MultiplexedDeepestPipeline > 1, "requests were never in flight together on one connection");
+        Assert.Equal(0, dataSource.MultiplexedConnectionCount); // every connector went back to the pool when idle
+    }
+
+    [Fact]
+    public async Task A_failing_statement_fails_only_its_caller_and_new_texts_are_prepared_concurrently()
+    {
+        await using var dataSource = fixture.CreateDataSource("Multiplexing=true;Maximum Pool Size=1;Auto Prepare Min Usages=1");
+        var tasks = Enumerable.Range(0, 120).Select(i => Task.Run(async () =>
+        {
+            if (i % 10 == 3)
+            {
+                var error = await Assert.ThrowsAsync<PostgresException>(async () => await dataSource.QueryAsync("SELECT 1 / $1::int", 0));
+                Assert.Equal("22012", error.SqlState);
+                return;
+            }
+            // Forty distinct texts, each first seen by several callers at once.
+            using var rows = await dataSource.QueryAsync($"SELECT $1::int + {i % 40} AS v", i);
+            Assert.Equal(i + i % 40, rows[0].Get<int>(0));
+            Assert.Equal(1L, await dataSource.ExecuteAsync("SELECT $1::int", i));
+        }));
+        await Task.WhenAll(tasks);
+    }
+
+    [Fact]
+    public async Task BEGIN_is_refused_and_nothing_reported_as_done_behind_it_is_lost()
+    {
+        await using var dataSource = fixture.CreateDataSource("Multiplexing=true;Maximum Pool Size=1");
+        await dataSource.ExecuteAsync("DROP TABLE IF EXISTS mux_t; CREATE TABLE mux_t (v int)");
+        var succeeded = 0;
+        var inserts = Enumerable.Range(0, 50).Select(i => Task.Run(async () =>
+        {
+            try
+            {
+                await dataSource.ExecuteAsync("INSERT INTO mux_t VALUES ($1)", i);
+                Interlocked.Increment(ref succeeded);
+            }
+            catch (PgWireException)
+            {
+                // Queued behind the BEGIN on the same connection: failed, and not committed.
+            }
+        })).ToList();
+        var begin = Task.Run(async () => await Assert.ThrowsAsync<InvalidOperationException>(async () => await dataSource.QueryAsync("BEGIN")));
+        await Task.WhenAll(inserts);
+        var error = await begin;
+        Assert.Contains("Multiplexing", error.Message);
+        using var count = await dataSource.QueryAsync("SELECT count(*)::int FROM mux_t");
+        Assert.Equal(succeeded, count[0].Get<int>(0)); // every insert reported done is there; no other is
+    }
+
+    [Fact]
+    public async Task Cancelling_stops_the_wait_at_once_and_the_answer_is_dropped_later()
+    {
+        await using var dataSource = fixture.CreateDataSource("Multiplexing=true;Maximum Pool Size=1");
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        var clock = Stopwatch.StartNew();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await dataSource.QueryAsync("SELECT pg_sleep(1.5), $1::int", [1], cancel.Token));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"the wait took {clock.Elapsed}");
+        using var after = await dataSource.QueryAsync("SELECT $1::int AS v", 7); // answered once the sleep's answer was read and dropped
+        Assert.Equal(7, after[0].Get<int>(0));
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(1.4));
+    }
+
+    [Fact]
+    public async Task A_result_type_changed_by_another_session_is_handled_when_multiplexed()
+    {
+        await using var dataSource = fixture.CreateDataSource("Multiplexing=true;Maximum Pool Size=1;Auto Prepare Min Usages=1");
+        await using var other = fixture.CreateDataSource();
+        await other.ExecuteAsync("DROP TABLE IF EXISTS mux_stale; CREATE TABLE mux_stale (v int); INSERT INTO mux_stale VALUES (7)");
+        // The connector stays with the multiplexer while a caller holds it, so the statement meets the change.
+        using (var rows = await dataSource.QueryAsync("SELECT * FROM mux_stale WHERE $1", true)) Assert.Equal(7, rows[0].Get<int>(0));
+        await other.ExecuteAsync("ALTER TABLE mux_stale ALTER COLUMN v TYPE text USING 'seven'");
+        using (var rows = await dataSource.QueryAsync("SELECT * FROM mux_stale WHERE $1", true)) Assert.Equal("seven", rows[0].Get<string>(0));
+    }
+}
