@@ -141,9 +141,21 @@ internal sealed class PgConnector : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The rest of a batch still being sent while its answers are read (see <see cref="QueryRunner.StartBatchAsync"/>).
+    /// Its last bytes were taken from <see cref="Output"/> before the server could answer them, so a later request may
+    /// fill the output; it waits for this before touching the socket.
+    /// </summary>
+    internal Task? PendingSend { get; set; }
+
     /// <summary>Sends everything in <see cref="Output"/>.</summary>
     public async ValueTask FlushAsync(CancellationToken cancellationToken)
     {
+        if (PendingSend is { } pending)
+        {
+            PendingSend = null;
+            await pending.ConfigureAwait(false);
+        }
         try
         {
             _writer.Write(_out.WrittenMemory.Span);
@@ -368,6 +380,18 @@ internal sealed class PgConnector : IAsyncDisposable
             }
         }
         Break(null);
+        if (PendingSend is { } pending)
+        {
+            // A batch's sending failed with the connection; nobody is left to see it.
+            PendingSend = null;
+            try
+            {
+                await pending.ConfigureAwait(false);
+            }
+            catch (PgWireException)
+            {
+            }
+        }
         await _reader.CompleteAsync().ConfigureAwait(false);
         await _writer.CompleteAsync().ConfigureAwait(false);
         await _stream.DisposeAsync().ConfigureAwait(false);

@@ -82,7 +82,12 @@ internal static class QueryRunner
                 var sent = await StatementSender.SendAsync(connector, statements[0].Sql, statements[0].Values, flushAfterBind: false, cancellationToken).ConfigureAwait(false);
                 return [sent.KnownRow];
             }
-            return await StatementSender.SendBatchAsync(connector, statements, cancellationToken).ConfigureAwait(false);
+            var prepared = await StatementSender.PrepareBatchAsync(connector, statements, cancellationToken).ConfigureAwait(false);
+            var send = SendPipeline(connector, statements, prepared, syncEach: false);
+            // A long batch is still being sent while the caller reads its first answers (the server would otherwise
+            // stall on answers nobody reads); the connector waits for the rest before it sends anything else.
+            if (!send.IsCompletedSuccessfully) connector.PendingSend = send.AsTask();
+            return StatementSender.KnownDescriptions(prepared);
         }
         catch (PgWireException e) when (e is not PostgresException && connector.CancelState != 0)
         {
@@ -90,7 +95,7 @@ internal static class QueryRunner
         }
         finally
         {
-            connector.Output.Clear();
+            if (connector.PendingSend is null) connector.Output.Clear();
         }
     }
 
@@ -196,7 +201,9 @@ internal static class QueryRunner
         while (next < queries.Count)
         {
             next = StatementSender.WriteBatchRange(connector, queries, prepared, syncEach, next, PipelineChunkBytes);
-            await connector.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            // Not FlushAsync: that waits for the connector's pending send, which may be this very task.
+            connector.MoveOutputToPipe();
+            await connector.FlushPipeAsync().ConfigureAwait(false);
         }
     }
 

@@ -563,3 +563,32 @@ public class AdoNetUserTypeTests(ServerFixture fixture)
         }
     }
 }
+
+[Collection(ServerCollection.Name)]
+public class AdoNetLargeBatchTests(ServerFixture fixture)
+{
+    [Fact]
+    public async Task A_batch_whose_answers_outgrow_the_socket_buffers_does_not_stall()
+    {
+        await using var connection = new PgWireConnection(fixture.ConnectionString);
+        await connection.OpenAsync();
+        await using var batch = connection.CreateBatch();
+        // 400,000 statements (about 20 MB of Bind messages) answered with about 170 MB: sending must go on while the
+        // first answers are read, or both sides would stall on full socket buffers.
+        for (var i = 0; i < 400_000; i++)
+            batch.BatchCommands.Add(new PgWireBatchCommand("SELECT $1::int, repeat('z', 400)") { Parameters = { new PgWireParameter<int> { TypedValue = i } } });
+        var run = Task.Run(async () =>
+        {
+            await using var reader = await batch.ExecuteReaderAsync();
+            var results = 0;
+            do
+            {
+                while (await reader.ReadAsync()) Assert.Equal(results, reader.GetInt32(0));
+                results++;
+            }
+            while (await reader.NextResultAsync());
+            return results;
+        });
+        Assert.Equal(400_000, await run.WaitAsync(TimeSpan.FromSeconds(60)));
+    }
+}
