@@ -10,6 +10,9 @@ internal struct PipelineOutcome
     public int FirstRow;
     public int RowCount;
     public long RowsAffected;
+
+    /// <summary>Whether the statement changed rows (INSERT, UPDATE, DELETE, MERGE) rather than returned them.</summary>
+    public bool Modified;
     public PostgresException? Error;
     public bool Completed;
 }
@@ -25,6 +28,7 @@ internal sealed class PipelineHandler : IFrameHandler
 {
     private StatementDescription[] _statements = [];
     private bool _syncEach;
+    private bool _collectRows = true;
     private int _index;
     private int _readyCount;
 
@@ -36,10 +40,12 @@ internal sealed class PipelineHandler : IFrameHandler
     /// <param name="statements">Per query, the statement it runs (its description is reused when the bytes match).</param>
     /// <param name="known">Per query, its result's description when known without a RowDescription.</param>
     /// <param name="syncEach">Whether every query was followed by its own Sync.</param>
-    public void Reset(StatementDescription[] statements, RowDescriptionInfo?[] known, bool syncEach)
+    /// <param name="collectRows">Whether rows are kept (false: counted only, for a batch run for its row counts).</param>
+    public void Reset(StatementDescription[] statements, RowDescriptionInfo?[] known, bool syncEach, bool collectRows = true)
     {
         _statements = statements;
         _syncEach = syncEach;
+        _collectRows = collectRows;
         _index = 0;
         _readyCount = 0;
         Rows = null;
@@ -62,6 +68,12 @@ internal sealed class PipelineHandler : IFrameHandler
             case BackendMessageCode.DataRow:
                 ref var current = ref Current(code);
                 var description = current.Description ?? throw new PgWireProtocolException("A DataRow arrived before any RowDescription.");
+                if (!_collectRows)
+                {
+                    DataRow.Validate(body, description.Count);
+                    current.RowCount++;
+                    return false;
+                }
                 Rows ??= RowBufferPool.Rent();
                 if (current.RowCount == 0) current.FirstRow = Rows.RowCount;
                 var columns = description.Count;
@@ -73,9 +85,10 @@ internal sealed class PipelineHandler : IFrameHandler
                 return false;
             case BackendMessageCode.CommandComplete:
                 if (CommandComplete.DropsPreparedStatements(body)) connector.Descriptions.Clear();
-                var rows = CommandComplete.ParseRows(body);
+                var rows = CommandComplete.ParseRows(body, out var modified);
                 ref var completed = ref Current(code);
                 completed.RowsAffected = Math.Max(rows, 0);
+                completed.Modified = modified;
                 completed.Completed = true;
                 _index++;
                 return false;

@@ -106,27 +106,27 @@ internal static class QueryRunner
     /// query. A pipeline whose statement went stale outside a transaction is run again once.
     /// </summary>
     public static async ValueTask<(PipelineOutcome[] Outcomes, RowBuffer? Rows)> ExecutePipelineAsync(
-        PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> queries, bool syncEach, CancellationToken cancellationToken)
+        PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> queries, bool syncEach, CancellationToken cancellationToken, bool collectRows = true)
     {
         try
         {
-            return await ExecutePipelineOnceAsync(connector, queries, syncEach, cancellationToken).ConfigureAwait(false);
+            return await ExecutePipelineOnceAsync(connector, queries, syncEach, collectRows, cancellationToken).ConfigureAwait(false);
         }
         catch (PostgresException e) when (IsStaleStatement(e) && connector.TransactionStatus == TransactionStatus.Idle && !connector.IsBroken)
         {
-            return await ExecutePipelineOnceAsync(connector, queries, syncEach, cancellationToken).ConfigureAwait(false);
+            return await ExecutePipelineOnceAsync(connector, queries, syncEach, collectRows, cancellationToken).ConfigureAwait(false);
         }
     }
 
     private static async ValueTask<(PipelineOutcome[] Outcomes, RowBuffer? Rows)> ExecutePipelineOnceAsync(
-        PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> queries, bool syncEach, CancellationToken cancellationToken)
+        PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> queries, bool syncEach, bool collectRows, CancellationToken cancellationToken)
     {
         using var scope = connector.BeginCancellableRequest(cancellationToken);
         var handler = connector.PipelineHandler;
         try
         {
             var prepared = await StatementSender.PrepareBatchAsync(connector, queries, cancellationToken).ConfigureAwait(false);
-            handler.Reset(prepared.Statements, StatementSender.KnownDescriptions(prepared), syncEach);
+            handler.Reset(prepared.Statements, StatementSender.KnownDescriptions(prepared), syncEach, collectRows);
             var flush = SendPipeline(connector, queries, prepared, syncEach);
             try
             {

@@ -294,6 +294,7 @@ internal static class StatementSender
         {
             var failed = handler.FailedIndex < distinct.Count ? distinct[handler.FailedIndex] : -1;
             handler.Error.StatementIndex = failed;
+            handler.Error.BeforeExecution = true;
             throw QueryRunner.Fail(connector, handler.Error, cancellationToken);
         }
         if (handler.Described.Count != distinct.Count)

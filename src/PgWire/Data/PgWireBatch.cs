@@ -66,9 +66,11 @@ public sealed class PgWireBatch : DbBatch
     public override int ExecuteNonQuery() => ExecuteNonQueryAsync().GetAwaiter().GetResult();
 
     /// <summary>Runs every command; returns the rows changed in total (-1 when no command changed rows). Each command's count is in its <see cref="PgWireBatchCommand.RecordsAffected"/>.</summary>
-    public override async Task<int> ExecuteNonQueryAsync(CancellationToken cancellationToken = default) =>
-        await (await ExecuteReaderAsync(CommandBehavior.Default, cancellationToken).ConfigureAwait(false))
-            .ConsumeForNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    public override async Task<int> ExecuteNonQueryAsync(CancellationToken cancellationToken = default)
+    {
+        if (BatchCommands.Count == 0) throw new InvalidOperationException("The batch has no commands.");
+        return await ToCommand().ExecuteBatchNonQueryAsync(BatchCommands.Items, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <inheritdoc />
     public override object? ExecuteScalar() => ExecuteScalarAsync().GetAwaiter().GetResult();

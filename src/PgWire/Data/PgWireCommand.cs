@@ -291,6 +291,80 @@ public sealed class PgWireCommand : DbCommand
         return await StartReaderAsync(connection, reader, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// ExecuteNonQuery for a batch: every command sent as one pipeline (one Sync) and the answers counted as they
+    /// arrive, without a reader stepping through each result. Falls back to the reader (and its statement-by-statement
+    /// mode) when a later command cannot be prepared before the earlier ones ran.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    internal async ValueTask<int> ExecuteBatchNonQueryAsync(List<PgWireBatchCommand> commands, CancellationToken cancellationToken)
+    {
+        if (_connection is null && DataSource is not null)
+        {
+            var own = await DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            _connection = own;
+            try
+            {
+                return await ExecuteBatchNonQueryAsync(commands, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _connection = null;
+                await own.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        var connection = CheckReady();
+        var statements = new List<(string Sql, object?[] Values)>(commands.Count);
+        var single = true;
+        List<(string Sql, object?[] Values)>? scratch = null;
+        for (var c = 0; c < commands.Count; c++)
+        {
+            commands[c]._recordsAffected = -1;
+            scratch?.Clear();
+            scratch = BuildStatements(commands[c].CommandText, commands[c].CommandType, commands[c].Parameters.Items, ref commands[c]._rewriteCache, scratch);
+            if (scratch.Count != 1) single = false;
+            foreach (var statement in scratch) statements.Add(statement);
+        }
+        if (!single)
+        {
+            // A command with several statements: the reader attributes results to commands statement by statement.
+            var reader = await ExecuteBatchReaderAsync(commands, CommandBehavior.Default, cancellationToken).ConfigureAwait(false);
+            return await reader.ConsumeForNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        var connector = connection.Connector;
+        connector.CommandTimeoutOverride = Timeout;
+        PipelineOutcome[] outcomes;
+        try
+        {
+            var (done, rows) = await QueryRunner.ExecutePipelineAsync(connector, statements, syncEach: false, cancellationToken, collectRows: false).ConfigureAwait(false);
+            if (rows is not null) Buffers.RowBufferPool.Return(rows);
+            outcomes = done;
+        }
+        catch (PostgresException e) when (e.BeforeExecution && e.StatementIndex > 0)
+        {
+            // A command uses what an earlier one creates: run them one by one, as the reader does.
+            var reader = await ExecuteBatchReaderAsync(commands, CommandBehavior.Default, cancellationToken).ConfigureAwait(false);
+            return await reader.ConsumeForNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException e)
+        {
+            if (e.StatementIndex >= 0 && e.StatementIndex < commands.Count) e.FailedBatchCommand = commands[e.StatementIndex];
+            throw;
+        }
+        finally
+        {
+            if (connection.State == ConnectionState.Open) connector.CommandTimeoutOverride = null;
+        }
+        long total = -1;
+        for (var i = 0; i < outcomes.Length; i++)
+        {
+            if (!outcomes[i].Modified) continue;
+            commands[i]._recordsAffected = (int)Math.Min(outcomes[i].RowsAffected, int.MaxValue);
+            total = Math.Max(total, 0) + outcomes[i].RowsAffected;
+        }
+        return (int)Math.Min(total, int.MaxValue);
+    }
+
     /// <summary>A data source's command or batch: a connection of its own for this execution, closed with the reader.</summary>
     private async Task<PgWireDataReader> OnOwnConnectionAsync(
         CommandBehavior behavior, Func<CommandBehavior, Task<PgWireDataReader>> execute, CancellationToken cancellationToken)

@@ -567,7 +567,8 @@ public sealed class PgWireDataReader : DbDataReader
     private void AccumulateCurrent()
     {
         var current = _current!;
-        if (!current.IsResultDone || _accumulated == StatementIndex) return;
+        // Past the last statement (the statement-by-statement mode after its COMMIT) nothing is left to count.
+        if (!current.IsResultDone || _accumulated == StatementIndex || StatementIndex >= _statements.Count) return;
         _accumulated = StatementIndex;
         if (current.ModifiedRows < 0) return;
         _recordsAffected = Math.Max(_recordsAffected, 0) + current.ModifiedRows;

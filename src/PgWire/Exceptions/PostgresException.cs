@@ -85,6 +85,9 @@ public sealed class PostgresException : PgWireException
     /// <summary>In a batch or a multi-statement command: the position of the statement that failed, or -1.</summary>
     public int StatementIndex { get; internal set; } = -1;
 
+    /// <summary>Set when the statement failed while being prepared, before any statement of its batch ran.</summary>
+    internal bool BeforeExecution { get; set; }
+
     /// <inheritdoc />
     public override bool IsTransient => SqlState is
         "40001" or "40P01" or "53000" or "53100" or "53200" or "53300" or "57P03" or "08000" or "08003" or "08006";

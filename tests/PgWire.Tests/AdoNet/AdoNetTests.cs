@@ -281,6 +281,26 @@ public class BatchTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Batch_ExecuteNonQuery_counts_per_command_and_falls_back_when_a_command_needs_an_earlier_one()
+    {
+        await using var connection = await OpenAsync();
+        await using var batch = connection.CreateBatch();
+        for (var i = 1; i <= 3; i++)
+            batch.BatchCommands.Add(new PgWireBatchCommand("INSERT INTO batch_t VALUES ($1, $2)") { Parameters = { new PgWireParameter { Value = i }, new PgWireParameter { Value = "v" + i } } });
+        batch.BatchCommands.Add(new PgWireBatchCommand("UPDATE batch_t SET v = upper(v) WHERE id >= 2"));
+        batch.BatchCommands.Add(new PgWireBatchCommand("SELECT id FROM batch_t"));
+        Assert.Equal(5, await batch.ExecuteNonQueryAsync());
+        Assert.Equal([1, 1, 1, 2, -1], batch.BatchCommands.Items.Select(c => c.RecordsAffected));
+        Assert.Equal(3, await Count(connection));
+
+        await using var ddl = connection.CreateBatch();
+        ddl.BatchCommands.Add(new PgWireBatchCommand("CREATE TEMP TABLE batch_later (v int)"));
+        ddl.BatchCommands.Add(new PgWireBatchCommand("INSERT INTO batch_later VALUES (1), (2)"));
+        Assert.Equal(2, await ddl.ExecuteNonQueryAsync());
+        Assert.Equal(2L, await new PgWireCommand("SELECT count(*) FROM batch_later", connection).ExecuteScalarAsync());
+    }
+
+    [Fact]
     public async Task An_error_in_command_k_names_it_and_rolls_the_whole_batch_back()
     {
         await using var connection = await OpenAsync();
