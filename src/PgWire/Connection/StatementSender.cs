@@ -133,6 +133,8 @@ internal static class StatementSender
         var cache = connector.Descriptions;
         uint[] typeScratch = [];
         PgCodec?[] codecScratch = [];
+        StatementDescription? lastCached = null;
+        var lastUses = 0;
         for (var i = 0; i < count; i++)
         {
             var values = batch[i].Values;
@@ -142,7 +144,9 @@ internal static class StatementSender
                 typeScratch = new uint[n];
                 codecScratch = new PgCodec?[n];
             }
-            await InferParametersAsync(connector, values, typeScratch, codecScratch, cancellationToken).ConfigureAwait(false);
+            // The common case without an await; a type the catalog lacks reloads it (InferParametersAsync).
+            if (InferParameters(connector.TypeRegistry, values, typeScratch, codecScratch) >= 0)
+                await InferParametersAsync(connector, values, typeScratch, codecScratch, cancellationToken).ConfigureAwait(false);
             // A batch usually repeats one statement with values of the same types: share the previous statement's
             // arrays (only read from here on; not when the server types a parameter, whose codec is set per statement).
             if (i > 0 && typeScratch.AsSpan(0, n).SequenceEqual(types[i - 1]) && codecScratch.AsSpan(0, n).SequenceEqual(codecs[i - 1])
@@ -157,8 +161,19 @@ internal static class StatementSender
                 codecs[i] = n == 0 ? [] : codecScratch.AsSpan(0, n).ToArray();
             }
             Array.Clear(codecScratch, 0, n);
-            // Each occurrence counts as a use: a batch repeating a text prepares it as a named statement.
-            var cached = cache.Use(batch[i].Sql, out var uses);
+            // Each occurrence counts as a use: a batch repeating a text prepares it as a named statement. A run of
+            // the same text (a pipeline of one statement) looks it up once.
+            StatementDescription? cached;
+            if (i > 0 && ReferenceEquals(batch[i].Sql, batch[i - 1].Sql))
+            {
+                cached = lastCached;
+                lastUses++;
+            }
+            else
+            {
+                cached = lastCached = cache.Use(batch[i].Sql, out lastUses);
+            }
+            var uses = lastUses;
             named[i] = cache.ShouldPrepare(batch[i].Sql, uses);
             if (cached is not null && !cached.IsStale && cached.Matches(types[i]) && !(cached.Name.Length == 0 && named[i])) statements[i] = cached;
             else unknown.Add(i);
