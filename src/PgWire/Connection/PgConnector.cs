@@ -57,6 +57,9 @@ internal sealed class PgConnector : IAsyncDisposable
     /// <summary>The handler that waits for BindComplete before a streaming read, reused on this session.</summary>
     public BindHandler BindHandler { get; } = new();
 
+    /// <summary>The known-descriptions array of a one-statement command, reused by each command on this connector.</summary>
+    internal RowDescriptionInfo?[] SingleKnownDescription { get; } = new RowDescriptionInfo?[1];
+
     /// <summary>A finished ADO.NET row reader kept for the next command (see <see cref="PgRowReader.ForDataReader"/>).</summary>
     internal PgRowReader? SpareRowReader { get; set; }
 

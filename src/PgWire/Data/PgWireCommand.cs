@@ -156,14 +156,30 @@ public sealed class PgWireCommand : DbCommand
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     internal async ValueTask<PgWireDataReader> ExecuteReaderCoreAsync(CommandBehavior behavior, CancellationToken cancellationToken)
     {
-        if (_connection is null && DataSource is not null) return await ExecuteOnOwnConnectionAsync(behavior, cancellationToken).ConfigureAwait(false);
-        var connection = CheckReady();
-        var reader = new PgWireDataReader(this, connection, Statements(), behavior, null, null);
-        return await StartReaderAsync(connection, reader, cancellationToken).ConfigureAwait(false);
+        if (_connection is not null || DataSource is null)
+        {
+            var connection = CheckReady();
+            var reader = new PgWireDataReader(this, connection, Statements(), behavior, null, null);
+            return await StartReaderAsync(connection, reader, cancellationToken).ConfigureAwait(false);
+        }
+        // A data source's command: a connection of its own for this execution, closed with the reader.
+        var own = await DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        _connection = own;
+        try
+        {
+            var reader = new PgWireDataReader(this, own, Statements(), behavior | CommandBehavior.CloseConnection, null, null);
+            return await StartReaderAsync(own, reader, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await own.CloseAsync().ConfigureAwait(false);
+            throw;
+        }
+        finally
+        {
+            _connection = null;
+        }
     }
-
-    private Task<PgWireDataReader> ExecuteOnOwnConnectionAsync(CommandBehavior behavior, CancellationToken cancellationToken) =>
-        OnOwnConnectionAsync(behavior, b => ExecuteReaderAsync(b, cancellationToken), cancellationToken);
 
     /// <summary>For a command made by <see cref="PgWireDataSource.CreateCommand(string?)"/>: where it takes a connection from.</summary>
     internal PgWireDataSource? DataSource { get; init; }

@@ -71,6 +71,9 @@ public sealed class PgWireConnection : DbConnection
     /// <summary>The reader that currently uses the connection, if any.</summary>
     internal PgWireDataReader? ActiveReader { get; set; }
 
+    private static readonly StateChangeEventArgs s_opened = new(ConnectionState.Closed, ConnectionState.Open);
+    private static readonly StateChangeEventArgs s_closed = new(ConnectionState.Open, ConnectionState.Closed);
+
     /// <summary>The data source whose pool this connection uses.</summary>
     internal PgWireDataSource OwningDataSource => DataSourceOrThrow();
 
@@ -226,6 +229,16 @@ public sealed class PgWireConnection : DbConnection
     {
         var previous = _state;
         _state = state;
-        if (previous != state) OnStateChange(new StateChangeEventArgs(previous, state));
+        if (previous != state)
+        {
+            // The two transitions a connection makes are the same every time: their (immutable) arguments are shared.
+            var args = (previous, state) switch
+            {
+                (ConnectionState.Closed, ConnectionState.Open) => s_opened,
+                (ConnectionState.Open, ConnectionState.Closed) => s_closed,
+                _ => new StateChangeEventArgs(previous, state),
+            };
+            OnStateChange(args);
+        }
     }
 }
