@@ -60,8 +60,11 @@ internal sealed class Multiplexer(ConnectorPool pool, int maxConnections, Func<C
         var release = true;
         try
         {
+            var retriedStale = false;
             for (var attempt = 0; ; attempt++)
             {
+                // Describe, perhaps describe again as a named statement, then run: a few steps at most.
+                if (attempt > 5) throw new System.Diagnostics.UnreachableException($"BUG: a multiplexed statement was described {attempt} times without running.");
                 var (request, statement) = session.Compose(sql, parameters, types, codecs, collectRows);
                 if (!await request.WaitAsync(timeout, cancellationToken).ConfigureAwait(false))
                 {
@@ -72,8 +75,9 @@ internal sealed class Multiplexer(ConnectorPool pool, int maxConnections, Func<C
                 if (request.Error is not null)
                 {
                     request.ReleaseRows();
-                    if (request.Error is PostgresException stale && QueryRunner.IsStaleStatement(stale) && attempt == 0)
+                    if (request.Error is PostgresException stale && QueryRunner.IsStaleStatement(stale) && !retriedStale)
                     {
+                        retriedStale = true;
                         session.ForgetStatements();
                         continue;
                     }
