@@ -60,8 +60,11 @@ internal sealed class PgConnector : IAsyncDisposable
     /// <summary>The known-descriptions array of a one-statement command, reused by each command on this connector.</summary>
     internal RowDescriptionInfo?[] SingleKnownDescription { get; } = new RowDescriptionInfo?[1];
 
-    /// <summary>A finished ADO.NET row reader kept for the next command (see <see cref="PgRowReader.ForDataReader"/>).</summary>
-    internal PgRowReader? SpareRowReader { get; set; }
+    /// <summary>
+    /// A finished ADO.NET row reader kept for the next command on this session (the Results layer's
+    /// <c>PgRowReader.ForDataReader</c>); typed object, as this layer does not depend on that one.
+    /// </summary>
+    internal object? SpareRowReader { get; set; }
 
     /// <summary>Collects a pipeline's answers; one per connector.</summary>
     public PipelineHandler PipelineHandler { get; } = new();

@@ -62,7 +62,7 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
     /// </summary>
     internal static PgRowReader ForDataReader(PgConnector connector, RowDescriptionInfo?[] knownDescriptions)
     {
-        var reader = connector.SpareRowReader;
+        var reader = connector.SpareRowReader as PgRowReader;
         if (reader is null) return new PgRowReader(connector, knownDescriptions, s_keepConnector) { _reusable = true };
         connector.SpareRowReader = null;
         reader._release = s_keepConnector;

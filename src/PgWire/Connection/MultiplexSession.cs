@@ -1,146 +1,14 @@
 using PgWire.Buffers;
-using PgWire.Pooling;
 using PgWire.Protocol;
 using PgWire.Types;
 
 namespace PgWire.Connection;
 
-/// <summary>
-/// Multiplexing (connection string <c>Multiplexing=true</c>): the data source's buffered queries share connectors
-/// instead of renting one each. A caller writes its request (a Sync-terminated group of messages) into a shared
-/// connector's output while earlier requests are still in flight; writes made meanwhile go out with one flush; one read
-/// loop per connector reads the answers and hands each to the request at the head of a FIFO, so answers pair with
-/// requests in the order they were written. Reads never wait for the application: a result is read whole into pooled
-/// buffers, as for <see cref="QueryRunner.ExecuteAsync"/>.
-/// </summary>
-/// <remarks>
-/// Connectors are rented from the pool while they have callers and returned when the last one is done. A request runs
-/// in its own implicit transaction; one that leaves a transaction open (BEGIN) breaks its connector (the requests
-/// behind it fail, and nothing they did is committed), as session state must not leak between callers. Cancellation
-/// and Command Timeout abandon the wait (the answer is read and dropped): a CancelRequest would hit whichever caller's
-/// statement the server is running.
-/// </remarks>
-internal sealed class Multiplexer(ConnectorPool pool, int maxConnections, Func<CancellationToken, ValueTask> reloadCatalog)
-{
-    /// <summary>Requests waiting on one connector before another connector is taken from the pool.</summary>
-    private const int RequestsPerConnector = 8;
-
-    private readonly object _lock = new();
-    private readonly List<MultiplexSession> _sessions = [];
-
-    /// <summary>The most requests seen in flight at once on one connector; for tests and diagnostics.</summary>
-    public int DeepestPipeline { get; set; }
-
-    /// <summary>Sessions serving callers now; for tests and diagnostics.</summary>
-    public int SessionCount
-    {
-        get
-        {
-            lock (_lock) return _sessions.Count;
-        }
-    }
-
-    /// <summary>
-    /// Runs one statement on a shared connector. Returns null when it cannot be multiplexed (a parameter names a type
-    /// the catalog does not have yet): the caller runs it on a connector of its own, which reloads the catalog.
-    /// </summary>
-    public async ValueTask<QueryResult?> ExecuteAsync(
-        string sql, IReadOnlyList<object?> parameters, bool collectRows, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        var session = await AcquireAsync(cancellationToken).ConfigureAwait(false);
-        var count = parameters.Count;
-        var types = new uint[count];
-        var codecs = new PgCodec?[count];
-        if (StatementSender.InferParameters(session.Connector.TypeRegistry, parameters, types, codecs) >= 0)
-        {
-            await ReleaseAsync(session).ConfigureAwait(false);
-            return null;
-        }
-        var release = true;
-        try
-        {
-            var retriedStale = false;
-            for (var attempt = 0; ; attempt++)
-            {
-                // Describe, perhaps describe again as a named statement, then run: a few steps at most.
-                if (attempt > 5) throw new System.Diagnostics.UnreachableException($"BUG: a multiplexed statement was described {attempt} times without running.");
-                var (request, statement) = session.Compose(sql, parameters, types, codecs, collectRows);
-                if (!await request.WaitAsync(timeout, cancellationToken).ConfigureAwait(false))
-                {
-                    // Abandoned: the read loop drops the answer and releases the session for this caller.
-                    release = false;
-                    throw request.Abandonment!;
-                }
-                if (request.Error is not null)
-                {
-                    request.ReleaseRows();
-                    if (request.Error is PostgresException stale && QueryRunner.IsStaleStatement(stale) && !retriedStale)
-                    {
-                        retriedStale = true;
-                        session.ForgetStatements();
-                        continue;
-                    }
-                    // A connection failure is one exception shared by every request in flight: each caller gets its own.
-                    throw request.Error is PostgresException or InvalidOperationException
-                        ? request.Error
-                        : new PgWireException(request.Error.Message, request.Error);
-                }
-                if (request.IsDescribe)
-                {
-                    if (session.Connector.TypeRegistry.CatalogIsStale && request.Result.Description is not null)
-                        await reloadCatalog(cancellationToken).ConfigureAwait(false);
-                    session.Learn(sql, types, request, statement!);
-                    continue;
-                }
-                return request.Result;
-            }
-        }
-        finally
-        {
-            if (release) await ReleaseAsync(session).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>The least busy session, or a new one from the pool when every session has enough callers.</summary>
-    private async ValueTask<MultiplexSession> AcquireAsync(CancellationToken cancellationToken)
-    {
-        lock (_lock)
-        {
-            MultiplexSession? best = null;
-            foreach (var session in _sessions)
-                if (!session.IsDead && (best is null || session.Users < best.Users)) best = session;
-            if (best is not null && (best.Users < RequestsPerConnector || _sessions.Count >= maxConnections))
-            {
-                best.Users++;
-                return best;
-            }
-        }
-        var connector = await pool.RentAsync(cancellationToken).ConfigureAwait(false);
-        var created = new MultiplexSession(this, connector);
-        lock (_lock)
-        {
-            _sessions.Add(created);
-            created.Users++;
-        }
-        return created;
-    }
-
-    /// <summary>One caller is done with a session; the last one gives the connector back to the pool.</summary>
-    internal async ValueTask ReleaseAsync(MultiplexSession session)
-    {
-        lock (_lock)
-        {
-            if (--session.Users > 0) return;
-            _sessions.Remove(session);
-        }
-        await session.QuiesceAsync().ConfigureAwait(false);
-        await pool.ReturnAsync(session.Connector).ConfigureAwait(false);
-    }
-}
-
 /// <summary>One connector shared by multiplexed callers: its output, its FIFO of requests in flight, its read loop.</summary>
-internal sealed class MultiplexSession(Multiplexer owner, PgConnector connector)
+/// <param name="connector">The connector, rented by the multiplexer for as long as the session has callers.</param>
+/// <param name="release">Gives up one caller's hold (the multiplexer's; called for a caller that abandoned its request).</param>
+/// <param name="observeDepth">Told how many requests are in flight after each is written (diagnostics).</param>
+internal sealed class MultiplexSession(PgConnector connector, Func<MultiplexSession, ValueTask> release, Action<int> observeDepth)
 {
     private readonly object _gate = new();
     private readonly Queue<MultiplexRequest> _inFlight = new();
@@ -151,7 +19,7 @@ internal sealed class MultiplexSession(Multiplexer owner, PgConnector connector)
 
     public PgConnector Connector { get; } = connector;
 
-    /// <summary>Callers holding the session (guarded by the multiplexer's lock).</summary>
+    /// <summary>Callers holding the session (kept by the multiplexer, under its lock).</summary>
     public int Users { get; set; }
 
     public bool IsDead { get; private set; }
@@ -203,7 +71,7 @@ internal sealed class MultiplexSession(Multiplexer owner, PgConnector connector)
                 request = new MultiplexRequest(this, null, null, collectRows: false, isDescribe: true);
             }
             _inFlight.Enqueue(request);
-            if (_inFlight.Count > owner.DeepestPipeline) owner.DeepestPipeline = _inFlight.Count;
+            observeDepth(_inFlight.Count);
             // Both loops start with a yield, so they begin after this lock is released.
             if (!_flushing)
             {
@@ -350,7 +218,7 @@ internal sealed class MultiplexSession(Multiplexer owner, PgConnector connector)
         foreach (var request in failed) request.Fail(_death!);
     }
 
-    internal ValueTask ReleaseAbandonedAsync() => owner.ReleaseAsync(this);
+    internal ValueTask ReleaseAbandonedAsync() => release(this);
 }
 
 /// <summary>A request in a session's FIFO and, once answered, its outcome.</summary>
