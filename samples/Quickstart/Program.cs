@@ -34,6 +34,11 @@ try
     foreach (PgRow row in rows)
         Console.WriteLine($"  {row.Get<int>(0)} | {row.Get<string>("name")} | {row.Get<DateTime>("joined"):u} | {row.Get<decimal?>("score")}");
 
+    // One statement, many parameter sets, one round trip: a pipeline.
+    using (PgPipelineResults names = await dataSource.PipelineAsync(
+        "SELECT name FROM quickstart_users WHERE id = $1", [[1], [3], [5]]))
+        Console.WriteLine($"Pipelined: {string.Join(", ", names.Select(set => set[0].Get<string>(0)))}");
+
     try
     {
         await dataSource.QueryAsync("SELECT * FROM no_such_table");
