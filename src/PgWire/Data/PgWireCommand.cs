@@ -296,6 +296,9 @@ public sealed class PgWireCommand : DbCommand
         {
             commands[c]._recordsAffected = -1;
             scratch?.Clear();
+            // A batch repeats one command text: the previous command's rewrite serves (checked against the names).
+            if (c > 0 && commands[c]._rewriteCache is null && ReferenceEquals(commands[c].CommandText, commands[c - 1].CommandText))
+                commands[c]._rewriteCache = commands[c - 1]._rewriteCache;
             scratch = BuildStatements(commands[c].CommandText, commands[c].CommandType, commands[c].Parameters.Items, ref commands[c]._rewriteCache, scratch);
             foreach (var statement in scratch)
             {
@@ -337,6 +340,9 @@ public sealed class PgWireCommand : DbCommand
         {
             commands[c]._recordsAffected = -1;
             scratch?.Clear();
+            // A batch repeats one command text: the previous command's rewrite serves (checked against the names).
+            if (c > 0 && commands[c]._rewriteCache is null && ReferenceEquals(commands[c].CommandText, commands[c - 1].CommandText))
+                commands[c]._rewriteCache = commands[c - 1]._rewriteCache;
             scratch = BuildStatements(commands[c].CommandText, commands[c].CommandType, commands[c].Parameters.Items, ref commands[c]._rewriteCache, scratch);
             if (scratch.Count != 1) single = false;
             foreach (var statement in scratch) statements.Add(statement);
