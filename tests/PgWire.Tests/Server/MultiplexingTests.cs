@@ -100,4 +100,32 @@ public class MultiplexingTests(ServerFixture fixture)
         await other.ExecuteAsync("ALTER TABLE mux_stale ALTER COLUMN v TYPE text USING 'seven'");
         using (var rows = await dataSource.QueryAsync("SELECT * FROM mux_stale WHERE $1", true)) Assert.Equal("seven", rows[0].Get<string>(0));
     }
+
+    [Fact]
+    public async Task Types_created_after_the_start_are_learnt_when_multiplexed()
+    {
+        await using var dataSource = fixture.CreateDataSource("Multiplexing=true;Maximum Pool Size=2").MapEnum<Weather>("mux_weather");
+        using (var warm = await dataSource.QueryAsync("SELECT 1")) Assert.Equal(1, warm[0].Get<int>(0));
+        await using (var other = fixture.CreateDataSource())
+            await other.ExecuteAsync("DROP TYPE IF EXISTS mux_weather; CREATE TYPE mux_weather AS ENUM ('sunny', 'partly cloudy', 'heavy_rain')");
+        // A result of the new type: described, the catalog reloaded, and the column named and decoded.
+        using (var rows = await dataSource.QueryAsync("SELECT 'heavy_rain'::mux_weather AS w, $1::int AS i", 1))
+        {
+            Assert.Equal("mux_weather", rows.Columns[0].TypeName);
+            Assert.Equal(Weather.HeavyRain, rows[0].Get<Weather>(0));
+        }
+        // A parameter mapped to it (typed by the mapping, so the statement need not cast it).
+        using (var rows = await dataSource.QueryAsync("SELECT $1, pg_typeof($1)::text", Weather.PartlyCloudy))
+        {
+            Assert.Equal(Weather.PartlyCloudy, rows[0].Get<Weather>(0));
+            Assert.Equal("mux_weather", rows[0].Get<string>(1));
+        }
+        // A mapped parameter first: its type is missing from the catalog, so the call runs on a connection of its own,
+        // which reloads the catalog.
+        await using (var other = fixture.CreateDataSource())
+            await other.ExecuteAsync("DROP TYPE IF EXISTS mux_mood; CREATE TYPE mux_mood AS ENUM ('sad', 'ok', 'very_happy')");
+        dataSource.MapEnum<Mood>("mux_mood");
+        using (var rows = await dataSource.QueryAsync("SELECT $1::text, pg_typeof($1)::text", Mood.VeryHappy))
+            Assert.Equal(["very_happy", "mux_mood"], [rows[0].Get<string>(0), rows[0].Get<string>(1)]);
+    }
 }
