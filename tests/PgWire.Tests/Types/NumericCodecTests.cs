@@ -9,7 +9,7 @@ public class NumericCodecTests
     public static TheoryData<decimal> Values() => new()
     {
         0m, 1m, -1m, 0.0001m, 1.50m, 123456789.123456789m, -0.5m, 10000m, 100000000m, 1e-28m,
-        decimal.MaxValue, decimal.MinValue, 79228162514264337593543950.335m, 0.0000000000000000000000000001m,
+        decimal.MaxValue, decimal.MinValue, 79228162514264337593543950.335m, -0.0000000000000000000000000001m,
         9999999999999999m, -1234567890123.456m, 0.00000001m, 100.000m, 1e15m, 12345678.12345678m,
     };
 
