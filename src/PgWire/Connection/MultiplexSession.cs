@@ -45,7 +45,8 @@ internal sealed class MultiplexSession(PgConnector connector, Func<MultiplexSess
             var mark = output.WrittenCount;
             if (statement is not null && !statement.IsStale && statement.Matches(types) && !(statement.Name.Length == 0 && cache.ShouldPrepare(sql, uses)))
             {
-                var bound = (PgCodec?[])codecs.Clone();
+                // Parameters the server types get their codec per statement: on a copy, as the caller may compose again.
+                var bound = Array.IndexOf(codecs, ServerTypedCodec.Instance) < 0 ? codecs : (PgCodec?[])codecs.Clone();
                 StatementSender.ResolveServerTyped(Connector.TypeRegistry, statement, parameters, bound);
                 try
                 {
