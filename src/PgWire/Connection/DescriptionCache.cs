@@ -90,9 +90,6 @@ internal sealed class DescriptionCache(int capacity, int minUsages, System.Colle
     /// <summary>Whether named (server-side prepared) statements are used at all.</summary>
     public bool Enabled => capacity > 0;
 
-    /// <summary>Named statements now prepared on the server; for tests and diagnostics.</summary>
-    public int PreparedCount => _named;
-
     /// <summary>The description known for a text, without counting a use.</summary>
     public StatementDescription? Find(string sql)
     {

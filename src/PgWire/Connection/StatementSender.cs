@@ -71,21 +71,6 @@ internal static class StatementSender
     }
 
     /// <summary>
-    /// Sends several statements in one round trip: statements this session has not seen are prepared first (one
-    /// Parse/Describe per statement, one Sync), then every statement is bound and executed with one Sync at the end,
-    /// so they run in one implicit transaction. Returns, per statement, its result's description when known in advance.
-    /// </summary>
-    /// <exception cref="PostgresException">A statement failed to prepare; <see cref="PostgresException.StatementIndex"/> says which.</exception>
-    public static async ValueTask<RowDescriptionInfo?[]> SendBatchAsync(
-        PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> batch, CancellationToken cancellationToken)
-    {
-        var prepared = await PrepareBatchAsync(connector, batch, cancellationToken).ConfigureAwait(false);
-        var known = WriteBatch(connector, batch, prepared, syncEach: false);
-        await connector.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-        return known;
-    }
-
-    /// <summary>
     /// Prepares statements as named server statements now (explicit preparation), in one round trip for those this
     /// session does not have yet; with Max Auto Prepare 0 their descriptions are learnt instead.
     /// </summary>
@@ -185,18 +170,6 @@ internal static class StatementSender
         return new PreparedBatch(statements!, types, codecs);
     }
 
-    /// <summary>
-    /// Writes Bind/[Describe]/Execute for every statement of a prepared batch, then one Sync, or a Sync after each
-    /// statement (<paramref name="syncEach"/>: each runs in its own implicit transaction, so one failure leaves the
-    /// others standing). Returns per statement its result's description when known in advance.
-    /// </summary>
-    public static RowDescriptionInfo?[] WriteBatch(
-        PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> batch, PreparedBatch prepared, bool syncEach)
-    {
-        WriteBatchRange(connector, batch, prepared, syncEach, 0, int.MaxValue);
-        return KnownDescriptions(prepared);
-    }
-
     /// <summary>Per statement of a prepared batch, its result's description when known without a RowDescription.</summary>
     public static RowDescriptionInfo?[] KnownDescriptions(PreparedBatch prepared)
     {
@@ -207,7 +180,8 @@ internal static class StatementSender
 
     /// <summary>
     /// Writes statements from <paramref name="start"/> on until the output holds at least <paramref name="byteBudget"/>
-    /// bytes, ending with the batch's last Sync after the last statement; returns the index of the next statement to write.
+    /// bytes; returns the index of the next statement to write. With <paramref name="syncEach"/> every statement gets a
+    /// Sync of its own (its own implicit transaction), else one Sync follows the last.
     /// </summary>
     public static int WriteBatchRange(
         PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> batch, PreparedBatch prepared, bool syncEach, int start, int byteBudget)

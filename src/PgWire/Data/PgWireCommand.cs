@@ -289,7 +289,15 @@ public sealed class PgWireCommand : DbCommand
         if (_connection is null && DataSource is not null)
             return await OnOwnConnectionAsync(behavior, b => ExecuteBatchReaderAsync(commands, b, cancellationToken), cancellationToken).ConfigureAwait(false);
         var connection = CheckReady();
-        var statements = new List<(string, object?[])>(commands.Count);
+        var (statements, owners) = BuildBatchStatements(commands);
+        var reader = new PgWireDataReader(this, connection, statements, behavior, commands, owners);
+        return await StartReaderAsync(connection, reader, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Every batch command's statements in order, and per statement the index of the command it belongs to.</summary>
+    private static (List<(string Sql, object?[] Values)> Statements, int[] Owners) BuildBatchStatements(List<PgWireBatchCommand> commands)
+    {
+        var statements = new List<(string Sql, object?[] Values)>(commands.Count);
         var owners = new List<int>(commands.Count);
         List<(string Sql, object?[] Values)>? scratch = null;
         for (var c = 0; c < commands.Count; c++)
@@ -306,8 +314,7 @@ public sealed class PgWireCommand : DbCommand
                 owners.Add(c);
             }
         }
-        var reader = new PgWireDataReader(this, connection, statements, behavior, commands, [.. owners]);
-        return await StartReaderAsync(connection, reader, cancellationToken).ConfigureAwait(false);
+        return (statements, [.. owners]);
     }
 
     /// <summary>
@@ -333,26 +340,9 @@ public sealed class PgWireCommand : DbCommand
             }
         }
         var connection = CheckReady();
-        var statements = new List<(string Sql, object?[] Values)>(commands.Count);
-        var single = true;
-        List<(string Sql, object?[] Values)>? scratch = null;
-        for (var c = 0; c < commands.Count; c++)
-        {
-            commands[c]._recordsAffected = -1;
-            scratch?.Clear();
-            // A batch repeats one command text: the previous command's rewrite serves (checked against the names).
-            if (c > 0 && commands[c]._rewriteCache is null && ReferenceEquals(commands[c].CommandText, commands[c - 1].CommandText))
-                commands[c]._rewriteCache = commands[c - 1]._rewriteCache;
-            scratch = BuildStatements(commands[c].CommandText, commands[c].CommandType, commands[c].Parameters.Items, ref commands[c]._rewriteCache, scratch);
-            if (scratch.Count != 1) single = false;
-            foreach (var statement in scratch) statements.Add(statement);
-        }
-        if (!single)
-        {
-            // A command with several statements: the reader attributes results to commands statement by statement.
-            var reader = await ExecuteBatchReaderAsync(commands, CommandBehavior.Default, cancellationToken).ConfigureAwait(false);
-            return await reader.ConsumeForNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
+        var (statements, owners) = BuildBatchStatements(commands);
+        // A command with several statements: the reader attributes results to commands statement by statement.
+        if (statements.Count != commands.Count) return await ConsumeThroughReaderAsync().ConfigureAwait(false);
         var connector = connection.Connector;
         connector.CommandTimeoutOverride = Timeout;
         PipelineOutcome[] outcomes;
@@ -365,8 +355,7 @@ public sealed class PgWireCommand : DbCommand
         catch (PostgresException e) when (e.BeforeExecution && e.StatementIndex > 0)
         {
             // A command uses what an earlier one creates: run them one by one, as the reader does.
-            var reader = await ExecuteBatchReaderAsync(commands, CommandBehavior.Default, cancellationToken).ConfigureAwait(false);
-            return await reader.ConsumeForNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return await ConsumeThroughReaderAsync().ConfigureAwait(false);
         }
         catch (PostgresException e)
         {
@@ -385,6 +374,13 @@ public sealed class PgWireCommand : DbCommand
             total = Math.Max(total, 0) + outcomes[i].RowsAffected;
         }
         return (int)Math.Min(total, int.MaxValue);
+
+        async Task<int> ConsumeThroughReaderAsync()
+        {
+            var reader = new PgWireDataReader(this, connection, statements, CommandBehavior.Default, commands, owners);
+            return await (await StartReaderAsync(connection, reader, cancellationToken).ConfigureAwait(false))
+                .ConsumeForNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>A data source's command or batch: a connection of its own for this execution, closed with the reader.</summary>

@@ -50,10 +50,25 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
     internal PgRowReader(PgConnector connector, RowDescriptionInfo?[] knownDescriptions, Func<PgConnector, ValueTask> release)
     {
         _connector = connector;
+        Start(knownDescriptions, release);
+    }
+
+    /// <summary>Sets every piece of per-request state, for a new reader or for one reused by its connector.</summary>
+    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_release), nameof(_known), nameof(_offsets))]
+    private void Start(RowDescriptionInfo?[] knownDescriptions, Func<PgConnector, ValueTask> release)
+    {
         _release = release;
         _known = knownDescriptions;
+        _statement = 0;
         _description = knownDescriptions[0];
-        _offsets = OffsetsFor(_description, null);
+        _offsets = OffsetsFor(_description, _offsets);
+        _row = default;
+        _onRow = _resultDone = _completed = _disposed = _schemaOnly = false;
+        _error = null;
+        _columns = null;
+        _failure = null;
+        RowsAffected = 0;
+        ModifiedRows = -1;
     }
 
     /// <summary>
@@ -62,21 +77,9 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
     /// </summary>
     internal static PgRowReader ForDataReader(PgConnector connector, RowDescriptionInfo?[] knownDescriptions)
     {
-        var reader = connector.SpareRowReader as PgRowReader;
-        if (reader is null) return new PgRowReader(connector, knownDescriptions, s_keepConnector) { _reusable = true };
+        if (connector.SpareRowReader is not PgRowReader reader) return new PgRowReader(connector, knownDescriptions, s_keepConnector) { _reusable = true };
         connector.SpareRowReader = null;
-        reader._release = s_keepConnector;
-        reader._known = knownDescriptions;
-        reader._statement = 0;
-        reader._description = knownDescriptions[0];
-        reader._offsets = OffsetsFor(reader._description, reader._offsets);
-        reader._row = default;
-        reader._onRow = reader._resultDone = reader._completed = reader._disposed = reader._schemaOnly = false;
-        reader._error = null;
-        reader._columns = null;
-        reader._failure = null;
-        reader.RowsAffected = 0;
-        reader.ModifiedRows = -1;
+        reader.Start(knownDescriptions, s_keepConnector);
         return reader;
     }
 

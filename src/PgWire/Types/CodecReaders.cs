@@ -12,29 +12,33 @@ internal static class CodecReaders
 {
     public delegate object? Reader(PgCodec codec, ReadOnlySpan<byte> value);
 
-    private static readonly ConcurrentDictionary<Type, Reader> s_byInterface = new();
-    private static readonly ConcurrentDictionary<Type, Reader> s_special = new();
+    /// <summary>
+    /// Readers by codec class and target type (what a codec can read as depends only on its class), null where there
+    /// is none: resolved once, as composite fields and array elements ask for every value.
+    /// </summary>
+    private static readonly ConcurrentDictionary<(Type Codec, Type Target), Reader?> s_readers = new();
 
     /// <summary>A reader producing <paramref name="target"/> from <paramref name="codec"/>'s values; null when it cannot.</summary>
+    public static Reader? For(PgCodec codec, Type target) =>
+        s_readers.TryGetValue((codec.GetType(), target), out var reader) ? reader
+            : s_readers.GetOrAdd((codec.GetType(), target), static key => Create(key.Codec, key.Target));
+
     [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "The target is a type the caller already reads into.")]
-    public static Reader? For(PgCodec codec, Type target)
+    private static Reader? Create(Type codec, Type target)
     {
-        if (typeof(IPgReader<>).MakeGenericType(target).IsInstanceOfType(codec))
+        if (typeof(IPgReader<>).MakeGenericType(target).IsAssignableFrom(codec))
         {
-            return s_byInterface.GetOrAdd(target, static t =>
-            {
-                var method = typeof(CodecReaders).GetMethod(nameof(ReadBoxed), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
-                    .MakeGenericMethod(t);
-                return (Reader)Delegate.CreateDelegate(typeof(Reader), method);
-            });
+            var method = typeof(CodecReaders).GetMethod(nameof(ReadBoxed), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
+                .MakeGenericMethod(target);
+            return (Reader)Delegate.CreateDelegate(typeof(Reader), method);
         }
         if (target == typeof(object)) return static (c, v) => c.ReadAsObject(v);
-        if (target.IsEnum && codec is TextCodec or EnumCodec)
-            return s_special.GetOrAdd(target, static t => (c, v) => EnumLabels.Parse(t, TextCodec.Instance.Read(v)));
-        if (target.IsArray && codec is IArrayReader)
-            return s_special.GetOrAdd(target, static t => (c, v) => ((IArrayReader)c).ReadArray(v, t));
-        if (codec is ICompositeReader && !target.IsPrimitive && target != typeof(string))
-            return s_special.GetOrAdd(target, static t => (c, v) => ((ICompositeReader)c).ReadAs(v, t));
+        if (target.IsEnum && (codec == typeof(TextCodec) || codec == typeof(EnumCodec)))
+            return (c, v) => EnumLabels.Parse(target, TextCodec.Instance.Read(v));
+        if (target.IsArray && typeof(IArrayReader).IsAssignableFrom(codec))
+            return (c, v) => ((IArrayReader)c).ReadArray(v, target);
+        if (typeof(ICompositeReader).IsAssignableFrom(codec) && !target.IsPrimitive && target != typeof(string))
+            return (c, v) => ((ICompositeReader)c).ReadAs(v, target);
         return null;
     }
 

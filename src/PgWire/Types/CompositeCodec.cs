@@ -80,7 +80,7 @@ internal sealed class CompositeCodec(string name, IReadOnlyList<CompositeField>?
         if (plan.Fields.Length != raw.Length)
             throw new InvalidCastException($"the {name} value has {raw.Length} fields but {type}'s constructor takes {plan.Fields.Length}");
         var arguments = new object?[plan.Constructor?.GetParameters().Length ?? 0];
-        var members = new List<(MemberInfo Member, object? Value)>();
+        List<(MemberInfo Member, object? Value)>? members = null; // only for fields no constructor parameter takes
         for (var i = 0; i < raw.Length; i++)
         {
             var (target, slot, member) = plan.Fields[i];
@@ -97,13 +97,16 @@ internal sealed class CompositeCodec(string name, IReadOnlyList<CompositeField>?
                 fieldValue = ReadField(codec!, value.Slice(offset, length), target, i, type);
             }
             if (slot >= 0) arguments[slot] = fieldValue;
-            else members.Add((member!, fieldValue));
+            else (members ??= []).Add((member!, fieldValue));
         }
         var result = plan.Constructor is null ? Activator.CreateInstance(type)! : plan.Constructor.Invoke(arguments);
-        foreach (var (member, fieldValue) in members)
+        if (members is not null)
         {
-            if (member is PropertyInfo property) property.SetValue(result, fieldValue);
-            else ((FieldInfo)member).SetValue(result, fieldValue);
+            foreach (var (member, fieldValue) in members)
+            {
+                if (member is PropertyInfo property) property.SetValue(result, fieldValue);
+                else ((FieldInfo)member).SetValue(result, fieldValue);
+            }
         }
         return result;
     }

@@ -95,7 +95,7 @@ public class MultiplexingTests(ServerFixture fixture)
         await using var dataSource = fixture.CreateDataSource("Multiplexing=true;Maximum Pool Size=1;Auto Prepare Min Usages=1");
         await using var other = fixture.CreateDataSource();
         await other.ExecuteAsync("DROP TABLE IF EXISTS mux_stale; CREATE TABLE mux_stale (v int); INSERT INTO mux_stale VALUES (7)");
-        // The connector stays with the multiplexer while a caller holds it, so the statement meets the change.
+        // One connection (pool of 1) and its statement cache serve both calls, so the named statement meets the change.
         using (var rows = await dataSource.QueryAsync("SELECT * FROM mux_stale WHERE $1", true)) Assert.Equal(7, rows[0].Get<int>(0));
         await other.ExecuteAsync("ALTER TABLE mux_stale ALTER COLUMN v TYPE text USING 'seven'");
         using (var rows = await dataSource.QueryAsync("SELECT * FROM mux_stale WHERE $1", true)) Assert.Equal("seven", rows[0].Get<string>(0));
