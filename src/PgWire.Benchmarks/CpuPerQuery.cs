@@ -39,7 +39,7 @@ public static class CpuPerQuery
         await using var pgwirePrepared = new PgWireCommand(PointSqlNamed, pgwireConnection) { Parameters = { new PgWireParameter<int>("id", 1) } };
         await pgwirePrepared.PrepareAsync();
 
-        Console.WriteLine($"{"workload",-36} {"driver",-22} {"queries/s",10} {"CPU us/query",13} {"bytes/query",12}");
+        Console.WriteLine($"{"workload",-36} {"driver",-22} {"queries/s",10} {"CPU us/query",13} {"user us/query",14} {"bytes/query",12}");
         await Compare("prepared point query, one connection", 1, 4000,
             new("Npgsql (prepared)", async () =>
             {
@@ -130,7 +130,7 @@ public static class CpuPerQuery
     /// <summary>Runs each candidate <paramref name="runsPerRound"/> times per round, in turn, for <see cref="Rounds"/> rounds.</summary>
     private static async Task Compare(string workload, int queriesPerRun, int runsPerRound, params Candidate[] candidates)
     {
-        var samples = candidates.Select(_ => new List<(double Rate, double Cpu, double Bytes)>()).ToArray();
+        var samples = candidates.Select(_ => new List<(double Rate, double Cpu, double User, double Bytes)>()).ToArray();
         foreach (var candidate in candidates)
             for (var i = 0; i < runsPerRound; i++) await candidate.Run(); // warm-up: JIT, pools, prepared statements
         var process = Process.GetCurrentProcess();
@@ -140,6 +140,7 @@ public static class CpuPerQuery
             {
                 process.Refresh();
                 var cpu = process.TotalProcessorTime;
+                var user = process.UserProcessorTime;
                 var bytes = GC.GetTotalAllocatedBytes(precise: true);
                 var clock = Stopwatch.StartNew();
                 for (var i = 0; i < runsPerRound; i++) await candidates[c].Run();
@@ -148,6 +149,7 @@ public static class CpuPerQuery
                 double queries = (double)runsPerRound * queriesPerRun;
                 samples[c].Add((queries / clock.Elapsed.TotalSeconds,
                     (process.TotalProcessorTime - cpu).TotalMicroseconds / queries,
+                    (process.UserProcessorTime - user).TotalMicroseconds / queries,
                     (GC.GetTotalAllocatedBytes(precise: true) - bytes) / queries));
             }
         }
@@ -158,7 +160,7 @@ public static class CpuPerQuery
                 var sorted = values.Order().ToArray();
                 return sorted[sorted.Length / 2];
             }
-            Console.WriteLine($"{workload,-36} {candidates[c].Driver,-22} {Median(samples[c].Select(s => s.Rate)),10:N0} {Median(samples[c].Select(s => s.Cpu)),13:F2} {Median(samples[c].Select(s => s.Bytes)),12:F0}");
+            Console.WriteLine($"{workload,-36} {candidates[c].Driver,-22} {Median(samples[c].Select(s => s.Rate)),10:N0} {Median(samples[c].Select(s => s.Cpu)),13:F2} {Median(samples[c].Select(s => s.User)),14:F2} {Median(samples[c].Select(s => s.Bytes)),12:F0}");
         }
     }
 }

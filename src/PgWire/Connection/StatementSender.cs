@@ -331,6 +331,11 @@ internal static class StatementSender
                 types[i] = PgTypeOids.Unspecified;
                 codecs[i] = null;
             }
+            else if (value is IUnboxedValue unboxed)
+            {
+                types[i] = unboxed.Oid;
+                codecs[i] = unboxed.Codec;
+            }
             else if (value is TypedValue typed)
             {
                 if (typed.Codec is not null)
@@ -476,10 +481,17 @@ internal static class StatementSender
                 continue;
             }
             var lengthAt = FrontendMessages.BeginBindValue(output);
-            var value = parameters[i] is TypedValue typed ? typed.Value : parameters[i]!;
+            var value = parameters[i] switch
+            {
+                TypedValue typed => typed.Value,
+                IUnboxedValue unboxed when ReferenceEquals(codec, unboxed.Codec) => unboxed,
+                IUnboxedValue unboxed => unboxed.Box(),
+                var plain => plain!,
+            };
             try
             {
-                if (!codec.TryWriteObject(value, output))
+                if (value is IUnboxedValue direct) direct.Write(output);
+                else if (!codec.TryWriteObject(value, output))
                     throw new System.Diagnostics.UnreachableException($"BUG: the codec chosen for parameter ${i + 1} refused its value.");
             }
             catch (System.Text.EncoderFallbackException e)

@@ -103,6 +103,9 @@ public class PgWireParameter : DbParameter
     /// <summary>Stores the value; overridden by the typed parameter.</summary>
     private protected virtual void SetValue(object? value) => _value = value;
 
+    /// <summary>The parameter itself when it can hand its value to the wire layer unboxed (see <see cref="IUnboxedValue"/>), else null.</summary>
+    private protected virtual IUnboxedValue? AsUnboxed() => null;
+
     /// <summary>
     /// The value as the wire layer takes it: null for NULL, a <see cref="TypedValue"/> when the type was chosen
     /// explicitly, else the CLR value for inference. Throws when the value cannot be sent as the chosen type.
@@ -112,6 +115,7 @@ public class PgWireParameter : DbParameter
         if (Direction != ParameterDirection.Input)
             throw new NotSupportedException(
                 $"Parameter {Describe(position)} has Direction {Direction}; PgWire supports only Input parameters (read output values from the result set instead).");
+        if (_dataTypeName is null && _dbType is null or DbType.Object && AsUnboxed() is { } unboxed) return unboxed;
         var value = GetValue();
         if (value is null or DBNull) return null;
         if (_dataTypeName is not null)
@@ -197,7 +201,7 @@ public class PgWireParameter : DbParameter
 
 /// <summary>A parameter whose value is held as <typeparamref name="T"/> (no boxing while it sits in the command).</summary>
 /// <typeparam name="T">The value's CLR type.</typeparam>
-public sealed class PgWireParameter<T> : PgWireParameter
+public sealed class PgWireParameter<T> : PgWireParameter, IUnboxedValue
 {
     /// <summary>Creates a parameter with no name.</summary>
     public PgWireParameter() { }
@@ -215,6 +219,18 @@ public sealed class PgWireParameter<T> : PgWireParameter
     public T? TypedValue { get; set; }
 
     private protected override object? GetValue() => TypedValue;
+
+    // A value type that always maps to one built-in PostgreSQL type (int, long, Guid...) is written from TypedValue
+    // without boxing; every other T takes the boxed path.
+    private protected override IUnboxedValue? AsUnboxed() => UnboxedMapping<T>.Writer is null ? null : this;
+
+    uint IUnboxedValue.Oid => UnboxedMapping<T>.Oid;
+
+    PgCodec IUnboxedValue.Codec => UnboxedMapping<T>.Codec!;
+
+    void IUnboxedValue.Write(System.Buffers.IBufferWriter<byte> writer) => UnboxedMapping<T>.Writer!.Write(TypedValue!, writer);
+
+    object IUnboxedValue.Box() => TypedValue!;
 
     private protected override void SetValue(object? value) =>
         TypedValue = value is null or DBNull ? default : value is T typed ? typed

@@ -554,6 +554,49 @@ public class AdoNetUserTypeTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Typed_parameters_of_every_fixed_type_reach_the_server_as_their_type_and_value()
+    {
+        await using var connection = new PgWireConnection(fixture.ConnectionString);
+        await connection.OpenAsync();
+        async Task Check<T>(T value, string type, string text)
+        {
+            await using var command = new PgWireCommand("SELECT pg_typeof($1)::text, $1::text", connection);
+            command.Parameters.Add(new PgWireParameter<T> { TypedValue = value });
+            // Twice: the second run uses the prepared statement and the same parameter object.
+            for (var run = 0; run < 2; run++)
+            {
+                await using var reader = await command.ExecuteReaderAsync();
+                Assert.True(await reader.ReadAsync());
+                Assert.Equal(type, reader.GetString(0));
+                Assert.Equal(text, reader.GetString(1));
+            }
+        }
+        await Check(true, "boolean", "true");
+        await Check((short)-12, "smallint", "-12");
+        await Check(int.MinValue, "integer", "-2147483648");
+        await Check(long.MaxValue, "bigint", "9223372036854775807");
+        await Check(1.5f, "real", "1.5");
+        await Check(-2.25, "double precision", "-2.25");
+        await Check(12345.6789m, "numeric", "12345.6789");
+        await Check(4000000000u, "oid", "4000000000");
+        await Check(Guid.Parse("00112233-4455-6677-8899-aabbccddeeff"), "uuid", "00112233-4455-6677-8899-aabbccddeeff");
+        await Check(new DateOnly(2024, 2, 29), "date", "2024-02-29");
+        await Check(new TimeOnly(13, 14, 15), "time without time zone", "13:14:15");
+        await Check(TimeSpan.FromHours(-30.5), "interval", "-1 days -06:30:00");
+        await Check(new DateTimeOffset(2024, 1, 2, 3, 4, 5, TimeSpan.Zero), "timestamp with time zone", "2024-01-02 03:04:05+00");
+        await Check(new PgDate(0, 12, 31), "date", "0001-12-31 BC");
+        // A DateTime's PostgreSQL type follows its Kind, an int? its value: both keep working through the boxed path.
+        await Check(new DateTime(2024, 1, 2, 3, 4, 5, DateTimeKind.Unspecified), "timestamp without time zone", "2024-01-02 03:04:05");
+        await Check<int?>(7, "integer", "7");
+
+        await using var nulls = new PgWireCommand("SELECT $1::int IS NULL", connection) { Parameters = { new PgWireParameter<int?> { TypedValue = null } } };
+        Assert.Equal(true, await nulls.ExecuteScalarAsync());
+        // DbType set by the caller still decides the PostgreSQL type of a typed parameter.
+        await using var asText = new PgWireCommand("SELECT pg_typeof($1)::text", connection) { Parameters = { new PgWireParameter<int> { TypedValue = 5, DbType = DbType.Int64 } } };
+        Assert.Equal("bigint", await asText.ExecuteScalarAsync());
+    }
+
+    [Fact]
     public async Task A_closed_reader_never_shows_a_later_command_s_rows_and_a_reused_command_sends_its_new_values()
     {
         await using var connection = new PgWireConnection(fixture.ConnectionString);
