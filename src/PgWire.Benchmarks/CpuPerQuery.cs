@@ -21,6 +21,59 @@ public static class CpuPerQuery
 
     private sealed record Candidate(string Driver, Func<Task> Run);
 
+    /// <summary>
+    /// Only the sequential prepared point query of one driver ("pgwire" or "npgsql"), for <paramref name="seconds"/>:
+    /// a steady process to attach a profiler to (<c>-- --cpu-loop pgwire 12</c>).
+    /// </summary>
+    public static async Task LoopAsync(string driver, int seconds)
+    {
+        Func<int, Task> run;
+        IAsyncDisposable owner;
+        if (driver == "npgsql")
+        {
+            var source = NpgsqlDataSource.Create(BenchmarkServer.Npgsql());
+            var connection = await source.OpenConnectionAsync();
+            var command = new NpgsqlCommand(PointSqlNamed, connection) { Parameters = { new NpgsqlParameter<int>("id", 1) } };
+            await command.PrepareAsync();
+            var parameter = (NpgsqlParameter<int>)command.Parameters[0];
+            run = async id =>
+            {
+                parameter.TypedValue = id;
+                await using var reader = await command.ExecuteReaderAsync();
+                await reader.ReadAsync();
+                _ = reader.GetString(1);
+            };
+            owner = source;
+        }
+        else
+        {
+            var source = PgWireDataSource.Create(BenchmarkServer.ConnectionString);
+            var connection = await source.OpenConnectionAsync();
+            var command = new PgWireCommand(PointSqlNamed, connection) { Parameters = { new PgWireParameter<int>("id", 1) } };
+            await command.PrepareAsync();
+            var parameter = (PgWireParameter<int>)command.Parameters[0];
+            run = async id =>
+            {
+                parameter.TypedValue = id;
+                await using var reader = await command.ExecuteReaderAsync();
+                await reader.ReadAsync();
+                _ = reader.GetString(1);
+            };
+            owner = source;
+        }
+        await using (owner)
+        {
+            var process = Process.GetCurrentProcess();
+            var cpu = process.TotalProcessorTime;
+            var user = process.UserProcessorTime;
+            var clock = Stopwatch.StartNew();
+            long queries = 0;
+            while (clock.Elapsed.TotalSeconds < seconds) await run((int)(queries++ % BenchmarkServer.UserCount) + 1);
+            process.Refresh();
+            Console.WriteLine($"{driver}: {queries / clock.Elapsed.TotalSeconds:N0} queries/s, CPU {(process.TotalProcessorTime - cpu).TotalMicroseconds / queries:F1} us/query, user-mode {(process.UserProcessorTime - user).TotalMicroseconds / queries:F1} us/query");
+        }
+    }
+
     public static async Task RunAsync()
     {
         await using var npgsql = NpgsqlDataSource.Create(BenchmarkServer.Npgsql());
