@@ -81,7 +81,7 @@ internal sealed class QueryHandler : IFrameHandler
             case BackendMessageCode.ReadyForQuery:
                 return true;
             case BackendMessageCode.CopyInResponse or BackendMessageCode.CopyOutResponse or BackendMessageCode.CopyBothResponse:
-                throw new PgWireProtocolException("The statement started a COPY, which this API cannot run; the connection is closed.");
+                throw new PgWireProtocolException("The statement started a COPY with the client, which runs through PgWireConnection.BeginBinaryImport, BeginBinaryExport, BeginTextImport, BeginTextExport or BeginRawCopy, not as a command; the connection is closed.");
             default:
                 throw new PgWireProtocolException($"Unexpected {BackendMessageCode.Describe(code)} message in a query response.");
         }

@@ -71,6 +71,15 @@ public sealed class PgWireConnection : DbConnection
     /// <summary>The reader that currently uses the connection, if any.</summary>
     internal PgWireDataReader? ActiveReader { get; set; }
 
+    /// <summary>The COPY in progress on this connection, if any.</summary>
+    internal ICopyOperation? ActiveCopy { get; set; }
+
+    /// <summary>A COPY holding the connection: abandoned (nothing imported, the export cut short) when the connection closes.</summary>
+    internal interface ICopyOperation
+    {
+        ValueTask AbortAsync();
+    }
+
     private static readonly StateChangeEventArgs s_opened = new(ConnectionState.Closed, ConnectionState.Open);
     private static readonly StateChangeEventArgs s_closed = new(ConnectionState.Open, ConnectionState.Closed);
 
@@ -112,6 +121,18 @@ public sealed class PgWireConnection : DbConnection
                 // Closing must not fail; a session whose response was not read to the end is not reused.
                 if (!reader.IsClosed) connector?.Break(null);
             }
+        }
+        if (ActiveCopy is { } copy)
+        {
+            try
+            {
+                await copy.AbortAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is PgWireException or OperationCanceledException or TimeoutException)
+            {
+                connector?.Break(null);
+            }
+            ActiveCopy = null;
         }
         Transaction?.MarkCompleted();
         Transaction = null;
@@ -196,6 +217,83 @@ public sealed class PgWireConnection : DbConnection
         return Transaction;
     }
 
+    /// <summary>Starts a binary import: <c>COPY table [(columns)] FROM STDIN (FORMAT BINARY)</c>.</summary>
+    /// <param name="copyFromCommand">The COPY statement.</param>
+    /// <returns>The importer: write rows, then <see cref="PgWireBinaryImporter.Complete"/>.</returns>
+    /// <exception cref="ArgumentException">The statement is not a binary COPY ... FROM STDIN.</exception>
+    /// <exception cref="PostgresException">The server refused the COPY (an unknown table or column...).</exception>
+    public PgWireBinaryImporter BeginBinaryImport(string copyFromCommand) =>
+        BeginBinaryImportAsync(copyFromCommand).GetAwaiter().GetResult();
+
+    /// <inheritdoc cref="BeginBinaryImport"/>
+    /// <param name="copyFromCommand">The COPY statement.</param>
+    /// <param name="cancellationToken">Cancels starting the COPY.</param>
+    public Task<PgWireBinaryImporter> BeginBinaryImportAsync(string copyFromCommand, CancellationToken cancellationToken = default) =>
+        PgWireBinaryImporter.StartAsync(this, copyFromCommand, cancellationToken);
+
+    /// <summary>Starts a binary export: <c>COPY table [(columns)] TO STDOUT (FORMAT BINARY)</c> or <c>COPY (query) TO STDOUT (FORMAT BINARY)</c>.</summary>
+    /// <param name="copyToCommand">The COPY statement.</param>
+    /// <returns>The exporter: <see cref="PgWireBinaryExporter.StartRow"/> and read each row's columns.</returns>
+    /// <exception cref="ArgumentException">The statement is not a binary COPY ... TO STDOUT.</exception>
+    /// <exception cref="PostgresException">The server refused the COPY.</exception>
+    public PgWireBinaryExporter BeginBinaryExport(string copyToCommand) =>
+        BeginBinaryExportAsync(copyToCommand).GetAwaiter().GetResult();
+
+    /// <inheritdoc cref="BeginBinaryExport"/>
+    /// <param name="copyToCommand">The COPY statement.</param>
+    /// <param name="cancellationToken">Cancels starting the COPY.</param>
+    public Task<PgWireBinaryExporter> BeginBinaryExportAsync(string copyToCommand, CancellationToken cancellationToken = default) =>
+        PgWireBinaryExporter.StartAsync(this, copyToCommand, cancellationToken);
+
+    /// <summary>Starts a text or CSV import (<c>COPY ... FROM STDIN</c>, optionally <c>(FORMAT CSV ...)</c>) written as text.</summary>
+    /// <param name="copyFromCommand">The COPY statement.</param>
+    /// <returns>A writer; disposing it commits the COPY, <see cref="PgWireCopyTextWriter.Cancel"/> abandons it.</returns>
+    /// <exception cref="ArgumentException">The statement is not a text-format COPY ... FROM STDIN.</exception>
+    public PgWireCopyTextWriter BeginTextImport(string copyFromCommand) =>
+        BeginTextImportAsync(copyFromCommand).GetAwaiter().GetResult();
+
+    /// <inheritdoc cref="BeginTextImport"/>
+    /// <param name="copyFromCommand">The COPY statement.</param>
+    /// <param name="cancellationToken">Cancels starting the COPY.</param>
+    public async Task<PgWireCopyTextWriter> BeginTextImportAsync(string copyFromCommand, CancellationToken cancellationToken = default)
+    {
+        if (!CopyCommandText.Parse(copyFromCommand).FromClient)
+            throw new ArgumentException("BeginTextImport needs a COPY ... FROM STDIN statement; for COPY ... TO STDOUT use BeginTextExport.", nameof(copyFromCommand));
+        return new PgWireCopyTextWriter(await PgWireCopyStream.StartAsync(this, copyFromCommand, binary: false, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Starts a text or CSV export (<c>COPY ... TO STDOUT</c>, optionally <c>(FORMAT CSV ...)</c>) read as text.</summary>
+    /// <param name="copyToCommand">The COPY statement.</param>
+    /// <returns>A reader of the COPY's text (UTF-8); disposing it before the end cancels the COPY.</returns>
+    /// <exception cref="ArgumentException">The statement is not a text-format COPY ... TO STDOUT.</exception>
+    public TextReader BeginTextExport(string copyToCommand) =>
+        BeginTextExportAsync(copyToCommand).GetAwaiter().GetResult();
+
+    /// <inheritdoc cref="BeginTextExport"/>
+    /// <param name="copyToCommand">The COPY statement.</param>
+    /// <param name="cancellationToken">Cancels starting the COPY.</param>
+    public async Task<TextReader> BeginTextExportAsync(string copyToCommand, CancellationToken cancellationToken = default)
+    {
+        if (CopyCommandText.Parse(copyToCommand).FromClient)
+            throw new ArgumentException("BeginTextExport needs a COPY ... TO STDOUT statement; for COPY ... FROM STDIN use BeginTextImport.", nameof(copyToCommand));
+        var stream = await PgWireCopyStream.StartAsync(this, copyToCommand, binary: false, cancellationToken).ConfigureAwait(false);
+        return new StreamReader(stream, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: false);
+    }
+
+    /// <summary>
+    /// Starts a COPY in either direction and any format, as raw bytes: a stream to write for <c>FROM STDIN</c>, to
+    /// read for <c>TO STDOUT</c> (files and pipes: <see cref="Stream.CopyToAsync(Stream)"/>).
+    /// </summary>
+    /// <param name="copyCommand">The COPY statement.</param>
+    /// <returns>The stream; see <see cref="PgWireCopyStream"/> for how disposing ends it.</returns>
+    public PgWireCopyStream BeginRawCopy(string copyCommand) => BeginRawCopyAsync(copyCommand).GetAwaiter().GetResult();
+
+    /// <inheritdoc cref="BeginRawCopy"/>
+    /// <param name="copyCommand">The COPY statement.</param>
+    /// <param name="cancellationToken">Cancels starting the COPY.</param>
+    public Task<PgWireCopyStream> BeginRawCopyAsync(string copyCommand, CancellationToken cancellationToken = default) =>
+        PgWireCopyStream.StartAsync(this, copyCommand, binary: null, cancellationToken);
+
     /// <inheritdoc />
     public override async ValueTask DisposeAsync()
     {
@@ -215,6 +313,8 @@ public sealed class PgWireConnection : DbConnection
     {
         if (ActiveReader is { IsClosed: false })
             throw new InvalidOperationException("A data reader is still open on this connection: read it to the end or close it before running another command.");
+        if (ActiveCopy is not null)
+            throw new InvalidOperationException("A COPY is in progress on this connection: complete or dispose it before running another command.");
     }
 
     private PgWireDataSource DataSourceOrThrow()

@@ -64,6 +64,20 @@ internal static class FrontendMessages
         buffer.EndMessage(at);
     }
 
+    /// <summary>CopyDone ('c'): no body; the end of COPY FROM STDIN data.</summary>
+    public static void WriteCopyDone(MessageBuffer buffer) => buffer.EndMessage(buffer.StartMessage((byte)'c'));
+
+    /// <summary>CopyFail ('f'): String reason; the server aborts COPY FROM STDIN with an error carrying it.</summary>
+    public static void WriteCopyFail(MessageBuffer buffer, string reason)
+    {
+        var at = buffer.StartMessage((byte)'f');
+        buffer.WriteCString(reason, "COPY failure reason");
+        buffer.EndMessage(at);
+    }
+
+    /// <summary>Starts CopyData ('d'): Byte[n] data of any length; returns the position <see cref="MessageBuffer.EndMessage"/> needs.</summary>
+    public static int StartCopyData(MessageBuffer buffer) => buffer.StartMessage((byte)'d');
+
     /// <summary>Parse ('P'): String statement name, String query, Int16 type count, Int32 type OID each (0 = unspecified).</summary>
     public static void WriteParse(MessageBuffer buffer, string statementName, string sql, ReadOnlySpan<uint> parameterTypes)
     {

@@ -1,0 +1,89 @@
+using PgWire.Protocol;
+
+namespace PgWire.Connection;
+
+/// <summary>
+/// The client side of COPY ... TO STDOUT on one connector: hands out the server's CopyData payloads one at a time,
+/// straight from the receive buffer, reading more from the socket only when the caller asks (a slow consumer holds
+/// the server back; memory stays one receive buffer). Ends at ReadyForQuery, after CopyDone and CommandComplete.
+/// </summary>
+internal sealed class CopyOut(PgConnector connector)
+{
+    private bool _copyDone;
+
+    public PgConnector Connector => connector;
+
+    /// <summary>Whether the COPY has ended and the connector is idle again.</summary>
+    public bool Finished { get; private set; }
+
+    /// <summary>Rows the server reported copied (from CommandComplete), once finished.</summary>
+    public long Rows { get; private set; } = -1;
+
+    /// <summary>
+    /// The next CopyData payload; empty when the COPY has ended (the connector is then idle). A server error or a
+    /// cancellation (token or Command Timeout: a CancelRequest to the server) is thrown once the server is idle again.
+    /// </summary>
+    /// <remarks>The payload is valid until the next call to this or any other use of the connector.</remarks>
+    public async ValueTask<ReadOnlyMemory<byte>> ReadAsync(CancellationToken cancellationToken)
+    {
+        if (Finished) return ReadOnlyMemory<byte>.Empty;
+        PostgresException? error = null;
+        using var scope = connector.BeginCancellableRequest(cancellationToken, continuing: true);
+        try
+        {
+            while (true)
+            {
+                while (connector.TryTakeFrame(out var code, out var body))
+                {
+                    switch (code)
+                    {
+                        case BackendMessageCode.CopyData when !_copyDone && error is null:
+                            if (body.IsEmpty) continue;
+                            return body;
+                        case BackendMessageCode.CopyDone when !_copyDone && error is null:
+                            if (!body.IsEmpty) throw connector.Break(new PgWireProtocolException($"CopyDone should be empty but has {body.Length} bytes."));
+                            _copyDone = true;
+                            break;
+                        case BackendMessageCode.CommandComplete when _copyDone && error is null:
+                            Rows = CommandComplete.ParseRows(body.Span);
+                            break;
+                        case BackendMessageCode.ErrorResponse:
+                            error ??= new PostgresException(ErrorResponse.Parse(body.Span));
+                            break;
+                        case BackendMessageCode.ReadyForQuery:
+                            Finished = true;
+                            if (error is not null) throw QueryRunner.Fail(connector, error, cancellationToken);
+                            if (!_copyDone) throw connector.Break(new PgWireProtocolException("The server ended the COPY without CopyDone."));
+                            QueryRunner.CheckLateCancel(connector);
+                            return ReadOnlyMemory<byte>.Empty;
+                        default:
+                            throw connector.Break(new PgWireProtocolException($"Unexpected {BackendMessageCode.Describe(code)} message during COPY ... TO STDOUT."));
+                    }
+                }
+                await connector.FillAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (PgWireException e) when (e is not PostgresException && connector.CancelState != 0)
+        {
+            throw QueryRunner.CancellationOutcome(connector, e, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Ends a COPY the caller stopped reading: asks the server to cancel it and reads the rest to ReadyForQuery, so the
+    /// connector is idle again. The cancellation's error (or a COPY that finished first) is expected and swallowed.
+    /// </summary>
+    public async ValueTask AbandonAsync()
+    {
+        if (Finished) return;
+        connector.CancelRunningRequest();
+        try
+        {
+            while (!(await ReadAsync(CancellationToken.None).ConfigureAwait(false)).IsEmpty) { }
+        }
+        catch (Exception e) when (e is PostgresException or OperationCanceledException or TimeoutException)
+        {
+            // The cancellation we asked for.
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using PgWire.Protocol;
+
+namespace PgWire.Connection;
+
+/// <summary>
+/// Starts a COPY over the simple query protocol: sends the statement and reads up to the server's CopyInResponse or
+/// CopyOutResponse. A statement that fails, or turns out not to be a COPY to or from the client, is read to
+/// ReadyForQuery and reported, leaving the connector idle.
+/// </summary>
+internal static class CopyStart
+{
+    /// <summary>Sends <paramref name="sql"/>; returns the COPY's format and column count once the server is in copy mode.</summary>
+    public static async ValueTask<(bool Binary, int ColumnCount)> StartAsync(PgConnector connector, string sql, bool fromClient, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        FrontendMessages.WriteQuery(connector.Output, sql);
+        var handler = new Handler(fromClient);
+        using var scope = connector.BeginCancellableRequest(cancellationToken);
+        try
+        {
+            await connector.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            await connector.ReceiveAsync(handler).ConfigureAwait(false);
+        }
+        catch (PgWireException e) when (e is not PostgresException && connector.CancelState != 0)
+        {
+            throw QueryRunner.CancellationOutcome(connector, e, cancellationToken);
+        }
+        finally
+        {
+            connector.Output.Clear();
+        }
+        if (handler.Error is not null) throw QueryRunner.Fail(connector, handler.Error, cancellationToken);
+        if (handler.Started is { } started) return started;
+        QueryRunner.CheckLateCancel(connector);
+        throw new InvalidOperationException(fromClient
+            ? "The statement ran but did not start a COPY ... FROM STDIN: give a COPY statement that reads from STDIN."
+            : "The statement ran but did not start a COPY ... TO STDOUT: give a COPY statement that writes to STDOUT.");
+    }
+
+    private sealed class Handler(bool fromClient) : IFrameHandler
+    {
+        public (bool Binary, int ColumnCount)? Started { get; private set; }
+
+        public PostgresException? Error { get; private set; }
+
+        public bool Handle(PgConnector connector, byte code, ReadOnlySpan<byte> body)
+        {
+            switch (code)
+            {
+                case BackendMessageCode.CopyInResponse when fromClient:
+                    Started = CopyResponse.Parse(body, "CopyInResponse");
+                    return true;
+                case BackendMessageCode.CopyOutResponse when !fromClient:
+                    Started = CopyResponse.Parse(body, "CopyOutResponse");
+                    return true;
+                case BackendMessageCode.CopyInResponse or BackendMessageCode.CopyOutResponse or BackendMessageCode.CopyBothResponse:
+                    // The other direction (or replication's CopyBoth): the session would wait for data nobody sends.
+                    throw new PgWireProtocolException(
+                        $"The statement started a COPY in the other direction ({BackendMessageCode.Describe(code)}) than asked for; the connection is closed.");
+                case BackendMessageCode.ErrorResponse:
+                    Error ??= new PostgresException(ErrorResponse.Parse(body));
+                    return false;
+                case BackendMessageCode.ReadyForQuery:
+                    return true;
+                case BackendMessageCode.RowDescription or BackendMessageCode.DataRow or BackendMessageCode.CommandComplete
+                    or BackendMessageCode.EmptyQueryResponse:
+                    // Not a COPY with the client (a query, or COPY to or from a server file): read on to ReadyForQuery.
+                    return false;
+                default:
+                    throw new PgWireProtocolException($"Unexpected {BackendMessageCode.Describe(code)} message while starting a COPY.");
+            }
+        }
+    }
+}
