@@ -22,9 +22,8 @@ internal sealed record CopyCommandText(bool FromClient, string ColumnsQuery)
         else
         {
             scanner.Keyword("ONLY");
-            var nameStart = scanner.Position;
-            scanner.QualifiedName();
-            var name = sql[nameStart..scanner.Position];
+            var (nameStart, nameEnd) = scanner.QualifiedName();
+            var name = sql[nameStart..nameEnd];
             var columns = "*";
             if (scanner.Peek() == '(')
             {
@@ -52,8 +51,6 @@ internal sealed record CopyCommandText(bool FromClient, string ColumnsQuery)
     {
         private int _at;
 
-        public readonly int Position => _at;
-
         public bool AtEnd
         {
             get
@@ -79,9 +76,11 @@ internal sealed record CopyCommandText(bool FromClient, string ColumnsQuery)
             return true;
         }
 
-        /// <summary>name or "quoted name", optionally schema-qualified.</summary>
-        public void QualifiedName()
+        /// <summary>name or "quoted name", optionally schema-qualified; returns where it starts and ends.</summary>
+        public (int Start, int End) QualifiedName()
         {
+            SkipSpace();
+            var start = _at;
             while (true)
             {
                 SkipSpace();
@@ -89,9 +88,10 @@ internal sealed record CopyCommandText(bool FromClient, string ColumnsQuery)
                 else if (_at < sql.Length && (char.IsLetter(sql[_at]) || sql[_at] == '_'))
                     while (_at < sql.Length && IsIdentifierChar(sql[_at])) _at++;
                 else throw Invalid(sql, "a table name was expected after COPY");
+                var end = _at;
                 SkipSpace();
                 if (_at < sql.Length && sql[_at] == '.') _at++;
-                else return;
+                else return (start, end);
             }
         }
 

@@ -1,0 +1,365 @@
+using System.Text;
+using Xunit;
+
+namespace PgWire.Tests.Server;
+
+[Collection(ServerCollection.Name)]
+public class CopyTests(ServerFixture fixture)
+{
+    private async Task<PgWireConnection> OpenAsync()
+    {
+        var connection = new PgWireConnection(fixture.ConnectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    private static async Task<string> TableAsync(PgWireConnection connection, string columns)
+    {
+        var name = "copy_" + Guid.NewGuid().ToString("N")[..12];
+        await using var create = new PgWireCommand($"CREATE TABLE {name} ({columns})", connection);
+        await create.ExecuteNonQueryAsync();
+        return name;
+    }
+
+    private static async Task<object?> ScalarAsync(PgWireConnection connection, string sql)
+    {
+        await using var command = new PgWireCommand(sql, connection);
+        return await command.ExecuteScalarAsync();
+    }
+
+    [Fact]
+    public async Task Binary_import_and_export_round_trip_many_types_and_nulls()
+    {
+        await using var connection = await OpenAsync();
+        var table = await TableAsync(connection,
+            "i int4, t text, l int8, ts timestamptz, n numeric, b bool, u uuid, bytes bytea, j jsonb, arr int4[], d date, f float8, iv interval, ip inet, r int4range");
+        var rows = new List<object?[]>();
+        var random = new Random(6);
+        for (var k = 0; k < 500; k++)
+        {
+            rows.Add(k % 7 == 0
+                ? new object?[15]
+                : [
+                    random.Next(int.MinValue, int.MaxValue), $"row {k} ünïcødé", random.NextInt64(), new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddSeconds(random.Next()),
+                    Math.Round((decimal)random.NextDouble() * 1_000_000m, 4), k % 2 == 0, Guid.NewGuid(), Enumerable.Range(0, k % 20).Select(x => (byte)x).ToArray(),
+                    $"{{\"k\": {k}}}", new[] { k, -k, 0 }, new DateOnly(2000, 1, 1).AddDays(k), random.NextDouble(), TimeSpan.FromMinutes(k),
+                    System.Net.IPAddress.Parse($"10.0.{k % 256}.1"), new PgRange<int>(k, k + 10),
+                ]);
+        }
+
+        await using (var importer = await connection.BeginBinaryImportAsync($"COPY {table} FROM STDIN (FORMAT BINARY)"))
+        {
+            Assert.Equal(15, importer.ColumnCount);
+            foreach (var row in rows)
+            {
+                await importer.StartRowAsync();
+                if (row[0] is null)
+                {
+                    for (var c = 0; c < row.Length; c++) importer.WriteNull();
+                    continue;
+                }
+                importer.Write((int)row[0]!);
+                importer.Write((string)row[1]!);
+                importer.Write((long)row[2]!);
+                importer.Write((DateTime)row[3]!);
+                importer.Write((decimal)row[4]!);
+                importer.Write((bool)row[5]!);
+                importer.Write((Guid)row[6]!);
+                importer.Write((byte[])row[7]!);
+                importer.Write(row[8]); // a string into jsonb, through the object path
+                importer.Write((int[])row[9]!);
+                importer.Write((DateOnly)row[10]!);
+                importer.Write((double)row[11]!);
+                importer.Write((TimeSpan)row[12]!);
+                importer.Write((System.Net.IPAddress)row[13]!);
+                importer.Write((PgRange<int>)row[14]!);
+            }
+            Assert.Equal(500UL, await importer.CompleteAsync());
+        }
+        Assert.Equal(500L, await ScalarAsync(connection, $"SELECT count(*) FROM {table}"));
+        // The server's own view of a few values.
+        Assert.Equal("row 1 ünïcødé", await ScalarAsync(connection, $"SELECT t FROM {table} WHERE i = {rows[1][0]}"));
+        Assert.Equal("{1,-1,0}", await ScalarAsync(connection, $"SELECT arr::text FROM {table} WHERE i = {rows[1][0]}"));
+
+        await using var exporter = await connection.BeginBinaryExportAsync($"COPY (SELECT * FROM {table} ORDER BY ctid) TO STDOUT (FORMAT BINARY)");
+        var index = 0;
+        while (await exporter.StartRowAsync() != -1)
+        {
+            var expected = rows[index++];
+            if (expected[0] is null)
+            {
+                Assert.True(exporter.IsNull);
+                Assert.Null(exporter.Read<int?>());
+                for (var c = 1; c < 15; c++) Assert.Null(exporter.Read<object?>());
+                continue;
+            }
+            Assert.Equal(expected[0], exporter.Read<int>());
+            Assert.Equal(expected[1], exporter.Read<string>());
+            Assert.Equal(expected[2], exporter.Read<long>());
+            Assert.Equal(expected[3], exporter.Read<DateTime>());
+            Assert.Equal(expected[4], exporter.Read<decimal>());
+            Assert.Equal(expected[5], exporter.Read<bool>());
+            Assert.Equal(expected[6], exporter.Read<Guid>());
+            Assert.Equal(expected[7], exporter.Read<byte[]>());
+            Assert.Equal(expected[8], exporter.Read<string>());
+            Assert.Equal(expected[9], exporter.Read<int[]>());
+            Assert.Equal(expected[10], exporter.Read<DateOnly>());
+            Assert.Equal(expected[11], exporter.Read<double>());
+            Assert.Equal(expected[12], exporter.Read<TimeSpan>());
+            Assert.Equal(expected[13], exporter.Read<System.Net.IPAddress>());
+            Assert.Equal(expected[14], exporter.Read<PgRange<int>>());
+            Assert.Throws<InvalidOperationException>(() => exporter.Read<int>());
+        }
+        Assert.Equal(500, index);
+        Assert.True(exporter.IsCompleted);
+        Assert.Equal(-1, await exporter.StartRowAsync());
+        Assert.Equal(1, await ScalarAsync(connection, "SELECT 1"));
+    }
+
+    [Fact]
+    public async Task Disposing_an_importer_without_complete_keeps_nothing_and_the_connection_works()
+    {
+        await using var connection = await OpenAsync();
+        var table = await TableAsync(connection, "id int, name text");
+        await using (var importer = connection.BeginBinaryImport($"COPY {table} (id, name) FROM STDIN (FORMAT BINARY)"))
+        {
+            // Enough rows that several chunks reach the server before the COPY is abandoned.
+            for (var i = 0; i < 50_000; i++)
+            {
+                importer.StartRow();
+                importer.Write(i);
+                importer.Write("name " + i);
+            }
+            // A command while the COPY holds the connection is refused, not interleaved.
+            await using var busy = new PgWireCommand("SELECT 1", connection);
+            Assert.Throws<InvalidOperationException>(() => busy.ExecuteScalar());
+        }
+        Assert.Equal(0L, await ScalarAsync(connection, $"SELECT count(*) FROM {table}"));
+        Assert.Equal(1, await ScalarAsync(connection, "SELECT 1"));
+    }
+
+    [Fact]
+    public async Task A_value_of_the_wrong_type_fails_before_it_is_sent_and_numbers_that_fit_are_converted()
+    {
+        await using var connection = await OpenAsync();
+        var table = await TableAsync(connection, "small int2, big int8, n numeric, t text");
+        await using (var importer = await connection.BeginBinaryImportAsync($"COPY {table} FROM STDIN (FORMAT BINARY)"))
+        {
+            await importer.StartRowAsync();
+            var overflow = Assert.Throws<InvalidCastException>(() => importer.Write(70_000));
+            Assert.Contains("'small'", overflow.Message);
+            Assert.Contains("smallint", overflow.Message);
+            var fraction = Assert.Throws<InvalidCastException>(() => importer.Write(1.5));
+            Assert.Contains("fractional", fraction.Message);
+            importer.Write(12);                 // int into int2: fits
+            importer.Write(34);                 // int into int8
+            importer.Write(5L);                 // long into numeric
+            var wrong = Assert.Throws<InvalidCastException>(() => importer.Write(Guid.Empty));
+            Assert.Contains("'t'", wrong.Message);
+            Assert.Contains("System.Guid", wrong.Message);
+            importer.Write("text");
+            Assert.Throws<InvalidOperationException>(() => importer.Write("one too many"));
+            await importer.StartRowAsync();
+            importer.Write((short)1);
+            // A row left short is refused before it can reach the server.
+            var shortRow = await Assert.ThrowsAsync<InvalidOperationException>(() => importer.CompleteAsync().AsTask());
+            Assert.Contains("'big'", shortRow.Message);
+            importer.WriteNull();
+            importer.WriteNull();
+            importer.WriteNull();
+            Assert.Equal(2UL, await importer.CompleteAsync());
+        }
+        Assert.Equal("12|34|5|text", await ScalarAsync(connection, $"SELECT concat_ws('|', small, big, n, t) FROM {table} WHERE small = 12"));
+        Assert.Equal(1L, await ScalarAsync(connection, $"SELECT count(*) FROM {table} WHERE big IS NULL AND small = 1"));
+    }
+
+    [Fact]
+    public async Task A_server_error_during_import_names_the_line_and_leaves_the_connection_usable()
+    {
+        await using var connection = await OpenAsync();
+        var table = await TableAsync(connection, "id int PRIMARY KEY, name text NOT NULL");
+        var importer = await connection.BeginBinaryImportAsync($"COPY {table} FROM STDIN (FORMAT BINARY)");
+        for (var i = 1; i <= 10; i++)
+        {
+            await importer.StartRowAsync();
+            importer.Write(i == 7 ? 3 : i); // row 7 repeats id 3
+            importer.Write("n" + i);
+        }
+        var error = await Assert.ThrowsAsync<PostgresException>(() => importer.CompleteAsync().AsTask());
+        Assert.Equal("23505", error.SqlState);
+        Assert.Contains("line 7", error.Where);
+        await importer.DisposeAsync();
+        Assert.Equal(0L, await ScalarAsync(connection, $"SELECT count(*) FROM {table}"));
+
+        // Text format: a bad value names its line and column too.
+        var writer = await connection.BeginTextImportAsync($"COPY {table} FROM STDIN");
+        await writer.WriteAsync("1\tone\nx\ttwo\n");
+        var bad = await Assert.ThrowsAsync<PostgresException>(() => writer.DisposeAsync().AsTask());
+        Assert.Equal("22P02", bad.SqlState);
+        Assert.Contains("line 2", bad.Where);
+        Assert.Equal(1, await ScalarAsync(connection, "SELECT 1"));
+    }
+
+    [Fact]
+    public async Task A_cancelled_token_aborts_the_import_with_copy_fail()
+    {
+        await using var connection = await OpenAsync();
+        var table = await TableAsync(connection, "id int");
+        using var cancel = new CancellationTokenSource();
+        await using (var importer = await connection.BeginBinaryImportAsync($"COPY {table} FROM STDIN (FORMAT BINARY)"))
+        {
+            for (var i = 0; i < 1000; i++)
+            {
+                await importer.StartRowAsync(cancel.Token);
+                importer.Write(i);
+            }
+            cancel.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => importer.StartRowAsync(cancel.Token).AsTask());
+            Assert.Throws<ObjectDisposedException>(() => importer.Write(1));
+        }
+        Assert.Equal(0L, await ScalarAsync(connection, $"SELECT count(*) FROM {table}"));
+        Assert.Equal(1, await ScalarAsync(connection, "SELECT 1"));
+    }
+
+    [Fact]
+    public async Task Text_and_csv_import_and_export()
+    {
+        await using var connection = await OpenAsync();
+        var table = await TableAsync(connection, "id int, name text, note text");
+        await using (var writer = await connection.BeginTextImportAsync($"COPY {table} FROM STDIN"))
+        {
+            await writer.WriteAsync("1\tfirst\t\\N\n2\ttab\\there\tx\n");
+        }
+        await using (var csv = connection.BeginTextImport($"COPY {table} (id, name, note) FROM STDIN (FORMAT CSV, HEADER)"))
+        {
+            csv.Write("id,name,note\n3,\"comma, quote \"\"q\"\"\",\n4,ünï,\"\"\n");
+            csv.Flush();
+            await csv.DisposeAsync();
+            Assert.Equal(2, csv.Rows);
+        }
+        Assert.Equal(4L, await ScalarAsync(connection, $"SELECT count(*) FROM {table}"));
+        Assert.Equal("tab\there", await ScalarAsync(connection, $"SELECT name FROM {table} WHERE id = 2"));
+        Assert.Equal("comma, quote \"q\"", await ScalarAsync(connection, $"SELECT name FROM {table} WHERE id = 3"));
+        Assert.Equal(true, await ScalarAsync(connection, $"SELECT note IS NULL FROM {table} WHERE id = 3"));
+        Assert.Equal("", await ScalarAsync(connection, $"SELECT note FROM {table} WHERE id = 4"));
+
+        using (var reader = await connection.BeginTextExportAsync($"COPY (SELECT * FROM {table} ORDER BY id) TO STDOUT (FORMAT CSV)"))
+        {
+            Assert.Equal("1,first,", await reader.ReadLineAsync());
+            Assert.Equal("2,tab\there,x", await reader.ReadLineAsync());
+            Assert.Equal("3,\"comma, quote \"\"q\"\"\",", await reader.ReadLineAsync());
+            Assert.Equal("4,ünï,\"\"", await reader.ReadLineAsync());
+            Assert.Null(await reader.ReadLineAsync());
+        }
+        Assert.Equal(1, await ScalarAsync(connection, "SELECT 1"));
+    }
+
+    [Fact]
+    public async Task Raw_streams_move_files_both_ways_and_an_abandoned_export_leaves_the_connection_usable()
+    {
+        await using var connection = await OpenAsync();
+        var source = await TableAsync(connection, "id int, name text");
+        await using (var fill = new PgWireCommand($"INSERT INTO {source} SELECT g, 'n' || g FROM generate_series(1, 20000) g", connection))
+            await fill.ExecuteNonQueryAsync();
+
+        // Binary out to a "file", then the same bytes in to another table.
+        var file = new MemoryStream();
+        await using (var export = await connection.BeginRawCopyAsync($"COPY {source} TO STDOUT (FORMAT BINARY)"))
+        {
+            Assert.True(export.CanRead);
+            Assert.False(export.CanWrite);
+            await export.CopyToAsync(file);
+            Assert.Equal(20000, export.Rows);
+        }
+        var target = await TableAsync(connection, "id int, name text");
+        file.Position = 0;
+        await using (var import = connection.BeginRawCopy($"COPY {target} FROM STDIN (FORMAT BINARY)"))
+        {
+            await file.CopyToAsync(import, 1000);
+        }
+        Assert.Equal(true, await ScalarAsync(connection,
+            $"SELECT (SELECT sum(hashtext(id || name)) FROM {source}) = (SELECT sum(hashtext(id || name)) FROM {target})"));
+
+        // A reader stopped early cancels the COPY on the server; the connection serves the next command.
+        await using (var export = await connection.BeginRawCopyAsync($"COPY (SELECT g FROM generate_series(1, 5000000) g) TO STDOUT"))
+        {
+            var buffer = new byte[100];
+            Assert.True(await export.ReadAsync(buffer) > 0);
+        }
+        Assert.Equal(1, await ScalarAsync(connection, "SELECT 1"));
+        await using (var exporter = await connection.BeginBinaryExportAsync($"COPY (SELECT g FROM generate_series(1, 5000000) g) TO STDOUT (FORMAT BINARY)"))
+        {
+            Assert.Equal(1, await exporter.StartRowAsync());
+            Assert.Equal(1, exporter.Read<int>());
+        }
+        Assert.Equal(2, await ScalarAsync(connection, "SELECT 2"));
+    }
+
+    [Fact]
+    public async Task Statements_that_are_not_a_copy_with_the_client_are_refused_clearly()
+    {
+        await using var connection = await OpenAsync();
+        var table = await TableAsync(connection, "id int");
+        await Assert.ThrowsAsync<ArgumentException>(() => connection.BeginBinaryImportAsync($"COPY {table} TO STDOUT (FORMAT BINARY)"));
+        await Assert.ThrowsAsync<ArgumentException>(() => connection.BeginBinaryImportAsync($"COPY {table} FROM '/tmp/file'"));
+        await Assert.ThrowsAsync<ArgumentException>(() => connection.BeginBinaryImportAsync($"COPY {table} FROM STDIN (FORMAT BINARY); SELECT 1"));
+        await Assert.ThrowsAsync<ArgumentException>(() => connection.BeginBinaryImportAsync("SELECT 1"));
+        // Text format asked of the binary importer: refused after the server started it, and the COPY is abandoned.
+        await Assert.ThrowsAsync<ArgumentException>(() => connection.BeginBinaryImportAsync($"COPY {table} FROM STDIN"));
+        var missing = await Assert.ThrowsAsync<PostgresException>(() => connection.BeginBinaryImportAsync("COPY no_such_table FROM STDIN (FORMAT BINARY)"));
+        Assert.Equal("42P01", missing.SqlState);
+        Assert.Equal(1, await ScalarAsync(connection, "SELECT 1"));
+        Assert.Equal(0L, await ScalarAsync(connection, $"SELECT count(*) FROM {table}"));
+    }
+
+    [Fact]
+    public async Task One_million_rows_import_with_count_and_checksum()
+    {
+        const int rows = 1_000_000;
+        await using var connection = await OpenAsync();
+        var table = await TableAsync(connection, "a int4, b text, c int8, d timestamptz");
+        var start = new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        long checksum = 0;
+        await using (var importer = await connection.BeginBinaryImportAsync($"COPY {table} (a, b, c, d) FROM STDIN (FORMAT BINARY)"))
+        {
+            for (var i = 0; i < rows; i++)
+            {
+                await importer.StartRowAsync();
+                importer.Write(i);
+                importer.Write("row " + i);
+                importer.Write((long)i * 3);
+                importer.Write(start.AddSeconds(i));
+                checksum += i + (long)i * 3 + ("row " + i).Length + i;
+            }
+            Assert.Equal((ulong)rows, await importer.CompleteAsync());
+        }
+        Assert.Equal(rows, Convert.ToInt64(await ScalarAsync(connection, $"SELECT count(*) FROM {table}")));
+        Assert.Equal(checksum, Convert.ToInt64(await ScalarAsync(connection,
+            $"SELECT sum(a::int8 + c + length(b) + extract(epoch FROM d - '2024-01-01 00:00:00+00')::int8) FROM {table}")));
+    }
+}
+
+public class CopyCommandTextTests
+{
+    [Theory]
+    [InlineData("COPY t FROM STDIN", true, "SELECT * FROM t")]
+    [InlineData("copy ONLY public.t (a, \"B c\") from stdin with (format binary);", true, "SELECT a, \"B c\" FROM public.t")]
+    [InlineData("/* c */ COPY \"Odd\"\"Name\" -- x\n TO STDOUT (FORMAT CSV, DELIMITER ';')", false, "SELECT * FROM \"Odd\"\"Name\"")]
+    [InlineData("COPY (SELECT ')' AS p, $$(;$$ FROM x) TO STDOUT", false, "SELECT ')' AS p, $$(;$$ FROM x")]
+    public void Direction_and_columns_query_are_read(string sql, bool fromClient, string columnsQuery)
+    {
+        var text = CopyCommandText.Parse(sql);
+        Assert.Equal(fromClient, text.FromClient);
+        Assert.Equal(columnsQuery, text.ColumnsQuery);
+    }
+
+    [Theory]
+    [InlineData("SELECT 1")]
+    [InlineData("COPY t FROM '/data/file.csv'")]
+    [InlineData("COPY t TO STDIN")]
+    [InlineData("COPY t FROM STDIN; DROP TABLE t")]
+    [InlineData("COPY (SELECT 1 TO STDOUT")]
+    [InlineData("COPY t () FROM STDIN")]
+    public void Other_statements_are_refused(string sql) =>
+        Assert.Throws<ArgumentException>(() => CopyCommandText.Parse(sql));
+}
