@@ -41,7 +41,10 @@ public class HostileServerTests
         .. FrameReaderTests.Frame('Z', (byte)'I'),
     ];
 
-    private static async Task<Exception> RunAgainst(string extra, params byte[][] responses)
+    private static Task<Exception> RunAgainst(string extra, params byte[][] responses) =>
+        RunAgainst(extra, async dataSource => await dataSource.QueryAsync("SELECT 1"), responses);
+
+    private static async Task<Exception> RunAgainst(string extra, Func<PgWireDataSource, Task> act, params byte[][] responses)
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -63,7 +66,7 @@ public class HostileServerTests
 
         await using var dataSource = PgWireDataSource.Create($"Host=127.0.0.1;Port={port};Username=u;Timeout=5;Command Timeout=5{extra}");
         var watch = Stopwatch.StartNew();
-        var e = await Record.ExceptionAsync(async () => await dataSource.QueryAsync("SELECT 1"));
+        var e = await Record.ExceptionAsync(() => act(dataSource));
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(4), $"the client took {watch.Elapsed} to give up");
         Assert.NotNull(e);
         Assert.Equal(0, dataSource.OpenConnectionCount); // the broken connection was not kept
@@ -83,6 +86,51 @@ public class HostileServerTests
             if (!startup && total >= 5 && buffer[total - 5] == (byte)'S' && BinaryPrimitives.ReadInt32BigEndian(buffer.AsSpan(total - 4)) == 4) return;
             if (!startup && total >= 5 && buffer[0] == (byte)'Q' && total >= 1 + BinaryPrimitives.ReadInt32BigEndian(buffer.AsSpan(1))) return;
         }
+    }
+
+    /// <summary>A binary COPY export whose data (after a valid header) is <paramref name="rows"/>, then CopyDone.</summary>
+    private static Task<Exception> ExportAgainst(byte[] rows)
+    {
+        byte[] header = [(byte)'P', (byte)'G', (byte)'C', (byte)'O', (byte)'P', (byte)'Y', (byte)'\n', 0xFF, (byte)'\r', (byte)'\n', 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        byte[] copy =
+        [
+            .. FrameReaderTests.Frame('H', 1, 0, 1, 0, 1),
+            .. FrameReaderTests.Frame('d', header),
+            .. FrameReaderTests.Frame('d', rows),
+            .. FrameReaderTests.Frame('c'),
+            .. FrameReaderTests.Frame('C', "COPY 1\0"u8.ToArray()),
+            .. FrameReaderTests.Frame('Z', (byte)'I'),
+        ];
+        return RunAgainst("", async dataSource =>
+        {
+            await using var connection = await dataSource.OpenConnectionAsync();
+            await using var exporter = await connection.BeginBinaryExportAsync("COPY (SELECT 1 AS x) TO STDOUT (FORMAT BINARY)");
+            while (await exporter.StartRowAsync() != -1) exporter.Read<int>();
+        }, s_emptyCatalog, s_describeOk, copy);
+    }
+
+    [Fact]
+    public async Task A_binary_copy_row_with_the_wrong_field_count_is_refused()
+    {
+        var e = await ExportAgainst([0, 2, 0, 0, 0, 4, 0, 0, 0, 1, 0, 0, 0, 4, 0, 0, 0, 2]);
+        Assert.IsType<PgWireProtocolException>(e);
+        Assert.Contains("has 2 fields but the COPY has 1 columns", e.Message);
+    }
+
+    [Fact]
+    public async Task A_binary_copy_field_longer_than_the_data_is_refused()
+    {
+        var e = await ExportAgainst([0, 1, 0x10, 0, 0, 0, 1, 2, 3]);
+        Assert.IsType<PgWireProtocolException>(e);
+        Assert.Contains("ended inside row 1", e.Message);
+    }
+
+    [Fact]
+    public async Task A_binary_copy_field_with_a_negative_length_is_refused()
+    {
+        var e = await ExportAgainst([0, 1, 0xFF, 0xFF, 0xFF, 0xF0]);
+        Assert.IsType<PgWireProtocolException>(e);
+        Assert.Contains("declares length -16", e.Message);
     }
 
     [Fact]
