@@ -101,20 +101,7 @@ internal sealed class CopyIn(PgConnector connector)
     {
         var handler = connector.QueryHandler;
         handler.Reset(null, collectRows: false);
-        using var scope = connector.BeginCancellableRequest(cancellationToken);
-        try
-        {
-            await connector.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-            await connector.ReceiveAsync(handler).ConfigureAwait(false);
-        }
-        catch (PgWireException e) when (e is not PostgresException && connector.CancelState != 0)
-        {
-            throw QueryRunner.CancellationOutcome(connector, e, cancellationToken);
-        }
-        finally
-        {
-            connector.Output.Clear();
-        }
+        await QueryRunner.ExchangeAsync(connector, handler, cancellationToken).ConfigureAwait(false);
         if (handler.Error is not null) throw QueryRunner.Fail(connector, handler.Error, cancellationToken);
         QueryRunner.CheckLateCancel(connector);
         return handler.RowsAffected;

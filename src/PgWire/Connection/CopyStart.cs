@@ -15,20 +15,7 @@ internal static class CopyStart
         cancellationToken.ThrowIfCancellationRequested();
         FrontendMessages.WriteQuery(connector.Output, sql);
         var handler = new Handler(fromClient);
-        using var scope = connector.BeginCancellableRequest(cancellationToken);
-        try
-        {
-            await connector.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-            await connector.ReceiveAsync(handler).ConfigureAwait(false);
-        }
-        catch (PgWireException e) when (e is not PostgresException && connector.CancelState != 0)
-        {
-            throw QueryRunner.CancellationOutcome(connector, e, cancellationToken);
-        }
-        finally
-        {
-            connector.Output.Clear();
-        }
+        await QueryRunner.ExchangeAsync(connector, handler, cancellationToken).ConfigureAwait(false);
         if (handler.Error is not null) throw QueryRunner.Fail(connector, handler.Error, cancellationToken);
         if (handler.Started is { } started) return started;
         QueryRunner.CheckLateCancel(connector);

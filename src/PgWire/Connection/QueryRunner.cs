@@ -292,18 +292,27 @@ internal static class QueryRunner
         cancellationToken.ThrowIfCancellationRequested();
         var handler = connector.QueryHandler;
         FrontendMessages.WriteQuery(connector.Output, sql);
+        handler.Reset(null, collectRows: false);
+        await ExchangeAsync(connector, handler, cancellationToken).ConfigureAwait(false);
+        if (handler.Error is not null) throw Fail(connector, handler.Error, cancellationToken);
+        // A script that changes the schema or deallocates statements may make cached statements stale: forget
+        // them (a stale one would also be caught by its 0A000/26000 and prepared again outside a transaction).
+        if (MayInvalidateStatements(sql)) connector.Descriptions.Clear();
+        CheckLateCancel(connector);
+        return handler.RowsAffected;
+    }
+
+    /// <summary>
+    /// Sends what is in the connector's output and reads the answer with <paramref name="handler"/> until it says the
+    /// response is complete, under the caller's token and the Command Timeout (both cancel on the server).
+    /// </summary>
+    internal static async ValueTask ExchangeAsync(PgConnector connector, IFrameHandler handler, CancellationToken cancellationToken)
+    {
         using var scope = connector.BeginCancellableRequest(cancellationToken);
         try
         {
             await connector.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-            handler.Reset(null, collectRows: false);
             await connector.ReceiveAsync(handler).ConfigureAwait(false);
-            if (handler.Error is not null) throw Fail(connector, handler.Error, cancellationToken);
-            // A script that changes the schema or deallocates statements may make cached statements stale: forget
-            // them (a stale one would also be caught by its 0A000/26000 and prepared again outside a transaction).
-            if (MayInvalidateStatements(sql)) connector.Descriptions.Clear();
-            CheckLateCancel(connector);
-            return handler.RowsAffected;
         }
         catch (PgWireException e) when (e is not PostgresException && connector.CancelState != 0)
         {
