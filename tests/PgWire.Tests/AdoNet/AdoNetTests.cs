@@ -597,6 +597,34 @@ public class AdoNetUserTypeTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Batch_parameters_changed_while_the_reader_is_open_do_not_change_what_the_batch_sends()
+    {
+        await using var connection = new PgWireConnection(fixture.ConnectionString);
+        await connection.OpenAsync();
+        await using var batch = connection.CreateBatch();
+        var parameters = new List<PgWireParameter<int>>();
+        // Enough answers that the server is still waiting for the client to read when the reader is handed out: the
+        // last Binds are then written while the caller already has the reader.
+        for (var i = 0; i < 400_000; i++)
+        {
+            var parameter = new PgWireParameter<int> { TypedValue = i };
+            parameters.Add(parameter);
+            batch.BatchCommands.Add(new PgWireBatchCommand("SELECT $1::int, repeat('z', 400)") { Parameters = { parameter } });
+        }
+        await using var reader = await batch.ExecuteReaderAsync();
+        foreach (var parameter in parameters) parameter.TypedValue = -1;
+        var results = 0;
+        do
+        {
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal(results, reader.GetInt32(0));
+            results++;
+        }
+        while (await reader.NextResultAsync());
+        Assert.Equal(400_000, results);
+    }
+
+    [Fact]
     public async Task A_closed_reader_never_shows_a_later_command_s_rows_and_a_reused_command_sends_its_new_values()
     {
         await using var connection = new PgWireConnection(fixture.ConnectionString);
