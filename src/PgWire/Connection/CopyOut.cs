@@ -69,21 +69,34 @@ internal sealed class CopyOut(PgConnector connector)
         }
     }
 
+    /// <summary>Data read and dropped before a COPY the caller stopped reading is cancelled on the server.</summary>
+    private const long AbandonDrainBytes = 1 << 20;
+
     /// <summary>
-    /// Ends a COPY the caller stopped reading: asks the server to cancel it and reads the rest to ReadyForQuery, so the
-    /// connector is idle again. The cancellation's error (or a COPY that finished first) is expected and swallowed.
+    /// Ends a COPY the caller stopped reading, leaving the connector idle: the rest is read and dropped when little
+    /// is left (a cancel request racing the COPY's end could hit the session's next statement, and such a session is
+    /// then closed rather than reused); past <see cref="AbandonDrainBytes"/> the server is asked to cancel the COPY and
+    /// the rest is read to ReadyForQuery. The cancellation's error (or a COPY that finished first) is expected and
+    /// swallowed.
     /// </summary>
     public async ValueTask AbandonAsync()
     {
         if (Finished) return;
-        connector.CancelRunningRequest();
         try
         {
+            long drained = 0;
+            while (drained < AbandonDrainBytes)
+            {
+                var chunk = await ReadAsync(CancellationToken.None).ConfigureAwait(false);
+                if (chunk.IsEmpty) return;
+                drained += chunk.Length;
+            }
+            connector.CancelRunningRequest();
             while (!(await ReadAsync(CancellationToken.None).ConfigureAwait(false)).IsEmpty) { }
         }
         catch (Exception e) when (e is PostgresException or OperationCanceledException or TimeoutException)
         {
-            // The cancellation we asked for.
+            // The cancellation we asked for, or the server's own error: either way the COPY is over.
         }
     }
 }

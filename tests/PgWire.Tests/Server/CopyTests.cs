@@ -293,6 +293,14 @@ public class CopyTests(ServerFixture fixture)
             Assert.Equal(1, exporter.Read<int>());
         }
         Assert.Equal(2, await ScalarAsync(connection, "SELECT 2"));
+
+        // A small export stopped early: the few rows left are read and dropped; the same connection goes on.
+        for (var i = 0; i < 20; i++)
+        {
+            await using (var exporter = await connection.BeginBinaryExportAsync($"COPY (SELECT g FROM generate_series(1, 100) g) TO STDOUT (FORMAT BINARY)"))
+                Assert.Equal(1, await exporter.StartRowAsync());
+            Assert.Equal(i, await ScalarAsync(connection, $"SELECT {i}"));
+        }
     }
 
     [Fact]
