@@ -10,6 +10,7 @@ namespace PgWire.Connection;
 internal sealed class CopyOut(PgConnector connector)
 {
     private bool _copyDone;
+    private PostgresException? _error;
 
     public PgConnector Connector => connector;
 
@@ -23,50 +24,72 @@ internal sealed class CopyOut(PgConnector connector)
     /// The next CopyData payload; empty when the COPY has ended (the connector is then idle). A server error or a
     /// cancellation (token or Command Timeout: a CancelRequest to the server) is thrown once the server is idle again.
     /// </summary>
-    /// <remarks>The payload is valid until the next call to this or any other use of the connector.</remarks>
-    public async ValueTask<ReadOnlyMemory<byte>> ReadAsync(CancellationToken cancellationToken)
+    /// <remarks>
+    /// The payload is valid until the next call to this or any other use of the connector. Payloads already received
+    /// are handed out without waiting; cancellation is armed only while waiting for the socket.
+    /// </remarks>
+    public ValueTask<ReadOnlyMemory<byte>> ReadAsync(CancellationToken cancellationToken)
     {
-        if (Finished) return ReadOnlyMemory<byte>.Empty;
-        PostgresException? error = null;
-        using var scope = connector.BeginCancellableRequest(cancellationToken, continuing: true);
-        try
+        if (Finished) return new(ReadOnlyMemory<byte>.Empty);
+        return TryNext(cancellationToken, out var payload) ? new(payload) : ReadAfterFillAsync(cancellationToken);
+    }
+
+    private async ValueTask<ReadOnlyMemory<byte>> ReadAfterFillAsync(CancellationToken cancellationToken)
+    {
+        while (true)
         {
-            while (true)
+            using (connector.BeginCancellableRequest(cancellationToken, continuing: true))
             {
-                while (connector.TryTakeFrame(out var code, out var body))
+                try
                 {
-                    switch (code)
-                    {
-                        case BackendMessageCode.CopyData when !_copyDone && error is null:
-                            if (body.IsEmpty) continue;
-                            return body;
-                        case BackendMessageCode.CopyDone when !_copyDone && error is null:
-                            if (!body.IsEmpty) throw connector.Break(new PgWireProtocolException($"CopyDone should be empty but has {body.Length} bytes."));
-                            _copyDone = true;
-                            break;
-                        case BackendMessageCode.CommandComplete when _copyDone && error is null:
-                            Rows = CommandComplete.ParseRows(body.Span);
-                            break;
-                        case BackendMessageCode.ErrorResponse:
-                            error ??= new PostgresException(ErrorResponse.Parse(body.Span));
-                            break;
-                        case BackendMessageCode.ReadyForQuery:
-                            Finished = true;
-                            if (error is not null) throw QueryRunner.Fail(connector, error, cancellationToken);
-                            if (!_copyDone) throw connector.Break(new PgWireProtocolException("The server ended the COPY without CopyDone."));
-                            QueryRunner.CheckLateCancel(connector);
-                            return ReadOnlyMemory<byte>.Empty;
-                        default:
-                            throw connector.Break(new PgWireProtocolException($"Unexpected {BackendMessageCode.Describe(code)} message during COPY ... TO STDOUT."));
-                    }
+                    await connector.FillAsync(CancellationToken.None).ConfigureAwait(false);
                 }
-                await connector.FillAsync(CancellationToken.None).ConfigureAwait(false);
+                catch (PgWireException e) when (e is not PostgresException && connector.CancelState != 0)
+                {
+                    throw QueryRunner.CancellationOutcome(connector, e, cancellationToken);
+                }
+            }
+            if (TryNext(cancellationToken, out var payload)) return payload;
+        }
+    }
+
+    /// <summary>
+    /// Takes the messages already received up to the next payload (true), or to the end of the COPY (true, empty
+    /// payload); false when more bytes are needed.
+    /// </summary>
+    private bool TryNext(CancellationToken cancellationToken, out ReadOnlyMemory<byte> payload)
+    {
+        while (connector.TryTakeFrame(out var code, out var body))
+        {
+            switch (code)
+            {
+                case BackendMessageCode.CopyData when !_copyDone && _error is null:
+                    if (body.IsEmpty) continue;
+                    payload = body;
+                    return true;
+                case BackendMessageCode.CopyDone when !_copyDone && _error is null:
+                    if (!body.IsEmpty) throw connector.Break(new PgWireProtocolException($"CopyDone should be empty but has {body.Length} bytes."));
+                    _copyDone = true;
+                    break;
+                case BackendMessageCode.CommandComplete when _copyDone && _error is null:
+                    Rows = CommandComplete.ParseRows(body.Span);
+                    break;
+                case BackendMessageCode.ErrorResponse:
+                    _error ??= new PostgresException(ErrorResponse.Parse(body.Span));
+                    break;
+                case BackendMessageCode.ReadyForQuery:
+                    Finished = true;
+                    if (_error is not null) throw QueryRunner.Fail(connector, _error, cancellationToken);
+                    if (!_copyDone) throw connector.Break(new PgWireProtocolException("The server ended the COPY without CopyDone."));
+                    QueryRunner.CheckLateCancel(connector);
+                    payload = ReadOnlyMemory<byte>.Empty;
+                    return true;
+                default:
+                    throw connector.Break(new PgWireProtocolException($"Unexpected {BackendMessageCode.Describe(code)} message during COPY ... TO STDOUT."));
             }
         }
-        catch (PgWireException e) when (e is not PostgresException && connector.CancelState != 0)
-        {
-            throw QueryRunner.CancellationOutcome(connector, e, cancellationToken);
-        }
+        payload = default;
+        return false;
     }
 
     /// <summary>Data read and dropped before a COPY the caller stopped reading is cancelled on the server.</summary>
