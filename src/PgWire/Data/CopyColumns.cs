@@ -9,7 +9,7 @@ internal sealed record CopyColumns(string[] Names, PgTypeInfo[] Types, RowDescri
 {
     public static async ValueTask<CopyColumns> DescribeAsync(PgConnector connector, CopyCommandText text, string sql, CancellationToken cancellationToken)
     {
-        var described = await StatementSender.DescribeOnlyAsync(connector, [(text.ColumnsQuery, [])], cancellationToken).ConfigureAwait(false);
+        var described = await QueryRunner.DescribeOnlyAsync(connector, [(text.ColumnsQuery, [])], cancellationToken).ConfigureAwait(false);
         var description = described[0] ?? throw new ArgumentException($"The COPY statement's columns could not be learnt: '{text.ColumnsQuery}' returns no rows.", nameof(sql));
         var names = new string[description.Fields.Length];
         for (var i = 0; i < names.Length; i++) names[i] = description.Fields[i].Name;
