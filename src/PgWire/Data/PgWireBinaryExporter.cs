@@ -194,41 +194,45 @@ public sealed class PgWireBinaryExporter : IDisposable, IAsyncDisposable, PgWire
         return at;
     }
 
-    /// <summary>Gets more data: the next payload as is, or appended to what is left of a row that does not fit in one.</summary>
+    /// <summary>
+    /// Gets more data: the next payload as is, or, when part of a row is left, that part and the payload together in
+    /// the exporter's own buffer.
+    /// </summary>
     private async ValueTask MoreAsync(CancellationToken cancellationToken)
     {
         var left = _data.Length - _at;
-        if (left > 0 && _assembly is not null && _data.Span.Overlaps(_assembly) && _at > 0)
-        {
-            // Move the partial row to the front of the assembly buffer.
-            _assembly.AsSpan(_at, left).CopyTo(_assembly);
-        }
-        else if (left > 0)
-        {
-            var copy = ArrayPool<byte>.Shared.Rent(Math.Max(left * 2, 4096));
-            _data.Span[_at..].CopyTo(copy);
-            ReturnAssembly();
-            _assembly = copy;
-        }
+        // The partial row moves to the front of the assembly buffer (it may already be in it: CopyTo allows overlap).
+        if (left > 0) _data.Span[_at..].CopyTo(Assembly(left, keep: 0));
         var payload = await _copy.ReadAsync(cancellationToken).ConfigureAwait(false);
         if (payload.IsEmpty)
             throw Hostile(_headerRead ? $"the COPY data ended inside row {_row + 1}" : "the COPY data ended inside the binary header");
+        _at = 0;
         if (left == 0)
         {
             _data = payload;
-            _at = 0;
             return;
         }
-        if (_assembly!.Length < left + payload.Length)
+        var assembly = Assembly(left + payload.Length, keep: left);
+        payload.Span.CopyTo(assembly.AsSpan(left));
+        _data = assembly.AsMemory(0, left + payload.Length);
+    }
+
+    /// <summary>The assembly buffer with room for <paramref name="size"/> bytes, its first <paramref name="keep"/> bytes kept when it grows.</summary>
+    private byte[] Assembly(int size, int keep)
+    {
+        if (_assembly is { } current && current.Length >= size) return current;
+        var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(size, 4096));
+        if (_assembly is not null)
         {
-            var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(left + payload.Length, _assembly.Length * 2));
-            _assembly.AsSpan(0, left).CopyTo(bigger);
-            ReturnAssembly();
-            _assembly = bigger;
+            _assembly.AsSpan(0, keep).CopyTo(bigger);
+            ArrayPool<byte>.Shared.Return(_assembly);
         }
-        payload.Span.CopyTo(_assembly.AsSpan(left));
-        _data = _assembly.AsMemory(0, left + payload.Length);
-        _at = 0;
+        else if (keep > 0)
+        {
+            throw new System.Diagnostics.UnreachableException("BUG: bytes to keep without an assembly buffer.");
+        }
+        _assembly = bigger;
+        return bigger;
     }
 
     private async ValueTask EndAsync(CancellationToken cancellationToken)

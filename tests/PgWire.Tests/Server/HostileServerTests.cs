@@ -46,24 +46,7 @@ public class HostileServerTests
 
     private static async Task<Exception> RunAgainst(string extra, Func<PgWireDataSource, Task> act, params byte[][] responses)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        var serverTask = Task.Run(async () =>
-        {
-            using var client = await listener.AcceptTcpClientAsync();
-            var stream = client.GetStream();
-            var buffer = new byte[65536];
-            await ReadUntil(stream, buffer, startup: true);
-            await stream.WriteAsync(s_startup);
-            foreach (var response in responses)
-            {
-                await ReadUntil(stream, buffer, startup: false);
-                await stream.WriteAsync(response);
-            }
-            await Task.Delay(3000); // keep the socket open: a client waiting for more must not hang on it
-        });
-
+        var (port, _) = Serve(responses);
         await using var dataSource = PgWireDataSource.Create($"Host=127.0.0.1;Port={port};Username=u;Timeout=5;Command Timeout=5{extra}");
         var watch = Stopwatch.StartNew();
         var e = await Record.ExceptionAsync(() => act(dataSource));
@@ -71,6 +54,33 @@ public class HostileServerTests
         Assert.NotNull(e);
         Assert.Equal(0, dataSource.OpenConnectionCount); // the broken connection was not kept
         return e;
+    }
+
+    /// <summary>Starts the fake server: startup, then each response after the next request; returns its port.</summary>
+    private static (int Port, Task Server) Serve(byte[][] responses)
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var serverTask = Task.Run(async () =>
+        {
+            using (listener)
+            {
+                using var client = await listener.AcceptTcpClientAsync();
+                listener.Stop();
+                var stream = client.GetStream();
+                var buffer = new byte[65536];
+                await ReadUntil(stream, buffer, startup: true);
+                await stream.WriteAsync(s_startup);
+                foreach (var response in responses)
+                {
+                    await ReadUntil(stream, buffer, startup: false);
+                    await stream.WriteAsync(response);
+                }
+                await Task.Delay(3000); // keep the socket open: a client waiting for more must not hang on it
+            }
+        });
+        return (port, serverTask);
     }
 
     /// <summary>Reads a startup packet (length-prefixed), a whole simple Query, or frontend messages up to and including a Sync.</summary>
@@ -107,6 +117,38 @@ public class HostileServerTests
             await using var exporter = await connection.BeginBinaryExportAsync("COPY (SELECT 1 AS x) TO STDOUT (FORMAT BINARY)");
             while (await exporter.StartRowAsync() != -1) exporter.Read<int>();
         }, s_emptyCatalog, s_describeOk, copy);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(5)]
+    [InlineData(7)]
+    [InlineData(64)]
+    public async Task Binary_copy_data_split_anywhere_across_messages_reads_the_same_rows(int chunk)
+    {
+        // The server sends a row per CopyData, but the protocol allows any split: header and rows cut into pieces.
+        byte[] data =
+        [
+            (byte)'P', (byte)'G', (byte)'C', (byte)'O', (byte)'P', (byte)'Y', (byte)'\n', 0xFF, (byte)'\r', (byte)'\n', 0,
+            0, 0, 0, 0, 0, 0, 0, 3, 9, 9, 9, // flags 0, a 3-byte header extension (skipped)
+            0, 1, 0, 0, 0, 4, 0, 0, 0, 42,
+            0, 1, 0xFF, 0xFF, 0xFF, 0xFF,
+            0, 1, 0, 0, 0, 4, 0x7F, 0xFF, 0xFF, 0xFF,
+            0xFF, 0xFF,
+        ];
+        var copy = new List<byte>(FrameReaderTests.Frame('H', 1, 0, 1, 0, 1));
+        for (var at = 0; at < data.Length; at += chunk) copy.AddRange(FrameReaderTests.Frame('d', data[at..Math.Min(data.Length, at + chunk)]));
+        copy.AddRange([.. FrameReaderTests.Frame('c'), .. FrameReaderTests.Frame('C', "COPY 3\0"u8.ToArray()), .. FrameReaderTests.Frame('Z', (byte)'I')]);
+        var (port, _) = Serve([s_emptyCatalog, s_describeOk, copy.ToArray()]);
+        await using var dataSource = PgWireDataSource.Create($"Host=127.0.0.1;Port={port};Username=u;Timeout=5;Command Timeout=5");
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var exporter = await connection.BeginBinaryExportAsync("COPY (SELECT 1 AS x) TO STDOUT (FORMAT BINARY)");
+        var values = new List<int?>();
+        while (await exporter.StartRowAsync() != -1) values.Add(exporter.Read<int?>());
+        Assert.Equal([42, null, int.MaxValue], values);
+        Assert.True(exporter.IsCompleted);
     }
 
     [Fact]
