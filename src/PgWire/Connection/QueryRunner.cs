@@ -192,8 +192,25 @@ internal static class QueryRunner
             next = StatementSender.WriteBatchRange(connector, queries, prepared, syncEach, next, PipelineChunkBytes);
             var flush = connector.FlushAsync(CancellationToken.None);
             if (next == queries.Count) return flush;
-            if (!flush.IsCompletedSuccessfully) return SendRestAsync(flush, connector, queries, prepared, syncEach, next);
+            if (!flush.IsCompletedSuccessfully)
+            {
+                // The rest is written after the caller got control back (a reader may already be in its hands): take
+                // the values the caller still holds now, so changing a typed parameter cannot change what is sent.
+                SnapshotValues(queries, next);
+                return SendRestAsync(flush, connector, queries, prepared, syncEach, next);
+            }
             flush.GetAwaiter().GetResult();
+        }
+    }
+
+    /// <summary>Boxes the values of queries from <paramref name="from"/> on that are read only when written (<see cref="Types.IUnboxedValue"/>).</summary>
+    private static void SnapshotValues(IReadOnlyList<(string Sql, object?[] Values)> queries, int from)
+    {
+        for (var q = from; q < queries.Count; q++)
+        {
+            var values = queries[q].Values;
+            for (var i = 0; i < values.Length; i++)
+                if (values[i] is Types.IUnboxedValue unboxed) values[i] = unboxed.Box();
         }
     }
 

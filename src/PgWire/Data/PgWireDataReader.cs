@@ -41,19 +41,6 @@ public sealed class PgWireDataReader : DbDataReader
         _behavior = behavior;
         _batchCommands = batchCommands;
         _owners = owners;
-        if (statements.Count > 1) SnapshotValues(statements);
-    }
-
-    /// <summary>
-    /// Several statements are sent while the caller already reads the first results, so their values are taken now:
-    /// a typed parameter handed over unboxed (read when its Bind is written) is boxed, and a parameter the caller
-    /// changes while reading cannot change what a later statement of this execution sends.
-    /// </summary>
-    private static void SnapshotValues(List<(string, object?[])> statements)
-    {
-        foreach (var (_, values) in statements)
-            for (var i = 0; i < values.Length; i++)
-                if (values[i] is Types.IUnboxedValue unboxed) values[i] = unboxed.Box();
     }
 
     /// <inheritdoc />
