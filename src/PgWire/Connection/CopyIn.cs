@@ -1,4 +1,5 @@
 using PgWire.Protocol;
+using PgWire.Types;
 
 namespace PgWire.Connection;
 
@@ -33,14 +34,42 @@ internal sealed class CopyIn(PgConnector connector)
     /// <summary>Starts a binary row: Int16 field count.</summary>
     public void StartBinaryRow(short fieldCount) => Output.WriteInt16(fieldCount);
 
-    /// <summary>Starts a binary field: reserves its Int32 length; the value is then written to <see cref="Output"/>.</summary>
-    public int BeginBinaryField() => Output.ReserveInt32();
+    /// <summary>A binary field written from <paramref name="value"/> by <paramref name="writer"/>; nothing of it stays when the write throws.</summary>
+    public void WriteBinaryField<T>(IPgWriter<T> writer, T value)
+    {
+        // Int32 length, then the value's bytes.
+        var output = Output;
+        var at = output.ReserveInt32();
+        try
+        {
+            writer.Write(value, output);
+        }
+        catch
+        {
+            output.Truncate(at);
+            throw;
+        }
+        output.PatchInt32(at, output.WrittenCount - at - 4);
+    }
 
-    /// <summary>Ends the field begun at <paramref name="at"/>: patches its length.</summary>
-    public void EndBinaryField(int at) => connector.Output.PatchInt32(at, connector.Output.WrittenCount - at - 4);
-
-    /// <summary>Takes back a field whose value could not be written.</summary>
-    public void AbortBinaryField(int at) => connector.Output.Truncate(at);
+    /// <summary>A binary field written from a boxed value by <paramref name="codec"/>; nothing of it stays when the codec refuses or throws.</summary>
+    /// <exception cref="InvalidCastException">The codec does not take the value's CLR type.</exception>
+    public void WriteBinaryField(PgCodec codec, object value)
+    {
+        var output = Output;
+        var at = output.ReserveInt32();
+        try
+        {
+            if (!codec.TryWriteObject(value, output))
+                throw new InvalidCastException($"it is written from {codec.DefaultClrType}, not {value.GetType()}");
+        }
+        catch
+        {
+            output.Truncate(at);
+            throw;
+        }
+        output.PatchInt32(at, output.WrittenCount - at - 4);
+    }
 
     /// <summary>A NULL field: length -1.</summary>
     public void WriteNullField() => Output.WriteInt32(-1);

@@ -1,4 +1,3 @@
-using System.Globalization;
 using PgWire.Connection;
 using PgWire.Types;
 
@@ -114,19 +113,16 @@ public sealed class PgWireBinaryImporter : IDisposable, IAsyncDisposable, PgWire
         }
         var codec = _types[column].BinaryCodec ?? throw new InvalidCastException(
             $"Column '{_names[column]}' (ordinal {column}) has PostgreSQL type '{_types[column].Name}', which PgWire has no binary form for: import it with BeginTextImport (text or CSV) instead.");
-        var at = _copy.BeginBinaryField();
         try
         {
-            if (codec is IPgWriter<T> typed) typed.Write(value, _copy.Output);
-            else WriteObject(codec, value, column);
+            if (codec is IPgWriter<T> typed) _copy.WriteBinaryField(typed, value);
+            else _copy.WriteBinaryField(codec, ValueConversion.ForCodec(codec, value));
         }
         catch (Exception e) when (e is InvalidCastException or ArgumentException or OverflowException or FormatException or NotSupportedException)
         {
-            _copy.AbortBinaryField(at);
             throw new InvalidCastException(
                 $"Column '{_names[column]}' (ordinal {column}, PostgreSQL type '{_types[column].Name}') cannot take the {typeof(T)} value of row {_rowsStarted}: {e.Message}", e);
         }
-        _copy.EndBinaryField(at);
         _column++;
     }
 
@@ -214,26 +210,4 @@ public sealed class PgWireBinaryImporter : IDisposable, IAsyncDisposable, PgWire
     }
 
     private void ThrowIfEnded() => ObjectDisposedException.ThrowIf(_ended, this);
-
-    /// <summary>A value whose CLR type has no typed writer for the column: the codec's object path, or a number converted to the column's type when it fits.</summary>
-    private void WriteObject(PgCodec codec, object value, int column)
-    {
-        if (codec.TryWriteObject(value, _copy.Output)) return;
-        var target = codec.DefaultClrType;
-        if (IsNumber(value.GetType()) && IsNumber(target))
-        {
-            // Checked conversion: 5 into a smallint column is fine, 70,000 is an OverflowException, 1.5 into an
-            // integer column is refused rather than rounded.
-            if (IsInteger(target) && value is float or double or decimal && Convert.ToDecimal(value, CultureInfo.InvariantCulture) % 1 != 0)
-                throw new InvalidCastException($"{value} has a fractional part, which '{_types[column].Name}' cannot hold");
-            if (codec.TryWriteObject(Convert.ChangeType(value, target, CultureInfo.InvariantCulture), _copy.Output)) return;
-        }
-        throw new InvalidCastException($"'{_types[column].Name}' is written from {target}{(IsNumber(target) ? " or another number that fits" : "")}");
-    }
-
-    private static bool IsNumber(Type type) => IsInteger(type) || type == typeof(float) || type == typeof(double) || type == typeof(decimal);
-
-    private static bool IsInteger(Type type) =>
-        type == typeof(byte) || type == typeof(sbyte) || type == typeof(short) || type == typeof(ushort) || type == typeof(int)
-        || type == typeof(uint) || type == typeof(long) || type == typeof(ulong);
 }

@@ -1,7 +1,6 @@
 using System.Data;
 using System.Data.Common;
 using System.Diagnostics.CodeAnalysis;
-using System.Globalization;
 using PgWire.Types;
 
 namespace PgWire;
@@ -144,13 +143,9 @@ public class PgWireParameter : DbParameter
 
     private object ConvertTo(object value, Type target, int position, string typeName)
     {
-        if (target.IsInstanceOfType(value)) return value;
         try
         {
-            if (target == typeof(DateOnly) && value is DateTime dateTime) return DateOnly.FromDateTime(dateTime);
-            if (target == typeof(Guid) && value is string text) return Guid.Parse(text);
-            if (target == typeof(DateTimeOffset) && value is DateTime utc) return new DateTimeOffset(utc);
-            return Convert.ChangeType(value, target, CultureInfo.InvariantCulture);
+            return ValueConversion.To(value, target);
         }
         catch (Exception e) when (e is InvalidCastException or FormatException or OverflowException or ArgumentException)
         {

@@ -594,6 +594,15 @@ public class AdoNetUserTypeTests(ServerFixture fixture)
         // DbType set by the caller still decides the PostgreSQL type of a typed parameter.
         await using var asText = new PgWireCommand("SELECT pg_typeof($1)::text", connection) { Parameters = { new PgWireParameter<int> { TypedValue = 5, DbType = DbType.Int64 } } };
         Assert.Equal("bigint", await asText.ExecuteScalarAsync());
+
+        // A value converted to the chosen type is converted checked: whole numbers fit, a fraction is never rounded.
+        await using var whole = new PgWireCommand("SELECT $1::text", connection) { Parameters = { new PgWireParameter { Value = 2.0, DbType = DbType.Int32 } } };
+        Assert.Equal("2", await whole.ExecuteScalarAsync());
+        await using var fraction = new PgWireCommand("SELECT $1::text", connection) { Parameters = { new PgWireParameter { Value = 2.5, DbType = DbType.Int32 } } };
+        var refused = await Assert.ThrowsAsync<InvalidCastException>(() => fraction.ExecuteScalarAsync());
+        Assert.Contains("fractional", refused.Message);
+        await using var overflow = new PgWireCommand("SELECT $1::text", connection) { Parameters = { new PgWireParameter { Value = 70_000, DbType = DbType.Int16 } } };
+        await Assert.ThrowsAsync<InvalidCastException>(() => overflow.ExecuteScalarAsync());
     }
 
     [Fact]
