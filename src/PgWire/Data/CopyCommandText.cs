@@ -44,6 +44,17 @@ internal sealed record CopyCommandText(bool FromClient, string ColumnsQuery)
         return new CopyCommandText(fromClient, columnsQuery);
     }
 
+    /// <summary>Parses <paramref name="sql"/> for <paramref name="api"/>, which needs the direction <paramref name="fromClient"/>.</summary>
+    public static CopyCommandText ParseFor(string sql, bool fromClient, string api, string counterpart)
+    {
+        var text = Parse(sql);
+        if (text.FromClient != fromClient)
+            throw new ArgumentException(fromClient
+                ? $"{api} needs a COPY ... FROM STDIN statement; for COPY ... TO STDOUT use {counterpart}."
+                : $"{api} needs a COPY ... TO STDOUT statement; for COPY ... FROM STDIN use {counterpart}.", nameof(sql));
+        return text;
+    }
+
     private static ArgumentException Invalid(string sql, string why) =>
         new($"'{(sql.Length > 80 ? sql[..80] + "..." : sql)}' is not a COPY statement PgWire can run: {why}.", nameof(sql));
 

@@ -44,8 +44,7 @@ public sealed class PgWireBinaryExporter : IDisposable, IAsyncDisposable, PgWire
 
     internal static async Task<PgWireBinaryExporter> StartAsync(PgWireConnection connection, string copyToCommand, CancellationToken cancellationToken)
     {
-        var text = CopyCommandText.Parse(copyToCommand);
-        if (text.FromClient) throw new ArgumentException("BeginBinaryExport needs a COPY ... TO STDOUT statement; for COPY ... FROM STDIN use BeginBinaryImport.", nameof(copyToCommand));
+        var text = CopyCommandText.ParseFor(copyToCommand, fromClient: false, "BeginBinaryExport", "BeginBinaryImport");
         connection.ThrowIfBusy();
         var connector = connection.Connector;
         var columns = await CopyColumns.DescribeAsync(connector, text, copyToCommand, cancellationToken).ConfigureAwait(false);

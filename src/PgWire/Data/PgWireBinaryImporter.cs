@@ -37,8 +37,7 @@ public sealed class PgWireBinaryImporter : IDisposable, IAsyncDisposable, PgWire
 
     internal static async Task<PgWireBinaryImporter> StartAsync(PgWireConnection connection, string copyFromCommand, CancellationToken cancellationToken)
     {
-        var text = CopyCommandText.Parse(copyFromCommand);
-        if (!text.FromClient) throw new ArgumentException("BeginBinaryImport needs a COPY ... FROM STDIN statement; for COPY ... TO STDOUT use BeginBinaryExport.", nameof(copyFromCommand));
+        var text = CopyCommandText.ParseFor(copyFromCommand, fromClient: true, "BeginBinaryImport", "BeginBinaryExport");
         connection.ThrowIfBusy();
         var connector = connection.Connector;
         var columns = await CopyColumns.DescribeAsync(connector, text, copyFromCommand, cancellationToken).ConfigureAwait(false);

@@ -257,9 +257,8 @@ public sealed class PgWireConnection : DbConnection
     /// <param name="cancellationToken">Cancels starting the COPY.</param>
     public async Task<PgWireCopyTextWriter> BeginTextImportAsync(string copyFromCommand, CancellationToken cancellationToken = default)
     {
-        if (!CopyCommandText.Parse(copyFromCommand).FromClient)
-            throw new ArgumentException("BeginTextImport needs a COPY ... FROM STDIN statement; for COPY ... TO STDOUT use BeginTextExport.", nameof(copyFromCommand));
-        return new PgWireCopyTextWriter(await PgWireCopyStream.StartAsync(this, copyFromCommand, binary: false, cancellationToken).ConfigureAwait(false));
+        var text = CopyCommandText.ParseFor(copyFromCommand, fromClient: true, "BeginTextImport", "BeginTextExport");
+        return new PgWireCopyTextWriter(await PgWireCopyStream.StartAsync(this, copyFromCommand, text, binary: false, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>Starts a text or CSV export (<c>COPY ... TO STDOUT</c>, optionally <c>(FORMAT CSV ...)</c>) read as text.</summary>
@@ -274,9 +273,8 @@ public sealed class PgWireConnection : DbConnection
     /// <param name="cancellationToken">Cancels starting the COPY.</param>
     public async Task<TextReader> BeginTextExportAsync(string copyToCommand, CancellationToken cancellationToken = default)
     {
-        if (CopyCommandText.Parse(copyToCommand).FromClient)
-            throw new ArgumentException("BeginTextExport needs a COPY ... TO STDOUT statement; for COPY ... FROM STDIN use BeginTextImport.", nameof(copyToCommand));
-        var stream = await PgWireCopyStream.StartAsync(this, copyToCommand, binary: false, cancellationToken).ConfigureAwait(false);
+        var text = CopyCommandText.ParseFor(copyToCommand, fromClient: false, "BeginTextExport", "BeginTextImport");
+        var stream = await PgWireCopyStream.StartAsync(this, copyToCommand, text, binary: false, cancellationToken).ConfigureAwait(false);
         return new StreamReader(stream, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: false);
     }
 
@@ -292,7 +290,7 @@ public sealed class PgWireConnection : DbConnection
     /// <param name="copyCommand">The COPY statement.</param>
     /// <param name="cancellationToken">Cancels starting the COPY.</param>
     public Task<PgWireCopyStream> BeginRawCopyAsync(string copyCommand, CancellationToken cancellationToken = default) =>
-        PgWireCopyStream.StartAsync(this, copyCommand, binary: null, cancellationToken);
+        PgWireCopyStream.StartAsync(this, copyCommand, CopyCommandText.Parse(copyCommand), binary: null, cancellationToken);
 
     /// <inheritdoc />
     public override async ValueTask DisposeAsync()

@@ -29,9 +29,9 @@ public sealed class PgWireCopyStream : Stream, PgWireConnection.ICopyOperation
         _out = copyOut;
     }
 
-    internal static async Task<PgWireCopyStream> StartAsync(PgWireConnection connection, string copyCommand, bool? binary, CancellationToken cancellationToken)
+    internal static async Task<PgWireCopyStream> StartAsync(
+        PgWireConnection connection, string copyCommand, CopyCommandText text, bool? binary, CancellationToken cancellationToken)
     {
-        var text = CopyCommandText.Parse(copyCommand);
         connection.ThrowIfBusy();
         var connector = connection.Connector;
         var (isBinary, _) = await CopyStart.StartAsync(connector, copyCommand, text.FromClient, cancellationToken).ConfigureAwait(false);
