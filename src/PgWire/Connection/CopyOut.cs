@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using PgWire.Protocol;
 
 namespace PgWire.Connection;
@@ -34,6 +35,7 @@ internal sealed class CopyOut(PgConnector connector)
         return TryNext(cancellationToken, out var payload) ? new(payload) : ReadAfterFillAsync(cancellationToken);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // once per receive buffer: no box per call
     private async ValueTask<ReadOnlyMemory<byte>> ReadAfterFillAsync(CancellationToken cancellationToken)
     {
         while (true)

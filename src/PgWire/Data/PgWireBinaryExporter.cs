@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using PgWire.Connection;
 using PgWire.Protocol;
 using PgWire.Results;
@@ -75,6 +76,7 @@ public sealed class PgWireBinaryExporter : IDisposable, IAsyncDisposable, PgWire
     /// <summary>Moves to the next row; returns its column count, or -1 when there are no more rows.</summary>
     /// <param name="cancellationToken">Cancels the COPY on the server; <see cref="OperationCanceledException"/> is thrown.</param>
     /// <exception cref="PostgresException">The server failed the COPY.</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<int> StartRowAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -197,6 +199,7 @@ public sealed class PgWireBinaryExporter : IDisposable, IAsyncDisposable, PgWire
     /// Gets more data: the next payload as is, or, when part of a row is left, that part and the payload together in
     /// the exporter's own buffer.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask MoreAsync(CancellationToken cancellationToken)
     {
         var left = _data.Length - _at;
