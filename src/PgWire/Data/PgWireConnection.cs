@@ -231,6 +231,45 @@ public sealed class PgWireConnection : DbConnection
     public Task<PgWireBinaryImporter> BeginBinaryImportAsync(string copyFromCommand, CancellationToken cancellationToken = default) =>
         PgWireBinaryImporter.StartAsync(this, copyFromCommand, cancellationToken);
 
+    /// <summary>
+    /// Inserts <paramref name="rows"/> into <paramref name="table"/> with a binary COPY, the fastest way in, and returns
+    /// the number of rows inserted. Either every row is inserted or, on any error, none is.
+    /// </summary>
+    /// <typeparam name="T">
+    /// The row type: a tuple (<c>(int, string)</c>, items in column order), <c>object?[]</c> (values in column order), a
+    /// class, record or struct with a public readable member per column (by the column's name as is, ignoring case, or
+    /// in snake_case: <c>CustomerId</c> is <c>customer_id</c>), or for one column the value itself. Each value is
+    /// written with its own type, as <see cref="PgWireBinaryImporter.Write{T}(T)"/> does; a null value is NULL.
+    /// </typeparam>
+    /// <param name="table">The table's name, optionally with its schema (<c>sales.orders</c>). Names are used exactly as
+    /// written, case included, and quoted for you; put a part in double quotes when it contains a dot.</param>
+    /// <param name="columns">The columns to fill, in the order the rows give them; exact names, quoted for you.</param>
+    /// <param name="rows">The rows, enumerated once while they are sent: a large set is never held in memory.</param>
+    /// <param name="cancellationToken">Cancels the insert: the COPY is abandoned and the table keeps none of its rows.</param>
+    /// <returns>The number of rows inserted.</returns>
+    /// <exception cref="ArgumentException">A column has no member of <typeparamref name="T"/>, a row is null or has the
+    /// wrong number of values, or a name is malformed. Nothing is inserted.</exception>
+    /// <exception cref="InvalidCastException">A value's type does not suit its column (the message names the column and row). Nothing is inserted.</exception>
+    /// <exception cref="PostgresException">The server rejected the table, a column or a row (a constraint, a bad value;
+    /// <see cref="PostgresException.Where"/> names the COPY line). Nothing is inserted and the connection stays usable.</exception>
+    public Task<ulong> BulkInsertAsync<T>(string table, IReadOnlyList<string> columns, IEnumerable<T> rows, CancellationToken cancellationToken = default) =>
+        BulkInserter.RunAsync(this, table, columns, rows, cancellationToken);
+
+    /// <inheritdoc cref="BulkInsertAsync{T}(string, IReadOnlyList{string}, IEnumerable{T}, CancellationToken)"/>
+    /// <param name="table">The table's name, optionally with its schema (<c>sales.orders</c>); see the other overload.</param>
+    /// <param name="columns">The columns to fill, in the order the rows give them.</param>
+    /// <param name="rows">The rows, awaited one by one while they are sent; a slow source holds at most about 64 KB of rows in the driver.</param>
+    /// <param name="cancellationToken">Cancels the insert (the token is also passed to the enumeration).</param>
+    public Task<ulong> BulkInsertAsync<T>(string table, IReadOnlyList<string> columns, IAsyncEnumerable<T> rows, CancellationToken cancellationToken = default) =>
+        BulkInserter.RunAsync(this, table, columns, rows, cancellationToken);
+
+    /// <inheritdoc cref="BulkInsertAsync{T}(string, IReadOnlyList{string}, IEnumerable{T}, CancellationToken)"/>
+    /// <param name="table">The table's name, optionally with its schema (<c>sales.orders</c>); see <see cref="BulkInsertAsync{T}(string, IReadOnlyList{string}, IEnumerable{T}, CancellationToken)"/>.</param>
+    /// <param name="columns">The columns to fill, in the order the rows give them.</param>
+    /// <param name="rows">The rows, enumerated once while they are sent.</param>
+    public ulong BulkInsert<T>(string table, IReadOnlyList<string> columns, IEnumerable<T> rows) =>
+        BulkInsertAsync(table, columns, rows).GetAwaiter().GetResult();
+
     /// <summary>Starts a binary export: <c>COPY table [(columns)] TO STDOUT (FORMAT BINARY)</c> or <c>COPY (query) TO STDOUT (FORMAT BINARY)</c>.</summary>
     /// <param name="copyToCommand">The COPY statement.</param>
     /// <returns>The exporter: <see cref="PgWireBinaryExporter.StartRow"/> and read each row's columns.</returns>

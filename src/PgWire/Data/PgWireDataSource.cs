@@ -341,6 +341,34 @@ public sealed class PgWireDataSource : DbDataSource
         }
     }
 
+    /// <summary>
+    /// Inserts <paramref name="rows"/> into <paramref name="table"/> with a binary COPY on a connection from the pool;
+    /// see <see cref="PgWireConnection.BulkInsertAsync{T}(string, IReadOnlyList{string}, IEnumerable{T}, CancellationToken)"/>
+    /// for the row types and the errors. Either every row is inserted or none is.
+    /// </summary>
+    /// <typeparam name="T">A tuple, <c>object?[]</c>, a class, record or struct with a member per column, or the value of a single column.</typeparam>
+    /// <param name="table">The table's name, optionally with its schema; exact names, quoted for you.</param>
+    /// <param name="columns">The columns to fill, in the order the rows give them.</param>
+    /// <param name="rows">The rows, enumerated once while they are sent.</param>
+    /// <param name="cancellationToken">Cancels the insert; the table keeps none of its rows.</param>
+    /// <returns>The number of rows inserted.</returns>
+    public async Task<ulong> BulkInsertAsync<T>(string table, IReadOnlyList<string> columns, IEnumerable<T> rows, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.BulkInsertAsync(table, columns, rows, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc cref="BulkInsertAsync{T}(string, IReadOnlyList{string}, IEnumerable{T}, CancellationToken)"/>
+    /// <param name="table">The table's name, optionally with its schema; exact names, quoted for you.</param>
+    /// <param name="columns">The columns to fill, in the order the rows give them.</param>
+    /// <param name="rows">The rows, awaited one by one while they are sent.</param>
+    /// <param name="cancellationToken">Cancels the insert (and the enumeration); the table keeps none of its rows.</param>
+    public async Task<ulong> BulkInsertAsync<T>(string table, IReadOnlyList<string> columns, IAsyncEnumerable<T> rows, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.BulkInsertAsync(table, columns, rows, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Creates a closed ADO.NET connection that takes its physical connections from this data source's pool.</summary>
     public new PgWireConnection CreateConnection() => new(this);
 

@@ -180,8 +180,7 @@ internal sealed class CompositeCodec(string name, IReadOnlyList<CompositeField>?
         return -1;
     }
 
-    private static bool NameMatches(string fieldName, string memberName) =>
-        string.Equals(fieldName, memberName, StringComparison.OrdinalIgnoreCase) || fieldName == EnumLabels.ToSnakeCase(memberName);
+    private static bool NameMatches(string fieldName, string memberName) => MemberNames.Matches(fieldName, memberName);
 
     [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "The caller names the type it reads or writes.")]
     private static MemberInfo? FindMember(Type type, string fieldName, bool writable)
