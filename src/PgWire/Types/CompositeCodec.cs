@@ -119,7 +119,7 @@ internal sealed class CompositeCodec(string name, IReadOnlyList<CompositeField>?
         var field = codec.ReadAsObject(value);
         try
         {
-            return Convert.ChangeType(field, underlying, System.Globalization.CultureInfo.InvariantCulture);
+            return ValueConversion.To(field, underlying);
         }
         catch (Exception e) when (e is InvalidCastException or FormatException or OverflowException)
         {
@@ -256,7 +256,7 @@ internal sealed class CompositeCodec(string name, IReadOnlyList<CompositeField>?
     {
         try
         {
-            var converted = Convert.ChangeType(item, codec.DefaultClrType, System.Globalization.CultureInfo.InvariantCulture);
+            var converted = ValueConversion.To(item, codec.DefaultClrType);
             if (codec.CanWrite(converted)) return converted;
         }
         catch (Exception e) when (e is InvalidCastException or FormatException or OverflowException)

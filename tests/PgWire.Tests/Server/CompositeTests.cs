@@ -157,3 +157,35 @@ public class CompositeTests(ServerFixture fixture)
         Assert.Equal("23514", error.SqlState); // the domain's CHECK, from the server
     }
 }
+
+public sealed record Measured(string Label, int Amount);
+
+[Collection(ServerCollection.Name)]
+public class CompositeConversionTests(ServerFixture fixture)
+{
+    [Fact]
+    public async Task A_fractional_field_never_rounds_into_an_integer_member_or_field()
+    {
+        await using var setup = fixture.CreateDataSource();
+        await setup.ExecuteAsync("""
+            DROP TYPE IF EXISTS comp_measured_num; DROP TYPE IF EXISTS comp_measured_int;
+            CREATE TYPE comp_measured_num AS (label text, amount numeric);
+            CREATE TYPE comp_measured_int AS (label text, amount int4);
+            """);
+        await using var dataSource = fixture.CreateDataSource();
+        using (var rows = await dataSource.QueryAsync("SELECT ROW('a', 2.5)::comp_measured_num, ROW('b', 3)::comp_measured_num"))
+        {
+            // numeric 3 fits an int member; 2.5 does not, and is an error rather than 2.
+            Assert.Equal(new Measured("b", 3), rows[0].Get<Measured>(1));
+            var error = Assert.Throws<InvalidCastException>(() => rows[0].Get<Measured>(0));
+            Assert.Contains("amount", error.Message);
+        }
+        // Writing: a double 2.5 for an int4 field is refused; 4.0 is written as 4.
+        using (var rows = await dataSource.QueryAsync("SELECT $1::text", new PgTypedValue(new object?[] { "c", 4.0 }, "comp_measured_int")))
+            Assert.Equal("(c,4)", rows[0].Get<string>(0));
+        var refused = await Assert.ThrowsAsync<ArgumentException>(async () =>
+            await dataSource.QueryAsync("SELECT $1::text", new PgTypedValue(new object?[] { "c", 2.5 }, "comp_measured_int")));
+        Assert.Contains("amount", refused.Message);
+        Assert.Contains("fractional", refused.Message);
+    }
+}
