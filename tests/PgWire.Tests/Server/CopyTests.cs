@@ -536,3 +536,79 @@ public class CopyTypeTests(ServerFixture fixture)
         }
     }
 }
+
+[Collection(ServerCollection.Name)]
+public class CopyBackpressureTests(ServerFixture fixture)
+{
+    [Fact]
+    public async Task A_fast_producer_waits_for_a_stalled_server_instead_of_buffering()
+    {
+        await using var connection = new PgWireConnection(fixture.ConnectionString);
+        await connection.OpenAsync();
+        var table = "copy_stall_" + Guid.NewGuid().ToString("N")[..8];
+        await using (var setup = new PgWireCommand($"""
+            CREATE TABLE {table} (id int4, payload text);
+            CREATE FUNCTION {table}_stall() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN IF NEW.id = 1 THEN PERFORM pg_sleep(2); END IF; RETURN NEW; END $$;
+            CREATE TRIGGER stall BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION {table}_stall();
+            """, connection))
+            await setup.ExecuteNonQueryAsync();
+
+        // 200,000 rows of 1 KB (200 MB) from a producer that never waits on its own: while the server sleeps on the
+        // first row, the importer must hold the producer back rather than gather the rows in memory.
+        const int rows = 200_000;
+        var payload = new string('p', 1000);
+        long peak = 0;
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        var before = GC.GetTotalMemory(true);
+        var producedBy1s = -1;
+        async IAsyncEnumerable<(int, string)> Produce()
+        {
+            for (var i = 1; i <= rows; i++)
+            {
+                if (i % 2000 == 0) peak = Math.Max(peak, GC.GetTotalMemory(false) - before);
+                if (producedBy1s < 0 && stopwatch.ElapsedMilliseconds >= 1000) producedBy1s = i;
+                yield return (i, payload);
+            }
+            await Task.CompletedTask;
+        }
+
+        Assert.Equal((ulong)rows, await connection.BulkInsertAsync(table, ["id", "payload"], Produce()));
+
+        Assert.True(stopwatch.ElapsedMilliseconds >= 2000, "the server's stall did not happen");
+        // One second into the two-second stall, the producer is held at what the socket buffers take (a few MB).
+        Assert.InRange(producedBy1s, 1, 40_000);
+        Assert.True(peak < 48L * 1024 * 1024, $"the heap grew by {peak / 1024 / 1024} MB during the import");
+        await using var count = new PgWireCommand($"SELECT count(*), sum(length(payload)) FROM {table}", connection);
+        await using var reader = await count.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal(((long)rows, (long)rows * 1000), (reader.GetInt64(0), reader.GetInt64(1)));
+    }
+
+    [Fact]
+    public async Task A_slow_consumer_of_an_export_holds_bounded_memory()
+    {
+        await using var connection = new PgWireConnection(fixture.ConnectionString);
+        await connection.OpenAsync();
+        // About 200 MB of COPY data, which the server produces far faster than this reader takes it.
+        const int rows = 200_000;
+        await using var exporter = await connection.BeginBinaryExportAsync(
+            $"COPY (SELECT g, repeat('x', 1000) FROM generate_series(1, {rows}) g) TO STDOUT (FORMAT BINARY)");
+        long count = 0, sum = 0, peak = 0;
+        var before = GC.GetTotalMemory(true);
+        while (await exporter.StartRowAsync() >= 0)
+        {
+            count++;
+            sum += exporter.Read<int>();
+            exporter.Skip();
+            if (count % 5000 == 0)
+            {
+                peak = Math.Max(peak, GC.GetTotalMemory(false) - before);
+                await Task.Delay(50);
+            }
+        }
+        Assert.Equal(rows, count);
+        Assert.Equal((long)rows * (rows + 1) / 2, sum);
+        Assert.True(peak < 48L * 1024 * 1024, $"the heap grew by {peak / 1024 / 1024} MB during the export");
+    }
+}
