@@ -251,7 +251,8 @@ internal static class BulkInserter
     {
         if (row is null && !writer.RowIsValue)
             throw new ArgumentException($"Row {number} is null: a row needs a value per column (a column's value may be null).", "rows");
-        if (row is object?[] values && values.Length != columns)
+        // typeof first, so that a struct row is never boxed for the test.
+        if (typeof(T) == typeof(object[]) && row is object?[] values && values.Length != columns)
             throw new ArgumentException($"Row {number} has {values.Length} values but {columns} columns are named.", "rows");
         writer.Write(importer, row);
     }
