@@ -232,11 +232,20 @@ internal static class StatementSender
             handler.Error.StatementIndex = handler.FailedIndex;
             throw QueryRunner.Fail(connector, handler.Error, cancellationToken);
         }
+        var stale = connector.TypeRegistry.CatalogIsStale;
+        if (stale)
+        {
+            // A column of a type created after the catalog was loaded (CREATE TYPE, CREATE EXTENSION): load it again so
+            // the descriptions (a COPY's columns, a schema) know it, as a query's would.
+            await TypeCatalogLoader.LoadAsync(connector, cancellationToken).ConfigureAwait(false);
+        }
         var result = new RowDescriptionInfo?[batch.Count];
         for (var i = 0; i < result.Length; i++)
         {
             var description = handler.Described[i].Description;
-            result[i] = description?.WithFormats(ResultFormats(description), connector.TypeRegistry);
+            if (description is null) continue;
+            if (stale) description = new RowDescriptionInfo(description.RawBody, description.Fields, connector.TypeRegistry);
+            result[i] = description.WithFormats(ResultFormats(description), connector.TypeRegistry);
         }
         return result;
     }

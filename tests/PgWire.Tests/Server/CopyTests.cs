@@ -537,6 +537,88 @@ public class CopyTypeTests(ServerFixture fixture)
     }
 }
 
+public sealed record CopyJsonPayload(string Name, int[] Values);
+
+[Collection(ServerCollection.Name)]
+public class CopyEdgeValueTests(ServerFixture fixture)
+{
+    [Fact]
+    public async Task Edge_values_round_trip_through_binary_copy_and_a_datetime_of_the_wrong_kind_is_refused_first()
+    {
+        var table = "copy_edges_" + Guid.NewGuid().ToString("N")[..8];
+        await using var dataSource = fixture.CreateDataSource();
+        await dataSource.ExecuteAsync($"""
+            CREATE EXTENSION IF NOT EXISTS citext;
+            CREATE TABLE {table} (
+                f8 float8, f4 float4, n numeric, iv interval, d date, ts timestamp, r int4range, ru int8range, l int8[], na int4[],
+                rt regtype, js jsonb, ci citext, t text, big text, tz timestamptz)
+            """);
+        await using var connection = await dataSource.OpenConnectionAsync();
+        var longText = new string('é', 300_000);
+        var payload = new CopyJsonPayload("ä", [1, 2]);
+
+        await using (var importer = await connection.BeginBinaryImportAsync($"COPY {table} FROM STDIN (FORMAT BINARY)"))
+        {
+            await importer.StartRowAsync();
+            importer.Write(double.NaN);
+            importer.Write(float.NegativeInfinity);
+            importer.Write(decimal.MaxValue);
+            importer.Write(new PgInterval(14, -3, 1));
+            importer.Write(new PgDate(-43, 3, 15));
+            importer.Write(PgTimestamp.Infinity);
+            importer.Write(PgRange<int>.Empty);
+            importer.Write(new PgRange<long>(5, true, false, 0, false, true));
+            importer.Write(new List<long> { long.MinValue, 0, long.MaxValue });
+            importer.Write(new int?[] { null, 1, null });
+            importer.Write(23u);
+            importer.Write(PgJson.Serialize(payload));
+            importer.Write("MiXeD");
+            importer.Write("😀 outside the BMP");
+            importer.Write(longText);
+            // timestamptz takes UTC DateTimes only (as in Npgsql 6+): a Local or Unspecified one is refused before any
+            // of its bytes are sent, and the importer goes on.
+            var wrongKind = Assert.Throws<InvalidCastException>(() => importer.Write(new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Unspecified)));
+            Assert.Contains("'tz'", wrongKind.Message);
+            importer.Write(new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+            Assert.Equal(1UL, await importer.CompleteAsync());
+        }
+
+        using (var rows = await dataSource.QueryAsync($"""
+            SELECT f8::text, f4::text, n::text, iv::text, d::text, ts::text, r::text, ru::text, l::text, na::text, rt::text,
+                   js ->> 'Name', ci = 'mixed', t, length(big), tz = '2026-01-01 00:00:00+00'
+            FROM {table}
+            """))
+        {
+            Assert.Equal(
+                new[] { "NaN", "-Infinity", "79228162514264337593543950335", "1 year 2 mons -3 days +00:00:00.000001", "0044-03-15 BC", "infinity",
+                 "empty", "[5,)", "{-9223372036854775808,0,9223372036854775807}", "{NULL,1,NULL}", "integer", "ä", "True", "😀 outside the BMP",
+                 "300000", "True" },
+                Enumerable.Range(0, 16).Select(i => Convert.ToString(rows[0].Get<object>(i), System.Globalization.CultureInfo.InvariantCulture)).ToArray());
+        }
+
+        await using var exporter = await connection.BeginBinaryExportAsync($"COPY {table} TO STDOUT (FORMAT BINARY)");
+        Assert.Equal(16, await exporter.StartRowAsync());
+        Assert.True(double.IsNaN(exporter.Read<double>()));
+        Assert.Equal(float.NegativeInfinity, exporter.Read<float>());
+        Assert.Equal(decimal.MaxValue, exporter.Read<decimal>());
+        Assert.Equal(new PgInterval(14, -3, 1), exporter.Read<PgInterval>());
+        Assert.Equal(new PgDate(-43, 3, 15), exporter.Read<PgDate>());
+        Assert.Equal(PgTimestamp.Infinity, exporter.Read<PgTimestamp>());
+        Assert.True(exporter.Read<PgRange<int>>().IsEmpty);
+        var unbounded = exporter.Read<PgRange<long>>();
+        Assert.Equal((5L, true, true), (unbounded.LowerBound, unbounded.LowerBoundIsInclusive, unbounded.UpperBoundInfinite));
+        Assert.Equal([long.MinValue, 0, long.MaxValue], exporter.Read<List<long>>());
+        Assert.Equal([null, 1, null], exporter.Read<int?[]>());
+        Assert.Equal(23u, exporter.Read<uint>());
+        Assert.Equal(payload.Name, exporter.Read<System.Text.Json.JsonDocument>().RootElement.GetProperty("Name").GetString());
+        Assert.Equal("MiXeD", exporter.Read<string>());
+        Assert.Equal("😀 outside the BMP", exporter.Read<string>());
+        Assert.Equal(longText, exporter.Read<string>());
+        Assert.Equal(new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc), exporter.Read<DateTime>());
+        Assert.Equal(-1, await exporter.StartRowAsync());
+    }
+}
+
 [Collection(ServerCollection.Name)]
 public class CopyBackpressureTests(ServerFixture fixture)
 {
