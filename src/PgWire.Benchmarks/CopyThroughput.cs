@@ -1,94 +1,36 @@
 using System.Diagnostics;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace PgWire.Benchmarks;
 
 /// <summary>
 /// Binary COPY of 1,000,000 rows (int4, text, int8, timestamptz) in and out, PgWire against Npgsql's binary importer
-/// and exporter (and PgWire's BulkInsertAsync of tuples): rows/s, client CPU time per row and allocated bytes per row. The drivers take turns for five rounds;
-/// medians are printed. Run with <c>-- --copy</c>.
+/// and exporter (and PgWire's BulkInsertAsync of tuples; the workloads are <see cref="CopyWorkload"/>'s): rows/s,
+/// client CPU time per row and allocated bytes per row. The drivers take turns for five rounds; medians are printed.
+/// Run with <c>-- --copy</c>.
 /// </summary>
 public static class CopyThroughput
 {
     private const int Rows = 1_000_000;
     private const int Rounds = 5;
-    private static readonly DateTime s_start = new(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc);
-    private static readonly string[] s_names = Enumerable.Range(0, 1000).Select(i => "row name " + i).ToArray();
 
     public static async Task RunAsync()
     {
         await using var npgsql = NpgsqlDataSource.Create(BenchmarkServer.Npgsql());
         await using var pgwire = PgWireDataSource.Create(BenchmarkServer.ConnectionString);
         await pgwire.ExecuteAsync("CREATE UNLOGGED TABLE IF NOT EXISTS bench_copy (a int4, b text, c int8, d timestamptz)");
-        await pgwire.ExecuteAsync("CREATE UNLOGGED TABLE IF NOT EXISTS bench_copy_source AS SELECT g AS a, 'row name ' || (g % 1000) AS b, g::int8 * 3 AS c, '2024-01-01'::timestamptz + g * interval '1 second' AS d FROM generate_series(1, 1000000) g");
+        await pgwire.ExecuteAsync(CopyWorkload.CreateSourceSql("bench_copy_source", Rows));
 
         var import = new (string Driver, Func<Task<long>> Run)[]
         {
-            ("Npgsql", async () =>
-            {
-                await using var connection = await npgsql.OpenConnectionAsync();
-                await using (var truncate = new NpgsqlCommand("TRUNCATE bench_copy", connection)) await truncate.ExecuteNonQueryAsync();
-                await using var importer = await connection.BeginBinaryImportAsync("COPY bench_copy (a, b, c, d) FROM STDIN (FORMAT BINARY)");
-                for (var i = 0; i < Rows; i++)
-                {
-                    await importer.StartRowAsync();
-                    await importer.WriteAsync(i, NpgsqlDbType.Integer);
-                    await importer.WriteAsync(s_names[i % 1000], NpgsqlDbType.Text);
-                    await importer.WriteAsync((long)i * 3, NpgsqlDbType.Bigint);
-                    await importer.WriteAsync(s_start.AddSeconds(i), NpgsqlDbType.TimestampTz);
-                }
-                return (long)await importer.CompleteAsync();
-            }),
-            ("PgWire", async () =>
-            {
-                await using var connection = await pgwire.OpenConnectionAsync();
-                await using (var truncate = new PgWireCommand("TRUNCATE bench_copy", connection)) await truncate.ExecuteNonQueryAsync();
-                await using var importer = await connection.BeginBinaryImportAsync("COPY bench_copy (a, b, c, d) FROM STDIN (FORMAT BINARY)");
-                for (var i = 0; i < Rows; i++)
-                {
-                    await importer.StartRowAsync();
-                    importer.Write(i);
-                    importer.Write(s_names[i % 1000]);
-                    importer.Write((long)i * 3);
-                    importer.Write(s_start.AddSeconds(i));
-                }
-                return (long)await importer.CompleteAsync();
-            }),
-            ("PgWire bulk", async () =>
-            {
-                await using var connection = await pgwire.OpenConnectionAsync();
-                await using (var truncate = new PgWireCommand("TRUNCATE bench_copy", connection)) await truncate.ExecuteNonQueryAsync();
-                var rows = Enumerable.Range(0, Rows).Select(i => (i, s_names[i % 1000], (long)i * 3, s_start.AddSeconds(i)));
-                return (long)await connection.BulkInsertAsync("bench_copy", ["a", "b", "c", "d"], rows);
-            }),
+            ("Npgsql", () => CopyWorkload.ImportNpgsqlAsync(npgsql, "bench_copy", Rows)),
+            ("PgWire", () => CopyWorkload.ImportPgWireAsync(pgwire, "bench_copy", Rows)),
+            ("PgWire bulk", () => CopyWorkload.BulkInsertPgWireAsync(pgwire, "bench_copy", Rows)),
         };
         var export = new (string Driver, Func<Task<long>> Run)[]
         {
-            ("Npgsql", async () =>
-            {
-                await using var connection = await npgsql.OpenConnectionAsync();
-                await using var exporter = await connection.BeginBinaryExportAsync("COPY bench_copy_source (a, b, c, d) TO STDOUT (FORMAT BINARY)");
-                long n = 0, check = 0;
-                while (await exporter.StartRowAsync() != -1)
-                {
-                    check += await exporter.ReadAsync<int>() + (await exporter.ReadAsync<string>()).Length + await exporter.ReadAsync<long>() + (await exporter.ReadAsync<DateTime>()).Second;
-                    n++;
-                }
-                return n + (check == 0 ? 1 : 0);
-            }),
-            ("PgWire", async () =>
-            {
-                await using var connection = await pgwire.OpenConnectionAsync();
-                await using var exporter = await connection.BeginBinaryExportAsync("COPY bench_copy_source (a, b, c, d) TO STDOUT (FORMAT BINARY)");
-                long n = 0, check = 0;
-                while (await exporter.StartRowAsync() != -1)
-                {
-                    check += exporter.Read<int>() + exporter.Read<string>().Length + exporter.Read<long>() + exporter.Read<DateTime>().Second;
-                    n++;
-                }
-                return n + (check == 0 ? 1 : 0);
-            }),
+            ("Npgsql", () => CopyWorkload.ExportNpgsqlAsync(npgsql, "bench_copy_source")),
+            ("PgWire", () => CopyWorkload.ExportPgWireAsync(pgwire, "bench_copy_source")),
         };
         Console.WriteLine($"{"workload",-34} {"driver",-11} {"rows/s",12} {"CPU ns/row",11} {"bytes/row",10}");
         await Compare("binary import, 1,000,000 rows", import);
