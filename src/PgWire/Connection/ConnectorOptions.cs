@@ -30,5 +30,20 @@ internal sealed class ConnectorOptions
     /// <summary>SQL texts prepared explicitly (ADO.NET Prepare, PgWireDataSource.Prepare): named from their first use on every connection.</summary>
     public System.Collections.Concurrent.ConcurrentDictionary<string, byte> AlwaysPrepare { get; init; } = new(StringComparer.Ordinal);
 
+    /// <summary>How TLS is used (TCP connections only).</summary>
+    public SslMode SslMode { get; init; } = SslMode.Prefer;
+
+    /// <summary>A PEM file of the CA certificates the server's certificate must chain to; null uses the system's trust store.</summary>
+    public string? RootCertificate { get; init; }
+
+    /// <summary>The client certificate for certificate login: a PEM file (with <see cref="ClientKey"/>) or a PKCS#12 file.</summary>
+    public string? ClientCertificate { get; init; }
+
+    /// <summary>The PEM private key of <see cref="ClientCertificate"/>.</summary>
+    public string? ClientKey { get; init; }
+
+    /// <summary>The password of an encrypted client key or PKCS#12 file. A secret: never print it.</summary>
+    public string? ClientKeyPassword { get; init; }
+
     public override string ToString() => $"Host={Host};Port={Port};Username={Username};Database={Database}";
 }

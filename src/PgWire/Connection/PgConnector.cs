@@ -16,7 +16,7 @@ namespace PgWire.Connection;
 internal sealed class PgConnector : IAsyncDisposable
 {
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly Stream _stream;
     private readonly PipeReader _reader;
     private readonly BackendReader _backend;
     private readonly PipeWriter _writer;
@@ -28,12 +28,13 @@ internal sealed class PgConnector : IAsyncDisposable
     private int _cancelState; // 0 = none, 1 = caller's token, 2 = command timeout
     private int _broken;
 
-    private PgConnector(ConnectorOptions options, PgTypeRegistry registry, Socket socket)
+    private PgConnector(ConnectorOptions options, PgTypeRegistry registry, Socket socket, Stream stream)
     {
         Options = options;
         TypeRegistry = registry;
         _socket = socket;
-        _stream = new NetworkStream(socket, ownsSocket: true);
+        _stream = stream;
+        IsSecure = stream is System.Net.Security.SslStream;
         _reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 65536, minimumReadSize: 8192, leaveOpen: true));
         _backend = new BackendReader(_reader, options.MaxMessageSize);
         _writer = PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 8192, leaveOpen: true));
@@ -78,6 +79,9 @@ internal sealed class PgConnector : IAsyncDisposable
 
     public bool IsBroken => Volatile.Read(ref _broken) != 0;
 
+    /// <summary>True when the session runs over TLS.</summary>
+    public bool IsSecure { get; }
+
     /// <summary>When the connector was opened (a <see cref="Stopwatch"/> timestamp).</summary>
     public long CreatedAt { get; }
 
@@ -93,12 +97,45 @@ internal sealed class PgConnector : IAsyncDisposable
     /// <summary>Opens a socket, runs startup and authentication, and returns a connector ready for queries.</summary>
     public static async Task<PgConnector> OpenAsync(ConnectorOptions options, PgTypeRegistry registry, CancellationToken cancellationToken)
     {
-        var socket = await Transport.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
-        var connector = new PgConnector(options, registry, socket);
+        if (options.SslMode != SslMode.Allow) return await OpenAsync(options, registry, options.SslMode != SslMode.Disable, cancellationToken).ConfigureAwait(false);
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(options.ConnectTimeout);
+            return await OpenAsync(options, registry, tls: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (e.SqlState == "28000")
+        {
+            // Allow: the server refused the unencrypted login (a hostssl-only pg_hba.conf); try again with TLS.
+            return await OpenAsync(options, registry, tls: true, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<PgConnector> OpenAsync(ConnectorOptions options, PgTypeRegistry registry, bool tls, CancellationToken cancellationToken)
+    {
+        var socket = await Transport.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
+        Stream stream = new NetworkStream(socket, ownsSocket: true);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.ConnectTimeout);
+        if (tls && Tls.Applies(socket))
+        {
+            try
+            {
+                stream = await Tls.NegotiateAsync((NetworkStream)stream, options, timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+                if (e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
+                    throw new PgWireException(
+                        $"Connecting to {options.Host}:{options.Port} timed out after {options.ConnectTimeout.TotalSeconds:0.###} s (Timeout) during the TLS handshake.",
+                        new TimeoutException());
+                if (e is IOException or SocketException)
+                    throw new PgWireException($"The TLS negotiation with {options.Host}:{options.Port} failed: {e.Message}", e);
+                throw;
+            }
+        }
+        var connector = new PgConnector(options, registry, socket, stream);
+        try
+        {
             try
             {
                 await Startup.RunAsync(connector, timeout.Token).ConfigureAwait(false);

@@ -59,6 +59,10 @@ public sealed class PgWireConnection : DbConnection
     public override string ServerVersion =>
         Connector.ServerParameters.TryGetValue("server_version", out var version) ? version : "";
 
+    /// <summary>True when the connection is encrypted with TLS (see the connection string's SSL Mode).</summary>
+    /// <exception cref="InvalidOperationException">The connection is not open.</exception>
+    public bool IsSecure => Connector.IsSecure;
+
     /// <summary>Open, Closed or Broken... as ADO.NET defines; Executing and Fetching are not reported.</summary>
     public override ConnectionState State => _state;
 

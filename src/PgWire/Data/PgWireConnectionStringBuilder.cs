@@ -38,7 +38,11 @@ public sealed class PgWireConnectionStringBuilder : DbConnectionStringBuilder
         new("Max Auto Prepare", Kind.Int, 256, 0, 100_000),
         new("Multiplexing", Kind.Bool, false),
         new("Auto Prepare Min Usages", Kind.Int, 2, 1, 1_000_000),
-        new("SSL Mode", Kind.String, "Disable"),
+        new("SSL Mode", Kind.String, "Prefer"),
+        new("Root Certificate", Kind.String, ""),
+        new("SSL Certificate", Kind.String, ""),
+        new("SSL Key", Kind.String, ""),
+        new("SSL Password", Kind.String, ""),
     ];
 
     private static readonly Dictionary<string, Keyword> s_byName = CreateLookup();
@@ -117,8 +121,29 @@ public sealed class PgWireConnectionStringBuilder : DbConnectionStringBuilder
     /// </summary>
     public bool Multiplexing { get => GetBool("Multiplexing"); set => this["Multiplexing"] = value; }
 
-    /// <summary>TLS use. Only Disable, Allow and Prefer are accepted for now: PgWire does not speak TLS yet.</summary>
+    /// <summary>
+    /// How TLS is used on TCP connections, as libpq's sslmode (Unix-domain sockets never use TLS): Disable; Allow
+    /// (unencrypted, encrypted only if the server refuses that); Prefer (the default: encrypted when the server accepts
+    /// TLS, certificate not checked); Require (encrypted or fail; the certificate is checked against
+    /// <see cref="RootCertificate"/> when one is given); VerifyCA (a certificate chaining to a trusted root); VerifyFull
+    /// (that, issued for <see cref="Host"/>). <c>verify-ca</c> and <c>verify-full</c> are accepted too.
+    /// </summary>
     public string SslMode { get => GetString("SSL Mode"); set => this["SSL Mode"] = value; }
+
+    /// <summary>
+    /// A PEM file of the CA certificates the server's certificate must chain to (Require, VerifyCA, VerifyFull); without
+    /// it the system's trust store is used.
+    /// </summary>
+    public string RootCertificate { get => GetString("Root Certificate"); set => this["Root Certificate"] = value; }
+
+    /// <summary>A client certificate for certificate login: a PEM file (with <see cref="SslKey"/>) or a PKCS#12 (.pfx, .p12) file.</summary>
+    public string SslCertificate { get => GetString("SSL Certificate"); set => this["SSL Certificate"] = value; }
+
+    /// <summary>The PEM private key file of <see cref="SslCertificate"/>.</summary>
+    public string SslKey { get => GetString("SSL Key"); set => this["SSL Key"] = value; }
+
+    /// <summary>The password of an encrypted <see cref="SslKey"/> or PKCS#12 certificate; left out of <see cref="ToString"/> as Password is.</summary>
+    public string SslPassword { get => GetString("SSL Password"); set => this["SSL Password"] = value; }
 
     /// <summary>Gets or sets a keyword's value; the keyword may be any synonym. Unknown keywords throw.</summary>
     [AllowNull]
@@ -156,16 +181,30 @@ public sealed class PgWireConnectionStringBuilder : DbConnectionStringBuilder
         return false;
     }
 
-    /// <summary>The connection string with the password left out.</summary>
+    /// <summary>The connection string with the passwords (Password, SSL Password) left out.</summary>
     public override string ToString() => WithoutPassword();
 
-    /// <summary>The connection string without its Password keyword.</summary>
+    /// <summary>The connection string without its Password and SSL Password keywords.</summary>
     internal string WithoutPassword()
     {
         var copy = new PgWireConnectionStringBuilder { ConnectionString = ConnectionString };
         copy.Remove("Password");
+        copy.Remove("SSL Password");
         return copy.ConnectionString;
     }
+
+    /// <summary>An SSL Mode value (any case; verify-ca and verify_full spellings too), or null when it is none.</summary>
+    internal static Connection.SslMode? ParseSslMode(string text) =>
+        text.Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal).Trim().ToUpperInvariant() switch
+        {
+            "DISABLE" => Connection.SslMode.Disable,
+            "ALLOW" => Connection.SslMode.Allow,
+            "PREFER" => Connection.SslMode.Prefer,
+            "REQUIRE" => Connection.SslMode.Require,
+            "VERIFYCA" => Connection.SslMode.VerifyCA,
+            "VERIFYFULL" => Connection.SslMode.VerifyFull,
+            _ => null,
+        };
 
     private static Keyword Find(string keyword)
     {
@@ -199,11 +238,8 @@ public sealed class PgWireConnectionStringBuilder : DbConnectionStringBuilder
                 var text = System.Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
                 if (definition.Name == "SSL Mode")
                 {
-                    if (text.Equals("Disable", StringComparison.OrdinalIgnoreCase) || text.Equals("Allow", StringComparison.OrdinalIgnoreCase)
-                        || text.Equals("Prefer", StringComparison.OrdinalIgnoreCase))
-                        return text;
-                    throw new ArgumentException(
-                        $"Connection string keyword '{definition.Name}' is '{text}', but PgWire does not support TLS yet: use Disable, Allow or Prefer.", nameof(keyword));
+                    return ParseSslMode(text)?.ToString() ?? throw new ArgumentException(
+                        $"Connection string keyword '{definition.Name}' is '{text}'; use Disable, Allow, Prefer, Require, VerifyCA or VerifyFull.", nameof(keyword));
                 }
                 return text;
         }
@@ -242,6 +278,10 @@ public sealed class PgWireConnectionStringBuilder : DbConnectionStringBuilder
         Alias("MaxPoolSize", "Maximum Pool Size");
         Alias("Load Balance Timeout", "Connection Lifetime");
         Alias("SslMode", "SSL Mode");
+        Alias("Ssl Cert", "SSL Certificate");
+        Alias("SslCert", "SSL Certificate");
+        Alias("Ssl Root Cert", "Root Certificate");
+        Alias("SslRootCert", "Root Certificate");
         return lookup;
     }
 }

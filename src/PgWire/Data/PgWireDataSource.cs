@@ -47,6 +47,11 @@ public sealed class PgWireDataSource : DbDataSource
             MaxAutoPrepare = settings.MaxAutoPrepare,
             AutoPrepareMinUsages = settings.AutoPrepareMinUsages,
             AlwaysPrepare = _alwaysPrepare,
+            SslMode = PgWireConnectionStringBuilder.ParseSslMode(settings.SslMode)!.Value,
+            RootCertificate = settings.RootCertificate.Length > 0 ? settings.RootCertificate : null,
+            ClientCertificate = settings.SslCertificate.Length > 0 ? settings.SslCertificate : null,
+            ClientKey = settings.SslKey.Length > 0 ? settings.SslKey : null,
+            ClientKeyPassword = settings.SslPassword.Length > 0 ? settings.SslPassword : null,
         };
         _pool = new ConnectorPool(
             new PoolOptions
