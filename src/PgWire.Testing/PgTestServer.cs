@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
 namespace PgWire.Testing;
@@ -16,12 +18,15 @@ public sealed class PgTestServer : IAsyncDisposable
     public const string RolePassword = "pg wire \u00e9t\u00e9 pass";
 
     private readonly string? _root;
+    private readonly X509Certificate2? _authority;
     private readonly string? _binDirectory;
     private readonly bool _asPostgresUser;
     private int _disposed;
 
-    private PgTestServer(string host, int port, string? root, string? binDirectory, bool asPostgresUser, string connectionString)
+    private PgTestServer(string host, int port, string? root, string? binDirectory, bool asPostgresUser, string connectionString, X509Certificate2? authority = null)
     {
+        _authority = authority;
+        RootCertificatePath = authority is null || root is null ? null : Path.Combine(root, "root.crt");
         Host = host;
         Port = port;
         _root = root;
@@ -38,6 +43,31 @@ public sealed class PgTestServer : IAsyncDisposable
 
     /// <summary>A superuser connection string (trust authentication on a throwaway cluster).</summary>
     public string ConnectionString { get; }
+
+    /// <summary>
+    /// For a cluster started with TLS: a PEM file of the certificate authority that issued the server's certificate
+    /// (which names <c>localhost</c> only, not 127.0.0.1); null otherwise.
+    /// </summary>
+    public string? RootCertificatePath { get; }
+
+    /// <summary>
+    /// Issues a client certificate for <paramref name="user"/> (its common name) from the cluster's authority and writes
+    /// it to <paramref name="directory"/> as PEM <c>user.crt</c> and <c>user.key</c>; returns both paths. The role
+    /// <c>pgwire_cert</c> logs in with a certificate only.
+    /// </summary>
+    public (string Certificate, string Key) CreateClientCertificate(string user, string directory)
+    {
+        var authority = _authority ?? throw new InvalidOperationException("This server was not started with TLS.");
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest($"CN={user}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
+        using var issued = request.Create(authority, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30), RandomSerial());
+        var certificate = Path.Combine(directory, user + ".crt");
+        var keyFile = Path.Combine(directory, user + ".key");
+        File.WriteAllText(certificate, issued.ExportCertificatePem());
+        File.WriteAllText(keyFile, key.ExportPkcs8PrivateKeyPem());
+        return (certificate, keyFile);
+    }
 
     /// <summary>True when this is a throwaway cluster with the per-method roles; false for an external server.</summary>
     public bool IsThrowaway => _root is not null;
@@ -60,7 +90,14 @@ public sealed class PgTestServer : IAsyncDisposable
     /// Starts a throwaway cluster, or, when the environment variable named <paramref name="environmentVariable"/> holds
     /// a connection string, uses that server instead.
     /// </summary>
-    public static async Task<PgTestServer> StartAsync(string? environmentVariable = "PGWIRE_TEST_CONNECTION", TextWriter? log = null)
+    /// <param name="environmentVariable">The variable that may name an external server; null never uses one.</param>
+    /// <param name="log">Where the server tools' output goes.</param>
+    /// <param name="tls">
+    /// Starts the throwaway cluster with TLS on (a certificate for <c>localhost</c> from a throwaway authority, see
+    /// <see cref="RootCertificatePath"/>), a role <c>pgwire_cert</c> that logs in by client certificate and a role
+    /// <c>pgwire_tls_only</c> refused without TLS. Plain connections are still accepted for the other roles.
+    /// </param>
+    public static async Task<PgTestServer> StartAsync(string? environmentVariable = "PGWIRE_TEST_CONNECTION", TextWriter? log = null, bool tls = false)
     {
         var external = environmentVariable is null ? null : Environment.GetEnvironmentVariable(environmentVariable);
         if (!string.IsNullOrWhiteSpace(external))
@@ -89,8 +126,17 @@ public sealed class PgTestServer : IAsyncDisposable
                 "shared_buffers = 128MB",
                 "log_min_messages = warning",
                 "") + "\n").ConfigureAwait(false);
+            X509Certificate2? authority = null;
+            if (tls)
+            {
+                authority = WriteCertificates(data, root);
+                await File.AppendAllTextAsync(Path.Combine(data, "postgresql.conf"),
+                    "ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\nssl_ca_file = 'root.crt'\n").ConfigureAwait(false);
+            }
             await File.WriteAllTextAsync(Path.Combine(data, "pg_hba.conf"), string.Join('\n',
                 "local all all trust",
+                "hostssl all pgwire_cert 127.0.0.1/32 cert",
+                "hostnossl all pgwire_tls_only 127.0.0.1/32 reject",
                 "host all pgwire_password 127.0.0.1/32 password",
                 "host all pgwire_md5 127.0.0.1/32 md5",
                 "host all pgwire_scram_sha_256 127.0.0.1/32 scram-sha-256",
@@ -105,10 +151,12 @@ public sealed class PgTestServer : IAsyncDisposable
                 $"SET password_encryption = 'scram-sha-256'; CREATE ROLE pgwire_password LOGIN PASSWORD '{literal}';",
                 $"SET password_encryption = 'md5'; CREATE ROLE pgwire_md5 LOGIN PASSWORD '{literal}';",
                 $"SET password_encryption = 'scram-sha-256'; CREATE ROLE pgwire_scram_sha_256 LOGIN PASSWORD '{literal}';",
+                "CREATE ROLE pgwire_cert LOGIN;",
+                "CREATE ROLE pgwire_tls_only LOGIN;",
                 "GRANT ALL ON SCHEMA public TO PUBLIC;");
             await RunAsync(Path.Combine(bin, "psql"), ["-h", sockets, "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c", setup], asPostgres, log).ConfigureAwait(false);
             return new PgTestServer("127.0.0.1", port, root, bin, asPostgres,
-                $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres");
+                $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres", authority);
         }
         catch
         {
@@ -117,9 +165,42 @@ public sealed class PgTestServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Writes a throwaway certificate authority (<c>root.crt</c>, in the data directory and in <paramref name="root"/>)
+    /// and a server certificate for <c>localhost</c> it issued (<c>server.crt</c>, <c>server.key</c>, readable by the
+    /// server's user only, as PostgreSQL demands). Returns the authority, with its key, for client certificates.
+    /// </summary>
+    private static X509Certificate2 WriteCertificates(string data, string root)
+    {
+        using var authorityKey = RSA.Create(2048);
+        var authorityRequest = new CertificateRequest("CN=PgWire throwaway test CA", authorityKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        authorityRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        authorityRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        var authority = authorityRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-2), DateTimeOffset.UtcNow.AddDays(3650));
+
+        using var serverKey = RSA.Create(2048);
+        var serverRequest = new CertificateRequest("CN=localhost", serverKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddDnsName("localhost");
+        serverRequest.CertificateExtensions.Add(names.Build());
+        serverRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        using var server = serverRequest.Create(authority, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30), RandomSerial());
+
+        File.WriteAllText(Path.Combine(data, "root.crt"), authority.ExportCertificatePem());
+        File.WriteAllText(Path.Combine(root, "root.crt"), authority.ExportCertificatePem());
+        File.WriteAllText(Path.Combine(data, "server.crt"), server.ExportCertificatePem());
+        var keyFile = Path.Combine(data, "server.key");
+        File.WriteAllText(keyFile, serverKey.ExportPkcs8PrivateKeyPem());
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return authority;
+    }
+
+    private static byte[] RandomSerial() => RandomNumberGenerator.GetBytes(16);
+
     /// <summary>Stops the throwaway server and deletes its directory.</summary>
     public async ValueTask DisposeAsync()
     {
+        _authority?.Dispose();
         if (Interlocked.Exchange(ref _disposed, 1) != 0 || _root is null) return;
         await StopAndDeleteAsync(_binDirectory!, _root, _asPostgresUser).ConfigureAwait(false);
     }

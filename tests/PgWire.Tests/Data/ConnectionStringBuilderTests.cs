@@ -31,7 +31,18 @@ public class ConnectionStringBuilderTests
         Assert.Equal(30, builder.CommandTimeout);
         Assert.Equal(300, builder.ConnectionIdleLifetime);
         Assert.True(builder.Pooling);
+        Assert.Equal("Prefer", builder.SslMode);
     }
+
+    [Theory]
+    [InlineData("disable", "Disable")]
+    [InlineData("ALLOW", "Allow")]
+    [InlineData("require", "Require")]
+    [InlineData("verify-ca", "VerifyCA")]
+    [InlineData("verify_full", "VerifyFull")]
+    [InlineData("VerifyFull", "VerifyFull")]
+    public void Ssl_modes_are_accepted_in_libpq_and_Npgsql_spellings(string given, string expected) =>
+        Assert.Equal(expected, new PgWireConnectionStringBuilder("Host=x;sslmode=" + given).SslMode);
 
     [Fact]
     public void An_unknown_keyword_is_an_ArgumentException_naming_it()
@@ -45,7 +56,7 @@ public class ConnectionStringBuilderTests
     [InlineData("Port=70000", "Port")]
     [InlineData("Maximum Pool Size=0", "Maximum Pool Size")]
     [InlineData("Pooling=maybe", "Pooling")]
-    [InlineData("SSL Mode=Require", "SSL Mode")]
+    [InlineData("SSL Mode=Sometimes", "SSL Mode")]
     public void A_bad_value_is_an_ArgumentException_naming_the_keyword(string pair, string keyword)
     {
         var e = Assert.Throws<ArgumentException>(() => new PgWireConnectionStringBuilder("Host=x;" + pair));
@@ -55,11 +66,14 @@ public class ConnectionStringBuilderTests
     [Fact]
     public void The_password_never_shows_in_ToString_or_a_data_source()
     {
-        var builder = new PgWireConnectionStringBuilder("Host=x;Username=u;Password=hunter2-secret");
+        var builder = new PgWireConnectionStringBuilder("Host=x;Username=u;Password=hunter2-secret;SSL Certificate=c.pfx;SSL Password=key-pass-secret");
         Assert.DoesNotContain("hunter2-secret", builder.ToString());
+        Assert.DoesNotContain("key-pass-secret", builder.ToString());
         using var dataSource = PgWireDataSource.Create(builder);
         Assert.DoesNotContain("hunter2-secret", dataSource.ConnectionString);
         Assert.DoesNotContain("hunter2-secret", dataSource.ToString());
+        Assert.DoesNotContain("key-pass-secret", dataSource.ConnectionString);
+        Assert.DoesNotContain("key-pass-secret", dataSource.ToString());
         Assert.Contains("Host=x", dataSource.ConnectionString);
     }
 

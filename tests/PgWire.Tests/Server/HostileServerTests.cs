@@ -56,8 +56,17 @@ public class HostileServerTests
         return e;
     }
 
-    /// <summary>Starts the fake server: startup, then each response after the next request; returns its port.</summary>
-    private static (int Port, Task Server) Serve(byte[][] responses)
+    /// <summary>
+    /// Starts the fake server: startup (declining TLS with 'N' when the client asks for it), then each response after
+    /// the next request; returns its port.
+    /// </summary>
+    private static (int Port, Task Server) Serve(byte[][] responses) => Serve(responses, "N"u8.ToArray());
+
+    private static bool IsSslRequest(byte[] buffer) =>
+        BinaryPrimitives.ReadInt32BigEndian(buffer) == 8 && BinaryPrimitives.ReadInt32BigEndian(buffer.AsSpan(4)) == 80877103;
+
+    /// <summary>The fake server, answering an SSLRequest with <paramref name="sslAnswer"/> (going on with the startup after "N" only).</summary>
+    private static (int Port, Task Server) Serve(byte[][] responses, byte[] sslAnswer)
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -71,6 +80,16 @@ public class HostileServerTests
                 var stream = client.GetStream();
                 var buffer = new byte[65536];
                 await ReadUntil(stream, buffer, startup: true);
+                if (IsSslRequest(buffer))
+                {
+                    await stream.WriteAsync(sslAnswer);
+                    if (sslAnswer is not [(byte)'N'])
+                    {
+                        await Task.Delay(3000);
+                        return;
+                    }
+                    await ReadUntil(stream, buffer, startup: true);
+                }
                 await stream.WriteAsync(s_startup);
                 foreach (var response in responses)
                 {
@@ -228,9 +247,52 @@ public class HostileServerTests
             await ReadUntil(client.GetStream(), buffer, startup: true);
             await client.GetStream().WriteAsync(s_startup.AsMemory(0, 7)); // half a message, then gone
         });
-        await using var dataSource = PgWireDataSource.Create($"Host=127.0.0.1;Port={port};Username=u;Timeout=5");
+        await using var dataSource = PgWireDataSource.Create($"Host=127.0.0.1;Port={port};Username=u;Timeout=5;SSL Mode=Disable");
         var e = await Assert.ThrowsAsync<PgWireException>(async () => await dataSource.QueryAsync("SELECT 1"));
         Assert.Contains("closed the connection", e.Message);
         await server;
+    }
+
+    [Fact]
+    public async Task A_server_without_tls_is_used_unencrypted_under_Prefer_and_refused_under_Require()
+    {
+        // Prefer (the default): the fake server answers 'N' and the query runs.
+        var (port, _) = Serve([s_describeOk]);
+        await using (var dataSource = PgWireDataSource.Create($"Host=127.0.0.1;Port={port};Username=u;Timeout=5"))
+        await using (var connection = await dataSource.OpenConnectionAsync())
+            Assert.False(connection.IsSecure);
+
+        foreach (var mode in new[] { "Require", "VerifyCA", "VerifyFull" })
+        {
+            var e = await RunAgainst($";SSL Mode={mode}");
+            Assert.IsType<PgWireException>(e);
+            Assert.Contains("does not accept TLS", e.Message);
+            Assert.Contains($"SSL Mode={mode}", e.Message);
+        }
+    }
+
+    [Theory]
+    [InlineData(new byte[] { (byte)'X' }, "0x58")]
+    [InlineData(new byte[] { (byte)'E' }, "answered the TLS request with an error")]
+    public async Task A_tls_answer_other_than_S_or_N_is_refused(byte[] answer, string expected)
+    {
+        var (port, _) = Serve([], answer);
+        await using var dataSource = PgWireDataSource.Create($"Host=127.0.0.1;Port={port};Username=u;Timeout=5");
+        var e = await Assert.ThrowsAnyAsync<PgWireException>(async () => await dataSource.QueryAsync("SELECT 1"));
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public async Task Plaintext_after_S_never_passes_for_the_server_s_answer()
+    {
+        // A machine in the middle says 'S' and goes on in plaintext with a whole successful startup: the bytes go to the
+        // TLS handshake, which fails, instead of being read as the server's messages.
+        var (port, _) = Serve([], [(byte)'S', .. s_startup]);
+        await using var dataSource = PgWireDataSource.Create($"Host=127.0.0.1;Port={port};Username=u;Timeout=5");
+        var watch = Stopwatch.StartNew();
+        var e = await Assert.ThrowsAsync<PgWireException>(async () => await dataSource.QueryAsync("SELECT 1"));
+        Assert.Contains("TLS", e.Message);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(4), $"the client took {watch.Elapsed} to give up");
+        Assert.Equal(0, dataSource.OpenConnectionCount);
     }
 }

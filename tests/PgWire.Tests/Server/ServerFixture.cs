@@ -3,7 +3,10 @@ using Xunit;
 
 namespace PgWire.Tests.Server;
 
-/// <summary>One throwaway PostgreSQL for the whole test run (or the server in PGWIRE_TEST_CONNECTION).</summary>
+/// <summary>
+/// One throwaway PostgreSQL for the whole test run (or the server in PGWIRE_TEST_CONNECTION). It has TLS on, so under
+/// the default SSL Mode (Prefer) every test's connections are encrypted, pipelines, COPY and cancellation included.
+/// </summary>
 public sealed class ServerFixture : IAsyncLifetime
 {
     private PgTestServer? _server;
@@ -16,7 +19,7 @@ public sealed class ServerFixture : IAsyncLifetime
     public PgWireDataSource CreateDataSource(string extra = "") =>
         PgWireDataSource.Create(ConnectionString + (extra.Length > 0 ? ";" + extra : ""));
 
-    public async Task InitializeAsync() => _server = await PgTestServer.StartAsync();
+    public async Task InitializeAsync() => _server = await PgTestServer.StartAsync(tls: true);
 
     public async Task DisposeAsync()
     {
