@@ -33,6 +33,9 @@ internal sealed class ConnectorOptions
     /// <summary>How TLS is used (TCP connections only).</summary>
     public SslMode SslMode { get; init; } = SslMode.Prefer;
 
+    /// <summary>Whether a SCRAM login binds to the TLS channel.</summary>
+    public ChannelBinding ChannelBinding { get; init; } = ChannelBinding.Prefer;
+
     /// <summary>A PEM file of the CA certificates the server's certificate must chain to; null uses the system's trust store.</summary>
     public string? RootCertificate { get; init; }
 

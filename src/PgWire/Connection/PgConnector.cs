@@ -35,6 +35,7 @@ internal sealed class PgConnector : IAsyncDisposable
         _socket = socket;
         _stream = stream;
         IsSecure = stream is System.Net.Security.SslStream;
+        if (stream is System.Net.Security.SslStream tls) ServerCertificateHash = Tls.EndPointHash(tls.RemoteCertificate);
         _reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 65536, minimumReadSize: 8192, leaveOpen: true));
         _backend = new BackendReader(_reader, options.MaxMessageSize);
         _writer = PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 8192, leaveOpen: true));
@@ -81,6 +82,9 @@ internal sealed class PgConnector : IAsyncDisposable
 
     /// <summary>True when the session runs over TLS.</summary>
     public bool IsSecure { get; }
+
+    /// <summary>The tls-server-end-point hash of the server's certificate, for SCRAM channel binding; null without TLS.</summary>
+    public byte[]? ServerCertificateHash { get; }
 
     /// <summary>When the connector was opened (a <see cref="Stopwatch"/> timestamp).</summary>
     public long CreatedAt { get; }

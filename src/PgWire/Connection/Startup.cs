@@ -60,7 +60,10 @@ internal static class Startup
         switch (request.Kind)
         {
             case AuthenticationKind.Ok:
-                return null;
+                if (options.ChannelBinding == ChannelBinding.Require && scram is not { IsBound: true, IsVerified: true })
+                    throw connector.Break(new PgWireException(
+                        "Channel Binding=Require, but the server logged the user in without a channel-bound SCRAM exchange (its pg_hba.conf method for this user is not scram-sha-256)."));
+                return scram;
             case AuthenticationKind.CleartextPassword:
                 FrontendMessages.WritePassword(connector.Output, Encoding.UTF8.GetBytes(RequirePassword(options, "a cleartext password")));
                 break;
@@ -70,12 +73,20 @@ internal static class Startup
                 break;
             case AuthenticationKind.Sasl:
                 var mechanisms = request.ReadSaslMechanisms();
-                if (!mechanisms.Contains(ScramSha256.Mechanism))
-                    throw connector.Break(new PgWireException(
-                        $"The server offers SASL mechanisms {string.Join(", ", mechanisms)}; PgWire supports {ScramSha256.Mechanism}."));
                 RequirePassword(options, "a SCRAM-SHA-256 password");
-                scram = new ScramSha256();
-                FrontendMessages.WriteSaslInitialResponse(connector.Output, ScramSha256.Mechanism, scram.CreateClientFirstMessage());
+                var hash = connector.ServerCertificateHash;
+                var bind = options.ChannelBinding != ChannelBinding.Disable && hash is not null && mechanisms.Contains(ScramSha256.PlusMechanism);
+                if (!bind && options.ChannelBinding == ChannelBinding.Require)
+                    throw connector.Break(new PgWireException(
+                        !connector.IsSecure ? "Channel Binding=Require needs a TLS connection, and this one is not encrypted (see SSL Mode)."
+                        : hash is null ? "Channel Binding=Require: the server's certificate is signed with an algorithm tls-server-end-point binding does not cover."
+                        : $"Channel Binding=Require: the server offers only {string.Join(", ", mechanisms)}, not {ScramSha256.PlusMechanism}."));
+                if (!bind && !mechanisms.Contains(ScramSha256.Mechanism))
+                    throw connector.Break(new PgWireException(
+                        $"The server offers SASL mechanisms {string.Join(", ", mechanisms)}; PgWire supports {ScramSha256.Mechanism} and, over TLS, {ScramSha256.PlusMechanism}."));
+                // Over TLS without binding, "y" tells a server that did offer PLUS that something removed it (a downgrade).
+                scram = bind ? new ScramSha256(hash) : new ScramSha256(couldBind: connector.IsSecure && hash is not null && options.ChannelBinding != ChannelBinding.Disable);
+                FrontendMessages.WriteSaslInitialResponse(connector.Output, bind ? ScramSha256.PlusMechanism : ScramSha256.Mechanism, scram.CreateClientFirstMessage());
                 break;
             case AuthenticationKind.SaslContinue:
                 if (scram is null) throw connector.Break(new PgWireProtocolException("AuthenticationSASLContinue arrived before SASL started."));
@@ -84,7 +95,7 @@ internal static class Startup
             case AuthenticationKind.SaslFinal:
                 if (scram is null) throw connector.Break(new PgWireProtocolException("AuthenticationSASLFinal arrived before SASL started."));
                 scram.VerifyServerFinalMessage(request.Data);
-                return null;
+                return scram;
             default:
                 throw connector.Break(new PgWireException(
                     $"The server asks for authentication method {request.Kind} ({(int)request.Kind}), which PgWire does not support. " +

@@ -7,6 +7,19 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace PgWire.Connection;
 
+/// <summary>Whether SCRAM binds the login to the TLS channel, as libpq's channel_binding.</summary>
+internal enum ChannelBinding
+{
+    /// <summary>Never.</summary>
+    Disable,
+
+    /// <summary>When the connection is TLS and the server offers SCRAM-SHA-256-PLUS.</summary>
+    Prefer,
+
+    /// <summary>Always: a login without it (no TLS, no SCRAM, a server without PLUS) fails.</summary>
+    Require,
+}
+
 /// <summary>How a connection uses TLS; the same modes, in the same order of strictness, as libpq's sslmode.</summary>
 internal enum SslMode
 {
@@ -169,6 +182,25 @@ internal static class Tls
             // The key password is never part of the message.
             throw new PgWireException($"The client certificate (SSL Certificate '{path}', SSL Key '{options.ClientKey}') could not be loaded: {e.Message}", e);
         }
+    }
+
+    /// <summary>
+    /// The tls-server-end-point channel binding data of the server's certificate (RFC 5929): its DER bytes hashed with
+    /// the hash of its signature algorithm, SHA-256 for MD5 and SHA-1. Null when the algorithm is none of the known
+    /// ones (RSASSA-PSS, EdDSA: PostgreSQL cannot bind those either).
+    /// </summary>
+    public static byte[]? EndPointHash(X509Certificate? certificate)
+    {
+        if (certificate is null) return null;
+        var der = certificate.GetRawCertData();
+        var algorithm = certificate is X509Certificate2 full ? full.SignatureAlgorithm.Value : null;
+        return algorithm switch
+        {
+            "1.2.840.113549.1.1.4" or "1.2.840.113549.1.1.5" or "1.2.840.113549.1.1.11" or "1.2.840.10045.4.1" or "1.2.840.10045.4.3.2" => SHA256.HashData(der),
+            "1.2.840.113549.1.1.12" or "1.2.840.10045.4.3.3" => SHA384.HashData(der),
+            "1.2.840.113549.1.1.13" or "1.2.840.10045.4.3.4" => SHA512.HashData(der),
+            _ => null,
+        };
     }
 
     /// <summary>True for a connection over TCP (TLS is never negotiated over a Unix-domain socket, as in libpq).</summary>

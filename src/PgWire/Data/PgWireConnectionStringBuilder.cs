@@ -39,6 +39,7 @@ public sealed class PgWireConnectionStringBuilder : DbConnectionStringBuilder
         new("Multiplexing", Kind.Bool, false),
         new("Auto Prepare Min Usages", Kind.Int, 2, 1, 1_000_000),
         new("SSL Mode", Kind.String, "Prefer"),
+        new("Channel Binding", Kind.String, "Prefer"),
         new("Root Certificate", Kind.String, ""),
         new("SSL Certificate", Kind.String, ""),
         new("SSL Key", Kind.String, ""),
@@ -131,6 +132,13 @@ public sealed class PgWireConnectionStringBuilder : DbConnectionStringBuilder
     public string SslMode { get => GetString("SSL Mode"); set => this["SSL Mode"] = value; }
 
     /// <summary>
+    /// Whether a SCRAM-SHA-256 login over TLS is bound to the connection (SCRAM-SHA-256-PLUS, so that a machine in the
+    /// middle with another certificate cannot relay it), as libpq's channel_binding: Disable, Prefer (the default: when
+    /// the server offers it) or Require (a login without it fails: no TLS, or not SCRAM).
+    /// </summary>
+    public string ChannelBinding { get => GetString("Channel Binding"); set => this["Channel Binding"] = value; }
+
+    /// <summary>
     /// A PEM file of the CA certificates the server's certificate must chain to (Require, VerifyCA, VerifyFull); without
     /// it the system's trust store is used.
     /// </summary>
@@ -193,6 +201,15 @@ public sealed class PgWireConnectionStringBuilder : DbConnectionStringBuilder
         return copy.ConnectionString;
     }
 
+    /// <summary>A Channel Binding value (any case), or null when it is none.</summary>
+    internal static Connection.ChannelBinding? ParseChannelBinding(string text) => text.Trim().ToUpperInvariant() switch
+    {
+        "DISABLE" => Connection.ChannelBinding.Disable,
+        "PREFER" => Connection.ChannelBinding.Prefer,
+        "REQUIRE" => Connection.ChannelBinding.Require,
+        _ => null,
+    };
+
     /// <summary>An SSL Mode value (any case; verify-ca and verify_full spellings too), or null when it is none.</summary>
     internal static Connection.SslMode? ParseSslMode(string text) =>
         text.Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal).Trim().ToUpperInvariant() switch
@@ -236,6 +253,11 @@ public sealed class PgWireConnectionStringBuilder : DbConnectionStringBuilder
                 };
             default:
                 var text = System.Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
+                if (definition.Name == "Channel Binding")
+                {
+                    return ParseChannelBinding(text)?.ToString() ?? throw new ArgumentException(
+                        $"Connection string keyword '{definition.Name}' is '{text}'; use Disable, Prefer or Require.", nameof(keyword));
+                }
                 if (definition.Name == "SSL Mode")
                 {
                     return ParseSslMode(text)?.ToString() ?? throw new ArgumentException(

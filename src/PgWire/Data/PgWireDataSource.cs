@@ -48,6 +48,7 @@ public sealed class PgWireDataSource : DbDataSource
             AutoPrepareMinUsages = settings.AutoPrepareMinUsages,
             AlwaysPrepare = _alwaysPrepare,
             SslMode = PgWireConnectionStringBuilder.ParseSslMode(settings.SslMode)!.Value,
+            ChannelBinding = PgWireConnectionStringBuilder.ParseChannelBinding(settings.ChannelBinding)!.Value,
             RootCertificate = settings.RootCertificate.Length > 0 ? settings.RootCertificate : null,
             ClientCertificate = settings.SslCertificate.Length > 0 ? settings.SslCertificate : null,
             ClientKey = settings.SslKey.Length > 0 ? settings.SslKey : null,

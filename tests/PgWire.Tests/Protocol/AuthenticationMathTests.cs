@@ -28,6 +28,24 @@ public class AuthenticationMathTests
     }
 
     [Fact]
+    public void Scram_with_channel_binding_sends_the_header_and_the_certificate_hash_in_c()
+    {
+        byte[] hash = [1, 2, 3, 250, 251, 252];
+        var bound = new ScramSha256("abc", "", hash);
+        Assert.True(bound.IsBound);
+        Assert.Equal("p=tls-server-end-point,,n=,r=abc", Encoding.ASCII.GetString(bound.CreateClientFirstMessage()));
+        var final = Encoding.ASCII.GetString(bound.CreateClientFinalMessage("r=abcXYZ,s=QUJD,i=4096"u8, "pw"));
+        // c= is base64 of the gs2 header followed by the binding data (RFC 5802 section 7).
+        Assert.StartsWith("c=" + Convert.ToBase64String([.. "p=tls-server-end-point,,"u8.ToArray(), .. hash]) + ",r=abcXYZ,p=", final);
+
+        // A client that could bind but was not offered PLUS says "y"; the flag is in c= too, so the server sees it.
+        var couldHave = new ScramSha256("abc", "", null, couldBind: true);
+        Assert.False(couldHave.IsBound);
+        Assert.Equal("y,,n=,r=abc", Encoding.ASCII.GetString(couldHave.CreateClientFirstMessage()));
+        Assert.StartsWith("c=eSws,", Encoding.ASCII.GetString(couldHave.CreateClientFinalMessage("r=abcXYZ,s=QUJD,i=4096"u8, "pw")));
+    }
+
+    [Fact]
     public void Scram_refuses_a_wrong_server_signature()
     {
         var scram = new ScramSha256("rOprNGfwEbeRWgbNEkqO", "user");

@@ -157,6 +157,26 @@ public class TlsTests(TlsServerFixture fixture)
         Assert.Equal(42, await after.ExecuteScalarAsync());
     }
 
+    [Fact]
+    public async Task Scram_binds_to_the_tls_channel_and_Require_refuses_logins_that_cannot()
+    {
+        var scram = PgTestServer.RoleFor("scram-sha-256");
+        var password = $"Password={PgTestServer.RolePassword}";
+        // Prefer (the default) and Require both log in over TLS: Require proves the exchange was SCRAM-SHA-256-PLUS,
+        // bound to this certificate, and that the server's final message verified.
+        Assert.Equal(scram, (await SessionAsync(Connect("127.0.0.1", password, scram))).User);
+        Assert.Equal(scram, (await SessionAsync(Connect("127.0.0.1", $"{password};Channel Binding=Require", scram))).User);
+        // Disable: plain SCRAM ("n") over TLS is accepted too.
+        Assert.Equal(scram, (await SessionAsync(Connect("127.0.0.1", $"{password};Channel Binding=Disable", scram))).User);
+
+        var unencrypted = await Assert.ThrowsAsync<PgWireException>(() => SessionAsync(Connect("127.0.0.1", $"{password};Channel Binding=Require;SSL Mode=Disable", scram)));
+        Assert.Contains("needs a TLS connection", unencrypted.Message);
+        // The superuser logs in by trust: no SCRAM exchange at all, which Require refuses.
+        var trusted = await Assert.ThrowsAsync<PgWireException>(() => SessionAsync(Connect("127.0.0.1", "Channel Binding=Require")));
+        Assert.Contains("without a channel-bound SCRAM exchange", trusted.Message);
+        Assert.Throws<ArgumentException>(() => new PgWireConnectionStringBuilder("Host=x;Channel Binding=Sometimes"));
+    }
+
     /// <summary>A PEM file with an authority that issued nothing the server has.</summary>
     private string OtherAuthority()
     {
