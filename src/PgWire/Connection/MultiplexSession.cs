@@ -93,7 +93,7 @@ internal sealed class MultiplexSession(PgConnector connector, Func<MultiplexSess
     {
         // Decoded again with the registry as it is now: the catalog may have been reloaded for this result's types.
         var description = described.Result.Description;
-        if (description is not null) description = new RowDescriptionInfo(description.RawBody, description.Fields, Connector.TypeRegistry);
+        description = description?.WithCurrentTypes(Connector.TypeRegistry);
         var formats = StatementSender.ResultFormats(description);
         var statement = new StatementDescription(name, types, described.ParameterTypes ?? [], formats,
             name.Length > 0 ? description?.WithFormats(formats, Connector.TypeRegistry) : null);

@@ -23,6 +23,9 @@ internal sealed class RowDescriptionInfo
         }
     }
 
+    /// <summary>The same columns with their types resolved again: after the catalog was reloaded for a type it lacked.</summary>
+    public RowDescriptionInfo WithCurrentTypes(PgTypeRegistry registry) => new(RawBody, Fields, registry);
+
     /// <summary>
     /// The same columns in the given formats: a statement's description (whose formats the server leaves as text)
     /// turned into what a portal bound with those result formats produces.

@@ -232,19 +232,13 @@ internal static class StatementSender
             handler.Error.StatementIndex = handler.FailedIndex;
             throw QueryRunner.Fail(connector, handler.Error, cancellationToken);
         }
-        var stale = connector.TypeRegistry.CatalogIsStale;
-        if (stale)
-        {
-            // A column of a type created after the catalog was loaded (CREATE TYPE, CREATE EXTENSION): load it again so
-            // the descriptions (a COPY's columns, a schema) know it, as a query's would.
-            await TypeCatalogLoader.LoadAsync(connector, cancellationToken).ConfigureAwait(false);
-        }
+        var reloaded = await TypeCatalogLoader.ReloadIfStaleAsync(connector, cancellationToken).ConfigureAwait(false);
         var result = new RowDescriptionInfo?[batch.Count];
         for (var i = 0; i < result.Length; i++)
         {
             var description = handler.Described[i].Description;
             if (description is null) continue;
-            if (stale) description = new RowDescriptionInfo(description.RawBody, description.Fields, connector.TypeRegistry);
+            if (reloaded) description = description.WithCurrentTypes(connector.TypeRegistry);
             result[i] = description.WithFormats(ResultFormats(description), connector.TypeRegistry);
         }
         return result;
@@ -297,10 +291,12 @@ internal static class StatementSender
         }
         if (handler.Described.Count != distinct.Count)
             throw connector.Break(new PgWireProtocolException($"The server described {handler.Described.Count} statements; {distinct.Count} were sent."));
+        var reloaded = await TypeCatalogLoader.ReloadIfStaleAsync(connector, cancellationToken).ConfigureAwait(false);
         for (var d = 0; d < distinct.Count; d++)
         {
             var i = distinct[d];
             var (parameterTypes, description) = handler.Described[d];
+            if (reloaded) description = description?.WithCurrentTypes(connector.TypeRegistry);
             var formats = ResultFormats(description);
             var statement = new StatementDescription(names[i], types[i], parameterTypes, formats,
                 names[i].Length > 0 ? description?.WithFormats(formats, connector.TypeRegistry) : null);
@@ -447,13 +443,9 @@ internal static class StatementSender
         if (handler.Error is not null) throw QueryRunner.Fail(connector, handler.Error, cancellationToken);
         var serverTypes = handler.ParameterTypes;
         var described = handler.Description;
-        if (connector.TypeRegistry.CatalogIsStale && described is not null)
-        {
-            // The result has a type created after the catalog was loaded (CREATE TYPE, CREATE EXTENSION): load it
-            // again now, between describing and running, so this very result is decoded with the type known.
-            await TypeCatalogLoader.LoadAsync(connector, cancellationToken).ConfigureAwait(false);
-            described = new RowDescriptionInfo(described.RawBody, described.Fields, connector.TypeRegistry);
-        }
+        // Between describing and running, so that this very result is decoded with a type newer than the catalog known.
+        if (described is not null && await TypeCatalogLoader.ReloadIfStaleAsync(connector, cancellationToken).ConfigureAwait(false))
+            described = described.WithCurrentTypes(connector.TypeRegistry);
         var formats = ResultFormats(described);
         var statement = new StatementDescription(
             name,

@@ -29,6 +29,18 @@ internal static class TypeCatalogLoader
         ORDER BY 1, 2, 6
         """;
 
+    /// <summary>
+    /// After describing: when a description met a type the catalog did not know (CREATE TYPE, CREATE EXTENSION since it
+    /// was loaded), loads the catalog again and returns true, and the caller re-resolves its descriptions
+    /// (<see cref="RowDescriptionInfo.WithCurrentTypes"/>) so that this very result knows the type.
+    /// </summary>
+    public static async ValueTask<bool> ReloadIfStaleAsync(PgConnector connector, CancellationToken cancellationToken)
+    {
+        if (!connector.TypeRegistry.CatalogIsStale) return false;
+        await LoadAsync(connector, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
     /// <summary>Runs the catalog query over the simple protocol on an idle session (text results: "oid", "name").</summary>
     public static async ValueTask LoadAsync(PgConnector connector, CancellationToken cancellationToken)
     {

@@ -554,6 +554,23 @@ public class AdoNetUserTypeTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Batches_read_types_created_after_the_catalog_was_loaded_as_those_types()
+    {
+        await using var connection = new PgWireConnection(fixture.ConnectionString);
+        await connection.OpenAsync();
+        await using (var create = new PgWireCommand("DROP TYPE IF EXISTS ado_late_pair; CREATE TYPE ado_late_pair AS (n int4, label text)", connection))
+            await create.ExecuteNonQueryAsync();
+        await using var batch = connection.CreateBatch();
+        batch.BatchCommands.Add(new PgWireBatchCommand("SELECT 1"));
+        batch.BatchCommands.Add(new PgWireBatchCommand("SELECT ROW(7, 'x')::ado_late_pair AS pair"));
+        await using var reader = await batch.ExecuteReaderAsync();
+        Assert.True(await reader.NextResultAsync());
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal("ado_late_pair", reader.GetDataTypeName(0));
+        Assert.Equal(new object?[] { 7, "x" }, reader.GetValue(0));
+    }
+
+    [Fact]
     public async Task Typed_parameters_of_every_fixed_type_reach_the_server_as_their_type_and_value()
     {
         await using var connection = new PgWireConnection(fixture.ConnectionString);
