@@ -4,15 +4,8 @@ using PgWire.Testing;
 
 // Bulk movement with COPY: a binary import of generated rows, a CSV export to a file, and that file imported again.
 // Uses PGWIRE_CONNECTION when set; otherwise starts a throwaway local PostgreSQL and says so.
-var connectionString = Environment.GetEnvironmentVariable("PGWIRE_CONNECTION");
-PgTestServer? server = null;
-if (string.IsNullOrWhiteSpace(connectionString))
-{
-    Console.WriteLine("PGWIRE_CONNECTION is not set: starting a throwaway local PostgreSQL server...");
-    server = await PgTestServer.StartAsync(environmentVariable: null);
-    connectionString = server.ConnectionString;
-    Console.WriteLine($"Started PostgreSQL on {server.Host}:{server.Port} (deleted again on exit).");
-}
+await using var server = await PgTestServer.FromEnvironmentOrStartAsync("PGWIRE_CONNECTION");
+var connectionString = server.ConnectionString;
 
 var csvFile = Path.Combine(Path.GetTempPath(), $"pgwire-bulk-{Environment.ProcessId}.csv");
 try
@@ -86,7 +79,6 @@ try
 finally
 {
     File.Delete(csvFile);
-    if (server is not null) await server.DisposeAsync();
 }
 
 /// <summary>A row for BulkInsertAsync: members match the table's columns by name.</summary>

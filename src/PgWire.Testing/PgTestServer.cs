@@ -87,6 +87,22 @@ public sealed class PgTestServer : IAsyncDisposable
     public static string RoleFor(string method) => "pgwire_" + method.Replace("-", "_", StringComparison.Ordinal);
 
     /// <summary>
+    /// For samples: the server whose connection string is in <paramref name="environmentVariable"/>, or else a throwaway
+    /// cluster started now, saying so on <paramref name="console"/> (standard output by default). Disposing stops and
+    /// deletes a throwaway cluster and leaves an external server alone.
+    /// </summary>
+    public static async Task<PgTestServer> FromEnvironmentOrStartAsync(string environmentVariable = "PGWIRE_CONNECTION", TextWriter? console = null)
+    {
+        console ??= Console.Out;
+        if (!string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(environmentVariable)))
+            return await StartAsync(environmentVariable).ConfigureAwait(false);
+        await console.WriteLineAsync($"{environmentVariable} is not set: starting a throwaway local PostgreSQL server...").ConfigureAwait(false);
+        var server = await StartAsync(environmentVariable: null).ConfigureAwait(false);
+        await console.WriteLineAsync($"Started PostgreSQL on {server.Host}:{server.Port} (deleted again on exit).").ConfigureAwait(false);
+        return server;
+    }
+
+    /// <summary>
     /// Starts a throwaway cluster, or, when the environment variable named <paramref name="environmentVariable"/> holds
     /// a connection string, uses that server instead.
     /// </summary>
