@@ -72,7 +72,7 @@ internal static class PgEpoch
 }
 
 /// <summary>date: Int32 days since 2000-01-01 (int.MaxValue = infinity, int.MinValue = -infinity).</summary>
-internal sealed class DateCodec : PgCodec<DateOnly>, IPgReader<DateTime>, IPgReader<PgDate>, IPgWriter<PgDate>
+internal sealed class DateCodec : PgCodec<DateOnly, PgDate>, IPgReader<DateTime>, IPgReader<PgDate>
 {
     public static readonly DateCodec Instance = new();
 
@@ -106,28 +106,11 @@ internal sealed class DateCodec : PgCodec<DateOnly>, IPgReader<DateTime>, IPgRea
         return new PgDate(BinaryPrimitives.ReadInt32BigEndian(value));
     }
 
-    // Explicit, so that the DateOnly -> PgDate conversion never steers a DateOnly write here (infinity mapping).
-    void IPgWriter<PgDate>.Write(PgDate value, IBufferWriter<byte> writer)
+    // Through IPgWriter<PgDate> only, so that the DateOnly -> PgDate conversion never steers a DateOnly write here (infinity mapping).
+    protected override void WriteAlso(PgDate value, IBufferWriter<byte> writer)
     {
         BinaryPrimitives.WriteInt32BigEndian(writer.GetSpan(4), value.DaysSince2000);
         writer.Advance(4);
-    }
-
-    public override bool CanWrite(object value) => value is DateOnly or PgDate;
-
-    public override bool TryWriteObject(object value, IBufferWriter<byte> writer)
-    {
-        switch (value)
-        {
-            case DateOnly date:
-                Write(date, writer);
-                return true;
-            case PgDate date:
-                ((IPgWriter<PgDate>)this).Write(date, writer);
-                return true;
-            default:
-                return false;
-        }
     }
 
     public override void Write(DateOnly value, IBufferWriter<byte> writer)
@@ -140,7 +123,7 @@ internal sealed class DateCodec : PgCodec<DateOnly>, IPgReader<DateTime>, IPgRea
 }
 
 /// <summary>timestamp (without time zone): Int64 microseconds since 2000-01-01 00:00:00, read as DateTime of Kind Unspecified.</summary>
-internal sealed class TimestampCodec : PgCodec<DateTime>, IPgReader<PgTimestamp>, IPgWriter<PgTimestamp>
+internal sealed class TimestampCodec : PgCodec<DateTime, PgTimestamp>, IPgReader<PgTimestamp>
 {
     public static readonly TimestampCodec Instance = new();
 
@@ -162,32 +145,15 @@ internal sealed class TimestampCodec : PgCodec<DateTime>, IPgReader<PgTimestamp>
 
     PgTimestamp IPgReader<PgTimestamp>.Read(ReadOnlySpan<byte> value) => PgEpoch.ReadTimestamp(value, "timestamp");
 
-    // Explicit, so that the DateTime -> PgTimestamp conversion never steers a DateTime write here (Kind checks).
-    void IPgWriter<PgTimestamp>.Write(PgTimestamp value, IBufferWriter<byte> writer) => PgEpoch.WriteTimestamp(value, writer);
-
-    public override bool CanWrite(object value) => value is DateTime or PgTimestamp;
-
-    public override bool TryWriteObject(object value, IBufferWriter<byte> writer)
-    {
-        switch (value)
-        {
-            case DateTime d:
-                Write(d, writer);
-                return true;
-            case PgTimestamp t:
-                PgEpoch.WriteTimestamp(t, writer);
-                return true;
-            default:
-                return false;
-        }
-    }
+    // Through IPgWriter<PgTimestamp> only, so that the DateTime -> PgTimestamp conversion never steers a DateTime write here (Kind checks).
+    protected override void WriteAlso(PgTimestamp value, IBufferWriter<byte> writer) => PgEpoch.WriteTimestamp(value, writer);
 }
 
 /// <summary>
 /// timestamptz: Int64 microseconds since 2000-01-01 00:00:00 UTC. Read as DateTime of Kind Utc or DateTimeOffset with
 /// offset zero; the session's TimeZone does not affect the binary form.
 /// </summary>
-internal sealed class TimestampTzCodec : PgCodec<DateTime>, IPgReader<DateTimeOffset>, IPgWriter<DateTimeOffset>, IPgReader<PgTimestamp>, IPgWriter<PgTimestamp>
+internal sealed class TimestampTzCodec : PgCodec<DateTime, PgTimestamp>, IPgReader<DateTimeOffset>, IPgWriter<DateTimeOffset>, IPgReader<PgTimestamp>
 {
     public static readonly TimestampTzCodec Instance = new();
 
@@ -217,26 +183,16 @@ internal sealed class TimestampTzCodec : PgCodec<DateTime>, IPgReader<DateTimeOf
 
     PgTimestamp IPgReader<PgTimestamp>.Read(ReadOnlySpan<byte> value) => PgEpoch.ReadTimestamp(value, "timestamptz");
 
-    // Explicit, so that the DateTime -> PgTimestamp conversion never steers a DateTime write here (Kind checks).
-    void IPgWriter<PgTimestamp>.Write(PgTimestamp value, IBufferWriter<byte> writer) => PgEpoch.WriteTimestamp(value, writer);
+    // Through IPgWriter<PgTimestamp> only, so that the DateTime -> PgTimestamp conversion never steers a DateTime write here (Kind checks).
+    protected override void WriteAlso(PgTimestamp value, IBufferWriter<byte> writer) => PgEpoch.WriteTimestamp(value, writer);
 
-    public override bool CanWrite(object value) => value is DateTime or DateTimeOffset or PgTimestamp;
+    /// <summary>A DateTimeOffset too, on top of DateTime and PgTimestamp.</summary>
+    public override bool CanWrite(object value) => value is DateTimeOffset || base.CanWrite(value);
 
     public override bool TryWriteObject(object value, IBufferWriter<byte> writer)
     {
-        switch (value)
-        {
-            case DateTime d:
-                Write(d, writer);
-                return true;
-            case DateTimeOffset o:
-                Write(o, writer);
-                return true;
-            case PgTimestamp t:
-                PgEpoch.WriteTimestamp(t, writer);
-                return true;
-            default:
-                return false;
-        }
+        if (value is not DateTimeOffset offset) return base.TryWriteObject(value, writer);
+        Write(offset, writer);
+        return true;
     }
 }

@@ -8,7 +8,7 @@ namespace PgWire.Types;
 /// inet and cidr: Byte1 family (2 = IPv4, 3 = IPv6), Byte1 prefix bits, Byte1 is-cidr, Byte1 address length (4 or 16),
 /// then the address. Read as IPAddress (the prefix dropped) or as <see cref="PgInet"/> (kept).
 /// </summary>
-internal sealed class InetCodec(bool cidr) : PgCodec<IPAddress>, IPgReader<PgInet>, IPgWriter<PgInet>
+internal sealed class InetCodec(bool cidr) : PgCodec<IPAddress, PgInet>, IPgReader<PgInet>
 {
     public static readonly InetCodec Inet = new(false);
     public static readonly InetCodec Cidr = new(true);
@@ -18,9 +18,9 @@ internal sealed class InetCodec(bool cidr) : PgCodec<IPAddress>, IPgReader<PgIne
     PgInet IPgReader<PgInet>.Read(ReadOnlySpan<byte> value) => ReadInet(value);
 
     public override void Write(IPAddress value, IBufferWriter<byte> writer) =>
-        Write(new PgInet(value, (byte)(value.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 128 : 32)), writer);
+        WriteAlso(new PgInet(value, (byte)(value.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 128 : 32)), writer);
 
-    public void Write(PgInet value, IBufferWriter<byte> writer)
+    protected override void WriteAlso(PgInet value, IBufferWriter<byte> writer)
     {
         var v6 = value.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
         var length = v6 ? 16 : 4;
@@ -33,23 +33,6 @@ internal sealed class InetCodec(bool cidr) : PgCodec<IPAddress>, IPgReader<PgIne
         span[3] = (byte)length;
         value.Address.TryWriteBytes(span[4..], out _);
         writer.Advance(4 + length);
-    }
-
-    public override bool CanWrite(object value) => value is IPAddress or PgInet;
-
-    public override bool TryWriteObject(object value, IBufferWriter<byte> writer)
-    {
-        switch (value)
-        {
-            case IPAddress a:
-                Write(a, writer);
-                return true;
-            case PgInet i:
-                Write(i, writer);
-                return true;
-            default:
-                return false;
-        }
     }
 
     private static PgInet ReadInet(ReadOnlySpan<byte> value)

@@ -51,6 +51,37 @@ internal abstract class PgCodec<T> : PgCodec, IPgReader<T>, IPgWriter<T>
     }
 }
 
+/// <summary>
+/// A codec whose default CLR type is <typeparamref name="T"/> that also writes <typeparamref name="TAlso"/>, a second
+/// CLR form of the same values (TimeSpan for time, PgDate for date...): object writes and <see cref="CanWrite"/> cover
+/// both. The second form is written through <see cref="IPgWriter{T}"/> only, so an implicit conversion between the two
+/// (DateOnly to PgDate) can never steer a typed write of <typeparamref name="T"/> to it.
+/// </summary>
+internal abstract class PgCodec<T, TAlso> : PgCodec<T>, IPgWriter<TAlso>
+{
+    /// <summary>Encodes one non-NULL value of the second form.</summary>
+    protected abstract void WriteAlso(TAlso value, IBufferWriter<byte> writer);
+
+    void IPgWriter<TAlso>.Write(TAlso value, IBufferWriter<byte> writer) => WriteAlso(value, writer);
+
+    public override bool CanWrite(object value) => value is T || value is TAlso;
+
+    public override bool TryWriteObject(object value, IBufferWriter<byte> writer)
+    {
+        switch (value)
+        {
+            case T typed:
+                Write(typed, writer);
+                return true;
+            case TAlso also:
+                WriteAlso(also, writer);
+                return true;
+            default:
+                return false;
+        }
+    }
+}
+
 /// <summary>A codec that can read its type as <typeparamref name="T"/>.</summary>
 internal interface IPgReader<T>
 {

@@ -4,7 +4,7 @@ using System.Buffers.Binary;
 namespace PgWire.Types;
 
 /// <summary>time (without time zone): Int64 microseconds since midnight. Reads as TimeOnly or TimeSpan.</summary>
-internal sealed class TimeCodec : PgCodec<TimeOnly>, IPgReader<TimeSpan>, IPgWriter<TimeSpan>
+internal sealed class TimeCodec : PgCodec<TimeOnly, TimeSpan>, IPgReader<TimeSpan>
 {
     public static readonly TimeCodec Instance = new();
 
@@ -14,28 +14,11 @@ internal sealed class TimeCodec : PgCodec<TimeOnly>, IPgReader<TimeSpan>, IPgWri
 
     public override void Write(TimeOnly value, IBufferWriter<byte> writer) => WriteTicks(value.Ticks, writer);
 
-    public void Write(TimeSpan value, IBufferWriter<byte> writer)
+    protected override void WriteAlso(TimeSpan value, IBufferWriter<byte> writer)
     {
         if (value < TimeSpan.Zero || value >= TimeSpan.FromDays(1))
             throw new ArgumentOutOfRangeException(nameof(value), value, "A time of day is between 00:00 and 24:00.");
         WriteTicks(value.Ticks, writer);
-    }
-
-    public override bool CanWrite(object value) => value is TimeOnly or TimeSpan;
-
-    public override bool TryWriteObject(object value, IBufferWriter<byte> writer)
-    {
-        switch (value)
-        {
-            case TimeOnly t:
-                Write(t, writer);
-                return true;
-            case TimeSpan s:
-                Write(s, writer);
-                return true;
-            default:
-                return false;
-        }
     }
 
     private static long Ticks(ReadOnlySpan<byte> value)
@@ -91,7 +74,7 @@ internal sealed class TimeTzCodec : PgCodec<DateTimeOffset>
 /// interval: Int64 microseconds, Int32 days, Int32 months. Reads as <see cref="PgInterval"/> (lossless) or TimeSpan
 /// (only when the interval has no months: a month has no fixed length).
 /// </summary>
-internal sealed class IntervalCodec : PgCodec<PgInterval>, IPgReader<TimeSpan>, IPgWriter<TimeSpan>
+internal sealed class IntervalCodec : PgCodec<PgInterval, TimeSpan>, IPgReader<TimeSpan>
 {
     public static readonly IntervalCodec Instance = new();
 
@@ -127,23 +110,6 @@ internal sealed class IntervalCodec : PgCodec<PgInterval>, IPgReader<TimeSpan>, 
     }
 
     /// <summary>A TimeSpan goes as days plus microseconds (sub-microsecond ticks are truncated), no months.</summary>
-    public void Write(TimeSpan value, IBufferWriter<byte> writer) =>
+    protected override void WriteAlso(TimeSpan value, IBufferWriter<byte> writer) =>
         Write(new PgInterval(0, value.Days, (value.Ticks - value.Days * TimeSpan.TicksPerDay) / TimeSpan.TicksPerMicrosecond), writer);
-
-    public override bool CanWrite(object value) => value is PgInterval or TimeSpan;
-
-    public override bool TryWriteObject(object value, IBufferWriter<byte> writer)
-    {
-        switch (value)
-        {
-            case PgInterval i:
-                Write(i, writer);
-                return true;
-            case TimeSpan s:
-                Write(s, writer);
-                return true;
-            default:
-                return false;
-        }
-    }
 }
