@@ -34,7 +34,6 @@ internal sealed class PgConnector : IAsyncDisposable
         TypeRegistry = registry;
         _socket = socket;
         _stream = stream;
-        IsSecure = stream is System.Net.Security.SslStream;
         if (stream is System.Net.Security.SslStream tls) ServerCertificateHash = Tls.EndPointHash(tls.RemoteCertificate);
         _reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 65536, minimumReadSize: 8192, leaveOpen: true));
         _backend = new BackendReader(_reader, options.MaxMessageSize);
@@ -81,7 +80,7 @@ internal sealed class PgConnector : IAsyncDisposable
     public bool IsBroken => Volatile.Read(ref _broken) != 0;
 
     /// <summary>True when the session runs over TLS.</summary>
-    public bool IsSecure { get; }
+    public bool IsSecure => _stream is System.Net.Security.SslStream;
 
     /// <summary>The tls-server-end-point hash of the server's certificate, for SCRAM channel binding; null without TLS.</summary>
     public byte[]? ServerCertificateHash { get; }
