@@ -130,9 +130,9 @@ internal sealed class CopyIn(PgConnector connector)
     {
         var handler = connector.QueryHandler;
         handler.Reset(null, collectRows: false);
-        await QueryRunner.ExchangeAsync(connector, handler, cancellationToken).ConfigureAwait(false);
+        // The last step of the COPY's request, which ends with it.
+        await QueryRunner.ExchangeAsync(connector, handler, cancellationToken, continuing: true).ConfigureAwait(false);
         if (handler.Error is not null) throw QueryRunner.Fail(connector, handler.Error, cancellationToken);
-        QueryRunner.CheckLateCancel(connector);
         return handler.RowsAffected;
     }
 }

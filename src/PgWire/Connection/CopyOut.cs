@@ -32,7 +32,17 @@ internal sealed class CopyOut(PgConnector connector)
     public ValueTask<ReadOnlyMemory<byte>> ReadAsync(CancellationToken cancellationToken)
     {
         if (Finished) return new(ReadOnlyMemory<byte>.Empty);
-        return TryNext(cancellationToken, out var payload) ? new(payload) : ReadAfterFillAsync(cancellationToken);
+        if (!TryNext(out var payload)) return ReadAfterFillAsync(cancellationToken);
+        return Finished ? EndAsync(cancellationToken) : new(payload);
+    }
+
+    /// <summary>ReadyForQuery came: the request ends (a cancel that lost the race is settled), then a server error is thrown.</summary>
+    private async ValueTask<ReadOnlyMemory<byte>> EndAsync(CancellationToken cancellationToken)
+    {
+        await connector.EndRequestAsync().ConfigureAwait(false);
+        if (_error is not null) throw QueryRunner.Fail(connector, _error, cancellationToken);
+        if (!_copyDone) throw connector.Break(new PgWireProtocolException("The server ended the COPY without CopyDone."));
+        return ReadOnlyMemory<byte>.Empty;
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // once per receive buffer: no box per call
@@ -46,12 +56,15 @@ internal sealed class CopyOut(PgConnector connector)
                 {
                     await connector.FillAsync(CancellationToken.None).ConfigureAwait(false);
                 }
-                catch (PgWireException e) when (e is not PostgresException && connector.CancelState != 0)
+                catch (PgWireException e)
                 {
-                    throw QueryRunner.CancellationOutcome(connector, e, cancellationToken);
+                    Finished = true;
+                    await connector.EndRequestAsync().ConfigureAwait(false);
+                    if (e is not PostgresException && connector.CancelState != 0) throw QueryRunner.CancellationOutcome(connector, e, cancellationToken);
+                    throw;
                 }
             }
-            if (TryNext(cancellationToken, out var payload)) return payload;
+            if (TryNext(out var payload)) return Finished ? await EndAsync(cancellationToken).ConfigureAwait(false) : payload;
         }
     }
 
@@ -59,7 +72,7 @@ internal sealed class CopyOut(PgConnector connector)
     /// Takes the messages already received up to the next payload (true), or to the end of the COPY (true, empty
     /// payload); false when more bytes are needed.
     /// </summary>
-    private bool TryNext(CancellationToken cancellationToken, out ReadOnlyMemory<byte> payload)
+    private bool TryNext(out ReadOnlyMemory<byte> payload)
     {
         while (connector.TryTakeFrame(out var code, out var body))
         {
@@ -81,9 +94,6 @@ internal sealed class CopyOut(PgConnector connector)
                     break;
                 case BackendMessageCode.ReadyForQuery:
                     Finished = true;
-                    if (_error is not null) throw QueryRunner.Fail(connector, _error, cancellationToken);
-                    if (!_copyDone) throw connector.Break(new PgWireProtocolException("The server ended the COPY without CopyDone."));
-                    QueryRunner.CheckLateCancel(connector);
                     payload = ReadOnlyMemory<byte>.Empty;
                     return true;
                 default:

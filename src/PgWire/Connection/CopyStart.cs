@@ -15,10 +15,11 @@ internal static class CopyStart
         cancellationToken.ThrowIfCancellationRequested();
         FrontendMessages.WriteQuery(connector.Output, sql);
         var handler = new Handler(fromClient);
-        await QueryRunner.ExchangeAsync(connector, handler, cancellationToken).ConfigureAwait(false);
+        // The request goes on in copy mode when the COPY starts; otherwise it ends here.
+        await QueryRunner.ExchangeAsync(connector, handler, cancellationToken, endsRequest: false).ConfigureAwait(false);
+        if (handler.Started is { } started && handler.Error is null) return started;
+        await connector.EndRequestAsync().ConfigureAwait(false);
         if (handler.Error is not null) throw QueryRunner.Fail(connector, handler.Error, cancellationToken);
-        if (handler.Started is { } started) return started;
-        QueryRunner.CheckLateCancel(connector);
         throw new InvalidOperationException(fromClient
             ? "The statement ran but did not start a COPY ... FROM STDIN: give a COPY statement that reads from STDIN."
             : "The statement ran but did not start a COPY ... TO STDOUT: give a COPY statement that writes to STDOUT.");

@@ -16,6 +16,7 @@ namespace PgWire.Connection;
 internal sealed class PgConnector : IAsyncDisposable
 {
     private readonly Socket _socket;
+    private readonly System.Net.EndPoint _serverEndPoint;
     private readonly Stream _stream;
     private readonly PipeReader _reader;
     private readonly BackendReader _backend;
@@ -25,7 +26,12 @@ internal sealed class PgConnector : IAsyncDisposable
     private BackendKeyData _backendKey;
     private CancellationTokenSource _timeoutCts = new();
     private Timer? _graceTimer;
+    private readonly object _cancelLock = new();
     private int _cancelState; // 0 = none, 1 = caller's token, 2 = command timeout
+    private bool _requestSent; // the current request's first bytes went out: a CancelRequest may now reach its statement
+    private Task<bool>? _cancelDelivery; // a CancelRequest sent for the current request, not yet settled
+    private Task<bool>? _staleCancel; // one sent for an earlier request that ended without settling it
+    private bool _graceExpired;
     private int _broken;
 
     private PgConnector(ConnectorOptions options, PgTypeRegistry registry, Socket socket, Stream stream)
@@ -33,6 +39,7 @@ internal sealed class PgConnector : IAsyncDisposable
         Options = options;
         TypeRegistry = registry;
         _socket = socket;
+        _serverEndPoint = socket.RemoteEndPoint ?? throw new UnreachableException("BUG: a connected socket without a remote end point.");
         _stream = stream;
         if (stream is System.Net.Security.SslStream tls) ServerCertificateHash = Tls.EndPointHash(tls.RemoteCertificate);
         _reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 65536, minimumReadSize: 8192, leaveOpen: true));
@@ -142,6 +149,7 @@ internal sealed class PgConnector : IAsyncDisposable
             try
             {
                 await Startup.RunAsync(connector, timeout.Token).ConfigureAwait(false);
+                await connector.EndRequestAsync().ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
@@ -201,6 +209,23 @@ internal sealed class PgConnector : IAsyncDisposable
         {
             PendingSend = null;
             await pending.ConfigureAwait(false);
+        }
+        if (!_requestSent)
+        {
+            // The request's first bytes: a cancel left over from an earlier request is settled before them, and a
+            // request cancelled before it sent anything sends nothing.
+            if (_staleCancel is { } stale)
+            {
+                _staleCancel = null;
+                await SettleAsync(stale).ConfigureAwait(false);
+                if (IsBroken) throw new PgWireException(
+                    $"The connection to {Options.Host}:{Options.Port} was closed before this request: a cancellation of an earlier statement could not be confirmed by the server.");
+            }
+            lock (_cancelLock)
+            {
+                if (_cancelState != 0) throw CancelledBeforeSending();
+                _requestSent = true;
+            }
         }
         try
         {
@@ -345,12 +370,34 @@ internal sealed class PgConnector : IAsyncDisposable
     /// Arms cancellation for one request: the caller's token and the command timeout both send a CancelRequest to the
     /// server, which then ends the running statement with SQLSTATE 57014 and the response completes normally.
     /// </summary>
+    /// <remarks>
+    /// A CancelRequest goes out only once the request's first bytes were sent (<see cref="FlushAsync"/>): before that,
+    /// a cancellation makes the send throw instead. A token already cancelled throws here, before anything is
+    /// registered. Whoever ends the request calls <see cref="EndRequestAsync"/>, which settles a cancel that lost the
+    /// race with the statement's end so that it can never reach a later statement.
+    /// </remarks>
     /// <param name="cancellationToken">The caller's token.</param>
-    /// <param name="continuing">True for a later wait of the same request (a streaming read): a cancellation already
-    /// requested stays recorded.</param>
+    /// <param name="continuing">True for a later wait of the same request (a streaming read, the end of a COPY): a
+    /// cancellation already requested stays recorded.</param>
+    /// <exception cref="OperationCanceledException">The token is already cancelled.</exception>
     public CancellationScope BeginCancellableRequest(CancellationToken cancellationToken, bool continuing = false)
     {
-        if (!continuing) _cancelState = 0;
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!continuing)
+        {
+            lock (_cancelLock)
+            {
+                // An earlier request ended without settling its cancel: it is settled before this one's first bytes.
+                if (_cancelDelivery is not null)
+                {
+                    _staleCancel = _cancelDelivery;
+                    _cancelDelivery = null;
+                }
+                _cancelState = 0;
+                _requestSent = false;
+                _graceExpired = false;
+            }
+        }
         var timeout = CommandTimeoutOverride ?? Options.CommandTimeout;
         CancellationTokenRegistration timeoutRegistration = default;
         if (timeout > TimeSpan.Zero)
@@ -373,6 +420,9 @@ internal sealed class PgConnector : IAsyncDisposable
     /// <summary>0 when the request was not cancelled, 1 when the caller's token fired, 2 when the command timed out.</summary>
     public int CancelState => Volatile.Read(ref _cancelState);
 
+    /// <summary>True when the connection was closed because the server did not answer a cancellation in time.</summary>
+    public bool CancellationGraceExpired => Volatile.Read(ref _graceExpired);
+
     internal void EndCancellableRequest()
     {
         if (!_timeoutCts.TryReset())
@@ -385,11 +435,126 @@ internal sealed class PgConnector : IAsyncDisposable
 
     private void RequestCancel(int reason)
     {
-        if (Interlocked.CompareExchange(ref _cancelState, reason, 0) != 0) return;
-        _ = CancelRequestSender.SendAsync(Options, _backendKey);
+        lock (_cancelLock)
+        {
+            if (_cancelState != 0) return;
+            _cancelState = reason;
+            // Nothing of the request has gone out yet: the send throws instead, and no backend is disturbed.
+            if (!_requestSent || IsBroken) return;
+            _cancelDelivery = CancelRequestSender.SendAsync(Options, _serverEndPoint, _backendKey);
+        }
         // If the server does not answer in time, break the connection so the caller is never left waiting.
-        _graceTimer ??= new Timer(static s => ((PgConnector)s!).Break(null), this, Timeout.Infinite, Timeout.Infinite);
+        _graceTimer ??= new Timer(static s =>
+        {
+            var connector = (PgConnector)s!;
+            Volatile.Write(ref connector._graceExpired, true);
+            connector.Break(null);
+        }, this, Timeout.Infinite, Timeout.Infinite);
         _graceTimer.Change(Options.CancellationGrace, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>The exception for a request cancelled before any of it was sent.</summary>
+    private Exception CancelledBeforeSending() => CancelledBefore("it was sent; nothing reached the server");
+
+    private Exception CancelledBefore(string when) => _cancelState == 1
+        ? new OperationCanceledException($"The query was cancelled at the caller's request before {when}.")
+        : new TimeoutException(
+            $"The command timed out after {(CommandTimeoutOverride ?? Options.CommandTimeout).TotalSeconds:0.###} s (Command Timeout) before {when}.");
+
+    /// <summary>
+    /// Throws when the current request was cancelled: called between the round trips of one request (after a
+    /// statement was prepared, before it runs), so that a statement is never started after its cancellation.
+    /// </summary>
+    public void ThrowIfCancelRequested()
+    {
+        if (Volatile.Read(ref _cancelState) != 0) throw CancelledBefore("the statement ran (it was being prepared)");
+    }
+
+    /// <summary>
+    /// Ends the current request, its response read to the end (or the connector broken). When a CancelRequest went
+    /// out for it, makes sure it can no longer reach a later statement: waits until the server has taken it (the
+    /// cancel connection closes once the backend was signalled), then one Sync round trip lets the idle backend take
+    /// the signal (a backend waiting for a command ignores it; one that raises 57014 instead does so here). A cancel
+    /// that cannot be confirmed breaks the connector. Never throws.
+    /// </summary>
+    public ValueTask EndRequestAsync()
+    {
+        Task<bool>? delivery;
+        lock (_cancelLock)
+        {
+            _requestSent = false;
+            delivery = _cancelDelivery ?? _staleCancel;
+            _cancelDelivery = _staleCancel = null;
+        }
+        return delivery is null ? ValueTask.CompletedTask : SettleAsync(delivery);
+    }
+
+    /// <summary>True when a cancel sent for an earlier request still has to be settled (see <see cref="EndRequestAsync"/>).</summary>
+    internal bool HasUnsettledCancel
+    {
+        get
+        {
+            lock (_cancelLock) return _cancelDelivery is not null || _staleCancel is not null;
+        }
+    }
+
+    private async ValueTask SettleAsync(Task<bool> delivery)
+    {
+        var delivered = await delivery.ConfigureAwait(false);
+        if (IsBroken) return;
+        if (!delivered)
+        {
+            Break(null);
+            return;
+        }
+        if (PendingSend is { } pending)
+        {
+            PendingSend = null;
+            try
+            {
+                await pending.ConfigureAwait(false);
+            }
+            catch (PgWireException)
+            {
+                return; // the connector broke with it
+            }
+        }
+        using var timeout = new CancellationTokenSource(Options.CancellationGrace);
+        try
+        {
+            // A Sync on its own, written straight to the pipe: the output may already hold the next request.
+            _writer.Write(s_sync);
+            await _writer.FlushAsync(timeout.Token).ConfigureAwait(false);
+            await ReceiveAsync(SettleHandler.Instance, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is PgWireException or OperationCanceledException or IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            Break(null);
+        }
+    }
+
+    private static readonly byte[] s_sync = [(byte)'S', 0, 0, 0, 4];
+
+    /// <summary>Reads the answer to the settling Sync: at most the 57014 of the cancel being settled, then ReadyForQuery.</summary>
+    private sealed class SettleHandler : IFrameHandler
+    {
+        public static readonly SettleHandler Instance = new();
+
+        public bool Handle(PgConnector connector, byte code, ReadOnlySpan<byte> body)
+        {
+            switch (code)
+            {
+                case BackendMessageCode.ReadyForQuery:
+                    return true;
+                case BackendMessageCode.ErrorResponse:
+                    var error = ErrorResponse.Parse(body);
+                    if (error.SqlState != "57014")
+                        throw new PgWireProtocolException($"The server answered a lone Sync with error {error.SqlState}: {error.MessageText}");
+                    return false;
+                default:
+                    throw new PgWireProtocolException($"Unexpected {BackendMessageCode.Describe(code)} message in answer to a Sync.");
+            }
+        }
     }
 
     /// <summary>Marks the connector broken and closes the socket; returns the exception for the caller to throw.</summary>

@@ -54,7 +54,6 @@ internal static class QueryRunner
                 ReleaseRows(handler.TakeRows());
                 throw Fail(connector, handler.Error, cancellationToken);
             }
-            CheckLateCancel(connector);
             return new QueryResult(handler.Description, handler.TakeRows(), handler.RowsAffected, handler.ModifiedRows);
         }
         catch (PgWireException e) when (e is not PostgresException && connector.CancelState != 0)
@@ -64,6 +63,7 @@ internal static class QueryRunner
         finally
         {
             connector.Output.Clear();
+            await connector.EndRequestAsync().ConfigureAwait(false);
         }
     }
 
@@ -92,9 +92,13 @@ internal static class QueryRunner
             if (!send.IsCompletedSuccessfully) connector.PendingSend = send.AsTask();
             return StatementSender.KnownDescriptions(prepared);
         }
-        catch (PgWireException e) when (e is not PostgresException && connector.CancelState != 0)
+        catch (Exception e)
         {
-            throw CancellationOutcome(connector, e, cancellationToken);
+            // The request ends here (the reader that would have ended it is never made).
+            if (connector.PendingSend is null) connector.Output.Clear();
+            await connector.EndRequestAsync().ConfigureAwait(false);
+            if (e is PgWireException and not PostgresException && connector.CancelState != 0) throw CancellationOutcome(connector, e, cancellationToken);
+            throw;
         }
         finally
         {
@@ -163,7 +167,6 @@ internal static class QueryRunner
                 foreach (var outcome in handler.Outcomes)
                     if (outcome.Error is { } error && IsStaleStatement(error)) connector.Descriptions.Clear();
             }
-            CheckLateCancel(connector);
             return (handler.Outcomes, handler.TakeRows());
         }
         catch (PgWireException e) when (e is not PostgresException && connector.CancelState != 0)
@@ -173,6 +176,7 @@ internal static class QueryRunner
         finally
         {
             connector.Output.Clear();
+            await connector.EndRequestAsync().ConfigureAwait(false);
         }
     }
 
@@ -243,6 +247,7 @@ internal static class QueryRunner
         finally
         {
             connector.Output.Clear();
+            await connector.EndRequestAsync().ConfigureAwait(false);
         }
     }
 
@@ -255,9 +260,14 @@ internal static class QueryRunner
         {
             return await StatementSender.DescribeOnlyAsync(connector, statements, cancellationToken).ConfigureAwait(false);
         }
+        catch (PgWireException e) when (e is not PostgresException && connector.CancelState != 0)
+        {
+            throw CancellationOutcome(connector, e, cancellationToken);
+        }
         finally
         {
             connector.Output.Clear();
+            await connector.EndRequestAsync().ConfigureAwait(false);
         }
     }
 
@@ -292,9 +302,13 @@ internal static class QueryRunner
             if (handler.Error is not null) throw Fail(connector, handler.Error, cancellationToken);
             return sent.KnownRow ?? handler.Description;
         }
-        catch (PgWireException e) when (e is not PostgresException && connector.CancelState != 0)
+        catch (Exception e)
         {
-            throw CancellationOutcome(connector, e, cancellationToken);
+            // The request ends here (the reader that would have ended it is never made).
+            connector.Output.Clear();
+            await connector.EndRequestAsync().ConfigureAwait(false);
+            if (e is PgWireException and not PostgresException && connector.CancelState != 0) throw CancellationOutcome(connector, e, cancellationToken);
+            throw;
         }
         finally
         {
@@ -315,7 +329,6 @@ internal static class QueryRunner
         // A script that changes the schema or deallocates statements may make cached statements stale: forget
         // them (a stale one would also be caught by its 0A000/26000 and prepared again outside a transaction).
         if (MayInvalidateStatements(sql)) connector.Descriptions.Clear();
-        CheckLateCancel(connector);
         return handler.RowsAffected;
     }
 
@@ -323,21 +336,34 @@ internal static class QueryRunner
     /// Sends what is in the connector's output and reads the answer with <paramref name="handler"/> until it says the
     /// response is complete, under the caller's token and the Command Timeout (both cancel on the server).
     /// </summary>
-    internal static async ValueTask ExchangeAsync(PgConnector connector, IFrameHandler handler, CancellationToken cancellationToken)
+    /// <param name="connector">The session.</param>
+    /// <param name="handler">Reads the answer.</param>
+    /// <param name="cancellationToken">The caller's token.</param>
+    /// <param name="continuing">True when the exchange is a later step of a request already running (the end of a COPY).</param>
+    /// <param name="endsRequest">False when the request goes on after the handler is done (a COPY that started):
+    /// then only a failure ends it here.</param>
+    internal static async ValueTask ExchangeAsync(
+        PgConnector connector, IFrameHandler handler, CancellationToken cancellationToken, bool continuing = false, bool endsRequest = true)
     {
-        using var scope = connector.BeginCancellableRequest(cancellationToken);
+        using var scope = connector.BeginCancellableRequest(cancellationToken, continuing);
+        var failed = false;
         try
         {
             await connector.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             await connector.ReceiveAsync(handler).ConfigureAwait(false);
         }
-        catch (PgWireException e) when (e is not PostgresException && connector.CancelState != 0)
+        catch (Exception e)
         {
-            throw CancellationOutcome(connector, e, cancellationToken);
+            failed = true;
+            connector.Output.Clear();
+            await connector.EndRequestAsync().ConfigureAwait(false);
+            if (e is PgWireException and not PostgresException && connector.CancelState != 0) throw CancellationOutcome(connector, e, cancellationToken);
+            throw;
         }
         finally
         {
             connector.Output.Clear();
+            if (endsRequest && !failed) await connector.EndRequestAsync().ConfigureAwait(false);
         }
     }
 
@@ -385,21 +411,23 @@ internal static class QueryRunner
         return error;
     }
 
-    /// <summary>The exception for a request that failed after it was cancelled: cancellation or timeout.</summary>
-    internal static Exception CancellationOutcome(PgConnector connector, Exception cause, CancellationToken cancellationToken) =>
-        connector.CancelState == 1
-            ? new OperationCanceledException("The query was cancelled at the caller's request.", cause, cancellationToken)
-            : new TimeoutException(
-                $"The command timed out after {(connector.CommandTimeoutOverride ?? connector.Options.CommandTimeout).TotalSeconds:0.###} s (Command Timeout) and was cancelled on the server.",
-                cause);
-
     /// <summary>
-    /// A cancel request that lost the race with the statement's end may still reach the server and cancel a later
-    /// statement of this session: such a session is not reused.
+    /// The exception for a request that failed after it was cancelled: cancellation or timeout, saying what the server
+    /// did: cancelled the statement (57014), never answered the cancellation (the connection was closed), or lost the
+    /// connection.
     /// </summary>
-    internal static void CheckLateCancel(PgConnector connector)
+    internal static Exception CancellationOutcome(PgConnector connector, Exception cause, CancellationToken cancellationToken)
     {
-        if (connector.CancelState != 0) connector.Break(null);
+        var grace = connector.Options.CancellationGrace.TotalSeconds;
+        var what = cause is PostgresException { SqlState: "57014" } ? "the statement was cancelled on the server"
+            : connector.CancellationGraceExpired
+                ? $"the server did not answer the cancellation within {grace:0.###} s (Cancellation Timeout), so the connection was closed; the statement's outcome is unknown"
+                : $"then the connection failed ({cause.Message}); the statement's outcome is unknown";
+        return connector.CancelState == 1
+            ? new OperationCanceledException($"The query was cancelled at the caller's request: {what}.", cause, cancellationToken)
+            : new TimeoutException(
+                $"The command timed out after {(connector.CommandTimeoutOverride ?? connector.Options.CommandTimeout).TotalSeconds:0.###} s (Command Timeout): {what}.",
+                cause);
     }
 
     private static void ReleaseRows(RowBuffer? rows)

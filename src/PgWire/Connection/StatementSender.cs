@@ -43,6 +43,7 @@ internal static class StatementSender
                 cache.WritePendingCloses(connector.Output);
                 statement = await PrepareAsync(connector, sql, types.AsSpan(0, count).ToArray(), cache.ShouldPrepare(sql, uses), cancellationToken).ConfigureAwait(false);
                 parsed = true;
+                connector.ThrowIfCancelRequested();
             }
             // Before anything of this request is written: a value the server's parameter type cannot take fails here.
             ResolveServerTyped(connector.TypeRegistry, statement, parameters, codecs.AsSpan(0, count));
@@ -165,7 +166,11 @@ internal static class StatementSender
         }
 
         cache.WritePendingCloses(connector.Output);
-        if (unknown.Count > 0) await PrepareManyAsync(connector, batch, types, named, unknown, statements, cancellationToken).ConfigureAwait(false);
+        if (unknown.Count > 0)
+        {
+            await PrepareManyAsync(connector, batch, types, named, unknown, statements, cancellationToken).ConfigureAwait(false);
+            connector.ThrowIfCancelRequested();
+        }
         for (var i = 0; i < count; i++) ResolveServerTyped(connector.TypeRegistry, statements[i]!, batch[i].Values, codecs[i]);
         return new PreparedBatch(statements!, types, codecs);
     }

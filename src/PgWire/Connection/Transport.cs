@@ -66,4 +66,26 @@ internal static class Transport
             throw new PgWireException($"Could not connect to {options.Host}:{options.Port}: {e.Message}", e);
         }
     }
+
+    /// <summary>
+    /// Connects to the very address a session is connected to (a CancelRequest must reach the server that runs the
+    /// session, not another address the host name resolves to).
+    /// </summary>
+    public static async Task<Socket> ConnectToAsync(EndPoint endPoint, TimeSpan timeout)
+    {
+        var socket = endPoint is UnixDomainSocketEndPoint
+            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+            : new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            using var cts = new CancellationTokenSource(timeout);
+            await socket.ConnectAsync(endPoint, cts.Token).ConfigureAwait(false);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
 }

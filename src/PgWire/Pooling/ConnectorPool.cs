@@ -113,6 +113,9 @@ internal sealed class ConnectorPool : IAsyncDisposable
     {
         try
         {
+            // Every request ends the same way, whatever path ran it; this is the last chance before another caller
+            // gets the session (a no-op when nothing was cancelled).
+            await connector.EndRequestAsync().ConfigureAwait(false);
             if (!connector.IsBroken && connector.TransactionStatus != TransactionStatus.Idle && _options.Pooling && !_disposed)
             {
                 try

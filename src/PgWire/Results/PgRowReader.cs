@@ -246,7 +246,6 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
                             break;
                         case Step.End:
                             _completed = true;
-                            QueryRunner.CheckLateCancel(_connector);
                             break;
                     }
                 }
@@ -256,6 +255,7 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
                 // The connection broke while discarding: the pool closes it. The caller had stopped reading anyway.
                 _completed = true;
             }
+            await _connector.EndRequestAsync().ConfigureAwait(false);
             await _release(_connector).ConfigureAwait(false);
         }
         _disposed = true;
@@ -282,6 +282,7 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
             catch (PgWireException e)
             {
                 _completed = true;
+                await _connector.EndRequestAsync().ConfigureAwait(false);
                 await _release(_connector).ConfigureAwait(false);
                 if (e is not PostgresException && _connector.CancelState != 0) throw QueryRunner.CancellationOutcome(_connector, e, cancellationToken);
                 throw;
@@ -368,6 +369,7 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
     private async ValueTask<bool> FailAsync()
     {
         _completed = true;
+        await _connector.EndRequestAsync().ConfigureAwait(false);
         await _release(_connector).ConfigureAwait(false);
         _failure!.Throw();
         return false;
@@ -379,7 +381,7 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
         _completed = true;
         var error = _error;
         var outcome = error is null ? null : QueryRunner.Fail(_connector, error, cancellationToken);
-        if (error is null) QueryRunner.CheckLateCancel(_connector);
+        await _connector.EndRequestAsync().ConfigureAwait(false);
         await _release(_connector).ConfigureAwait(false);
         if (outcome is not null) throw outcome;
         return false;

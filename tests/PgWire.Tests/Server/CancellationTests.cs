@@ -30,6 +30,93 @@ public class CancellationTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task An_already_cancelled_token_never_cancels_the_next_caller_s_statement()
+    {
+        // Issue 12, defect 1: the cancelled call used to send a CancelRequest for the idle backend, which then hit the
+        // next caller's statement on the same (only) connection.
+        await using var dataSource = fixture.CreateDataSource("Maximum Pool Size=1");
+        var cancelled = new CancellationToken(true);
+        for (var i = 0; i < 40; i++)
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await dataSource.QueryAsync("SELECT 1", [], cancelled));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await dataSource.ExecuteAsync("SELECT 1", [], cancelled));
+            using var rows = await dataSource.QueryAsync("SELECT pg_sleep(0.02), $1::int", i);
+            Assert.Equal(i, rows[0].Get<int>(1));
+        }
+        Assert.Equal(1, dataSource.OpenConnectionCount);
+    }
+
+    [Fact]
+    public async Task An_already_cancelled_token_on_an_ado_net_command_never_cancels_the_next_command()
+    {
+        await using var dataSource = fixture.CreateDataSource("Maximum Pool Size=1");
+        await using var connection = await dataSource.OpenConnectionAsync();
+        var cancelled = new CancellationToken(true);
+        for (var i = 0; i < 20; i++)
+        {
+            await using var first = new PgWireCommand("SELECT 1", connection);
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await first.ExecuteScalarAsync(cancelled));
+            await using var next = new PgWireCommand($"SELECT pg_sleep(0.02)::text || '{i}'", connection);
+            Assert.Equal(i.ToString(System.Globalization.CultureInfo.InvariantCulture), await next.ExecuteScalarAsync());
+        }
+    }
+
+    [Fact]
+    public async Task A_cancel_that_loses_the_race_keeps_the_connection_and_never_reaches_a_later_statement()
+    {
+        // Issue 12, defect 7: tokens cancelled around the end of a short statement. The cancel either ends the
+        // statement (57014) or loses the race; either way the marker statement after it is never cancelled, and the
+        // session is kept (it used to be closed after every lost race).
+        await using var dataSource = fixture.CreateDataSource("Maximum Pool Size=1");
+        var pids = new HashSet<int>();
+        var random = new Random(12);
+        int cancelledOnServer = 0, completed = 0;
+        for (var i = 0; i < 150; i++)
+        {
+            using var cts = new CancellationTokenSource();
+            var delay = random.Next(0, 400);
+            var query = dataSource.QueryAsync("SELECT pg_backend_pid(), pg_sleep(0.0005 * $1::int)", [random.Next(0, 3)], cts.Token).AsTask();
+            var spin = Stopwatch.StartNew();
+            while (spin.Elapsed.TotalMicroseconds < delay) Thread.SpinWait(10);
+            cts.Cancel();
+            try
+            {
+                using var rows = await query;
+                completed++;
+            }
+            catch (OperationCanceledException)
+            {
+                cancelledOnServer++;
+            }
+            using var marker = await dataSource.QueryAsync("SELECT pg_backend_pid(), pg_sleep(0.002), $1::int", i);
+            Assert.Equal(i, marker[0].Get<int>(2));
+            pids.Add(marker[0].Get<int>(0));
+        }
+        Assert.True(completed + cancelledOnServer == 150);
+        // A lost race no longer costs the session: a handful of reconnects at most (a cancel the server could not
+        // confirm in time still closes it), not one per lost race.
+        Assert.True(pids.Count <= 3, $"{pids.Count} sessions for 150 cancellations ({completed} completed, {cancelledOnServer} cancelled)");
+    }
+
+    [Fact]
+    public async Task A_command_cancelled_after_its_reader_finished_never_cancels_the_next_command()
+    {
+        await using var dataSource = fixture.CreateDataSource("Maximum Pool Size=1");
+        await using var connection = await dataSource.OpenConnectionAsync();
+        for (var i = 0; i < 20; i++)
+        {
+            await using var command = new PgWireCommand("SELECT 1", connection);
+            await using (var reader = await command.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync()) { }
+                command.Cancel(); // the statement is over: nothing may reach the server
+            }
+            await using var next = new PgWireCommand("SELECT pg_sleep(0.02)::text || 'x'", connection);
+            Assert.Equal("x", await next.ExecuteScalarAsync());
+        }
+    }
+
+    [Fact]
     public async Task Command_Timeout_cancels_with_57014_inside_a_timeout_exception()
     {
         await using var dataSource = fixture.CreateDataSource("Maximum Pool Size=1;Command Timeout=1");
