@@ -580,12 +580,17 @@ internal sealed class PgConnector : IAsyncDisposable
         {
             try
             {
+                // Straight to the pipe: Terminate is not a request (a cancellation of the last one must not stop it).
                 _out.Clear();
                 FrontendMessages.WriteTerminate(_out);
                 using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-                await FlushAsync(cts.Token).ConfigureAwait(false);
+                if (PendingSend is null)
+                {
+                    _writer.Write(_out.WrittenMemory.Span);
+                    await _writer.FlushAsync(cts.Token).ConfigureAwait(false);
+                }
             }
-            catch (Exception e) when (e is PgWireException or OperationCanceledException)
+            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
             {
                 // Closing anyway.
             }

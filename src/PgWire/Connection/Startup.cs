@@ -60,17 +60,29 @@ internal static class Startup
         switch (request.Kind)
         {
             case AuthenticationKind.Ok:
+                // A SCRAM login is over only once the server proved it knows the password (a verified SASLFinal): a
+                // server, or a machine in the middle, that skips that proof has not shown who it is.
+                if (scram is { IsVerified: false })
+                    throw connector.Break(new PgWireProtocolException(
+                        "The server accepted the SCRAM-SHA-256 login without proving that it knows the password (no verified AuthenticationSASLFinal before AuthenticationOk); the connection is refused."));
                 if (options.ChannelBinding == ChannelBinding.Require && scram is not { IsBound: true, IsVerified: true })
                     throw connector.Break(new PgWireException(
                         "Channel Binding=Require, but the server logged the user in without a channel-bound SCRAM exchange (its pg_hba.conf method for this user is not scram-sha-256)."));
                 return scram;
+            case AuthenticationKind.CleartextPassword or AuthenticationKind.Md5Password when scram is not null:
+                throw connector.Break(new PgWireProtocolException(
+                    $"The server asked for {(request.Kind == AuthenticationKind.Md5Password ? "an MD5" : "a cleartext")} password in the middle of a SCRAM-SHA-256 exchange; nothing more was sent."));
             case AuthenticationKind.CleartextPassword:
+                RefuseUnderChannelBindingRequire(connector, "a cleartext password");
                 FrontendMessages.WritePassword(connector.Output, Encoding.UTF8.GetBytes(RequirePassword(options, "a cleartext password")));
                 break;
             case AuthenticationKind.Md5Password:
+                RefuseUnderChannelBindingRequire(connector, "an MD5 password hash");
                 FrontendMessages.WritePassword(connector.Output,
                     Md5Password.Compute(options.Username, RequirePassword(options, "an MD5 password"), request.Data));
                 break;
+            case AuthenticationKind.Sasl when scram is not null:
+                throw connector.Break(new PgWireProtocolException("The server started a second SASL exchange in the middle of the first; nothing more was sent."));
             case AuthenticationKind.Sasl:
                 var mechanisms = request.ReadSaslMechanisms();
                 RequirePassword(options, "a SCRAM-SHA-256 password");
@@ -90,10 +102,13 @@ internal static class Startup
                 break;
             case AuthenticationKind.SaslContinue:
                 if (scram is null) throw connector.Break(new PgWireProtocolException("AuthenticationSASLContinue arrived before SASL started."));
+                if (scram.HasSentProof) throw connector.Break(new PgWireProtocolException("A second AuthenticationSASLContinue arrived; SCRAM-SHA-256 has one."));
                 FrontendMessages.WriteSaslResponse(connector.Output, scram.CreateClientFinalMessage(request.Data, options.Password!));
                 break;
             case AuthenticationKind.SaslFinal:
                 if (scram is null) throw connector.Break(new PgWireProtocolException("AuthenticationSASLFinal arrived before SASL started."));
+                if (!scram.HasSentProof) throw connector.Break(new PgWireProtocolException("AuthenticationSASLFinal arrived before the client's proof was asked for (no AuthenticationSASLContinue)."));
+                if (scram.IsVerified) throw connector.Break(new PgWireProtocolException("A second AuthenticationSASLFinal arrived."));
                 scram.VerifyServerFinalMessage(request.Data);
                 return scram;
             default:
@@ -103,6 +118,14 @@ internal static class Startup
         }
         await connector.FlushAsync(cancellationToken).ConfigureAwait(false);
         return scram;
+    }
+
+    /// <summary>Channel Binding=Require allows only a channel-bound SCRAM login: a request for anything else is refused before the secret is sent.</summary>
+    private static void RefuseUnderChannelBindingRequire(PgConnector connector, string what)
+    {
+        if (connector.Options.ChannelBinding == ChannelBinding.Require)
+            throw connector.Break(new PgWireException(
+                $"Channel Binding=Require, but the server asks for {what} instead of a channel-bound SCRAM-SHA-256 login; refused before anything secret was sent."));
     }
 
     private static string RequirePassword(ConnectorOptions options, string what) =>

@@ -55,6 +55,7 @@ internal static class TypeCatalogLoader
         finally
         {
             connector.Output.Clear();
+            await connector.EndRequestAsync().ConfigureAwait(false);
         }
         var rows = handler.TakeRows();
         if (handler.Error is not null)

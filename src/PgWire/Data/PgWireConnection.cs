@@ -34,10 +34,12 @@ public sealed class PgWireConnection : DbConnection
     }
 
     /// <summary>The connection string. Can be set only while the connection is closed.</summary>
+    /// <remarks>Once the connection has been opened, the string no longer contains Password or SSL Password, unless it
+    /// says <c>Persist Security Info=true</c> (as SqlClient and Npgsql do).</remarks>
     [AllowNull]
     public override string ConnectionString
     {
-        get => _connectionString;
+        get => _hidePassword ? new PgWireConnectionStringBuilder(_connectionString).WithoutPassword() : _connectionString;
         set
         {
             if (_state != ConnectionState.Closed) throw new InvalidOperationException("The connection string cannot change while the connection is open.");
@@ -45,8 +47,12 @@ public sealed class PgWireConnection : DbConnection
             if (text.Length > 0) _ = new PgWireConnectionStringBuilder(text); // an unknown keyword or bad value fails here
             _connectionString = text;
             _dataSource = null;
+            _hidePassword = false;
         }
     }
+
+    /// <summary>Set once the connection has been opened, unless the string says Persist Security Info=true.</summary>
+    private bool _hidePassword;
 
     /// <summary>The database named in the connection string (or the user name when none is).</summary>
     public override string Database => DataSourceOrThrow().DatabaseName;
@@ -103,6 +109,8 @@ public sealed class PgWireConnection : DbConnection
         if (_state != ConnectionState.Closed) throw new InvalidOperationException("The connection is already open.");
         var dataSource = DataSourceOrThrow();
         _connector = await dataSource.RentConnectorAsync(cancellationToken).ConfigureAwait(false);
+        if (!_hidePassword && _connectionString.Length > 0)
+            _hidePassword = !new PgWireConnectionStringBuilder(_connectionString).PersistSecurityInfo;
         SetState(ConnectionState.Open);
     }
 

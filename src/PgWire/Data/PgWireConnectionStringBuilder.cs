@@ -44,6 +44,7 @@ public sealed class PgWireConnectionStringBuilder : DbConnectionStringBuilder
         new("SSL Certificate", Kind.String, ""),
         new("SSL Key", Kind.String, ""),
         new("SSL Password", Kind.String, ""),
+        new("Persist Security Info", Kind.Bool, false),
     ];
 
     private static readonly Dictionary<string, Keyword> s_byName = CreateLookup();
@@ -152,6 +153,12 @@ public sealed class PgWireConnectionStringBuilder : DbConnectionStringBuilder
 
     /// <summary>The password of an encrypted <see cref="SslKey"/> or PKCS#12 certificate; left out of <see cref="ToString"/> as Password is.</summary>
     public string SslPassword { get => GetString("SSL Password"); set => this["SSL Password"] = value; }
+
+    /// <summary>
+    /// Whether <see cref="PgWireConnection.ConnectionString"/> still returns the passwords once the connection has been
+    /// opened (default false: as in other ADO.NET providers, an opened connection's string leaves them out).
+    /// </summary>
+    public bool PersistSecurityInfo { get => GetBool("Persist Security Info"); set => this["Persist Security Info"] = value; }
 
     /// <summary>Gets or sets a keyword's value; the keyword may be any synonym. Unknown keywords throw.</summary>
     [AllowNull]

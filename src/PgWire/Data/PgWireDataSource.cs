@@ -31,6 +31,10 @@ public sealed class PgWireDataSource : DbDataSource
     {
         if (string.IsNullOrWhiteSpace(settings.Host))
             throw new ArgumentException("The connection string has no Host: give a host name, an IP address or a socket directory.");
+        if (settings.Host.Contains('=', StringComparison.Ordinal))
+            // Not repeated in the message: such a value may hold a whole libpq string, password included.
+            throw new ArgumentException(
+                "The connection string's Host contains '=': it looks like a libpq 'host=... user=... password=...' string, which is not read here. Use Npgsql-style keywords: Host=...;Port=...;Username=...");
         var user = settings.Username.Length > 0 ? settings.Username : Environment.UserName;
         _connectorOptions = new ConnectorOptions
         {

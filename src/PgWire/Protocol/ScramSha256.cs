@@ -42,6 +42,9 @@ internal sealed class ScramSha256
     /// <summary>True when the exchange is bound to the TLS channel (SCRAM-SHA-256-PLUS).</summary>
     public bool IsBound => _channelBindingData.Length > 0;
 
+    /// <summary>True once client-final-message (with the proof) was made: only server-final-message may follow.</summary>
+    public bool HasSentProof => _expectedServerSignature is not null;
+
     /// <summary>True once the server's final message proved it knows the password (and, bound, saw the same channel).</summary>
     public bool IsVerified { get; private set; }
 
@@ -99,7 +102,7 @@ internal sealed class ScramSha256
     /// <summary>Checks server-final-message ("v=signature"); throws when the server does not prove it knows the password.</summary>
     public void VerifyServerFinalMessage(ReadOnlySpan<byte> serverFinal)
     {
-        if (_expectedServerSignature is null) throw new System.Diagnostics.UnreachableException("BUG: SCRAM final message before the first.");
+        if (_expectedServerSignature is null) throw new PgWireProtocolException("SCRAM server-final-message arrived before server-first-message.");
         var text = DecodeAscii(serverFinal, "server-final-message");
         if (text.StartsWith("e=", StringComparison.Ordinal))
             throw new PgWireProtocolException($"SCRAM authentication failed on the server: {text[2..]}.");
