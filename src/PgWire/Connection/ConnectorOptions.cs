@@ -16,7 +16,7 @@ internal sealed class ConnectorOptions
     public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Time to wait for the server to answer a cancellation before the connection is broken.</summary>
-    public TimeSpan CancellationGrace { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan CancellationGrace { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>The largest backend message accepted, in bytes.</summary>
     public int MaxMessageSize { get; init; } = 1024 * 1024 * 1024;

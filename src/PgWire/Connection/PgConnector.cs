@@ -353,6 +353,9 @@ internal sealed class PgConnector : IAsyncDisposable
         }
     }
 
+    /// <summary>Why the connector broke, when the first break said so (for the message of a later use).</summary>
+    public string? BreakReason { get; private set; }
+
     /// <summary>A FATAL error the server sent before ending the session, if any.</summary>
     public PostgresException? FatalError { get; private set; }
 
@@ -448,7 +451,8 @@ internal sealed class PgConnector : IAsyncDisposable
         {
             var connector = (PgConnector)s!;
             Volatile.Write(ref connector._graceExpired, true);
-            connector.Break(null);
+            connector.Break(new PgWireException(
+                $"the server did not answer a cancellation within {connector.Options.CancellationGrace.TotalSeconds:0.###} s (Cancellation Timeout)"));
         }, this, Timeout.Infinite, Timeout.Infinite);
         _graceTimer.Change(Options.CancellationGrace, Timeout.InfiniteTimeSpan);
     }
@@ -560,7 +564,7 @@ internal sealed class PgConnector : IAsyncDisposable
     /// <summary>Marks the connector broken and closes the socket; returns the exception for the caller to throw.</summary>
     public Exception Break(Exception? reason)
     {
-        Volatile.Write(ref _broken, 1);
+        if (Interlocked.Exchange(ref _broken, 1) == 0 && reason is not null) BreakReason = reason.Message;
         try
         {
             _socket.Shutdown(SocketShutdown.Both);

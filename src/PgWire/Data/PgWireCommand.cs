@@ -423,7 +423,9 @@ public sealed class PgWireCommand : DbCommand
     private PgWireConnection CheckReady()
     {
         var connection = _connection ?? throw new InvalidOperationException("The command has no Connection.");
-        if (connection.State != ConnectionState.Open) throw new InvalidOperationException("The command's connection is not open: call Open or OpenAsync first.");
+        var state = connection.State;
+        if (state == ConnectionState.Broken) _ = connection.Connector; // throws, saying why it broke
+        if (state != ConnectionState.Open) throw new InvalidOperationException("The command's connection is not open: call Open or OpenAsync first.");
         connection.ThrowIfBusy();
         return connection;
     }

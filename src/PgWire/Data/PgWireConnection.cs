@@ -69,8 +69,13 @@ public sealed class PgWireConnection : DbConnection
     /// <exception cref="InvalidOperationException">The connection is not open.</exception>
     public bool IsSecure => Connector.IsSecure;
 
-    /// <summary>Open, Closed or Broken... as ADO.NET defines; Executing and Fetching are not reported.</summary>
-    public override ConnectionState State => _state;
+    /// <summary>
+    /// Closed, Open, or Broken once the physical connection failed while open (the server went away, or a command timed
+    /// out and the server did not answer its cancellation). A broken connection runs nothing more: close it (or open it
+    /// again, which closes it first). Executing and Fetching are not reported.
+    /// </summary>
+    public override ConnectionState State =>
+        _state == ConnectionState.Open && _connector is { IsBroken: true } ? ConnectionState.Broken : _state;
 
     /// <summary>The seconds to wait for a connection to open: the connection string's Timeout.</summary>
     public override int ConnectionTimeout => new PgWireConnectionStringBuilder(_connectionString).Timeout;
@@ -97,7 +102,13 @@ public sealed class PgWireConnection : DbConnection
     internal PgWireDataSource OwningDataSource => DataSourceOrThrow();
 
     /// <summary>The physical connection, while open.</summary>
-    internal PgConnector Connector => _connector ?? throw new InvalidOperationException("The connection is not open: call Open or OpenAsync first.");
+    internal PgConnector Connector => _connector switch
+    {
+        null => throw new InvalidOperationException("The connection is not open: call Open or OpenAsync first."),
+        { IsBroken: true } broken => throw new InvalidOperationException(
+            $"The connection is broken{(broken.BreakReason is { } reason ? $" ({reason})" : "")}: close it and open it again, which takes a working connection from the pool."),
+        var connector => connector,
+    };
 
     /// <inheritdoc />
     public override void Open() => OpenAsync(CancellationToken.None).GetAwaiter().GetResult();
@@ -106,6 +117,7 @@ public sealed class PgWireConnection : DbConnection
     /// <exception cref="InvalidOperationException">The connection is already open, or has no connection string.</exception>
     public override async Task OpenAsync(CancellationToken cancellationToken)
     {
+        if (State == ConnectionState.Broken) await CloseAsync().ConfigureAwait(false);
         if (_state != ConnectionState.Closed) throw new InvalidOperationException("The connection is already open.");
         var dataSource = DataSourceOrThrow();
         _connector = await dataSource.RentConnectorAsync(cancellationToken).ConfigureAwait(false);

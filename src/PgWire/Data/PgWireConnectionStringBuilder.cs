@@ -27,7 +27,7 @@ public sealed class PgWireConnectionStringBuilder : DbConnectionStringBuilder
         new("Application Name", Kind.String, ""),
         new("Timeout", Kind.Int, 15, 0, 1024),
         new("Command Timeout", Kind.Int, 30),
-        new("Cancellation Timeout", Kind.Int, 5000),
+        new("Cancellation Timeout", Kind.Int, 2000, 1),
         new("Pooling", Kind.Bool, true),
         new("Minimum Pool Size", Kind.Int, 0, 0, 1024),
         new("Maximum Pool Size", Kind.Int, 100, 1, 1024),
@@ -80,7 +80,10 @@ public sealed class PgWireConnectionStringBuilder : DbConnectionStringBuilder
     /// <summary>Seconds a command may run before it is cancelled on the server (default 30; 0 = no limit).</summary>
     public int CommandTimeout { get => GetInt("Command Timeout"); set => this["Command Timeout"] = value; }
 
-    /// <summary>Milliseconds to wait for the server to honour a cancellation before the connection is broken (default 5000).</summary>
+    /// <summary>
+    /// Milliseconds to wait for the server to answer a cancellation (a CancelRequest, sent for the caller's token or
+    /// Command Timeout) before the connection is closed and the caller gets the timeout or cancellation (default 2000).
+    /// </summary>
     public int CancellationTimeout { get => GetInt("Cancellation Timeout"); set => this["Cancellation Timeout"] = value; }
 
     /// <summary>Whether connections are pooled (default true).</summary>

@@ -1,3 +1,4 @@
+using System.Data;
 using System.Diagnostics;
 using Xunit;
 
@@ -127,5 +128,67 @@ public class CancellationTests(ServerFixture fixture)
         Assert.Contains("Command Timeout", e.Message);
         using var rows = await dataSource.QueryAsync("SELECT 4");
         Assert.Equal(4, rows[0].Get<int>(0));
+    }
+
+    /// <summary>Stops (SIGSTOP) or resumes (SIGCONT) a server backend, to play a server that does not answer.</summary>
+    internal static void Signal(int pid, string signal)
+    {
+        using var kill = Process.Start("kill", $"-{signal} {pid}");
+        kill.WaitForExit();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
+    [Fact]
+    public async Task Command_Timeout_against_a_paused_backend_gives_up_after_the_grace_and_says_what_happened()
+    {
+        // Issue 12, defect 6: the caller used to wait 2 s + 5 s, read that the statement "was cancelled on the server"
+        // though the server never answered, and find the connection still Open.
+        await using var dataSource = fixture.CreateDataSource("Maximum Pool Size=1");
+        await using var connection = await dataSource.OpenConnectionAsync();
+        var pid = (int)(await new PgWireCommand("SELECT pg_backend_pid()", connection).ExecuteScalarAsync())!;
+        Signal(pid, "STOP");
+        try
+        {
+            await using var command = new PgWireCommand("SELECT 1", connection) { CommandTimeout = 2 };
+            var watch = Stopwatch.StartNew();
+            var e = await Assert.ThrowsAsync<TimeoutException>(async () => await command.ExecuteScalarAsync());
+            Assert.InRange(watch.Elapsed.TotalSeconds, 1.9, 5); // Command Timeout 2 s + the default Cancellation Timeout 2 s
+            Assert.Contains("did not answer the cancellation within 2 s", e.Message);
+            Assert.DoesNotContain("was cancelled on the server", e.Message);
+            Assert.Equal(ConnectionState.Broken, connection.State);
+            var next = Assert.Throws<InvalidOperationException>(() => new PgWireCommand("SELECT 1", connection).ExecuteScalar());
+            Assert.Contains("broken", next.Message);
+            Assert.Contains("Cancellation Timeout", next.Message);
+        }
+        finally
+        {
+            Signal(pid, "CONT");
+        }
+        await connection.OpenAsync(); // a broken connection opens again (closed first): a new session
+        Assert.NotEqual(pid, (int)(await new PgWireCommand("SELECT pg_backend_pid()", connection).ExecuteScalarAsync())!);
+        Assert.Equal(ConnectionState.Open, connection.State);
+    }
+
+    [Fact]
+    public async Task A_cancelled_token_against_a_paused_backend_gives_up_after_the_grace()
+    {
+        await using var dataSource = fixture.CreateDataSource("Maximum Pool Size=1;Cancellation Timeout=500");
+        int pid;
+        using (var rows = await dataSource.QueryAsync("SELECT pg_backend_pid()")) pid = rows[0].Get<int>(0);
+        Signal(pid, "STOP");
+        try
+        {
+            using var cts = new CancellationTokenSource(300);
+            var watch = Stopwatch.StartNew();
+            var e = await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await dataSource.QueryAsync("SELECT 1", [], cts.Token));
+            Assert.InRange(watch.Elapsed.TotalSeconds, 0.25, 3);
+            Assert.Contains("did not answer the cancellation within 0.5 s", e.Message);
+        }
+        finally
+        {
+            Signal(pid, "CONT");
+        }
+        using var after = await dataSource.QueryAsync("SELECT pg_backend_pid()"); // the pool replaced the broken connection
+        Assert.NotEqual(pid, after[0].Get<int>(0));
     }
 }
