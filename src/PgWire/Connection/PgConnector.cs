@@ -321,6 +321,51 @@ internal sealed class PgConnector : IAsyncDisposable
     }
 
     /// <summary>
+    /// Checks an idle session before it is handed out again, without a round trip: whatever the server sent while it
+    /// was idle is read now. Session messages (ParameterStatus, notices, notifications) are taken as usual; a FATAL
+    /// error (the server terminated the backend: 57P01 and friends), a close, or any other message means the session
+    /// is dead (it is broken and false is returned). Costs one poll of the socket when nothing arrived.
+    /// </summary>
+    public async ValueTask<bool> CheckIdleAsync()
+    {
+        if (IsBroken) return false;
+        if (!TakeIdleFrames()) return false;
+        if (!_socket.Poll(0, SelectMode.SelectRead)) return true;
+        // Bytes (or the close) arrived: read them, with a short bound (a TLS record may arrive in pieces).
+        using var timeout = new CancellationTokenSource(Options.CancellationGrace);
+        try
+        {
+            do
+            {
+                await FillAsync(timeout.Token).ConfigureAwait(false);
+                if (!TakeIdleFrames()) return false;
+            }
+            while (_backend.Unread > 0 || (_socket.Available > 0 && !IsBroken));
+            return !IsBroken;
+        }
+        catch (Exception e) when (e is PgWireException or OperationCanceledException)
+        {
+            Break(e as PgWireException);
+            return false;
+        }
+    }
+
+    /// <summary>Takes the frames already received on an idle session; false (and broken) when one is not a session message.</summary>
+    private bool TakeIdleFrames()
+    {
+        try
+        {
+            if (!TryTakeFrame(out var code, out _)) return true;
+            Break(FatalError ?? (Exception)new PgWireProtocolException($"The server sent {BackendMessageCode.Describe(code)} on an idle connection."));
+            return false;
+        }
+        catch (PgWireException)
+        {
+            return false; // TryTakeFrame broke the connector
+        }
+    }
+
+    /// <summary>
     /// Handles the messages that belong to the session rather than to a request; true when the message was one of
     /// them and is done with. ReadyForQuery and FATAL errors update the session state and still go to the request.
     /// </summary>

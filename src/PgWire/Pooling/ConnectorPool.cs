@@ -79,7 +79,9 @@ internal sealed class ConnectorPool : IAsyncDisposable
                 var idle = _idle.Get();
                 if (idle is not null)
                 {
-                    if (IsReusable(idle)) return idle;
+                    // A session the server ended while it sat idle (terminated, restarted) is found here, before
+                    // anything of the caller's is sent on it, and the next one is tried: no caller sees its error.
+                    if (IsReusable(idle) && await idle.CheckIdleAsync().ConfigureAwait(false)) return idle;
                     await DestroyAsync(idle).ConfigureAwait(false);
                     continue;
                 }

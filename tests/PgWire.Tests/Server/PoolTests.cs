@@ -12,6 +12,52 @@ public class PoolTests(ServerFixture fixture)
         return rows[0].Get<int>(0);
     }
 
+    /// <summary>Terminates the backends of <paramref name="applicationName"/> and waits until the server shows none of them.</summary>
+    internal static async Task TerminateBackendsAsync(ServerFixture fixture, string applicationName, int expected)
+    {
+        await using var admin = fixture.CreateDataSource("Pooling=false");
+        using (var killed = await admin.QueryAsync(
+            "SELECT count(*)::int FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1) t", applicationName))
+            Assert.Equal(expected, killed[0].Get<int>(0));
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            using var left = await admin.QueryAsync("SELECT count(*)::int FROM pg_stat_activity WHERE application_name = $1", applicationName);
+            if (left[0].Get<int>(0) == 0) return;
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "the terminated backends did not go away");
+            await Task.Delay(10);
+        }
+    }
+
+    [Fact]
+    public async Task Idle_connections_the_server_terminated_are_never_handed_to_a_caller()
+    {
+        // Issue 12, defect 5: after the server terminated 5 idle pooled connections, the next 5 queries failed with 57P01.
+        var name = "pool-dead-idle-" + Guid.NewGuid().ToString("N")[..8];
+        await using var dataSource = fixture.CreateDataSource($"Application Name={name};Maximum Pool Size=5");
+        // Five connections in the pool: five callers at once, each held by a short sleep.
+        await Task.WhenAll(Enumerable.Range(0, 5).Select(async _ => { using var r = await dataSource.QueryAsync("SELECT pg_sleep(0.2)"); }));
+        Assert.Equal(5, dataSource.OpenConnectionCount);
+        await TerminateBackendsAsync(fixture, name, 5);
+
+        for (var i = 0; i < 5; i++)
+        {
+            using var rows = await dataSource.QueryAsync("SELECT $1::int", i);
+            Assert.Equal(i, rows[0].Get<int>(0));
+        }
+        await using (var connection = await dataSource.OpenConnectionAsync())
+            Assert.Equal(7, await new PgWireCommand("SELECT 7", connection).ExecuteScalarAsync());
+
+        // And concurrently, after a second termination.
+        await Task.WhenAll(Enumerable.Range(0, 5).Select(async _ => { using var r = await dataSource.QueryAsync("SELECT pg_sleep(0.2)"); }));
+        await TerminateBackendsAsync(fixture, name, dataSource.OpenConnectionCount);
+        await Task.WhenAll(Enumerable.Range(0, 5).Select(async i =>
+        {
+            using var rows = await dataSource.QueryAsync("SELECT $1::int", i);
+            Assert.Equal(i, rows[0].Get<int>(0));
+        }));
+    }
+
     [Fact]
     public async Task An_undisposed_row_set_does_not_hold_the_only_connection()
     {
@@ -79,18 +125,39 @@ public class PoolTests(ServerFixture fixture)
     }
 
     [Fact]
-    public async Task A_connection_killed_from_outside_fails_one_query_clearly_then_the_pool_recovers()
+    public async Task A_connection_killed_while_idle_is_replaced_before_the_next_query()
     {
-        await using var dataSource = fixture.CreateDataSource("Maximum Pool Size=1");
-        await using var admin = fixture.CreateDataSource();
+        var name = "pool-killed-" + Guid.NewGuid().ToString("N")[..8];
+        await using var dataSource = fixture.CreateDataSource($"Application Name={name};Maximum Pool Size=1");
         var pid = await BackendPid(dataSource);
-        await admin.ExecuteAsync("SELECT pg_terminate_backend($1)", pid);
-        await Task.Delay(200);
-        var e = await Assert.ThrowsAnyAsync<PgWireException>(async () => await dataSource.QueryAsync("SELECT 1"));
-        // The server's goodbye (FATAL 57P01, terminating connection due to administrator command) is what the caller
-        // sees when it arrived; otherwise the closed socket is named.
-        Assert.True(e is PostgresException { SqlState: "57P01" } || e.Message.Contains("closed the connection", StringComparison.Ordinal)
-            || e.Message.Contains("failed", StringComparison.Ordinal), e.ToString());
+        await TerminateBackendsAsync(fixture, name, 1);
+        Assert.NotEqual(pid, await BackendPid(dataSource)); // no caller sees the dead session
+    }
+
+    [Fact]
+    public async Task A_connection_killed_while_in_use_fails_that_query_clearly_then_the_pool_recovers()
+    {
+        var name = "pool-killed-busy-" + Guid.NewGuid().ToString("N")[..8];
+        await using var dataSource = fixture.CreateDataSource($"Application Name={name};Maximum Pool Size=1");
+        var pid = await BackendPid(dataSource);
+        var running = dataSource.QueryAsync("SELECT pg_sleep(10)").AsTask();
+        await using (var admin = fixture.CreateDataSource("Pooling=false"))
+        {
+            // Wait until the sleep runs, then end its backend.
+            var clock = Stopwatch.StartNew();
+            while (true)
+            {
+                using var active = await admin.QueryAsync("SELECT count(*)::int FROM pg_stat_activity WHERE pid = $1 AND query LIKE '%pg_sleep(10)%'", pid);
+                if (active[0].Get<int>(0) == 1) break;
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10));
+                await Task.Delay(5);
+            }
+            await admin.ExecuteAsync("SELECT pg_terminate_backend($1)", pid);
+        }
+        var e = await Assert.ThrowsAnyAsync<PgWireException>(async () => await running);
+        // The server's goodbye (FATAL 57P01, terminating connection due to administrator command) when it arrived
+        // before the close; otherwise the closed socket is named.
+        Assert.True(e is PostgresException { SqlState: "57P01" } || e.Message.Contains("closed the connection", StringComparison.Ordinal), e.ToString());
         Assert.NotEqual(pid, await BackendPid(dataSource));
     }
 
