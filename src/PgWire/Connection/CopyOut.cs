@@ -8,10 +8,14 @@ namespace PgWire.Connection;
 /// straight from the receive buffer, reading more from the socket only when the caller asks (a slow consumer holds
 /// the server back; memory stays one receive buffer). Ends at ReadyForQuery, after CopyDone and CommandComplete.
 /// </summary>
-internal sealed class CopyOut(PgConnector connector)
+/// <param name="connector">The session, in copy-out mode.</param>
+/// <param name="textRows">True for a text or CSV COPY, whose every CopyData is one row (the protocol's promise for the
+/// backend) or the CSV header line: their number is checked against the CommandComplete count.</param>
+internal sealed class CopyOut(PgConnector connector, bool textRows = false)
 {
     private bool _copyDone;
     private PostgresException? _error;
+    private long _messages;
 
     public PgConnector Connector => connector;
 
@@ -80,19 +84,25 @@ internal sealed class CopyOut(PgConnector connector)
             {
                 case BackendMessageCode.CopyData when !_copyDone && _error is null:
                     if (body.IsEmpty) continue;
+                    _messages++;
                     payload = body;
                     return true;
                 case BackendMessageCode.CopyDone when !_copyDone && _error is null:
                     if (!body.IsEmpty) throw connector.Break(new PgWireProtocolException($"CopyDone should be empty but has {body.Length} bytes."));
                     _copyDone = true;
                     break;
-                case BackendMessageCode.CommandComplete when _copyDone && _error is null:
+                case BackendMessageCode.CommandComplete when _copyDone && _error is null && Rows < 0:
                     Rows = CommandComplete.ParseRows(body.Span);
+                    // One message per row, plus perhaps a CSV header line: anything else lost or invented rows.
+                    if (textRows && _messages != Rows && _messages != Rows + 1)
+                        throw connector.Break(new PgWireProtocolException(
+                            $"The server's CommandComplete reports {Rows} rows but {_messages} rows of COPY data arrived; the data is refused and the connection closed."));
                     break;
                 case BackendMessageCode.ErrorResponse:
                     _error ??= new PostgresException(ErrorResponse.Parse(body.Span));
                     break;
                 case BackendMessageCode.ReadyForQuery:
+                    if (_error is null && Rows < 0) throw connector.Break(new PgWireProtocolException("The server ended the COPY without CommandComplete."));
                     Finished = true;
                     payload = ReadOnlyMemory<byte>.Empty;
                     return true;

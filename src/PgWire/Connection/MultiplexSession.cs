@@ -165,7 +165,7 @@ internal sealed class MultiplexSession(PgConnector connector, Func<MultiplexSess
             var handler = Connector.QueryHandler;
             try
             {
-                handler.Reset(request.Statement, request.CollectRows, request.KnownRow);
+                handler.Reset(request.Statement, request.CollectRows, request.KnownRow, request.IsDescribe ? ResponseShape.DescribeOnly : ResponseShape.Execute);
                 await Connector.ReceiveAsync(handler).ConfigureAwait(false);
             }
 #pragma warning disable CA1031 // The connection is gone: every request in flight gets the failure.

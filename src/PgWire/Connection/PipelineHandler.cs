@@ -15,6 +15,12 @@ internal struct PipelineOutcome
     public bool Modified;
     public PostgresException? Error;
     public bool Completed;
+
+    /// <summary>BindComplete arrived for the query.</summary>
+    public bool Bound;
+
+    /// <summary>The query's columns are known: RowDescription or NoData arrived, or they were known in advance.</summary>
+    public bool Described;
 }
 
 /// <summary>
@@ -50,7 +56,11 @@ internal sealed class PipelineHandler : IFrameHandler
         _readyCount = 0;
         Rows = null;
         Outcomes = new PipelineOutcome[statements.Length];
-        for (var i = 0; i < known.Length; i++) Outcomes[i].Description = known[i];
+        for (var i = 0; i < known.Length; i++)
+        {
+            Outcomes[i].Description = known[i];
+            Outcomes[i].Described = known[i] is not null; // otherwise the portal was described
+        }
     }
 
     /// <summary>Hands the row buffer to the caller; the handler forgets it.</summary>
@@ -68,6 +78,7 @@ internal sealed class PipelineHandler : IFrameHandler
             case BackendMessageCode.DataRow:
                 ref var current = ref Current(code);
                 var description = current.Description ?? throw new PgWireProtocolException("A DataRow arrived before any RowDescription.");
+                if (!current.Bound) throw OutOfOrder(code);
                 if (!_collectRows)
                 {
                     DataRow.Validate(body, description.Count);
@@ -81,37 +92,68 @@ internal sealed class PipelineHandler : IFrameHandler
                 current.RowCount++;
                 return false;
             case BackendMessageCode.RowDescription:
-                OnRowDescription(connector, ref Current(code), body);
+                ref var described = ref Current(code);
+                if (!described.Bound || described.Described) throw OutOfOrder(code);
+                OnRowDescription(connector, ref described, body);
+                described.Described = true;
                 return false;
             case BackendMessageCode.CommandComplete:
-                if (CommandComplete.DropsPreparedStatements(body)) connector.Descriptions.Clear();
-                var rows = CommandComplete.ParseRows(body, out var modified);
                 ref var completed = ref Current(code);
+                if (!completed.Bound || !completed.Described) throw OutOfOrder(code);
+                if (CommandComplete.DropsPreparedStatements(body)) connector.Descriptions.Clear();
+                var rows = CommandComplete.ParseAndCheck(body, completed.Description is not null, completed.RowCount, out var modified);
                 completed.RowsAffected = Math.Max(rows, 0);
                 completed.Modified = modified;
                 completed.Completed = true;
                 _index++;
                 return false;
             case BackendMessageCode.EmptyQueryResponse:
-                Current(code).Completed = true;
+                ref var empty = ref Current(code);
+                if (!empty.Bound || !empty.Described) throw OutOfOrder(code);
+                empty.Completed = true;
                 _index++;
                 return false;
             case BackendMessageCode.ParseComplete or BackendMessageCode.BindComplete or BackendMessageCode.CloseComplete
                 or BackendMessageCode.NoData:
                 if (!body.IsEmpty) throw new PgWireProtocolException($"{BackendMessageCode.Describe(code)} message should be empty but has {body.Length} bytes.");
+                ref var step = ref Current(code);
+                if (code == BackendMessageCode.NoData)
+                {
+                    if (!step.Bound || step.Described) throw OutOfOrder(code);
+                    step.Described = true;
+                }
+                else if (step.Bound)
+                {
+                    throw OutOfOrder(code);
+                }
+                else if (code == BackendMessageCode.BindComplete)
+                {
+                    step.Bound = true;
+                }
                 return false;
             case BackendMessageCode.ErrorResponse:
                 var error = new PostgresException(ErrorResponse.Parse(body));
-                if (_index >= Outcomes.Length)
+                // An error belongs to the query running, or, once its CommandComplete came, to the commit at its Sync (a
+                // deferred constraint): with a Sync per query that query's, with one Sync the last query's.
+                var at = _syncEach ? _readyCount : Math.Min(_index, Outcomes.Length - 1);
+                if (at >= Outcomes.Length)
                     throw new PgWireProtocolException($"The server reported an error after all {Outcomes.Length} queries of the pipeline had completed: {error.Message}");
-                error.StatementIndex = _index;
-                Outcomes[_index].Error = error;
+                error.StatementIndex = at;
+                Outcomes[at].Error ??= error;
                 // The server now skips to the next Sync: this query's own (Sync per query) or the pipeline's end.
-                _index++;
+                if (_index == at) _index++;
                 return false;
             case BackendMessageCode.ReadyForQuery:
-                if (!_syncEach) return true;
+                if (!_syncEach)
+                {
+                    // Every query answered, or the server skipped the rest after an error.
+                    if (_index < Outcomes.Length && FirstError() is null)
+                        throw new PgWireProtocolException($"ReadyForQuery arrived after {_index} of the pipeline's {Outcomes.Length} queries had completed, with no error; the connection is closed.");
+                    return true;
+                }
                 // A query that failed at Bind never reached Execute; with a Sync per query it is done at its Sync.
+                if (_readyCount < Outcomes.Length && _index <= _readyCount && Outcomes[_readyCount].Error is null)
+                    throw new PgWireProtocolException($"ReadyForQuery arrived before query {_readyCount} of the pipeline completed; the connection is closed.");
                 _readyCount++;
                 if (_index < _readyCount) _index = _readyCount;
                 return _readyCount >= Outcomes.Length;
@@ -121,6 +163,9 @@ internal sealed class PipelineHandler : IFrameHandler
                 throw new PgWireProtocolException($"Unexpected {BackendMessageCode.Describe(code)} message in a pipeline's response.");
         }
     }
+
+    private static PgWireProtocolException OutOfOrder(byte code) =>
+        new($"The server sent {BackendMessageCode.Describe(code)} out of order in a pipeline's response; the connection is closed.");
 
     /// <summary>The first error of the pipeline, by query order.</summary>
     public PostgresException? FirstError()

@@ -443,7 +443,7 @@ internal static class StatementSender
         FrontendMessages.WriteSync(connector.Output);
         await connector.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         var handler = connector.QueryHandler;
-        handler.Reset(null, collectRows: false);
+        handler.Reset(null, collectRows: false, shape: ResponseShape.DescribeOnly);
         await connector.ReceiveAsync(handler).ConfigureAwait(false);
         if (handler.Error is not null) throw QueryRunner.Fail(connector, handler.Error, cancellationToken);
         var serverTypes = handler.ParameterTypes;

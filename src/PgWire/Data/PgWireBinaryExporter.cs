@@ -244,6 +244,7 @@ public sealed class PgWireBinaryExporter : IDisposable, IAsyncDisposable, PgWire
         if (_data.Length > _at) throw Hostile("the COPY data goes on after its trailer");
         var extra = await _copy.ReadAsync(cancellationToken).ConfigureAwait(false);
         if (!extra.IsEmpty) throw Hostile("the COPY data goes on after its trailer");
+        if (_copy.Rows != _row) throw Hostile($"its CommandComplete reports {_copy.Rows} rows but {_row} rows arrived");
         Release();
         ReturnAssembly();
     }

@@ -35,7 +35,7 @@ public sealed class PgWireCopyStream : Stream, PgWireConnection.ICopyOperation
         connection.ThrowIfBusy();
         var connector = connection.Connector;
         var (isBinary, _) = await CopyStart.StartAsync(connector, copyCommand, text.FromClient, cancellationToken).ConfigureAwait(false);
-        var stream = text.FromClient ? new PgWireCopyStream(connection, new CopyIn(connector), null) : new PgWireCopyStream(connection, null, new CopyOut(connector));
+        var stream = text.FromClient ? new PgWireCopyStream(connection, new CopyIn(connector), null) : new PgWireCopyStream(connection, null, new CopyOut(connector, textRows: !isBinary));
         if (binary is { } wanted && wanted != isBinary)
         {
             await stream.AbortAsync().ConfigureAwait(false);

@@ -189,7 +189,7 @@ public sealed class PgWireDataReader : DbDataReader
         try
         {
             var known = await QueryRunner.StartBatchAsync(connector, _statements, cancellationToken).ConfigureAwait(false);
-            _current = PgRowReader.ForDataReader(connector, known);
+            _current = PgRowReader.ForDataReader(connector, known, firstStatementBound: false);
         }
         catch (PostgresException e) when (Annotate(e))
         {
@@ -520,7 +520,7 @@ public sealed class PgWireDataReader : DbDataReader
         try
         {
             var known = await QueryRunner.StartStreamingAsync(connector, sql, values, cancellationToken).ConfigureAwait(false);
-            _current = PgRowReader.ForDataReader(connector, [known]);
+            _current = PgRowReader.ForDataReader(connector, [known], firstStatementBound: true);
             return true;
         }
         catch (PostgresException e)

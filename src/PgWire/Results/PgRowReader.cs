@@ -34,29 +34,41 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
     private PostgresException? _error;
     private PgColumn[]? _columns;
     private ExceptionDispatchInfo? _failure;
+    private bool _bound;          // the current statement's BindComplete arrived (or was read before the reader began)
+    private bool _described;      // its columns are known: RowDescription, NoData, or in advance
+    private long _statementRows;  // DataRows received for it, checked against its CommandComplete
 
+    /// <summary>A reader of one statement whose BindComplete (and description) was read before (a streaming start).</summary>
     internal PgRowReader(PgConnector connector, RowDescriptionInfo? knownDescription, Func<PgConnector, ValueTask> release)
-        : this(connector, [knownDescription], release)
+        : this(connector, [knownDescription], release, firstStatementBound: true)
     {
     }
 
     /// <summary>A reader with columns and no rows, for statements that were described but not run (SchemaOnly).</summary>
     internal static PgRowReader ForSchemaOnly(PgConnector connector, RowDescriptionInfo?[] descriptions) =>
-        new(connector, descriptions, static _ => ValueTask.CompletedTask) { _schemaOnly = true, _resultDone = true, _completed = true };
+        new(connector, descriptions, static _ => ValueTask.CompletedTask, firstStatementBound: false) { _schemaOnly = true, _resultDone = true, _completed = true };
 
     private bool _schemaOnly;
 
     /// <summary>A reader over the results of several statements, in order (one round trip, one Sync).</summary>
-    internal PgRowReader(PgConnector connector, RowDescriptionInfo?[] knownDescriptions, Func<PgConnector, ValueTask> release)
+    /// <param name="connector">The session.</param>
+    /// <param name="knownDescriptions">Per statement, its columns when known in advance (otherwise the portal was described).</param>
+    /// <param name="release">Called when the response ended.</param>
+    /// <param name="firstStatementBound">Whether the first statement's BindComplete (and description) was read before
+    /// the reader began (a streaming start), rather than being left for the reader.</param>
+    internal PgRowReader(PgConnector connector, RowDescriptionInfo?[] knownDescriptions, Func<PgConnector, ValueTask> release, bool firstStatementBound)
     {
         _connector = connector;
-        Start(knownDescriptions, release);
+        Start(knownDescriptions, release, firstStatementBound);
     }
 
     /// <summary>Sets every piece of per-request state, for a new reader or for one reused by its connector.</summary>
     [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_release), nameof(_known), nameof(_offsets))]
-    private void Start(RowDescriptionInfo?[] knownDescriptions, Func<PgConnector, ValueTask> release)
+    private void Start(RowDescriptionInfo?[] knownDescriptions, Func<PgConnector, ValueTask> release, bool firstStatementBound)
     {
+        _bound = firstStatementBound;
+        _described = firstStatementBound || knownDescriptions[0] is not null;
+        _statementRows = 0;
         _release = release;
         _known = knownDescriptions;
         _statement = 0;
@@ -75,11 +87,12 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
     /// A reader for the ADO.NET data reader, which never hands it out: the connector keeps the instance and reuses it
     /// for its next command once this one is disposed, so a command allocates no reader of its own.
     /// </summary>
-    internal static PgRowReader ForDataReader(PgConnector connector, RowDescriptionInfo?[] knownDescriptions)
+    internal static PgRowReader ForDataReader(PgConnector connector, RowDescriptionInfo?[] knownDescriptions, bool firstStatementBound)
     {
-        if (connector.SpareRowReader is not PgRowReader reader) return new PgRowReader(connector, knownDescriptions, s_keepConnector) { _reusable = true };
+        if (connector.SpareRowReader is not PgRowReader reader)
+            return new PgRowReader(connector, knownDescriptions, s_keepConnector, firstStatementBound) { _reusable = true };
         connector.SpareRowReader = null;
-        reader.Start(knownDescriptions, s_keepConnector);
+        reader.Start(knownDescriptions, s_keepConnector, firstStatementBound);
         return reader;
     }
 
@@ -304,23 +317,30 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
         {
             while (_connector.TryTakeFrame(out var code, out var body))
             {
+                // After an error the server skips to Sync: only ReadyForQuery (or another error) may follow.
+                if (_error is not null && code is not (BackendMessageCode.ReadyForQuery or BackendMessageCode.ErrorResponse)) throw OutOfOrder(code);
                 switch (code)
                 {
                     case BackendMessageCode.DataRow:
                         if (_description is null) throw new PgWireProtocolException("A DataRow arrived before any RowDescription.");
+                        if (!_bound || _resultDone) throw OutOfOrder(code);
                         DataRow.ValidateAndIndex(body.Span, _offsets);
+                        _statementRows++;
                         _row = body;
                         _onRow = true;
                         return Step.Row;
                     case BackendMessageCode.RowDescription:
+                        if (!_bound || _described) throw OutOfOrder(code);
                         var span = body.Span;
                         _description = new RowDescriptionInfo(span.ToArray(), RowDescription.Parse(span), _connector.TypeRegistry);
                         _offsets = OffsetsFor(_description, _offsets);
                         _columns = null;
+                        _described = true;
                         break;
                     case BackendMessageCode.CommandComplete:
+                        if (!_bound || !_described || _resultDone) throw OutOfOrder(code);
                         if (CommandComplete.DropsPreparedStatements(body.Span)) _connector.Descriptions.Clear();
-                        var rows = CommandComplete.ParseRows(body.Span, out var modification);
+                        var rows = CommandComplete.ParseAndCheck(body.Span, _description is not null, _statementRows, out var modification);
                         if (rows > 0) RowsAffected += rows;
                         if (modification) ModifiedRows = Math.Max(ModifiedRows, 0) + rows;
                         _resultDone = true;
@@ -328,16 +348,27 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
                         if (_statement + 1 < _known.Length) return Step.ResultEnd;
                         break;
                     case BackendMessageCode.EmptyQueryResponse:
+                        if (!_bound || !_described || _resultDone) throw OutOfOrder(code);
                         _resultDone = true;
                         if (_statement + 1 < _known.Length) return Step.ResultEnd;
                         break;
-                    case BackendMessageCode.ParseComplete or BackendMessageCode.BindComplete or BackendMessageCode.NoData
-                        or BackendMessageCode.PortalSuspended or BackendMessageCode.CloseComplete:
+                    case BackendMessageCode.NoData:
+                        if (!_bound || _described) throw OutOfOrder(code);
+                        _described = true;
+                        break;
+                    case BackendMessageCode.BindComplete:
+                        if (_bound) throw OutOfOrder(code);
+                        _bound = true;
+                        break;
+                    case BackendMessageCode.ParseComplete or BackendMessageCode.CloseComplete:
+                        if (_bound) throw OutOfOrder(code);
                         break;
                     case BackendMessageCode.ErrorResponse:
                         _error ??= new PostgresException(ErrorResponse.Parse(body.Span)) { StatementIndex = _statement };
                         break;
                     case BackendMessageCode.ReadyForQuery:
+                        if (_error is null && (!_resultDone || _statement + 1 < _known.Length))
+                            throw new PgWireProtocolException("ReadyForQuery arrived before every statement's result was complete (no CommandComplete); the connection is closed.");
                         _resultDone = true;
                         return Step.End;
                     default:
@@ -355,9 +386,15 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
         }
     }
 
+    private static PgWireProtocolException OutOfOrder(byte code) =>
+        new($"The server sent {BackendMessageCode.Describe(code)} out of order while streaming rows; the connection is closed.");
+
     private void StartNextStatement()
     {
         _statement++;
+        _bound = false;
+        _described = _known[_statement] is not null;
+        _statementRows = 0;
         _description = _known[_statement];
         _offsets = OffsetsFor(_description, _offsets);
         _columns = null;

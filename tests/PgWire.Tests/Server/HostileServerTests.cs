@@ -179,6 +179,15 @@ public class HostileServerTests
     }
 
     [Fact]
+    public async Task A_binary_copy_whose_row_count_disagrees_with_CommandComplete_is_refused()
+    {
+        // Two whole rows and the trailer, but the server's tag says COPY 1.
+        var e = await ExportAgainst([0, 1, 0, 0, 0, 4, 0, 0, 0, 1, 0, 1, 0, 0, 0, 4, 0, 0, 0, 2, 0xFF, 0xFF]);
+        Assert.IsType<PgWireProtocolException>(e);
+        Assert.Contains("reports 1 rows but 2 rows arrived", e.Message);
+    }
+
+    [Fact]
     public async Task A_binary_copy_field_longer_than_the_data_is_refused()
     {
         var e = await ExportAgainst([0, 1, 0x10, 0, 0, 0, 1, 2, 3]);
@@ -256,8 +265,8 @@ public class HostileServerTests
     [Fact]
     public async Task A_server_without_tls_is_used_unencrypted_under_Prefer_and_refused_under_Require()
     {
-        // Prefer (the default): the fake server answers 'N' and the query runs.
-        var (port, _) = Serve([s_describeOk]);
+        // Prefer (the default): the fake server answers 'N' and the connection opens (the type catalog query answered).
+        var (port, _) = Serve([s_emptyCatalog]);
         await using (var dataSource = PgWireDataSource.Create($"Host=127.0.0.1;Port={port};Username=u;Timeout=5"))
         await using (var connection = await dataSource.OpenConnectionAsync())
             Assert.False(connection.IsSecure);

@@ -115,4 +115,36 @@ public class PipelineTests(ServerFixture fixture)
         results.Dispose();
         Assert.Throws<ObjectDisposedException>(() => kept[0].Get<int>(0));
     }
+
+    [Fact]
+    public async Task A_deferred_constraint_failing_at_commit_is_the_pipeline_s_error_and_the_connection_stays_usable()
+    {
+        // The error arrives after the last query's CommandComplete, at the Sync's commit: it used to be a protocol error
+        // that closed the connection.
+        await using var dataSource = fixture.CreateDataSource("Maximum Pool Size=1");
+        await dataSource.ExecuteAsync("""
+            DROP TABLE IF EXISTS pipe_child, pipe_parent;
+            CREATE TABLE pipe_parent (id int PRIMARY KEY);
+            CREATE TABLE pipe_child (parent int REFERENCES pipe_parent DEFERRABLE INITIALLY DEFERRED)
+            """);
+        var e = await Assert.ThrowsAsync<PostgresException>(async () =>
+        {
+            using var _ = await dataSource.PipelineAsync("INSERT INTO pipe_child VALUES ($1)", [[1], [2]]);
+        });
+        Assert.Equal("23503", e.SqlState);
+        Assert.Equal(1, e.StatementIndex); // the last query: the commit of the pipeline's implicit transaction
+
+        // A Sync per query: the commit of each query fails on its own.
+        using (var each = await dataSource.PipelineAsync(
+            [("INSERT INTO pipe_parent VALUES ($1)", [5]), ("INSERT INTO pipe_child VALUES ($1)", [9]), ("INSERT INTO pipe_child VALUES ($1)", [5])],
+            independentQueries: true))
+        {
+            Assert.Null(each.GetError(0));
+            Assert.Equal("23503", each.GetError(1)!.SqlState);
+            Assert.Null(each.GetError(2));
+        }
+        using var count = await dataSource.QueryAsync("SELECT count(*)::int FROM pipe_child");
+        Assert.Equal(1, count[0].Get<int>(0));
+        Assert.Equal(1, dataSource.OpenConnectionCount);
+    }
 }
