@@ -178,6 +178,9 @@ internal sealed class MultiplexSession(PgConnector connector, Func<MultiplexSess
                 return;
             }
             request.Capture(handler);
+            // This response's ReadyForQuery, taken before the loop lets go: once _reading is false another loop may
+            // start and read the next response (which a BEGIN behind this request would leave in a transaction).
+            var status = Connector.TransactionStatus;
             bool more;
             lock (_gate)
             {
@@ -185,7 +188,7 @@ internal sealed class MultiplexSession(PgConnector connector, Func<MultiplexSess
                 more = _inFlight.Count > 0;
                 if (!more) _reading = false;
             }
-            if (Connector.TransactionStatus != TransactionStatus.Idle)
+            if (status != TransactionStatus.Idle)
             {
                 // A multiplexed statement opened a transaction: the requests behind it would run inside it.
                 request.ReleaseRows();
