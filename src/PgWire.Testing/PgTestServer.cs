@@ -213,6 +213,35 @@ public sealed class PgTestServer : IAsyncDisposable
 
     private static byte[] RandomSerial() => RandomNumberGenerator.GetBytes(16);
 
+    /// <summary>
+    /// Restarts a throwaway server (pg_ctl restart, fast mode: every session is ended with FATAL 57P01 and the server
+    /// comes back on the same port), for tests of what clients do when their server goes away and returns.
+    /// </summary>
+    /// <param name="mode">pg_ctl's shutdown mode: smart, fast or immediate (a crash: no goodbye to the sessions).</param>
+    public async Task RestartAsync(string mode = "fast")
+    {
+        if (_root is null) throw new InvalidOperationException("Only a throwaway server can be restarted.");
+        var data = Path.Combine(_root, "data");
+        await RunAsync(Path.Combine(_binDirectory!, "pg_ctl"),
+            ["-D", data, "-l", Path.Combine(_root, "server.log"), "-m", mode, "-w", "-t", "60", "restart"], _asPostgresUser, null).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops the throwaway server, keeping its data (<see cref="StartAgainAsync"/> starts it again).</summary>
+    /// <param name="mode">pg_ctl's shutdown mode: smart, fast or immediate.</param>
+    public async Task StopAsync(string mode = "fast")
+    {
+        if (_root is null) throw new InvalidOperationException("Only a throwaway server can be stopped.");
+        await RunAsync(Path.Combine(_binDirectory!, "pg_ctl"), ["-D", Path.Combine(_root, "data"), "-m", mode, "-w", "stop"], _asPostgresUser, null).ConfigureAwait(false);
+    }
+
+    /// <summary>Starts a throwaway server stopped with <see cref="StopAsync"/>, on the same port.</summary>
+    public async Task StartAgainAsync()
+    {
+        if (_root is null) throw new InvalidOperationException("Only a throwaway server can be started again.");
+        await RunAsync(Path.Combine(_binDirectory!, "pg_ctl"),
+            ["-D", Path.Combine(_root, "data"), "-l", Path.Combine(_root, "server.log"), "-w", "-t", "60", "start"], _asPostgresUser, null).ConfigureAwait(false);
+    }
+
     /// <summary>Stops the throwaway server and deletes its directory.</summary>
     public async ValueTask DisposeAsync()
     {
