@@ -121,8 +121,8 @@ public sealed class PgWireConnection : DbConnection
         if (_state != ConnectionState.Closed) throw new InvalidOperationException("The connection is already open.");
         var dataSource = DataSourceOrThrow();
         _connector = await dataSource.RentConnectorAsync(cancellationToken).ConfigureAwait(false);
-        if (!_hidePassword && _connectionString.Length > 0)
-            _hidePassword = !new PgWireConnectionStringBuilder(_connectionString).PersistSecurityInfo;
+        // A connection made by a data source has no password in its string to hide.
+        if (!_hidePassword && !ReferenceEquals(_connectionString, dataSource.ConnectionString)) _hidePassword = !dataSource.PersistSecurityInfo;
         SetState(ConnectionState.Open);
     }
 

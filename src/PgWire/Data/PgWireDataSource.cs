@@ -72,6 +72,7 @@ public sealed class PgWireDataSource : DbDataSource
             OpenConnectorAsync);
         _publicConnectionString = settings.WithoutPassword();
         FullConnectionString = settings.ConnectionString;
+        PersistSecurityInfo = settings.PersistSecurityInfo;
         _returnToPool = _pool.ReturnAsync;
         if (settings.Multiplexing) _multiplexer = new Multiplexer(_pool, settings.MaxPoolSize, ReloadCatalogAsync);
     }
@@ -416,6 +417,9 @@ public sealed class PgWireDataSource : DbDataSource
 
     /// <summary>The connection string with its password, for <see cref="PgWireConnection.ChangeDatabase"/>. Never print it.</summary>
     internal string FullConnectionString { get; }
+
+    /// <summary>Whether an opened connection's ConnectionString keeps the passwords (Persist Security Info).</summary>
+    internal bool PersistSecurityInfo { get; }
 
     internal ValueTask<PgConnector> RentConnectorAsync(CancellationToken cancellationToken) => RentAsync(cancellationToken);
 

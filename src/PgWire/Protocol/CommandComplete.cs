@@ -26,6 +26,11 @@ internal static class CommandComplete
         var reader = new PgSpanReader(body, "CommandComplete");
         var tag = reader.ReadCStringBytes();
         reader.ExpectEnd();
+        // Command tags are ASCII words and numbers ("INSERT 0 5"); anything else is not a tag at all.
+        foreach (var b in tag)
+        {
+            if (b is < 0x20 or > 0x7E) throw new PgWireProtocolException("CommandComplete carries a command tag with a byte that is not printable ASCII.");
+        }
         var space = tag.LastIndexOf((byte)' ');
         if (space < 0) return -1;
         var verb = tag[..tag.IndexOf((byte)' ')];
