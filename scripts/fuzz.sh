@@ -11,7 +11,7 @@ export PGWIRE_FUZZ_SEED="${2:-1}"
 dotnet build tests/PgWire.Tests -c Release -v q >/dev/null
 for workload in buffered streaming ado.net; do
   dotnet test tests/PgWire.Tests -c Release --no-build \
-    --filter "FullyQualifiedName~ResponseFuzzTests&DisplayName~\"$workload\"" \
+    --filter "FullyQualifiedName~ResponseFuzzTests&DisplayName~$workload" \
     --logger "console;verbosity=detailed" 2>&1 | grep -E "cases in|seed [0-9]+:|Passed!|Failed!" &
 done
 wait
