@@ -19,6 +19,9 @@ internal sealed class BackendReader(PipeReader reader, int maxMessageSize)
     private bool _completed;
     private byte[] _scratch = new byte[1024];
 
+    /// <summary>True once the server closed the connection (no more bytes will come after those received).</summary>
+    public bool IsCompleted => _completed;
+
     /// <summary>Bytes received but not yet handed out as whole frames.</summary>
     public long Unread => _holding ? _buffer.Length - _consumed : 0;
 

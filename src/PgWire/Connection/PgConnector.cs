@@ -339,6 +339,12 @@ internal sealed class PgConnector : IAsyncDisposable
             {
                 await FillAsync(timeout.Token).ConfigureAwait(false);
                 if (!TakeIdleFrames()) return false;
+                if (_backend.IsCompleted)
+                {
+                    // Closed without a word (a network cut, a killed backend): dead all the same.
+                    Break(new PgWireException($"The server {Options.Host}:{Options.Port} closed the idle connection."));
+                    return false;
+                }
             }
             while (_backend.Unread > 0 || (_socket.Available > 0 && !IsBroken));
             return !IsBroken;
@@ -536,15 +542,6 @@ internal sealed class PgConnector : IAsyncDisposable
             _cancelDelivery = _staleCancel = null;
         }
         return delivery is null ? ValueTask.CompletedTask : SettleAsync(delivery);
-    }
-
-    /// <summary>True when a cancel sent for an earlier request still has to be settled (see <see cref="EndRequestAsync"/>).</summary>
-    internal bool HasUnsettledCancel
-    {
-        get
-        {
-            lock (_cancelLock) return _cancelDelivery is not null || _staleCancel is not null;
-        }
     }
 
     private async ValueTask SettleAsync(Task<bool> delivery)

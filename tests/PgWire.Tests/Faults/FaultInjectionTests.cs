@@ -280,6 +280,24 @@ public class FaultInjectionTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Idle_connections_closed_without_a_word_are_never_handed_to_a_caller()
+    {
+        // A network cut or a killed backend: the idle sessions see their socket close, with no FATAL message first.
+        await using var proxy = PgFaultProxy.Start(fixture.Server);
+        await using var dataSource = PgWireDataSource.Create(proxy.Through(fixture.ConnectionString) + ";SSL Mode=Disable;Maximum Pool Size=3;Timeout=3");
+        await Task.WhenAll(Enumerable.Range(0, 3).Select(async _ => { using var r = await dataSource.QueryAsync("SELECT pg_sleep(0.1)"); }));
+        Assert.Equal(3, dataSource.OpenConnectionCount);
+        var before = proxy.ConnectionCount;
+        proxy.DropAll();
+        for (var i = 0; i < 6; i++)
+        {
+            using var rows = await dataSource.QueryAsync("SELECT $1::int", i);
+            Assert.Equal(i, rows[0].Get<int>(0));
+        }
+        Assert.True(proxy.ConnectionCount > before); // new sessions replaced the dead ones
+    }
+
+    [Fact]
     public async Task A_server_that_stops_answering_times_out_within_Command_Timeout_plus_the_cancellation_grace()
     {
         await using var proxy = PgFaultProxy.Start(fixture.Server);
