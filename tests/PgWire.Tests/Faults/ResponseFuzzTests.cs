@@ -63,7 +63,7 @@ public class ResponseFuzzTests(ITestOutputHelper output)
     {
         await using var fuzzer = new ResponseFuzzer();
         await using var dataSource = PgWireDataSource.Create(
-            $"Host=127.0.0.1;Port={fuzzer.Port};Username=u;SSL Mode=Disable;Pooling=false;Timeout=3;Command Timeout=3;Cancellation Timeout=500;Max Message Size=65536");
+            $"Host=127.0.0.1;Port={fuzzer.Port};Username=u;SSL Mode=Disable;Pooling=false;Timeout=5;Command Timeout=5;Cancellation Timeout=500;Max Message Size=65536");
         var act = s_workloads[workload];
         Assert.Equal(3, await act(dataSource)); // the faithful server, which also loads the (empty) type catalog
         var failures = new List<string>();
@@ -78,9 +78,9 @@ public class ResponseFuzzTests(ITestOutputHelper output)
             fuzzer.LastScan = ExecuteScan.NotFuzzed;
             fuzzer.NextSeed = seed;
             var run = act(dataSource);
-            if (await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(10))) != run)
+            if (await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(20))) != run)
             {
-                failures.Add($"seed {seed}: no answer within 10 s");
+                failures.Add($"seed {seed}: no answer within 20 s");
                 break;
             }
             try
@@ -95,6 +95,11 @@ public class ResponseFuzzTests(ITestOutputHelper output)
             catch (PgWireException e)
             {
                 Count(outcomes, e.GetType().Name);
+            }
+            catch (TimeoutException)
+            {
+                // Command Timeout: only when the (fake) server was starved of CPU for seconds; the documented outcome.
+                Count(outcomes, nameof(TimeoutException));
             }
             catch (InvalidCastException e)
             {
