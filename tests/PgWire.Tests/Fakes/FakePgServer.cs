@@ -210,14 +210,8 @@ internal sealed class FakeSession(TcpClient client)
         }
     }
 
-    public static byte[] Frame(char code, params byte[] body)
-    {
-        var frame = new byte[5 + body.Length];
-        frame[0] = (byte)code;
-        BinaryPrimitives.WriteInt32BigEndian(frame.AsSpan(1), body.Length + 4);
-        body.CopyTo(frame, 5);
-        return frame;
-    }
+    /// <summary>A backend message: type byte, Int32 length (itself included), body.</summary>
+    public static byte[] Frame(char code, params byte[] body) => Protocol.FrameReaderTests.Frame(code, body);
 
     public static byte[] Int32(int value)
     {

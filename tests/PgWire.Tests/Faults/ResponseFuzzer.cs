@@ -113,14 +113,7 @@ internal sealed class ResponseFuzzer : IAsyncDisposable
 
     private static byte[] Row(int i) => Frame('D', [0, 2, 0, 0, 0, 4, 0, 0, 0, (byte)i, 0, 0, 0, 5, .. Encoding.ASCII.GetBytes($"row {i}")]);
 
-    internal static byte[] Frame(char code, params byte[] body)
-    {
-        var frame = new byte[5 + body.Length];
-        frame[0] = (byte)code;
-        BinaryPrimitives.WriteInt32BigEndian(frame.AsSpan(1), body.Length + 4);
-        body.CopyTo(frame, 5);
-        return frame;
-    }
+    internal static byte[] Frame(char code, params byte[] body) => Fakes.FakeSession.Frame(code, body);
 
     private async Task ServeAsync(Socket socket, int? seed)
     {
