@@ -168,7 +168,12 @@ public sealed class PgWireBinaryImporter : IDisposable, IAsyncDisposable, PgWire
             cancellationToken.ThrowIfCancellationRequested();
         }
         _copy.WriteBinaryTrailer();
-        return (ulong)await _copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        var imported = await _copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        // A WHERE clause may keep fewer rows than were sent, never more.
+        if (imported < 0 || imported > _rowsStarted)
+            throw _copy.Connector.Break(new PgWireProtocolException(
+                $"The server's CommandComplete reports {imported} rows imported, but {_rowsStarted} were sent; the connection is closed."));
+        return (ulong)imported;
     }
 
     /// <summary>Cancels the COPY unless it was completed: the server keeps none of its rows.</summary>

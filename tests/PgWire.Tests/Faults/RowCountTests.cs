@@ -197,4 +197,34 @@ public class RowCountTests
         });
         Assert.Contains("reports 5 rows but 2", e.Message);
     }
+
+    [Fact]
+    public async Task A_COPY_import_the_server_says_imported_more_rows_than_were_sent_is_refused()
+    {
+        await using var server = FakePgServer.Start(async session =>
+        {
+            await session.SendLoginOkAsync();
+            await session.ServeEmptyCatalogAsync();
+            // The importer describes its columns first (one int4), then starts the COPY.
+            await session.ReadRequestAsync();
+            await session.SendAsync(s_parsed, FakeSession.Frame('t', 0, 0), s_rowDescription, s_ready);
+            await session.ReadRequestAsync();
+            await session.SendAsync(FakeSession.Frame('G', 1, 0, 1, 0, 1));
+            while ((await session.ReadAsync()).Type is not ('c' or '\0')) { }
+            await session.SendAsync(Complete("COPY 5"), s_ready);
+            await session.HoldAsync(TimeSpan.FromSeconds(3));
+        });
+        var e = await Refused(server, async d =>
+        {
+            await using var connection = await d.OpenConnectionAsync();
+            await using var importer = await connection.BeginBinaryImportAsync("COPY t (x) FROM STDIN (FORMAT BINARY)");
+            for (var i = 0; i < 2; i++)
+            {
+                await importer.StartRowAsync();
+                importer.Write(i);
+            }
+            await importer.CompleteAsync();
+        });
+        Assert.Contains("reports 5 rows imported, but 2 were sent", e.Message);
+    }
 }
