@@ -54,7 +54,7 @@ public class FaultInjectionTests(ServerFixture fixture)
                 {
                     await using var connection = await dataSource.OpenConnectionAsync();
                     // A cut after the last startup byte the client needs shows at the first command instead.
-                    await new PgWireCommand("SELECT 1", connection).ExecuteScalarAsync();
+                    Assert.Equal(1, await new PgWireCommand("SELECT 1", connection).ExecuteScalarAsync());
                 }, $"{method}, cut {direction} after {at} bytes");
                 // The client sends its Terminate last: cutting just before it loses nothing the client waits for.
                 if (direction == "up" && e is null) continue;
@@ -81,7 +81,7 @@ public class FaultInjectionTests(ServerFixture fixture)
             var e = await Bounded(async () =>
             {
                 await using var connection = await dataSource.OpenConnectionAsync();
-                await new PgWireCommand("SELECT 1", connection).ExecuteScalarAsync();
+                Assert.Equal(1, await new PgWireCommand("SELECT 1", connection).ExecuteScalarAsync());
             }, $"TLS, cut down after {at}");
             AssertCutException(e, $"TLS, cut down after {at}");
         }
@@ -91,7 +91,7 @@ public class FaultInjectionTests(ServerFixture fixture)
             var e = await Bounded(async () =>
             {
                 await using var connection = await dataSource.OpenConnectionAsync();
-                await new PgWireCommand("SELECT 1", connection).ExecuteScalarAsync();
+                Assert.Equal(1, await new PgWireCommand("SELECT 1", connection).ExecuteScalarAsync());
             }, $"TLS, cut up after {at}");
             if (e is not null) AssertCutException(e, $"TLS, cut up after {at}");
         }
