@@ -1,6 +1,9 @@
 using System.Buffers.Binary;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
 namespace PgWire.Tests.Fakes;
@@ -18,9 +21,12 @@ internal sealed class FakePgServer : IAsyncDisposable
     private readonly Task _accepting;
     private readonly List<FakeSession> _sessions = [];
 
-    private FakePgServer(Func<FakeSession, Task> script)
+    private readonly X509Certificate2? _certificate;
+
+    private FakePgServer(Func<FakeSession, Task> script, bool tls)
     {
         _script = script;
+        if (tls) _certificate = CreateCertificate();
         _listener = new TcpListener(IPAddress.Loopback, 0);
         _listener.Start();
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
@@ -34,7 +40,21 @@ internal sealed class FakePgServer : IAsyncDisposable
         $"Host=127.0.0.1;Port={Port};Username=u;SSL Mode=Disable;Timeout=5;Command Timeout=5" + (extra.Length > 0 ? ";" + extra : "");
 
     /// <summary>Starts a server that runs <paramref name="script"/> for every connection it accepts.</summary>
-    public static FakePgServer Start(Func<FakeSession, Task> script) => new(script);
+    /// <param name="script">What the server does after the startup packet.</param>
+    /// <param name="tls">Accept the client's SSLRequest ('S') and run TLS with a throwaway self-signed certificate.</param>
+    public static FakePgServer Start(Func<FakeSession, Task> script, bool tls = false) => new(script, tls);
+
+    /// <summary>The tls-server-end-point hash of the certificate (SHA-256 of its DER form), for checking channel binding.</summary>
+    public byte[] CertificateHash => SHA256.HashData(_certificate!.RawData);
+
+    private static X509Certificate2 CreateCertificate()
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        // Through PKCS#12, so the key is usable by SslStream on every platform.
+        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
+    }
 
     /// <summary>Every byte every client sent, in order of connections.</summary>
     public byte[] AllReceived()
@@ -64,7 +84,7 @@ internal sealed class FakePgServer : IAsyncDisposable
             while (!_stop.IsCancellationRequested)
             {
                 var client = await _listener.AcceptTcpClientAsync(_stop.Token);
-                var session = new FakeSession(client);
+                var session = new FakeSession(client, _certificate);
                 lock (_sessions) _sessions.Add(session);
                 _ = Task.Run(async () =>
                 {
@@ -97,9 +117,9 @@ internal sealed class FakePgServer : IAsyncDisposable
 }
 
 /// <summary>One client connection of a <see cref="FakePgServer"/>.</summary>
-internal sealed class FakeSession(TcpClient client)
+internal sealed class FakeSession(TcpClient client, X509Certificate2? certificate = null)
 {
-    private readonly NetworkStream _stream = client.GetStream();
+    private Stream _stream = client.GetStream();
     private readonly List<byte> _received = [];
     private readonly StringBuilder _types = new();
 
@@ -131,7 +151,15 @@ internal sealed class FakeSession(TcpClient client)
             var code = BinaryPrimitives.ReadInt32BigEndian(body);
             if (code == 80877103)
             {
-                await _stream.WriteAsync("N"u8.ToArray());
+                if (certificate is null)
+                {
+                    await _stream.WriteAsync("N"u8.ToArray());
+                    continue;
+                }
+                await _stream.WriteAsync("S"u8.ToArray());
+                var tls = new SslStream(_stream);
+                await tls.AuthenticateAsServerAsync(certificate);
+                _stream = tls;
                 continue;
             }
             if (code != 196608) return false;

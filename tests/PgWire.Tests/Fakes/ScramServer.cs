@@ -16,10 +16,17 @@ internal sealed class ScramServer(string password, int iterations = 4096, string
     /// <summary>The gs2 header the client sent ("n,,", "y,," or "p=tls-server-end-point,,").</summary>
     public string Gs2Header { get; private set; } = "";
 
+    /// <summary>The mechanism the client chose in its SASLInitialResponse.</summary>
+    public string Mechanism { get; private set; } = "";
+
+    /// <summary>The channel binding data the client's final message carried (c=, decoded, after the gs2 header).</summary>
+    public byte[] ChannelBindingData { get; private set; } = [];
+
     /// <summary>Reads a SASLInitialResponse body (mechanism, Int32 length, client-first-message) and returns server-first-message.</summary>
     public byte[] ServerFirst(byte[] initialResponse, string? nonceOverride = null, string? iterationsOverride = null)
     {
         var mechanismEnd = Array.IndexOf(initialResponse, (byte)0);
+        Mechanism = Encoding.ASCII.GetString(initialResponse, 0, mechanismEnd);
         var clientFirst = Encoding.UTF8.GetString(initialResponse, mechanismEnd + 5, initialResponse.Length - mechanismEnd - 5);
         var bareAt = clientFirst.IndexOf(",,", StringComparison.Ordinal) + 2;
         Gs2Header = clientFirst[..bareAt];
@@ -35,6 +42,8 @@ internal sealed class ScramServer(string password, int iterations = 4096, string
     {
         var clientFinal = Encoding.ASCII.GetString(clientFinalBody);
         var withoutProof = clientFinal[..clientFinal.LastIndexOf(",p=", StringComparison.Ordinal)];
+        var binding = Convert.FromBase64String(withoutProof.Split(',').First(p => p.StartsWith("c=", StringComparison.Ordinal))[2..]);
+        ChannelBindingData = binding[Encoding.ASCII.GetByteCount(Gs2Header)..];
         var salted = Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(password), _salt, iterations, HashAlgorithmName.SHA256, 32);
         var authMessage = Encoding.UTF8.GetBytes(_clientFirstBare + "," + _serverFirst + "," + withoutProof);
         var clientKey = HMACSHA256.HashData(salted, "Client Key"u8);

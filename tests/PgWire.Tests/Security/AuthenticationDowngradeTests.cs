@@ -251,4 +251,67 @@ public class AuthenticationDowngradeTests
         var e = await LoginFails(server);
         Assert.Equal("28P01", Assert.IsType<PostgresException>(e).SqlState);
     }
+
+    /// <summary>A SCRAM exchange to the end over TLS; returns what the client chose and sent.</summary>
+    private static FakePgServer TlsScram(string[] offer, List<ScramServer> seen) => FakePgServer.Start(async session =>
+    {
+        var scram = new ScramServer(Password);
+        lock (seen) seen.Add(scram);
+        await session.SendAsync(ScramServer.Offer(offer));
+        var initial = await session.ReadAsync();
+        if (initial.Type != 'p') return;
+        await session.SendAsync(ScramServer.Continue(scram.ServerFirst(initial.Body)));
+        var final = await session.ReadAsync();
+        await session.SendAsync(ScramServer.Final(scram.ServerFinal(final.Body)));
+        await session.SendLoginOkAsync();
+        await session.ServeEmptyCatalogAsync();
+        await session.HoldAsync(TimeSpan.FromSeconds(3));
+    }, tls: true);
+
+    [Fact]
+    public async Task Over_TLS_the_client_binds_to_the_certificate_it_saw_when_the_server_offers_PLUS()
+    {
+        var seen = new List<ScramServer>();
+        await using var server = TlsScram(["SCRAM-SHA-256-PLUS", "SCRAM-SHA-256"], seen);
+        await using var dataSource = PgWireDataSource.Create(server.ConnectionString($"Password={Password};SSL Mode=Require"));
+        await using var connection = await dataSource.OpenConnectionAsync();
+        Assert.True(connection.IsSecure);
+        Assert.Equal("SCRAM-SHA-256-PLUS", seen[0].Mechanism);
+        Assert.Equal("p=tls-server-end-point,,", seen[0].Gs2Header);
+        Assert.Equal(server.CertificateHash, seen[0].ChannelBindingData);
+    }
+
+    [Fact]
+    public async Task Over_TLS_a_stripped_PLUS_is_flagged_to_the_server_under_Prefer_and_refused_under_Require()
+    {
+        // A machine in the middle removes SCRAM-SHA-256-PLUS from the offer: the client says "y" (it could have bound),
+        // so a real server that did offer PLUS fails the login; under Require nothing is sent at all.
+        var seen = new List<ScramServer>();
+        await using (var stripped = TlsScram(["SCRAM-SHA-256"], seen))
+        {
+            await using var dataSource = PgWireDataSource.Create(stripped.ConnectionString($"Password={Password};SSL Mode=Require"));
+            await using var connection = await dataSource.OpenConnectionAsync();
+            Assert.Equal("SCRAM-SHA-256", seen[0].Mechanism);
+            Assert.Equal("y,,", seen[0].Gs2Header);
+            Assert.Empty(seen[0].ChannelBindingData);
+        }
+
+        await using var required = TlsScram(["SCRAM-SHA-256"], []);
+        var e = await LoginFails(required, "SSL Mode=Require;Channel Binding=Require");
+        Assert.Contains("offers only SCRAM-SHA-256", e.Message);
+        Assert.Equal("", required.ReceivedTypes().TrimEnd('X'));
+    }
+
+    [Fact]
+    public async Task PLUS_alone_without_TLS_is_refused_and_gets_nothing()
+    {
+        await using var server = FakePgServer.Start(async session =>
+        {
+            await session.SendAsync(ScramServer.Offer("SCRAM-SHA-256-PLUS"));
+            await session.HoldAsync(TimeSpan.FromSeconds(3));
+        });
+        var e = await LoginFails(server);
+        Assert.Contains("SCRAM-SHA-256-PLUS", e.Message);
+        Assert.Equal("", server.ReceivedTypes().TrimEnd('X'));
+    }
 }
