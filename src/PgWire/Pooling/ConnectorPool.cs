@@ -47,6 +47,7 @@ internal sealed class ConnectorPool : IAsyncDisposable
     public async ValueTask<PgConnector> RentAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        cancellationToken.ThrowIfCancellationRequested();
         if (!_slots.Wait(0))
         {
             if (!await _slots.WaitAsync(_options.WaitTimeout, cancellationToken).ConfigureAwait(false))
