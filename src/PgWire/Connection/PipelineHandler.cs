@@ -109,7 +109,9 @@ internal sealed class PipelineHandler : IFrameHandler
                 return false;
             case BackendMessageCode.EmptyQueryResponse:
                 ref var empty = ref Current(code);
-                if (!empty.Bound || !empty.Described) throw OutOfOrder(code);
+                // Only an empty statement, which has no columns and no rows, ends this way.
+                if (!empty.Bound || !empty.Described || empty.Description is not null || empty.RowCount > 0) throw OutOfOrder(code);
+                if (!body.IsEmpty) throw new PgWireProtocolException($"EmptyQueryResponse message should be empty but has {body.Length} bytes.");
                 empty.Completed = true;
                 _index++;
                 return false;

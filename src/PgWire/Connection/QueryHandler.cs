@@ -89,7 +89,9 @@ internal sealed class QueryHandler : IFrameHandler
                 OnCommandComplete(connector, body);
                 return false;
             case BackendMessageCode.EmptyQueryResponse:
-                if (_shape == ResponseShape.DescribeOnly || (_shape == ResponseShape.Execute && (!_bound || _completed)) || _inResult) throw OutOfOrder(code);
+                // Only an empty statement, which has no columns and no rows, ends this way.
+                if (_shape == ResponseShape.DescribeOnly || (_shape == ResponseShape.Execute && (!_bound || _completed || Description is not null)) || _inResult)
+                    throw OutOfOrder(code);
                 ExpectEmpty(code, body);
                 _completed = true;
                 return false;

@@ -348,7 +348,9 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
                         if (_statement + 1 < _known.Length) return Step.ResultEnd;
                         break;
                     case BackendMessageCode.EmptyQueryResponse:
-                        if (!_bound || !_described || _resultDone) throw OutOfOrder(code);
+                        // Only an empty statement, which has no columns and no rows, ends this way.
+                        if (!_bound || !_described || _resultDone || _description is not null || _statementRows > 0) throw OutOfOrder(code);
+                        if (!body.IsEmpty) throw new PgWireProtocolException($"EmptyQueryResponse message should be empty but has {body.Length} bytes.");
                         _resultDone = true;
                         if (_statement + 1 < _known.Length) return Step.ResultEnd;
                         break;

@@ -8,6 +8,7 @@ namespace PgWire.Tests.Faults;
 /// Mutated backend responses (see <see cref="ResponseFuzzer"/>) with fixed seeds: a few thousand cases here; set
 /// PGWIRE_FUZZ_CASES (cases per workload) and PGWIRE_FUZZ_SEED for a long run (scripts/fuzz.sh).
 /// </summary>
+[Collection(SerialCollection.Name)]
 public class ResponseFuzzTests(ITestOutputHelper output)
 {
     private static int Cases => int.TryParse(Environment.GetEnvironmentVariable("PGWIRE_FUZZ_CASES"), out var n) ? n : 1200;
@@ -122,4 +123,11 @@ public class ResponseFuzzTests(ITestOutputHelper output)
     }
 
     private static void Count(Dictionary<string, int> outcomes, string key) => outcomes[key] = outcomes.GetValueOrDefault(key) + 1;
+}
+
+/// <summary>Tests that measure the whole process (its heap) run alone, after the parallel ones.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class SerialCollection
+{
+    public const string Name = "serial";
 }

@@ -156,6 +156,15 @@ public class RowCountTests
         await RunPath(path, server);
     }
 
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task Rows_ended_by_EmptyQueryResponse_instead_of_CommandComplete_are_refused(string path)
+    {
+        // Found by the long fuzz run: EmptyQueryResponse ends only an empty statement, which has neither columns nor rows.
+        await using var server = Serve(_ => [.. s_parsed, .. s_bound, .. s_rowDescription, .. Row(1), .. Row(2), .. FakeSession.Frame('I'), .. s_ready]);
+        await RunPath(path, server);
+    }
+
     [Fact]
     public async Task A_pipeline_whose_row_counts_disagree_is_refused()
     {
