@@ -412,9 +412,9 @@ public class AdoNetMoreTests(ServerFixture fixture)
     {
         await using var connection = new PgWireConnection(fixture.ConnectionString);
         await connection.OpenAsync();
-        await using var command = new PgWireCommand("SELECT pg_sleep(20)", connection);
+        await using var command = new PgWireCommand("SELECT pg_sleep(20), 'cancel-from-another-thread'", connection);
         var running = command.ExecuteScalarAsync();
-        await Task.Delay(300);
+        await fixture.WaitUntilRunningAsync("'cancel-from-another-thread'");
         command.Cancel();
         var e = await Assert.ThrowsAnyAsync<Exception>(() => running);
         Assert.True(e is OperationCanceledException or PostgresException { SqlState: "57014" }, e.ToString());

@@ -89,11 +89,11 @@ public class PoolTests(ServerFixture fixture)
     public async Task An_exhausted_pool_waits_then_says_size_and_use()
     {
         await using var dataSource = fixture.CreateDataSource("Maximum Pool Size=1;Timeout=1");
-        var sleeper = dataSource.ExecuteAsync("SELECT pg_sleep(3)").AsTask();
-        await Task.Delay(300);
+        var sleeper = dataSource.ExecuteAsync("SELECT pg_sleep(3), 'exhausted-pool'").AsTask();
+        await fixture.WaitUntilRunningAsync("'exhausted-pool'"); // the only connection is held
         var watch = Stopwatch.StartNew();
         var e = await Assert.ThrowsAsync<PgWireException>(async () => await dataSource.QueryAsync("SELECT 1"));
-        Assert.InRange(watch.Elapsed.TotalSeconds, 0.8, 2.5);
+        Assert.InRange(watch.Elapsed.TotalSeconds, 0.8, 2.9); // Timeout=1, and well before the sleeper lets go
         Assert.Contains("Maximum Pool Size is 1", e.Message);
         Assert.Contains("1 connections are in use", e.Message);
         Assert.IsType<TimeoutException>(e.InnerException);

@@ -21,6 +21,24 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync() => _server = await PgTestServer.StartAsync(tls: true);
 
+    /// <summary>
+    /// Waits until the server shows a statement containing <paramref name="fragment"/> running (pg_stat_activity, state
+    /// active): a test that acts on a running statement waits for that, not for a fixed time.
+    /// </summary>
+    public async Task WaitUntilRunningAsync(string fragment)
+    {
+        await using var admin = CreateDataSource("Pooling=false");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            using var running = await admin.QueryAsync(
+                "SELECT count(*)::int FROM pg_stat_activity WHERE state = 'active' AND pid <> pg_backend_pid() AND strpos(query, $1) > 0", fragment);
+            if (running[0].Get<int>(0) > 0) return;
+            if (clock.Elapsed > TimeSpan.FromSeconds(20)) throw new TimeoutException($"No statement containing '{fragment}' started within 20 s.");
+            await Task.Delay(5);
+        }
+    }
+
     public async Task DisposeAsync()
     {
         if (_server is not null) await _server.DisposeAsync();
