@@ -62,8 +62,10 @@ internal sealed class BackendReader(PipeReader reader, int maxMessageSize)
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // called once per receive buffer: no box per call
     public async ValueTask<bool> FillAsync(CancellationToken cancellationToken)
     {
+        long unread = 0;
         if (_holding)
         {
+            unread = _buffer.Length - _consumed; // before AdvanceTo, after which the segments are the pipe's again
             reader.AdvanceTo(_buffer.GetPosition(_consumed), _buffer.End);
             _holding = false;
             _current = default;
@@ -75,7 +77,8 @@ internal sealed class BackendReader(PipeReader reader, int maxMessageSize)
         _current = _buffer.First;
         _holding = true;
         _completed = result.IsCompleted;
-        return true;
+        // The close may come with the last bytes or on its own: on its own (nothing new), it is the end already.
+        return !_completed || _buffer.Length > unread;
     }
 
     private ReadOnlyMemory<byte> CopyToScratch(in ReadOnlySequence<byte> body)

@@ -427,18 +427,20 @@ internal sealed class PgConnector : IAsyncDisposable
     /// <remarks>
     /// A CancelRequest goes out only once the request's first bytes were sent (<see cref="FlushAsync"/>): before that,
     /// a cancellation makes the send throw instead. A token already cancelled throws here, before anything is
-    /// registered. Whoever ends the request calls <see cref="EndRequestAsync"/>, which settles a cancel that lost the
+    /// registered (for a new request). Whoever ends the request calls <see cref="EndRequestAsync"/>, which settles a cancel that lost the
     /// race with the statement's end so that it can never reach a later statement.
     /// </remarks>
     /// <param name="cancellationToken">The caller's token.</param>
     /// <param name="continuing">True for a later wait of the same request (a streaming read, the end of a COPY): a
     /// cancellation already requested stays recorded.</param>
-    /// <exception cref="OperationCanceledException">The token is already cancelled.</exception>
+    /// <exception cref="OperationCanceledException">The token is already cancelled and the request is new.</exception>
     public CancellationScope BeginCancellableRequest(CancellationToken cancellationToken, bool continuing = false)
     {
-        cancellationToken.ThrowIfCancellationRequested();
         if (!continuing)
         {
+            // A new request: a token already cancelled throws before anything is sent or registered. (A later wait of
+            // a running request registers it, and the running statement is cancelled on the server.)
+            cancellationToken.ThrowIfCancellationRequested();
             lock (_cancelLock)
             {
                 // An earlier request ended without settling its cancel: it is settled before this one's first bytes.
