@@ -154,6 +154,7 @@ public class CancellationTests(ServerFixture fixture)
             await using var command = new PgWireCommand("SELECT 1", connection) { CommandTimeout = 2 };
             var watch = Stopwatch.StartNew();
             var e = await Assert.ThrowsAsync<TimeoutException>(async () => await command.ExecuteScalarAsync());
+            Console.WriteLine($"Command Timeout=2 against a paused backend gave up after {watch.Elapsed.TotalSeconds:F2} s");
             Assert.InRange(watch.Elapsed.TotalSeconds, 1.9, 6); // Command Timeout 2 s + the default Cancellation Timeout 2 s (was 2 + 5)
             Assert.Contains("did not answer the cancellation within 2 s", e.Message);
             Assert.DoesNotContain("was cancelled on the server", e.Message);
