@@ -101,7 +101,10 @@ public sealed class PgWireConnection : DbConnection
     /// <summary>The data source whose pool this connection uses.</summary>
     internal PgWireDataSource OwningDataSource => DataSourceOrThrow();
 
-    /// <summary>The physical connection, while open.</summary>
+    /// <summary>The physical connection while open, broken or not: for cleanup paths that check <see cref="PgConnector.IsBroken"/> themselves.</summary>
+    internal PgConnector? ConnectorOrNull => _connector;
+
+    /// <summary>The physical connection, while open and unbroken; otherwise an <see cref="InvalidOperationException"/> saying why.</summary>
     internal PgConnector Connector => _connector switch
     {
         null => throw new InvalidOperationException("The connection is not open: call Open or OpenAsync first."),

@@ -245,7 +245,8 @@ public sealed class PgWireDataReader : DbDataReader
         if (_closed) return;
         try
         {
-            if (_current is not null && (!_current.IsCompleted || _sequential))
+            // A broken connection has nothing more to read (and closing must not hide the error that broke it).
+            if (_current is not null && (!_current.IsCompleted || _sequential) && _connection.State == ConnectionState.Open)
             {
                 while (await AdvanceAsync(CancellationToken.None).ConfigureAwait(false)) { }
             }
@@ -543,8 +544,8 @@ public sealed class PgWireDataReader : DbDataReader
         _sequentialIndex = _statements.Count;
         if (!_ownTransaction) return;
         _ownTransaction = false;
-        var connector = _connection.Connector;
-        if (!connector.IsBroken) await QueryRunner.ExecuteScriptAsync(connector, "ROLLBACK", CancellationToken.None).ConfigureAwait(false);
+        if (_connection.ConnectorOrNull is { IsBroken: false } connector)
+            await QueryRunner.ExecuteScriptAsync(connector, "ROLLBACK", CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -408,6 +408,23 @@ public class AdoNetMoreTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task A_batch_run_statement_by_statement_that_loses_its_connection_reports_the_server_s_error()
+    {
+        // The second statement needs the table the first creates, so the batch runs one statement at a time inside a
+        // transaction of its own; the third ends the session. The caller gets the server's goodbye, not a complaint
+        // about cleaning up on a broken connection.
+        await using var connection = new PgWireConnection(fixture.ConnectionString + ";Pooling=false");
+        await connection.OpenAsync();
+        await using var batch = connection.CreateBatch();
+        batch.BatchCommands.Add(new PgWireBatchCommand("CREATE TEMP TABLE seq_break (v int)"));
+        batch.BatchCommands.Add(new PgWireBatchCommand("INSERT INTO seq_break VALUES (1)"));
+        batch.BatchCommands.Add(new PgWireBatchCommand("SELECT pg_terminate_backend(pg_backend_pid()) FROM seq_break"));
+        var e = await Assert.ThrowsAnyAsync<Exception>(async () => await batch.ExecuteNonQueryAsync());
+        Assert.True(e is PostgresException { SqlState: "57P01" } || (e is PgWireException && e.Message.Contains("closed", StringComparison.Ordinal)), e.ToString());
+        Assert.Equal(System.Data.ConnectionState.Broken, connection.State);
+    }
+
+    [Fact]
     public async Task Cancel_from_another_thread_stops_a_running_command()
     {
         await using var connection = new PgWireConnection(fixture.ConnectionString);
