@@ -71,6 +71,10 @@ public readonly struct PgRow
             {
                 throw ValueDecoder.WithColumn(description, ordinal, typeof(T), e);
             }
+            catch (OverflowException e)
+            {
+                throw ValueDecoder.WithColumn(description, ordinal, typeof(T), e);
+            }
         }
         else
         {

@@ -25,9 +25,13 @@ internal static class ValueDecoder
             else if (typeof(T).IsArray && codec is IArrayReader arrays) result = (T)(object)arrays.ReadArray(value, typeof(T));
             else if (typeof(T).IsEnum && codec is TextCodec or EnumCodec) result = EnumReader<T>.Parse(TextCodec.Instance.Read(value));
             else if (codec is ICompositeReader composite && !typeof(T).IsPrimitive) result = (T)composite.ReadAs(value, typeof(T));
-            else readable = NullableReader<T>.TryRead(codec, value, out result!);
+            else readable = NullableReader<T>.TryRead(codec, value, out result!) || NumberConversion.TryRead(codec, value, out result);
         }
         catch (InvalidCastException e)
+        {
+            throw WithColumn(description, ordinal, typeof(T), e);
+        }
+        catch (OverflowException e)
         {
             throw WithColumn(description, ordinal, typeof(T), e);
         }
@@ -53,6 +57,10 @@ internal static class ValueDecoder
 
     /// <summary>A codec's complaint about a value, with the column and both types named.</summary>
     public static InvalidCastException WithColumn(RowDescriptionInfo description, int ordinal, Type requested, InvalidCastException inner) =>
+        new($"Column '{description.Fields[ordinal].Name}' (ordinal {ordinal}, PostgreSQL type '{description.Types[ordinal].Name}') cannot be read as {requested}: {inner.Message}.", inner);
+
+    /// <summary>A value too large for the requested type, with the column and both types named.</summary>
+    public static OverflowException WithColumn(RowDescriptionInfo description, int ordinal, Type requested, OverflowException inner) =>
         new($"Column '{description.Fields[ordinal].Name}' (ordinal {ordinal}, PostgreSQL type '{description.Types[ordinal].Name}') cannot be read as {requested}: {inner.Message}.", inner);
 
     /// <summary>SQL NULL as <typeparamref name="T"/>: null where T can hold it, else a clear exception.</summary>

@@ -158,3 +158,34 @@ internal sealed class EnumCodec : PgCodec<string>
         }
     }
 }
+
+/// <summary>
+/// An enum type mapped to .NET enum <typeparamref name="TEnum"/> with <c>MapEnum</c>: its values read as
+/// <typeparamref name="TEnum"/> by default (GetValue, GetFieldType, Dapper), and as their label when a string is asked
+/// for. Writes a <typeparamref name="TEnum"/> as its label, or a label given as a string.
+/// </summary>
+internal sealed class MappedEnumCodec<TEnum> : PgCodec<TEnum>, IPgReader<string> where TEnum : struct, Enum
+{
+    public override TEnum Read(ReadOnlySpan<byte> value) => EnumLabels.Parse<TEnum>(TextCodec.Instance.Read(value));
+
+    string IPgReader<string>.Read(ReadOnlySpan<byte> value) => TextCodec.Instance.Read(value);
+
+    public override void Write(TEnum value, IBufferWriter<byte> writer) => TextCodec.Instance.Write(EnumLabels.LabelOf(value), writer);
+
+    public override bool CanWrite(object value) => value is TEnum or string;
+
+    public override bool TryWriteObject(object value, IBufferWriter<byte> writer)
+    {
+        switch (value)
+        {
+            case TEnum member:
+                Write(member, writer);
+                return true;
+            case string label:
+                TextCodec.Instance.Write(label, writer);
+                return true;
+            default:
+                return false;
+        }
+    }
+}

@@ -6,10 +6,11 @@ namespace PgWire.Types;
 /// <summary>
 /// numeric &lt;-&gt; decimal. Wire form: Int16 digit count, Int16 weight (of the first digit, in powers of 10000),
 /// Int16 sign (0x0000 +, 0x4000 -, 0xC000 NaN, 0xD000 +Infinity, 0xF000 -Infinity), Int16 display scale, then the
-/// base-10000 digits as Int16 each. Values that decimal cannot hold exactly (NaN, infinities, more than 28-29
-/// significant digits, more than 28 fractional digits) throw rather than round.
+/// base-10000 digits as Int16 each. Values that decimal cannot hold exactly throw rather than round: outside its range
+/// an <see cref="OverflowException"/>; NaN, the infinities and more than 28 fractional digits an
+/// <see cref="InvalidCastException"/>. <see cref="PgNumeric"/> reads any value exactly.
 /// </summary>
-internal sealed class NumericCodec : PgCodec<decimal>, IPgReader<string>, IPgReader<double>
+internal sealed class NumericCodec : PgCodec<decimal>, IPgReader<PgNumeric>, IPgReader<double>
 {
     public static readonly NumericCodec Instance = new();
 
@@ -60,8 +61,9 @@ internal sealed class NumericCodec : PgCodec<decimal>, IPgReader<string>, IPgRea
 
             if (scale < displayScale)
             {
-                // Trailing zeros the server displays (1.50 has display scale 2): keep them, as decimal can.
+                // Trailing zeros the server displays (1.50 has display scale 2): keep as many as decimal can hold.
                 var extra = Math.Min((int)displayScale, MaxDecimalScale) - scale;
+                while (extra > 0 && mantissa > s_decimalMax / Pow10(extra)) extra--;
                 if (extra > 0)
                 {
                     mantissa = checked(mantissa * Pow10(extra));
@@ -80,8 +82,7 @@ internal sealed class NumericCodec : PgCodec<decimal>, IPgReader<string>, IPgRea
             }
             if (scale > MaxDecimalScale)
                 throw new InvalidCastException($"the numeric value has {scale} fractional digits; decimal holds at most {MaxDecimalScale}");
-            if (mantissa > s_decimalMax)
-                throw new InvalidCastException("the numeric value is outside the range of decimal (about ±7.9e28)");
+            if (mantissa > s_decimalMax) throw OutOfRange();
 
             var lo = (int)(uint)mantissa;
             var mid = (int)(uint)(mantissa >> 32);
@@ -90,9 +91,11 @@ internal sealed class NumericCodec : PgCodec<decimal>, IPgReader<string>, IPgRea
         }
         catch (OverflowException)
         {
-            throw new InvalidCastException("the numeric value is outside the range of decimal (about ±7.9e28)");
+            throw OutOfRange();
         }
     }
+
+    private static OverflowException OutOfRange() => new("the numeric value is outside the range of decimal (about ±7.9e28)");
 
     /// <summary>Int16 digit count, Int16 weight, UInt16 sign, Int16 display scale; the digits must fill the rest exactly.</summary>
     private static (short DigitCount, short Weight, ushort Sign, short DisplayScale) ReadHeader(ReadOnlySpan<byte> value)
@@ -105,11 +108,11 @@ internal sealed class NumericCodec : PgCodec<decimal>, IPgReader<string>, IPgRea
             BinaryPrimitives.ReadInt16BigEndian(value[6..]));
     }
 
-    /// <summary>
-    /// The exact value as PostgreSQL prints it (NaN, Infinity and -Infinity included): lossless for any numeric,
-    /// however many digits.
-    /// </summary>
-    string IPgReader<string>.Read(ReadOnlySpan<byte> value)
+    /// <summary>The exact value (NaN, Infinity and -Infinity included): lossless for any numeric, however many digits.</summary>
+    PgNumeric IPgReader<PgNumeric>.Read(ReadOnlySpan<byte> value) => new(Text(value));
+
+    /// <summary>The value as PostgreSQL prints it.</summary>
+    private static string Text(ReadOnlySpan<byte> value)
     {
         var (digitCount, weight, sign, displayScale) = ReadHeader(value);
         switch (sign)
@@ -145,7 +148,7 @@ internal sealed class NumericCodec : PgCodec<decimal>, IPgReader<string>, IPgRea
 
     /// <summary>The nearest double (NaN and the infinities included); precision beyond 15-17 digits is lost.</summary>
     double IPgReader<double>.Read(ReadOnlySpan<byte> value) =>
-        double.Parse(((IPgReader<string>)this).Read(value), System.Globalization.CultureInfo.InvariantCulture);
+        double.Parse(Text(value), System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>
     /// The common case without 128-bit arithmetic: up to 4 base-10000 digits (16 decimal digits, fits a ulong), no

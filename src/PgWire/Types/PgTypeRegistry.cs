@@ -64,8 +64,8 @@ internal sealed class PgTypeRegistry
         [PgTypeOids.Time] = new(PgTypeOids.Time, "time without time zone", TimeCodec.Instance),
         [PgTypeOids.TimeTz] = new(PgTypeOids.TimeTz, "time with time zone", TimeTzCodec.Instance),
         [PgTypeOids.Interval] = new(PgTypeOids.Interval, "interval", IntervalCodec.Instance),
-        [PgTypeOids.Inet] = new(PgTypeOids.Inet, "inet", InetCodec.Inet),
-        [PgTypeOids.Cidr] = new(PgTypeOids.Cidr, "cidr", InetCodec.Cidr),
+        [PgTypeOids.Inet] = new(PgTypeOids.Inet, "inet", InetCodec.Instance),
+        [PgTypeOids.Cidr] = new(PgTypeOids.Cidr, "cidr", CidrCodec.Instance),
         [PgTypeOids.MacAddr] = new(PgTypeOids.MacAddr, "macaddr", MacAddressCodec.MacAddr),
         [PgTypeOids.MacAddr8] = new(PgTypeOids.MacAddr8, "macaddr8", MacAddressCodec.MacAddr8),
         [PgTypeOids.Bit] = new(PgTypeOids.Bit, "bit", BitCodec.Instance),
@@ -125,6 +125,7 @@ internal sealed class PgTypeRegistry
             (typeof(Guid), PgTypeOids.Uuid), (typeof(DateOnly), PgTypeOids.Date), (typeof(TimeOnly), PgTypeOids.Time),
             (typeof(DateTimeOffset), PgTypeOids.TimestampTz), (typeof(TimeSpan), PgTypeOids.Interval),
             (typeof(PgInterval), PgTypeOids.Interval), (typeof(PgDate), PgTypeOids.Date), (typeof(PgTimestamp), PgTypeOids.Timestamp), (typeof(uint), PgTypeOids.Oid), (typeof(System.Net.IPAddress), PgTypeOids.Inet),
+            (typeof(System.Net.IPNetwork), PgTypeOids.Cidr),
         })
         {
             var arrayOid = s_arrayTypes.First(a => a.Element == elementOid).Array;
@@ -161,7 +162,20 @@ internal sealed class PgTypeRegistry
     }
 
     /// <summary>Sends <paramref name="clrType"/> (and arrays and lists of it) as the PostgreSQL type named <paramref name="typeName"/>.</summary>
-    public void Map(Type clrType, string typeName) => _mappings[clrType] = typeName;
+    public void Map(Type clrType, string typeName)
+    {
+        _mappings[clrType] = typeName;
+        // Types resolved before the mapping read with the codec they had: resolve them again.
+        _catalog.Resolved.Clear();
+    }
+
+    /// <summary>The .NET enum mapped to the catalog's enum type <paramref name="oid"/>, if any.</summary>
+    private Type? MappedEnumType(uint oid)
+    {
+        foreach (var (clrType, name) in _mappings)
+            if (clrType.IsEnum && _catalog.TryFindByName(name, out var mapped) && mapped == oid) return clrType;
+        return null;
+    }
 
     /// <summary>The type for an OID; unknown OIDs get a name from the catalog, or "unknown type (OID n)", and no codec.</summary>
     public PgTypeInfo Resolve(uint oid) => Resolve(oid, 0);
@@ -177,7 +191,7 @@ internal sealed class PgTypeRegistry
             if (_missing.TryAdd(oid, 0)) CatalogIsStale = true;
             return new PgTypeInfo(oid, $"unknown type (OID {oid})", null);
         }
-        info = new PgTypeInfo(oid, type.Name, depth > 8 ? null : CreateCodec(type, depth));
+        info = new PgTypeInfo(oid, type.Name, depth > 8 ? null : CreateCodec(oid, type, depth));
         return catalog.Resolved.GetOrAdd(oid, info);
     }
 
@@ -185,7 +199,7 @@ internal sealed class PgTypeRegistry
     /// The codec of a type known only from the catalog: extension types by name (their OIDs differ per database),
     /// enums, domains (their base type's), composites, and arrays of any of those.
     /// </summary>
-    private PgCodec? CreateCodec(CatalogType type, int depth)
+    private PgCodec? CreateCodec(uint oid, CatalogType type, int depth)
     {
         var unqualified = type.Name[(type.Name.LastIndexOf('.') + 1)..];
         if (unqualified == "citext") return TextCodec.Instance;
@@ -193,7 +207,9 @@ internal sealed class PgTypeRegistry
         switch (type.Kind)
         {
             case 'e':
-                return EnumCodec.Instance;
+                return MappedEnumType(oid) is { } clrType
+                    ? (PgCodec)Activator.CreateInstance(typeof(MappedEnumCodec<>).MakeGenericType(clrType))!
+                    : EnumCodec.Instance;
             case 'd':
                 return Resolve(type.Related, depth + 1).BinaryCodec;
             case 'c':
@@ -411,7 +427,7 @@ internal sealed class PgTypeRegistry
             double => (PgTypeOids.Float8, Float8Codec.Instance),
             decimal => (PgTypeOids.Numeric, NumericCodec.Instance),
             string or char => (PgTypeOids.Text, TextCodec.Instance),
-            byte[] or ReadOnlyMemory<byte> or Memory<byte> => (PgTypeOids.Bytea, ByteaCodec.Instance),
+            byte[] or ReadOnlyMemory<byte> or Memory<byte> or Stream => (PgTypeOids.Bytea, ByteaCodec.Instance),
             Guid => (PgTypeOids.Uuid, UuidCodec.Instance),
             DateOnly or PgDate => (PgTypeOids.Date, DateCodec.Instance),
             PgTimestamp => (PgTypeOids.Timestamp, TimestampCodec.Instance),
@@ -422,7 +438,8 @@ internal sealed class PgTypeRegistry
             System.Text.Json.JsonDocument or System.Text.Json.JsonElement or PgJson => (PgTypeOids.Jsonb, JsonCodec.Jsonb),
             TimeOnly => (PgTypeOids.Time, TimeCodec.Instance),
             TimeSpan or PgInterval => (PgTypeOids.Interval, IntervalCodec.Instance),
-            System.Net.IPAddress or PgInet => (PgTypeOids.Inet, InetCodec.Inet),
+            System.Net.IPAddress or PgInet => (PgTypeOids.Inet, InetCodec.Instance),
+            System.Net.IPNetwork => (PgTypeOids.Cidr, CidrCodec.Instance),
             System.Net.NetworkInformation.PhysicalAddress { } mac when mac.GetAddressBytes().Length == 8 => (PgTypeOids.MacAddr8, MacAddressCodec.MacAddr8),
             System.Net.NetworkInformation.PhysicalAddress => (PgTypeOids.MacAddr, MacAddressCodec.MacAddr),
             System.Collections.BitArray => (PgTypeOids.VarBit, BitCodec.Instance),

@@ -5,9 +5,10 @@ using System.Text.Json;
 namespace PgWire.Types;
 
 /// <summary>
-/// text, varchar, bpchar, name, json, and the text form of any type without a binary codec: UTF-8 bytes.
+/// text, varchar, bpchar, name, json, and the text form of any type without a binary codec: UTF-8 bytes. Also reads as
+/// char: the first character of a non-empty value (for <c>char(1)</c> columns and <c>GetChar</c>).
 /// </summary>
-internal sealed class TextCodec : PgCodec<string>
+internal sealed class TextCodec : PgCodec<string>, IPgReader<char>
 {
     public static readonly TextCodec Instance = new();
 
@@ -23,6 +24,16 @@ internal sealed class TextCodec : PgCodec<string>
         {
             throw new InvalidCastException("the server sent text that is not valid UTF-8", e);
         }
+    }
+
+    char IPgReader<char>.Read(ReadOnlySpan<byte> value)
+    {
+        if (value.IsEmpty) throw new InvalidCastException("the text value is empty, so it has no first character");
+        // Only the first UTF-8 sequence is decoded, not the whole value.
+        if (Rune.DecodeFromUtf8(value, out var first, out _) != System.Buffers.OperationStatus.Done)
+            throw new InvalidCastException("the server sent text that is not valid UTF-8");
+        return first.IsBmp ? (char)first.Value
+            : throw new InvalidCastException("the first character of the text value is outside the Basic Multilingual Plane, which a char cannot hold");
     }
 
     public override void Write(string value, IBufferWriter<byte> writer)
@@ -158,7 +169,16 @@ internal sealed class ByteaCodec : PgCodec<byte[]>, IPgReader<ReadOnlyMemory<byt
 
     public override void Write(byte[] value, IBufferWriter<byte> writer) => writer.Write(value);
 
-    public override bool CanWrite(object value) => value is byte[] or ReadOnlyMemory<byte> or Memory<byte>;
+    /// <summary>A stream parameter's bytes: from its current position to its end.</summary>
+    public static byte[] ReadToEnd(Stream stream)
+    {
+        if (!stream.CanRead) throw new InvalidCastException("the stream cannot be read");
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    }
+
+    public override bool CanWrite(object value) => value is byte[] or ReadOnlyMemory<byte> or Memory<byte> or Stream;
 
     public override bool TryWriteObject(object value, IBufferWriter<byte> writer)
     {
@@ -172,6 +192,9 @@ internal sealed class ByteaCodec : PgCodec<byte[]>, IPgReader<ReadOnlyMemory<byt
                 return true;
             case Memory<byte> memory:
                 writer.Write(memory.Span);
+                return true;
+            case Stream stream:
+                writer.Write(ReadToEnd(stream));
                 return true;
             default:
                 return false;

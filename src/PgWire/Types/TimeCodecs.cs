@@ -3,32 +3,43 @@ using System.Buffers.Binary;
 
 namespace PgWire.Types;
 
-/// <summary>time (without time zone): Int64 microseconds since midnight. Reads as TimeOnly or TimeSpan.</summary>
+/// <summary>
+/// time (without time zone): Int64 microseconds since midnight. Reads as TimeOnly (00:00 to 23:59:59.999999) or
+/// TimeSpan, which also holds PostgreSQL's 24:00:00 (TimeOnly cannot, so reading that as TimeOnly throws).
+/// </summary>
 internal sealed class TimeCodec : PgCodec<TimeOnly, TimeSpan>, IPgReader<TimeSpan>
 {
     public static readonly TimeCodec Instance = new();
 
-    public override TimeOnly Read(ReadOnlySpan<byte> value) => new(Ticks(value));
+    private const long MicrosecondsPerDay = 86_400_000_000L;
 
-    TimeSpan IPgReader<TimeSpan>.Read(ReadOnlySpan<byte> value) => new(Ticks(value));
+    public override TimeOnly Read(ReadOnlySpan<byte> value)
+    {
+        var micros = Micros(value);
+        if (micros == MicrosecondsPerDay)
+            throw new InvalidCastException("the time value is 24:00:00, which TimeOnly cannot hold; read it as TimeSpan");
+        return new TimeOnly(micros * TimeSpan.TicksPerMicrosecond);
+    }
+
+    TimeSpan IPgReader<TimeSpan>.Read(ReadOnlySpan<byte> value) => new(Micros(value) * TimeSpan.TicksPerMicrosecond);
 
     public override void Write(TimeOnly value, IBufferWriter<byte> writer) => WriteTicks(value.Ticks, writer);
 
     protected override void WriteAlso(TimeSpan value, IBufferWriter<byte> writer)
     {
-        if (value < TimeSpan.Zero || value >= TimeSpan.FromDays(1))
+        if (value < TimeSpan.Zero || value > TimeSpan.FromDays(1))
             throw new ArgumentOutOfRangeException(nameof(value), value, "A time of day is between 00:00 and 24:00.");
         WriteTicks(value.Ticks, writer);
     }
 
-    private static long Ticks(ReadOnlySpan<byte> value)
+    /// <summary>Int64 microseconds after midnight: 0 to 24:00:00 inclusive, as PostgreSQL allows.</summary>
+    private static long Micros(ReadOnlySpan<byte> value)
     {
         if (value.Length != 8) throw WrongLength("time", 8, value.Length);
         var micros = BinaryPrimitives.ReadInt64BigEndian(value);
-        // PostgreSQL allows 24:00:00, which TimeOnly cannot hold.
-        if (micros < 0 || micros >= 86_400_000_000L)
-            throw new InvalidCastException($"the time value {micros} us after midnight is outside 00:00 to 23:59:59.999999");
-        return micros * TimeSpan.TicksPerMicrosecond;
+        if (micros < 0 || micros > MicrosecondsPerDay)
+            throw new InvalidCastException($"the time value {micros} us after midnight is outside 00:00 to 24:00:00");
+        return micros;
     }
 
     private static void WriteTicks(long ticks, IBufferWriter<byte> writer)

@@ -46,8 +46,11 @@ public class JsonAndNumericTextTests(ServerFixture fixture)
     {
         await using var dataSource = fixture.CreateDataSource();
         using var rows = await dataSource.QueryAsync($"SELECT '{text}'::numeric, '{text}'::numeric::text");
-        Assert.Equal(rows[0].Get<string>(1), rows[0].Get<string>(0));
+        Assert.Equal(rows[0].Get<string>(1), rows[0].Get<PgNumeric>(0).ToString());
         Assert.Equal(double.Parse(text, CultureInfo.InvariantCulture), rows[0].Get<double>(0));
+        Assert.Equal(double.Parse(text, CultureInfo.InvariantCulture), rows[0].Get<PgNumeric>(0).ToDouble());
+        // A string is for text types only: a numeric is not silently read as one.
+        Assert.Throws<InvalidCastException>(() => rows[0].Get<string>(0));
     }
 
     [Fact]
@@ -62,7 +65,7 @@ public class JsonAndNumericTextTests(ServerFixture fixture)
             var text = (random.Next(2) == 0 ? "-" : "") + digits[..point].TrimStart('0') + "." + digits[point..];
             if (text.StartsWith('.') || text.StartsWith("-.")) text = text.Replace(".", "0.");
             using var rows = await dataSource.QueryAsync($"SELECT '{text}'::numeric, '{text}'::numeric::text");
-            Assert.Equal(rows[0].Get<string>(1), rows[0].Get<string>(0));
+            Assert.Equal(rows[0].Get<string>(1), rows[0].Get<PgNumeric>(0).ToString());
         }
     }
 

@@ -40,7 +40,7 @@ public class NumericCodecTests
     {
         // 10000^8 = 1e32: one digit of 1 with weight 8
         byte[] bytes = [0, 1, 0, 8, 0, 0, 0, 0, 0, 1];
-        Assert.Throws<InvalidCastException>(() => NumericCodec.Instance.Read(bytes));
+        Assert.Throws<OverflowException>(() => NumericCodec.Instance.Read(bytes));
     }
 
     [Fact]
