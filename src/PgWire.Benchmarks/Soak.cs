@@ -174,9 +174,9 @@ public static class Soak
                 var id = random.Next(1, 10_001);
                 await using var connection = await dataSource.OpenConnectionAsync();
                 await using var transaction = await connection.BeginTransactionAsync();
-                await using var update = new PgWireCommand("UPDATE soak_items SET hits = hits + 1 WHERE id = @id", connection) { Parameters = { new PgWireParameter("id", id) } };
+                await using var update = new PgWireCommand("UPDATE soak_items SET hits = hits + 1 WHERE id = @id", connection) { Transaction = transaction, Parameters = { new PgWireParameter("id", id) } };
                 if (await update.ExecuteNonQueryAsync() != 1) return false;
-                await using var read = new PgWireCommand("SELECT name FROM soak_items WHERE id = @id", connection) { Parameters = { new PgWireParameter("id", id) } };
+                await using var read = new PgWireCommand("SELECT name FROM soak_items WHERE id = @id", connection) { Transaction = transaction, Parameters = { new PgWireParameter("id", id) } };
                 if ((string?)await read.ExecuteScalarAsync() != "item " + id) return false;
                 if (random.Next(4) == 0) await transaction.RollbackAsync();
                 else await transaction.CommitAsync();

@@ -18,12 +18,38 @@ internal sealed class BackendReader(PipeReader reader, int maxMessageSize)
     private bool _holding;
     private bool _completed;
     private byte[] _scratch = new byte[1024];
+    private ReadOnlyMemory<byte> _aside;   // whole frames (header included) read ahead and set aside, see SetAside
+    private ReadOnlyMemory<byte> _replay;  // set-aside frames being handed out again, before the pipe's
+    private ReadOnlyMemory<byte> _resume;  // the pipe segment's unread rest, while the replay goes first
+    private bool _replaying;
 
     /// <summary>True once the server closed the connection (no more bytes will come after those received).</summary>
     public bool IsCompleted => _completed;
 
     /// <summary>Bytes received but not yet handed out as whole frames.</summary>
-    public long Unread => _holding ? _buffer.Length - _consumed : 0;
+    public long Unread => (_holding ? _buffer.Length - _consumed : 0) + _replay.Length;
+
+    /// <summary>
+    /// Keeps frames that were read ahead of their turn (the rest of one response, so that the session can run another
+    /// request first): <see cref="Replay"/> hands them out again, before anything received after them.
+    /// </summary>
+    /// <param name="frames">Whole frames, each with its code and length, in the order they arrived.</param>
+    public void SetAside(ReadOnlyMemory<byte> frames)
+    {
+        if (_replaying || !_aside.IsEmpty) throw new System.Diagnostics.UnreachableException("BUG: frames are already set aside.");
+        _aside = frames;
+    }
+
+    /// <summary>Hands out the set-aside frames next, then goes on with the pipe where it was.</summary>
+    public void Replay()
+    {
+        if (_aside.IsEmpty) return;
+        _replay = _aside;
+        _aside = default;
+        _resume = _current;
+        _current = default; // the fast path finds nothing and the slow path replays
+        _replaying = true;
+    }
 
     /// <summary>
     /// Takes the next whole frame from the bytes already received; false when more bytes are needed.
@@ -44,6 +70,7 @@ internal sealed class BackendReader(PipeReader reader, int maxMessageSize)
             return true;
         }
         body = default;
+        if (_replaying) return TryReplay(out code, out body);
         if (!_holding) return false;
 
         var rest = _buffer.Slice(_consumed);
@@ -55,6 +82,21 @@ internal sealed class BackendReader(PipeReader reader, int maxMessageSize)
         return true;
     }
 
+    private bool TryReplay(out byte code, out ReadOnlyMemory<byte> body)
+    {
+        if (!FrameReader.TryReadContiguous(_replay.Span, maxMessageSize, out code, out var span, out var frameLength))
+            throw new System.Diagnostics.UnreachableException("BUG: set-aside frames are whole.");
+        body = _replay.Slice(FrameReader.HeaderLength, span.Length);
+        _replay = _replay[frameLength..];
+        if (_replay.IsEmpty)
+        {
+            _replaying = false;
+            _current = _resume;
+            _resume = default;
+        }
+        return true;
+    }
+
     /// <summary>
     /// Gives the pipe back everything handed out so far and waits for more bytes. False when the server closed the
     /// connection and no more bytes will come.
@@ -62,6 +104,7 @@ internal sealed class BackendReader(PipeReader reader, int maxMessageSize)
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // called once per receive buffer: no box per call
     public async ValueTask<bool> FillAsync(CancellationToken cancellationToken)
     {
+        if (_replaying) throw new System.Diagnostics.UnreachableException("BUG: more bytes asked for while set-aside frames wait.");
         long unread = 0;
         if (_holding)
         {

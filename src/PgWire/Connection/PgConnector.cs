@@ -291,6 +291,43 @@ internal sealed class PgConnector : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Reads the rest of the current response, up to its ReadyForQuery, into memory without handling any of it, so
+    /// that the session can run another request before the caller reads on; <see cref="ReplaySetAside"/> then hands the
+    /// frames out again, in order, before anything that arrives later.
+    /// </summary>
+    public async ValueTask SetAsideResponseAsync()
+    {
+        var aside = new ArrayBufferWriter<byte>();
+        while (true)
+        {
+            try
+            {
+                while (_backend.TryRead(out var code, out var body))
+                {
+                    // Byte1 code, Int32 length (itself included), body: the frame as it arrived.
+                    var frame = aside.GetSpan(FrameReader.HeaderLength + body.Length);
+                    frame[0] = code;
+                    System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(frame[1..], body.Length + 4);
+                    body.Span.CopyTo(frame[FrameReader.HeaderLength..]);
+                    aside.Advance(FrameReader.HeaderLength + body.Length);
+                    if (code != BackendMessageCode.ReadyForQuery) continue;
+                    _backend.SetAside(aside.WrittenMemory);
+                    return;
+                }
+            }
+            catch
+            {
+                Break(null);
+                throw;
+            }
+            await FillAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Makes the frames <see cref="SetAsideResponseAsync"/> kept the next ones read.</summary>
+    public void ReplaySetAside() => _backend.Replay();
+
     /// <summary>Waits for more bytes from the server; throws when the connection fails or closes.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))] // called once per receive buffer: no box per call
     public async ValueTask FillAsync(CancellationToken cancellationToken)

@@ -378,9 +378,8 @@ internal static class StatementSender
             }
             else
             {
-                throw new ArgumentException(
-                    $"Parameter ${i + 1} has CLR type {value.GetType()}, which PgWire cannot send. Supported: bool, short, int, long, uint, float, double, decimal, string, char, byte[], Guid, DateOnly, DateTime, DateTimeOffset, TimeOnly, TimeSpan, PgDate, PgTimestamp, PgInterval, IPAddress, PgInet, PhysicalAddress, BitArray, PgRange<T>, enums, objects for composite types, arrays and lists of these, or null/DBNull (README: Types).",
-                    nameof(parameters));
+                throw new NotSupportedException(
+                    $"Parameter ${i + 1} has CLR type {value.GetType()}, which PgWire cannot send. Supported: bool, short, int, long, uint, float, double, decimal, string, char, byte[], Guid, DateOnly, DateTime, DateTimeOffset, TimeOnly, TimeSpan, PgDate, PgTimestamp, PgInterval, IPAddress, IPNetwork, PgInet, PhysicalAddress, Stream, BitArray, PgRange<T>, enums, objects for composite types, arrays and lists of these, or null/DBNull (README: Types).");
             }
         }
         return -1;

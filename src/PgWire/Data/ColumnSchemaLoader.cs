@@ -8,12 +8,18 @@ namespace PgWire;
 
 /// <summary>
 /// Builds <see cref="DbColumn"/> descriptions of a result, with base table, column, nullability and key facts read
-/// from the catalog (pg_attribute, pg_class, pg_index) over another connection of the same data source: the
-/// reader's own connection is busy streaming rows.
+/// from the catalog (pg_attribute, pg_class, pg_index) on the reader's own connection, so that it sees what that
+/// connection's transaction sees (a table created earlier in it, uncommitted) and needs no second connection.
 /// </summary>
 internal static class ColumnSchemaLoader
 {
-    public static async Task<ReadOnlyCollection<DbColumn>> LoadAsync(PgWireDataSource dataSource, string database, IReadOnlyList<PgColumn> columns, CancellationToken cancellationToken)
+    /// <param name="database">The connection's database (BaseCatalogName).</param>
+    /// <param name="columns">The result's columns.</param>
+    /// <param name="query">Runs a catalog query on the reader's connection; null when the connection's transaction has
+    /// failed (it can run nothing until it is rolled back): the columns then have no base-table facts.</param>
+    /// <param name="cancellationToken">Cancels the catalog query.</param>
+    public static async Task<ReadOnlyCollection<DbColumn>> LoadAsync(
+        string database, IReadOnlyList<PgColumn> columns, Func<string, CancellationToken, Task<PgRowSet?>> query, CancellationToken cancellationToken)
     {
         var result = new PgWireDbColumn[columns.Count];
         for (var i = 0; i < result.Length; i++) result[i] = new PgWireDbColumn(columns[i]);
@@ -39,8 +45,8 @@ internal static class ColumnSchemaLoader
                 LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
                 WHERE (a.attrelid::int8, a.attnum::int4) IN ({pairs})
                 """;
-            using var rows = await dataSource.QueryAsync(sql, [], cancellationToken).ConfigureAwait(false);
-            foreach (var row in rows)
+            using var rows = await query(sql, cancellationToken).ConfigureAwait(false);
+            foreach (var row in (IEnumerable<PgRow>?)rows ?? [])
             {
                 var table = (uint)row.Get<long>(0);
                 var attribute = row.Get<int>(1);

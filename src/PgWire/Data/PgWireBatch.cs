@@ -44,7 +44,14 @@ public sealed class PgWireBatch : DbBatch
     }
 
     /// <summary>Informational: a batch runs in its connection's transaction.</summary>
-    public new PgWireTransaction? Transaction { get; set; }
+    /// <remarks>It must be the connection's current transaction (null when it has none), as for <see cref="PgWireCommand.Transaction"/>.</remarks>
+    public new PgWireTransaction? Transaction
+    {
+        get => _transaction is { IsCompleted: false } ? _transaction : null;
+        set => _transaction = value;
+    }
+
+    private PgWireTransaction? _transaction;
 
     /// <inheritdoc />
     protected override DbTransaction? DbTransaction
@@ -121,7 +128,7 @@ public sealed class PgWireBatch : DbBatch
 
     private PgWireCommand ToCommand()
     {
-        var command = new PgWireCommand(null, _connection) { DataSource = _connection is null ? DataSource : null };
+        var command = new PgWireCommand(null, _connection) { DataSource = _connection is null ? DataSource : null, Transaction = Transaction };
         if (Timeout >= 0) command.CommandTimeout = Timeout;
         return command;
     }

@@ -33,7 +33,11 @@ public sealed class PgWireCommand : DbCommand
     public override string CommandText
     {
         get => _commandText;
-        set => _commandText = value ?? "";
+        set
+        {
+            ThrowIfReaderOpen(nameof(CommandText));
+            _commandText = value ?? "";
+        }
     }
 
     /// <summary>Seconds before the command is cancelled on the server; 0 for no limit. Defaults to the connection string's Command Timeout (30).</summary>
@@ -56,14 +60,18 @@ public sealed class PgWireCommand : DbCommand
     public new PgWireConnection? Connection
     {
         get => _connection;
-        set => _connection = value;
+        set
+        {
+            ThrowIfReaderOpen(nameof(Connection));
+            _connection = value;
+        }
     }
 
     /// <inheritdoc />
     protected override DbConnection? DbConnection
     {
         get => _connection;
-        set => _connection = value is null or PgWireConnection ? (PgWireConnection?)value
+        set => Connection = value is null or PgWireConnection ? (PgWireConnection?)value
             : throw new ArgumentException($"A PgWireCommand runs on a PgWireConnection, not a {value.GetType()}.", nameof(value));
     }
 
@@ -73,14 +81,38 @@ public sealed class PgWireCommand : DbCommand
     /// <inheritdoc />
     protected override DbParameterCollection DbParameterCollection => Parameters;
 
-    /// <summary>The transaction the command belongs to (informational: a command always runs in its connection's transaction).</summary>
-    public new PgWireTransaction? Transaction { get; set; }
+    /// <summary>
+    /// The transaction the command runs in: it must be its connection's current transaction, or null when the
+    /// connection has none (as in SqlClient and MySqlConnector); anything else fails when the command runs. Null once
+    /// the transaction has been committed or rolled back. <see cref="PgWireConnection.CreateCommand"/> sets it.
+    /// </summary>
+    public new PgWireTransaction? Transaction
+    {
+        get => _transaction is { IsCompleted: false } ? _transaction : null;
+        set
+        {
+            ThrowIfReaderOpen(nameof(Transaction));
+            _transaction = value;
+        }
+    }
+
+    private PgWireTransaction? _transaction;
 
     /// <inheritdoc />
     protected override DbTransaction? DbTransaction
     {
         get => Transaction;
-        set => Transaction = (PgWireTransaction?)value;
+        set => Transaction = value is null or PgWireTransaction ? (PgWireTransaction?)value
+            : throw new ArgumentException($"A PgWireCommand takes a PgWireTransaction, not a {value.GetType()}.", nameof(value));
+    }
+
+    /// <summary>The reader this command's last execution returned, while it is open.</summary>
+    internal PgWireDataReader? ActiveReader { get; set; }
+
+    private void ThrowIfReaderOpen(string property)
+    {
+        if (ActiveReader is { IsClosed: false })
+            throw new InvalidOperationException($"{property} cannot change while the command's data reader is open: close the reader first.");
     }
 
     /// <summary>Creates a parameter (not yet added to <see cref="Parameters"/>).</summary>
@@ -405,9 +437,10 @@ public sealed class PgWireCommand : DbCommand
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private static async ValueTask<PgWireDataReader> StartReaderAsync(PgWireConnection connection, PgWireDataReader reader, CancellationToken cancellationToken)
+    private async ValueTask<PgWireDataReader> StartReaderAsync(PgWireConnection connection, PgWireDataReader reader, CancellationToken cancellationToken)
     {
         connection.ActiveReader = reader;
+        ActiveReader = reader;
         try
         {
             await reader.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -427,6 +460,13 @@ public sealed class PgWireCommand : DbCommand
         if (state == ConnectionState.Broken) _ = connection.Connector; // throws, saying why it broke
         if (state != ConnectionState.Open) throw new InvalidOperationException("The command's connection is not open: call Open or OpenAsync first.");
         connection.ThrowIfBusy();
+        var transaction = Transaction;
+        if (!ReferenceEquals(transaction, connection.Transaction))
+            throw new InvalidOperationException(transaction is null
+                ? "The connection has a transaction open, but the command's Transaction is null: set it to the connection's transaction (PgWireConnection.CreateCommand does)."
+                : transaction.Connection != connection
+                    ? "The command's Transaction belongs to another connection."
+                    : "The command's Transaction is not the connection's current transaction.");
         return connection;
     }
 }

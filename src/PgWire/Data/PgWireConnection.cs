@@ -54,11 +54,17 @@ public sealed class PgWireConnection : DbConnection
     /// <summary>Set once the connection has been opened, unless the string says Persist Security Info=true.</summary>
     private bool _hidePassword;
 
-    /// <summary>The database named in the connection string (or the user name when none is).</summary>
-    public override string Database => DataSourceOrThrow().DatabaseName;
+    /// <summary>The database named in the connection string (or the user name when none is); empty without a connection string.</summary>
+    public override string Database => HasNoSettings ? "" : DataSourceOrThrow().DatabaseName;
 
-    /// <summary>The server's host.</summary>
-    public override string DataSource => DataSourceOrThrow().HostName;
+    /// <summary>The server's host; empty without a connection string.</summary>
+    public override string DataSource => HasNoSettings ? "" : DataSourceOrThrow().HostName;
+
+    /// <summary>A connection made with no connection string (yet).</summary>
+    private bool HasNoSettings => _dataSource is null && _connectionString.Length == 0;
+
+    /// <summary><see cref="PgWireFactory.Instance"/>, so that <c>DbProviderFactories.GetFactory(connection)</c> finds PgWire.</summary>
+    protected override DbProviderFactory DbProviderFactory => PgWireFactory.Instance;
 
     /// <summary>The server's version (its server_version parameter), for example "15.18 (Debian 15.18-0+deb12u1)".</summary>
     /// <exception cref="InvalidOperationException">The connection is not open.</exception>
@@ -118,8 +124,10 @@ public sealed class PgWireConnection : DbConnection
 
     /// <summary>Takes a physical connection from the pool (or opens one).</summary>
     /// <exception cref="InvalidOperationException">The connection is already open, or has no connection string.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled: the connection stays Closed.</exception>
     public override async Task OpenAsync(CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         if (State == ConnectionState.Broken) await CloseAsync().ConfigureAwait(false);
         if (_state != ConnectionState.Closed) throw new InvalidOperationException("The connection is already open.");
         var dataSource = DataSourceOrThrow();
@@ -188,13 +196,13 @@ public sealed class PgWireConnection : DbConnection
     public override bool CanCreateBatch => true;
 
     /// <summary>Creates a batch on this connection.</summary>
-    public new PgWireBatch CreateBatch() => new(this);
+    public new PgWireBatch CreateBatch() => new(this) { Transaction = Transaction };
 
     /// <inheritdoc />
     protected override DbBatch CreateDbBatch() => CreateBatch();
 
-    /// <summary>Creates a command on this connection.</summary>
-    public new PgWireCommand CreateCommand() => new() { Connection = this };
+    /// <summary>Creates a command on this connection, in its current transaction if one is open.</summary>
+    public new PgWireCommand CreateCommand() => new() { Connection = this, Transaction = Transaction };
 
     /// <inheritdoc />
     protected override DbCommand CreateDbCommand() => CreateCommand();

@@ -46,8 +46,16 @@ public sealed class PgWireDataReader : DbDataReader
     /// <inheritdoc />
     public override int Depth => 0;
 
-    /// <summary>The number of columns of the current result set (0 when it has none).</summary>
-    public override int FieldCount => _current?.FieldCount ?? 0;
+    /// <summary>The number of columns of the current result set (0 when it has none: an INSERT, UPDATE or DELETE without RETURNING).</summary>
+    /// <exception cref="InvalidOperationException">The reader is closed.</exception>
+    public override int FieldCount
+    {
+        get
+        {
+            ThrowIfClosed();
+            return _current?.FieldCount ?? 0;
+        }
+    }
 
     /// <summary>Whether the current result set has at least one row.</summary>
     public override bool HasRows
@@ -154,7 +162,7 @@ public sealed class PgWireDataReader : DbDataReader
         _onRow = false;
         _pendingRow = false;
         if (_current is null) return false;
-        if ((_behavior & CommandBehavior.SingleResult) != 0 && _returnedResult)
+        if ((_behavior & (CommandBehavior.SingleResult | CommandBehavior.SingleRow)) != 0 && _returnedResult)
         {
             // The other statements still ran (they were sent with the first); their results are discarded.
             while (await AdvanceAsync(cancellationToken).ConfigureAwait(false)) { }
@@ -279,37 +287,76 @@ public sealed class PgWireDataReader : DbDataReader
         base.Dispose(disposing);
     }
 
-    /// <inheritdoc />
-    public override string GetName(int ordinal) => Columns()[ordinal].Name;
+    /// <summary>The name of a column of the current result set.</summary>
+    /// <exception cref="IndexOutOfRangeException">No column has that ordinal.</exception>
+    /// <exception cref="InvalidOperationException">The reader is closed, or the current result has no columns.</exception>
+    public override string GetName(int ordinal) => Column(ordinal).Name;
 
-    /// <inheritdoc />
-    public override int GetOrdinal(string name) => Current().GetOrdinal(name);
+    /// <summary>
+    /// The ordinal of a column (exact match first, then ignoring case): works whenever the result has columns, before
+    /// the first <see cref="Read"/> and after the last.
+    /// </summary>
+    /// <exception cref="IndexOutOfRangeException">No column has that name.</exception>
+    /// <exception cref="InvalidOperationException">The reader is closed, or the current result has no columns.</exception>
+    public override int GetOrdinal(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ResultColumns();
+        return _current!.GetOrdinal(name);
+    }
 
     /// <summary>The PostgreSQL type name of a column (for example <c>integer</c>, <c>timestamp with time zone</c>).</summary>
-    public override string GetDataTypeName(int ordinal) => Columns()[ordinal].TypeName;
+    /// <exception cref="IndexOutOfRangeException">No column has that ordinal.</exception>
+    /// <exception cref="InvalidOperationException">The reader is closed, or the current result has no columns.</exception>
+    public override string GetDataTypeName(int ordinal) => Column(ordinal).TypeName;
 
     /// <summary>The CLR type <see cref="GetValue"/> returns for a column.</summary>
-    public override Type GetFieldType(int ordinal) => Columns()[ordinal].ClrType;
+    /// <exception cref="IndexOutOfRangeException">No column has that ordinal.</exception>
+    /// <exception cref="InvalidOperationException">The reader is closed, or the current result has no columns.</exception>
+    public override Type GetFieldType(int ordinal) => Column(ordinal).ClrType;
 
-    /// <summary>The columns of the current result set.</summary>
+    /// <summary>The columns of the current result set (empty when it has none).</summary>
     public IReadOnlyList<PgColumn> GetColumns() => Columns();
 
     /// <summary>
     /// The current result's columns with their base table and column, nullability, key, uniqueness and identity,
-    /// read from the catalog over another connection of the same data source (this one is busy streaming rows).
+    /// read from the catalog on this reader's own connection (so a table created earlier in its transaction is found).
     /// </summary>
+    /// <remarks>While rows of the command are still arriving, the rest of its results is read into memory first: the
+    /// catalog query can run only once the server has finished the command.</remarks>
     public ReadOnlyCollection<DbColumn> GetColumnSchema() => GetColumnSchemaAsync().GetAwaiter().GetResult();
 
     /// <summary>The current result's columns; see <see cref="GetColumnSchema"/>.</summary>
     public new Task<ReadOnlyCollection<DbColumn>> GetColumnSchemaAsync(CancellationToken cancellationToken = default) =>
-        ColumnSchemaLoader.LoadAsync(_connection.OwningDataSource, _connection.Database, Columns(), cancellationToken);
+        ColumnSchemaLoader.LoadAsync(_connection.Database, Columns(), CatalogQueryAsync, cancellationToken);
 
-    /// <summary>The current result's columns as the classic schema table (one row per column).</summary>
-    public override DataTable GetSchemaTable() => ColumnSchemaLoader.ToSchemaTable(GetColumnSchema());
+    /// <summary>The current result's columns as the classic schema table (one row per column); null when it has no columns.</summary>
+    public override DataTable? GetSchemaTable() => FieldCount == 0 ? null : ColumnSchemaLoader.ToSchemaTable(GetColumnSchema());
 
-    /// <summary>The current result's columns as the classic schema table (one row per column).</summary>
+    /// <summary>The current result's columns as the classic schema table (one row per column); null when it has no columns.</summary>
     public override async Task<DataTable?> GetSchemaTableAsync(CancellationToken cancellationToken = default) =>
-        ColumnSchemaLoader.ToSchemaTable(await GetColumnSchemaAsync(cancellationToken).ConfigureAwait(false));
+        FieldCount == 0 ? null : ColumnSchemaLoader.ToSchemaTable(await GetColumnSchemaAsync(cancellationToken).ConfigureAwait(false));
+
+    /// <summary>
+    /// Runs a catalog query on this reader's connection. A response still arriving is read into memory first and
+    /// read on from there afterwards; null when the connection's transaction has failed.
+    /// </summary>
+    private async Task<PgRowSet?> CatalogQueryAsync(string sql, CancellationToken cancellationToken)
+    {
+        var connector = _connection.Connector;
+        var current = _current;
+        var setAside = current is not null && await current.SetAsideRestAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (connector.TransactionStatus == Protocol.TransactionStatus.Failed) return null;
+            var result = await QueryRunner.ExecuteAsync(connector, sql, [], collectRows: true, cancellationToken).ConfigureAwait(false);
+            return new PgRowSet(result.Description, result.Rows, result.RowsAffected);
+        }
+        finally
+        {
+            if (setAside) current!.ResumeAfterAside();
+        }
+    }
 
     /// <inheritdoc />
     public override bool IsDBNull(int ordinal) => Current().IsNull(ordinal);
@@ -321,10 +368,12 @@ public sealed class PgWireDataReader : DbDataReader
         return current.IsNull(ordinal) ? DBNull.Value : current.Get<object>(ordinal);
     }
 
-    /// <inheritdoc />
+    /// <summary>Copies the current row's values (as <see cref="GetValue"/> gives them) into <paramref name="values"/>; returns how many.</summary>
+    /// <exception cref="InvalidOperationException">There is no current row.</exception>
     public override int GetValues(object[] values)
     {
         ArgumentNullException.ThrowIfNull(values);
+        Current();
         var count = Math.Min(values.Length, FieldCount);
         for (var i = 0; i < count; i++) values[i] = GetValue(i);
         return count;
@@ -336,6 +385,8 @@ public sealed class PgWireDataReader : DbDataReader
     /// </summary>
     public override T GetFieldValue<T>(int ordinal)
     {
+        if (typeof(T) == typeof(TextReader)) return (T)(object)GetTextReader(ordinal);
+        if (typeof(T) == typeof(Stream)) return (T)(object)GetStream(ordinal);
         var current = Current();
         if (current.IsNull(ordinal))
         {
@@ -353,44 +404,66 @@ public sealed class PgWireDataReader : DbDataReader
     /// <inheritdoc />
     public override bool GetBoolean(int ordinal) => GetFieldValue<bool>(ordinal);
 
-    /// <summary>Reads a smallint column that fits a byte.</summary>
-    public override byte GetByte(int ordinal) => checked((byte)GetFieldValue<short>(ordinal));
+    /// <summary>Reads an integer or numeric column that fits a byte (<see cref="OverflowException"/> when it does not).</summary>
+    public override byte GetByte(int ordinal) => GetFieldValue<byte>(ordinal);
 
-    /// <summary>Copies bytes of a bytea column; with a null buffer, returns the value's length.</summary>
+    /// <summary>
+    /// Copies up to <paramref name="length"/> bytes of a bytea value, from <paramref name="dataOffset"/>, into
+    /// <paramref name="buffer"/> at <paramref name="bufferOffset"/>; returns how many were copied (0 at the end of the
+    /// value). With a null buffer, returns the value's length.
+    /// </summary>
     /// <remarks>The value is decoded once per row and column, so reading it in chunks costs one decode.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException">An offset or length outside the value or the buffer.</exception>
+    /// <exception cref="InvalidCastException">The value is NULL, or the column is not bytea.</exception>
     public override long GetBytes(int ordinal, long dataOffset, byte[]? buffer, int bufferOffset, int length)
     {
         var bytes = Chunked(ordinal, static (reader, i) => reader.GetFieldValue<byte[]>(i));
         if (buffer is null) return bytes.Length;
-        if (dataOffset < 0 || dataOffset > bytes.Length) throw new ArgumentOutOfRangeException(nameof(dataOffset));
-        var count = (int)Math.Min(length, bytes.Length - dataOffset);
+        var count = ChunkLength(bytes.Length, dataOffset, buffer.Length, bufferOffset, length);
         Array.Copy(bytes, dataOffset, buffer, bufferOffset, count);
         return count;
     }
 
-    /// <summary>Reads a one-character text value.</summary>
-    public override char GetChar(int ordinal)
-    {
-        var text = GetFieldValue<string>(ordinal);
-        return text.Length == 1 ? text[0] : throw new InvalidCastException($"Column '{GetName(ordinal)}' holds {text.Length} characters, not one.");
-    }
+    /// <summary>The first character of a non-empty text value (a <c>char(1)</c> column's value, or the "char" type's).</summary>
+    /// <exception cref="InvalidCastException">The value is empty or NULL, or the column's type is not a text type.</exception>
+    public override char GetChar(int ordinal) => GetFieldValue<char>(ordinal);
 
-    /// <summary>Copies characters of a text column; with a null buffer, returns the value's length.</summary>
+    /// <summary>
+    /// Copies up to <paramref name="length"/> characters of a text value, from <paramref name="dataOffset"/>, into
+    /// <paramref name="buffer"/> at <paramref name="bufferOffset"/>; returns how many were copied (0 at the end of the
+    /// value). With a null buffer, returns the value's length.
+    /// </summary>
     /// <remarks>The value is decoded once per row and column, so reading it in chunks costs one decode.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException">An offset or length outside the value or the buffer.</exception>
+    /// <exception cref="InvalidCastException">The value is NULL, or the column's type is not a text type.</exception>
     public override long GetChars(int ordinal, long dataOffset, char[]? buffer, int bufferOffset, int length)
     {
         var text = Chunked(ordinal, static (reader, i) => reader.GetFieldValue<string>(i));
         if (buffer is null) return text.Length;
-        if (dataOffset < 0 || dataOffset > text.Length) throw new ArgumentOutOfRangeException(nameof(dataOffset));
-        var count = (int)Math.Min(length, text.Length - dataOffset);
+        var count = ChunkLength(text.Length, dataOffset, buffer.Length, bufferOffset, length);
         text.CopyTo((int)dataOffset, buffer, bufferOffset, count);
         return count;
     }
 
-    /// <inheritdoc />
+    /// <summary>How much of a value GetBytes/GetChars copies, after checking every argument against the value and the buffer.</summary>
+    private static int ChunkLength(int valueLength, long dataOffset, int bufferLength, int bufferOffset, int length)
+    {
+        if (dataOffset < 0 || dataOffset > valueLength)
+            throw new ArgumentOutOfRangeException(nameof(dataOffset), dataOffset, $"The value is {valueLength} long; dataOffset must be between 0 and that.");
+        if (bufferOffset < 0 || bufferOffset > bufferLength)
+            throw new ArgumentOutOfRangeException(nameof(bufferOffset), bufferOffset, $"The buffer is {bufferLength} long; bufferOffset must be between 0 and that.");
+        if (length < 0 || length > bufferLength - bufferOffset)
+            throw new ArgumentOutOfRangeException(nameof(length), length, $"The buffer has room for {bufferLength - bufferOffset} from bufferOffset {bufferOffset}.");
+        return (int)Math.Min(length, valueLength - dataOffset);
+    }
+
+    /// <summary>A read-only stream over a bytea value (also <c>GetFieldValue&lt;Stream&gt;</c>).</summary>
+    /// <exception cref="InvalidCastException">The value is NULL (check <see cref="IsDBNull"/> first), or the column is not bytea.</exception>
     public override Stream GetStream(int ordinal) => new MemoryStream(GetFieldValue<byte[]>(ordinal), writable: false);
 
-    /// <inheritdoc />
+    /// <summary>A reader over a text value (also <c>GetFieldValue&lt;TextReader&gt;</c>).</summary>
+    /// <exception cref="InvalidCastException">The value is NULL (check <see cref="IsDBNull"/> first: NULL is not read as an
+    /// empty text), or the column's type is not a text type.</exception>
     public override TextReader GetTextReader(int ordinal) => new StringReader(GetFieldValue<string>(ordinal));
 
     /// <inheritdoc />
@@ -447,6 +520,21 @@ public sealed class PgWireDataReader : DbDataReader
     {
         ThrowIfClosed();
         return _current?.Columns ?? [];
+    }
+
+    /// <summary>The current result's columns; it must have some.</summary>
+    private IReadOnlyList<PgColumn> ResultColumns()
+    {
+        var columns = Columns();
+        return columns.Count > 0 ? columns
+            : throw new InvalidOperationException("The current result has no columns: its statement returns no rows (an INSERT, UPDATE or DELETE without RETURNING, or a utility statement).");
+    }
+
+    private PgColumn Column(int ordinal)
+    {
+        var columns = ResultColumns();
+        return (uint)ordinal < (uint)columns.Count ? columns[ordinal]
+            : throw new IndexOutOfRangeException($"Column ordinal {ordinal} is out of range: the result has {columns.Count} columns.");
     }
 
     private void ThrowIfClosed()

@@ -15,6 +15,8 @@ public class PgWireParameter : DbParameter
     private object? _value;
     private DbType? _dbType;
     private string? _dataTypeName;
+    private string _sourceColumn = "";
+    private bool _valueSet;
 
     /// <summary>Creates a parameter with no name and no value.</summary>
     public PgWireParameter() { }
@@ -45,7 +47,11 @@ public class PgWireParameter : DbParameter
         set => _name = value ?? "";
     }
 
-    /// <summary>The value; null or <see cref="DBNull.Value"/> sends NULL.</summary>
+    /// <summary>
+    /// The value; null or <see cref="DBNull.Value"/> sends NULL. A <see cref="Stream"/> is sent as bytea, read from its
+    /// current position to its end each time the command runs. A parameter whose value was never set fails the command
+    /// before anything is sent.
+    /// </summary>
     public override object? Value
     {
         get => GetValue();
@@ -79,9 +85,13 @@ public class PgWireParameter : DbParameter
     /// <summary>Kept for ADO.NET compatibility; PgWire sends values whole.</summary>
     public override int Size { get; set; }
 
-    /// <inheritdoc />
+    /// <summary>The DataTable column a data adapter takes the value from; empty by default.</summary>
     [AllowNull]
-    public override string SourceColumn { get; set; } = "";
+    public override string SourceColumn
+    {
+        get => _sourceColumn;
+        set => _sourceColumn = value ?? "";
+    }
 
     /// <inheritdoc />
     public override bool SourceColumnNullMapping { get; set; }
@@ -100,7 +110,14 @@ public class PgWireParameter : DbParameter
     private protected virtual object? GetValue() => _value;
 
     /// <summary>Stores the value; overridden by the typed parameter.</summary>
-    private protected virtual void SetValue(object? value) => _value = value;
+    private protected virtual void SetValue(object? value)
+    {
+        _value = value;
+        _valueSet = true;
+    }
+
+    /// <summary>Records that the typed parameter's value was set.</summary>
+    private protected void MarkValueSet() => _valueSet = true;
 
     /// <summary>The parameter itself when it can hand its value to the wire layer unboxed (see <see cref="IUnboxedValue"/>), else null.</summary>
     private protected virtual IUnboxedValue? AsUnboxed() => null;
@@ -114,6 +131,8 @@ public class PgWireParameter : DbParameter
         if (Direction != ParameterDirection.Input)
             throw new NotSupportedException(
                 $"Parameter {Describe(position)} has Direction {Direction}; PgWire supports only Input parameters (read output values from the result set instead).");
+        if (!_valueSet)
+            throw new InvalidOperationException($"Parameter {Describe(position)} has no Value: set one (null or DBNull.Value sends NULL).");
         if (_dataTypeName is null && _dbType is null or DbType.Object && AsUnboxed() is { } unboxed) return unboxed;
         var value = GetValue();
         if (value is null or DBNull) return null;
@@ -133,6 +152,10 @@ public class PgWireParameter : DbParameter
             var converted = ConvertTo(value, clrType, position, typeName);
             return new TypedValue(ConvertFor(codec, converted, position, typeName), oid, codec);
         }
+        if (value is Stream stream) return ByteaCodec.ReadToEnd(stream);
+        if (!PgTypeRegistry.TryInferParameter(value, out _, out _) && value is not System.Collections.IList && !ServerTypedCodec.CanDefer(value))
+            throw new NotSupportedException(
+                $"Parameter {Describe(position)} holds a {value.GetType()}, which PgWire cannot send (README: Types lists what it can; a user-defined type needs MapEnum or MapComposite, or DataTypeName).");
         return value;
     }
 
@@ -211,7 +234,17 @@ public sealed class PgWireParameter<T> : PgWireParameter, IUnboxedValue
     }
 
     /// <summary>The value.</summary>
-    public T? TypedValue { get; set; }
+    public T? TypedValue
+    {
+        get => _typedValue;
+        set
+        {
+            _typedValue = value;
+            MarkValueSet();
+        }
+    }
+
+    private T? _typedValue;
 
     private protected override object? GetValue() => TypedValue;
 
@@ -230,4 +263,5 @@ public sealed class PgWireParameter<T> : PgWireParameter, IUnboxedValue
     private protected override void SetValue(object? value) =>
         TypedValue = value is null or DBNull ? default : value is T typed ? typed
             : throw new InvalidCastException($"A PgWireParameter<{typeof(T).Name}> cannot hold a {value.GetType()}.");
+
 }

@@ -122,6 +122,10 @@ public sealed class PgWireParameterCollection : DbParameterCollection
     private static string Trim(string? name) =>
         string.IsNullOrEmpty(name) ? "" : name[0] is '@' or ':' ? name[1..] : name;
 
-    private static PgWireParameter Cast(object value) => value as PgWireParameter
-        ?? throw new InvalidCastException($"A PgWireParameterCollection holds PgWireParameter objects, not {value?.GetType().ToString() ?? "null"}.");
+    private static PgWireParameter Cast(object? value) => value switch
+    {
+        PgWireParameter parameter => parameter,
+        null => throw new ArgumentNullException(nameof(value), "A PgWireParameterCollection cannot hold null."),
+        _ => throw new InvalidCastException($"A PgWireParameterCollection holds PgWireParameter objects, not {value.GetType()}."),
+    };
 }

@@ -78,10 +78,12 @@ public sealed class PgWireTransaction : DbTransaction
     public override Task ReleaseAsync(string savepointName, CancellationToken cancellationToken = default) =>
         RunAsync("RELEASE SAVEPOINT " + Quote(savepointName), cancellationToken);
 
-    /// <summary>Rolls back when neither committed nor rolled back.</summary>
+    /// <summary>Rolls back when neither committed nor rolled back. Afterwards every method throws <see cref="ObjectDisposedException"/>.</summary>
     public override async ValueTask DisposeAsync()
     {
+        if (_disposed) return;
         if (_connection is { State: ConnectionState.Open }) await RollbackAsync().ConfigureAwait(false);
+        _disposed = true;
         MarkCompleted();
         await base.DisposeAsync().ConfigureAwait(false);
     }
@@ -89,7 +91,9 @@ public sealed class PgWireTransaction : DbTransaction
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {
+        if (_disposed) return;
         if (disposing && _connection is { State: ConnectionState.Open }) Rollback();
+        _disposed = true;
         MarkCompleted();
         base.Dispose(disposing);
     }
@@ -103,8 +107,11 @@ public sealed class PgWireTransaction : DbTransaction
     private async Task RunAsync(string sql, CancellationToken cancellationToken) =>
         await QueryRunner.ExecuteScriptAsync(Active(), sql, cancellationToken).ConfigureAwait(false);
 
+    private bool _disposed;
+
     private PgConnector Active()
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var connection = _connection ?? throw new InvalidOperationException("The transaction has already been committed or rolled back.");
         connection.ThrowIfBusy();
         return connection.Connector;

@@ -180,6 +180,10 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
             {
                 throw ValueDecoder.WithColumn(description, ordinal, typeof(T), e);
             }
+            catch (OverflowException e)
+            {
+                throw ValueDecoder.WithColumn(description, ordinal, typeof(T), e);
+            }
         }
         return ValueDecoder.Read<T>(description, ordinal, value);
     }
@@ -234,6 +238,28 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
         StartNextStatement();
         return true;
     }
+
+    /// <summary>
+    /// Reads what is left of this response into memory (the current row included), so that another request can run
+    /// on the connection before the caller reads on; <see cref="ResumeAfterAside"/> must follow. Nothing is left for a
+    /// response already complete.
+    /// </summary>
+    internal async ValueTask<bool> SetAsideRestAsync(CancellationToken cancellationToken)
+    {
+        if (_completed) return false;
+        // The current row is a view over the receive buffer, which reading on gives back to the pipe.
+        if (_onRow) _row = _row.ToArray();
+        using (_connector.BeginCancellableRequest(cancellationToken, continuing: true))
+        {
+            await _connector.SetAsideResponseAsync().ConfigureAwait(false);
+        }
+        // A cancellation sent for this response is settled now, before another request's statement could meet it.
+        await _connector.EndRequestAsync().ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>After <see cref="SetAsideRestAsync"/> and the other request: reading goes on with the frames set aside.</summary>
+    internal void ResumeAfterAside() => _connector.ReplaySetAside();
 
     /// <summary>Reads and discards the rows left, then frees the connection.</summary>
     public async ValueTask DisposeAsync()

@@ -72,7 +72,7 @@ public class ServerRestartTests(RestartableServerFixture fixture) : IClassFixtur
                             await using (var connection = await dataSource.OpenConnectionAsync())
                             await using (var transaction = await connection.BeginTransactionAsync())
                             {
-                                await using var command = new PgWireCommand("SELECT @m::int", connection) { Parameters = { new PgWireParameter("m", marker) } };
+                                await using var command = new PgWireCommand("SELECT @m::int", connection) { Transaction = transaction, Parameters = { new PgWireParameter("m", marker) } };
                                 Assert.Equal(marker, await command.ExecuteScalarAsync());
                                 await transaction.CommitAsync();
                             }
