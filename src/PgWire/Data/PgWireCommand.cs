@@ -180,6 +180,10 @@ public sealed class PgWireCommand : DbCommand
         await ExecuteReaderCoreAsync(behavior, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Runs the command and returns a reader over its results (rows are streamed: memory stays bounded).</summary>
+    public new Task<PgWireDataReader> ExecuteReaderAsync(CancellationToken cancellationToken = default) =>
+        ExecuteReaderCoreAsync(CommandBehavior.Default, cancellationToken).AsTask();
+
+    /// <summary>Runs the command and returns a reader over its results (rows are streamed: memory stays bounded).</summary>
     public new Task<PgWireDataReader> ExecuteReaderAsync(CommandBehavior behavior, CancellationToken cancellationToken = default) =>
         ExecuteReaderCoreAsync(behavior, cancellationToken).AsTask();
 
