@@ -17,7 +17,9 @@ public sealed class PgWireDbColumn : DbColumn
         TypeModifier = column.TypeModifier;
         IsExpression = column.TableOid == 0;
         IsReadOnly = column.TableOid == 0;
-        IsLong = column.TypeOid is 17 or 25 or 114 or 3802; // bytea, text, json, jsonb
+        // Long: binary blobs, and the types "=" cannot compare (a command builder leaves these out of its WHERE clause):
+        // bytea, json, xml, and the geometric types. text and jsonb compare with "=" like any value.
+        IsLong = column.TypeOid is 17 or 114 or 142 or 600 or 601 or 602 or 603 or 604 or 628 or 718;
         AllowDBNull = true;
         IsKey = false;
         IsUnique = false;

@@ -19,6 +19,18 @@ public sealed class PgWireFactory : DbProviderFactory
     /// <inheritdoc />
     public override bool CanCreateBatch => true;
 
+    /// <summary>True: <see cref="CreateCommandBuilder"/> gives a <see cref="PgWireCommandBuilder"/>.</summary>
+    public override bool CanCreateCommandBuilder => true;
+
+    /// <summary>True: <see cref="CreateDataAdapter"/> gives a <see cref="PgWireDataAdapter"/>.</summary>
+    public override bool CanCreateDataAdapter => true;
+
+    /// <inheritdoc />
+    public override DbCommandBuilder CreateCommandBuilder() => new PgWireCommandBuilder();
+
+    /// <inheritdoc />
+    public override DbDataAdapter CreateDataAdapter() => new PgWireDataAdapter();
+
     /// <inheritdoc />
     public override DbBatch CreateBatch() => new PgWireBatch();
 

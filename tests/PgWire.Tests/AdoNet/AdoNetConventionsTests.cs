@@ -442,4 +442,58 @@ public class AdoNetConventionsTests(ServerFixture fixture)
         Assert.True(await reader.ReadAsync());
         Assert.Equal("second", reader.GetString(0));
     }
+
+    // ---- Data adapter and command builder ----
+
+    [Fact]
+    public async Task A_data_adapter_fills_a_table_and_its_command_builder_writes_edits_back()
+    {
+        await using (var setup = await OpenAsync())
+            await new PgWireCommand("""
+                DROP TABLE IF EXISTS "conv adapter";
+                CREATE TABLE "conv adapter" (id int PRIMARY KEY, "Name" text NOT NULL, note text, price numeric(10,2));
+                INSERT INTO "conv adapter" VALUES (1, 'one', NULL, 1.50), (2, 'two', 'x', 2.00), (3, 'three', NULL, NULL);
+                """, setup).ExecuteNonQueryAsync();
+        var factory = DbProviderFactories.GetFactory(new PgWireConnection())!;
+        Assert.True(factory.CanCreateDataAdapter);
+        Assert.True(factory.CanCreateCommandBuilder);
+
+        using var connection = new PgWireConnection(fixture.ConnectionString);
+        using var adapter = (PgWireDataAdapter)factory.CreateDataAdapter()!;
+        adapter.SelectCommand = new PgWireCommand("SELECT id, \"Name\", note, price FROM \"conv adapter\" ORDER BY id", connection);
+        using var builder = (PgWireCommandBuilder)factory.CreateCommandBuilder()!;
+        builder.DataAdapter = adapter;
+        Assert.Contains("\"conv adapter\"", builder.GetUpdateCommand().CommandText);
+        Assert.Contains("\"Name\"", builder.GetInsertCommand().CommandText);
+
+        var table = new DataTable();
+        Assert.Equal(3, adapter.Fill(table));
+        Assert.Equal(ConnectionState.Closed, connection.State); // Fill opened and closed it
+        Assert.Equal(typeof(int), table.Columns["id"]!.DataType);
+        Assert.Equal("two", table.Rows[1]["Name"]);
+        Assert.Equal(DBNull.Value, table.Rows[0]["note"]);
+
+        table.Rows[0]["note"] = "edited";
+        table.Rows[1]["price"] = 9.99m;
+        table.Rows[2].Delete();
+        table.Rows.Add(4, "four", DBNull.Value, 4.25m);
+        Assert.Equal(4, adapter.Update(table));
+
+        await using var check = await OpenAsync();
+        await using (var reader = await new PgWireCommand("SELECT id, \"Name\", note, price FROM \"conv adapter\" ORDER BY id", check).ExecuteReaderAsync())
+        {
+            var rows = new List<string>();
+            while (await reader.ReadAsync())
+                rows.Add($"{reader.GetInt32(0)} {reader.GetString(1)} {(reader.IsDBNull(2) ? "null" : reader.GetString(2))} {(reader.IsDBNull(3) ? "null" : reader.GetDecimal(3))}");
+            Assert.Equal(["1 one edited 1.50", "2 two x 9.99", "4 four null 4.25"], rows);
+        }
+
+        // Optimistic concurrency: a row changed by someone else since it was read is not overwritten.
+        var stale = new DataTable();
+        adapter.Fill(stale);
+        await new PgWireCommand("UPDATE \"conv adapter\" SET note = 'theirs' WHERE id = 1", check).ExecuteNonQueryAsync();
+        stale.Rows[0]["note"] = "mine";
+        Assert.Throws<DBConcurrencyException>(() => adapter.Update(stale));
+        Assert.Equal("theirs", await new PgWireCommand("SELECT note FROM \"conv adapter\" WHERE id = 1", check).ExecuteScalarAsync());
+    }
 }
