@@ -193,6 +193,7 @@ public class PgWireParameter : DbParameter
         DbType.DateTime or DbType.DateTimeOffset => ("timestamptz", dbType == DbType.DateTime ? typeof(DateTime) : typeof(DateTimeOffset)),
         DbType.DateTime2 => ("timestamp", typeof(DateTime)),
         DbType.Guid => ("uuid", typeof(Guid)),
+        DbType.Time => ("time", typeof(TimeOnly)),
         _ => throw new NotSupportedException($"Parameter {Describe(position)} has DbType {dbType}, which PgWire cannot send yet."),
     };
 

@@ -11,7 +11,9 @@ internal sealed record RewrittenStatement(string Sql, int[] ParameterIndices);
 /// Splits a command's text into statements at top-level semicolons and rewrites parameter placeholders: named
 /// <c>@name</c> and <c>:name</c>, or positional <c>$n</c>, become <c>$1..$k</c> numbered per statement. String literals
 /// ('...', E'...' with backslash escapes), dollar-quoted strings, quoted identifiers and comments (-- and nested /* */)
-/// are left untouched, and so are <c>::</c> casts.
+/// are left untouched, and so are <c>::</c> casts. A placeholder right after <c>IN</c> without parentheses
+/// (<c>x IN @ids</c>, the form Dapper users write for a list, never valid PostgreSQL) becomes <c>x = ANY($1)</c>, and
+/// after <c>NOT IN</c> becomes <c>x &lt;&gt; ALL($1)</c>: the same test on an array parameter, NULLs included.
 /// </summary>
 internal static class SqlRewriter
 {
@@ -134,7 +136,44 @@ internal static class SqlRewriter
             indices.Add(parameterIndex);
             position = indices.Count - 1;
         }
+        var list = ReplaceInKeyword(text);
+        if (list) text.Append('(');
         text.Append('$').Append(position + 1);
+        if (list) text.Append(')');
+    }
+
+    /// <summary>
+    /// When the text so far ends with the keyword IN (or NOT IN) and whitespace, replaces the keyword(s) with the array
+    /// comparison that means the same ("= ANY", "&lt;&gt; ALL") and returns true; otherwise leaves the text alone.
+    /// </summary>
+    private static bool ReplaceInKeyword(StringBuilder text)
+    {
+        var end = text.Length;
+        var gap = end;
+        while (gap > 0 && char.IsWhiteSpace(text[gap - 1])) gap--;
+        if (gap == end || !EndsWithWord(text, gap, "IN")) return false;
+        var start = gap - 2;
+        var not = start;
+        while (not > 0 && char.IsWhiteSpace(text[not - 1])) not--;
+        if (not < start && EndsWithWord(text, not, "NOT"))
+        {
+            text.Length = not - 3;
+            text.Append("<> ALL");
+            return true;
+        }
+        text.Length = start;
+        text.Append("= ANY");
+        return true;
+    }
+
+    /// <summary>Whether <paramref name="text"/>[..end] ends with <paramref name="word"/> (any case) standing alone.</summary>
+    private static bool EndsWithWord(StringBuilder text, int end, string word)
+    {
+        var start = end - word.Length;
+        if (start < 0) return false;
+        for (var i = 0; i < word.Length; i++)
+            if (char.ToUpperInvariant(text[start + i]) != word[i]) return false;
+        return start == 0 || !IsIdentifierChar(text[start - 1]) && text[start - 1] != '"';
     }
 
     private static int IndexOf(IReadOnlyList<string?> names, ReadOnlySpan<char> name)

@@ -122,3 +122,90 @@ public class DapperTests(ServerFixture fixture)
         Assert.Equal(2L, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM dapper_products"));
     }
 }
+
+public enum DapperMood { Happy, Sad, VerySad }
+
+public sealed class DapperDocument
+{
+    public int Id { get; set; }
+    public string[] Tags { get; set; } = [];
+    public List<int> Scores { get; set; } = [];
+    public string Body { get; set; } = "";
+    public DateTimeOffset At { get; set; }
+    public DapperMood Mood { get; set; }
+    public DapperMood[] History { get; set; } = [];
+}
+
+/// <summary>The PostgreSQL idioms through Dapper, with PgWire.Dapper's handlers registered (issue 13).</summary>
+[Collection(ServerCollection.Name)]
+public class DapperPostgresIdiomTests(ServerFixture fixture)
+{
+    private async Task<(PgWireDataSource, PgWireConnection)> OpenAsync()
+    {
+        PgWire.Dapper.PgWireDapper.AddTypeHandlers();
+        PgWire.Dapper.PgWireDapper.AddEnumArrays<DapperMood>();
+        await using (var setup = new PgWireConnection(fixture.ConnectionString))
+        {
+            await setup.OpenAsync();
+            await setup.ExecuteAsync("""
+                DROP TABLE IF EXISTS dapper_docs; DROP TYPE IF EXISTS dapper_mood;
+                CREATE TYPE dapper_mood AS ENUM ('happy', 'sad', 'very_sad');
+                CREATE TABLE dapper_docs (id int PRIMARY KEY, tags text[], scores int[], body jsonb, at timestamptz, mood dapper_mood, history dapper_mood[]);
+                """);
+        }
+        var dataSource = fixture.CreateDataSource().MapEnum<DapperMood>("dapper_mood");
+        return (dataSource, await dataSource.OpenConnectionAsync());
+    }
+
+    [Fact]
+    public async Task ANY_takes_arrays_and_lists_of_every_common_element_type()
+    {
+        var (dataSource, connection) = await OpenAsync();
+        await using (dataSource)
+        await using (connection)
+        {
+            Assert.Equal([2, 4], await connection.QueryAsync<int>("SELECT g FROM generate_series(1, 5) g WHERE g = ANY(@ids) ORDER BY g", new { ids = new[] { 2, 4, 9 } }));
+            Assert.Equal([2, 4], await connection.QueryAsync<int>("SELECT g FROM generate_series(1, 5) g WHERE g = ANY(@ids) ORDER BY g", new { ids = new List<int> { 4, 2 } }));
+            Assert.Equal([3L], await connection.QueryAsync<long>("SELECT g FROM generate_series(1::int8, 5) g WHERE g = ANY(@ids)", new { ids = new[] { 3L, 30L } }));
+            var guid = Guid.NewGuid();
+            Assert.Equal([guid], await connection.QueryAsync<Guid>("SELECT u FROM unnest(@all) u WHERE u = ANY(@ids)", new { all = new[] { guid, Guid.NewGuid() }, ids = new List<Guid> { guid } }));
+            Assert.Equal(["b"], await connection.QueryAsync<string>("SELECT s FROM unnest(ARRAY['a', 'b']) s WHERE s = ANY(@names)", new { names = new[] { "b", "z" } }));
+            Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM unnest(@values) v WHERE v IS NULL", new { values = new int?[] { 1, null, 3 } }));
+            // IN @ids, the form Dapper users also write: an array parameter (with the handlers), or Dapper's own expansion.
+            Assert.Equal([1, 5], await connection.QueryAsync<int>("SELECT g FROM generate_series(1, 5) g WHERE g IN @ids ORDER BY g", new { ids = new[] { 5, 1 } }));
+            Assert.Equal([2, 3, 4], await connection.QueryAsync<int>("SELECT g FROM generate_series(1, 5) g WHERE g NOT IN @ids ORDER BY g", new { ids = new List<int> { 5, 1 } }));
+            Assert.Equal([1, 5], await connection.QueryAsync<int>("SELECT g FROM generate_series(1, 5) g WHERE g IN @ids ORDER BY g", new { ids = new[] { 5, 1, 7 }.Where(i => i < 7) }));
+            Assert.Empty(await connection.QueryAsync<int>("SELECT g FROM generate_series(1, 5) g WHERE g IN @ids", new { ids = Array.Empty<int>() }));
+        }
+    }
+
+    [Fact]
+    public async Task Arrays_jsonb_DateTimeOffset_and_enums_go_in_and_come_back()
+    {
+        var (dataSource, connection) = await OpenAsync();
+        await using (dataSource)
+        await using (connection)
+        {
+            var at = new DateTimeOffset(2024, 3, 4, 5, 6, 7, TimeSpan.FromHours(2));
+            var inserted = await connection.ExecuteAsync(
+                "INSERT INTO dapper_docs VALUES (@Id, @Tags, @Scores, @Body::jsonb, @At, @Label::dapper_mood, @History)",
+                new { Id = 1, Tags = new[] { "a", "b c" }, Scores = new List<int> { 3, 1 }, Body = """{"k": [1, 2]}""", At = at, Label = "very_sad", History = new[] { DapperMood.Sad, DapperMood.Happy } });
+            Assert.Equal(1, inserted);
+            await connection.ExecuteAsync("INSERT INTO dapper_docs (id, body) VALUES (@id, @body)",
+                new { id = 2, body = System.Text.Json.JsonDocument.Parse("""{"from": "document"}""") });
+
+            var document = await connection.QuerySingleAsync<DapperDocument>("SELECT * FROM dapper_docs WHERE id = 1");
+            Assert.Equal(["a", "b c"], document.Tags);
+            Assert.Equal([3, 1], document.Scores);
+            Assert.Equal("""{"k": [1, 2]}""", document.Body);
+            Assert.Equal(at, document.At);
+            Assert.Equal(DapperMood.VerySad, document.Mood);
+            Assert.Equal([DapperMood.Sad, DapperMood.Happy], document.History);
+            Assert.Equal(at, await connection.QuerySingleAsync<DateTimeOffset>("SELECT at FROM dapper_docs WHERE id = 1"));
+            Assert.Equal(DapperMood.VerySad, await connection.QuerySingleAsync<DapperMood>("SELECT mood FROM dapper_docs WHERE id = 1"));
+            Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM dapper_docs WHERE mood = ANY(@moods)", new { moods = new[] { DapperMood.VerySad } }));
+            using var body = await connection.QuerySingleAsync<System.Text.Json.JsonDocument>("SELECT body FROM dapper_docs WHERE id = 2");
+            Assert.Equal("document", body.RootElement.GetProperty("from").GetString());
+        }
+    }
+}

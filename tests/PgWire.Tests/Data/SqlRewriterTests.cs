@@ -78,4 +78,17 @@ public class SqlRewriterTests
         var statements = SqlRewriter.Rewrite("CREATE TABLE x (v int); INSERT INTO x VALUES (1)", []);
         Assert.Equal(["CREATE TABLE x (v int)", "INSERT INTO x VALUES (1)"], statements.Select(s => s.Sql));
     }
+
+    [Theory]
+    [InlineData("SELECT * FROM t WHERE id IN @ids", "SELECT * FROM t WHERE id = ANY($1)")]
+    [InlineData("SELECT * FROM t WHERE id in\n  @ids AND x = 1", "SELECT * FROM t WHERE id = ANY($1) AND x = 1")]
+    [InlineData("SELECT * FROM t WHERE id NOT IN @ids", "SELECT * FROM t WHERE id <> ALL($1)")]
+    [InlineData("SELECT * FROM t WHERE id not  in @ids", "SELECT * FROM t WHERE id <> ALL($1)")]
+    [InlineData("SELECT * FROM t WHERE id IN (@ids)", "SELECT * FROM t WHERE id IN ($1)")]
+    [InlineData("SELECT * FROM t WHERE id = ANY(@ids)", "SELECT * FROM t WHERE id = ANY($1)")]
+    [InlineData("SELECT * FROM t WHERE login @ids", "SELECT * FROM t WHERE login $1")]
+    [InlineData("SELECT * FROM t WHERE \"in\" @ids", "SELECT * FROM t WHERE \"in\" $1")]
+    [InlineData("SELECT 'x IN @ids' WHERE a IN @ids", "SELECT 'x IN @ids' WHERE a = ANY($1)")]
+    public void IN_with_a_bare_placeholder_becomes_an_array_comparison(string sql, string expected) =>
+        Assert.Equal(expected, Single(sql, "ids").Sql);
 }
