@@ -12,12 +12,19 @@ internal static class PgEpoch
     private static readonly long s_maxMicros = (DateTime.MaxValue.Ticks - Timestamp.Ticks) / TimeSpan.TicksPerMicrosecond;
 
     /// <summary>
-    /// Whether ±infinity timestamps and dates read as MinValue/MaxValue (the default, as in Npgsql) or throw. Set the
-    /// AppContext switch <c>PgWire.DisableDateTimeInfinityConversions</c> to true to get an exception instead.
+    /// Whether ±infinity timestamps and dates read as MinValue/MaxValue (and those values write as ±infinity), as
+    /// Npgsql does. Off by default: MinValue and DateOnly.MaxValue are real dates and times (0001-01-01 00:00,
+    /// 9999-12-31), so the mapping would read two different server values as one and write a real date as infinity.
+    /// Without it, ±infinity reads throw (PgDate/PgTimestamp hold them). The AppContext switch
+    /// <c>PgWire.EnableDateTimeInfinityConversions</c> turns it on.
     /// </summary>
     /// <remarks>Read once, when the type is first used (as .NET's own switches are); tests may override it.</remarks>
     public static bool InfinityConversions { get; internal set; } =
-        !AppContext.TryGetSwitch("PgWire.DisableDateTimeInfinityConversions", out var disabled) || !disabled;
+        AppContext.TryGetSwitch("PgWire.EnableDateTimeInfinityConversions", out var enabled) && enabled;
+
+    /// <summary>The exception for ±infinity read as a CLR date or time type, with both ways out.</summary>
+    public static InvalidCastException Infinite(string type, string value, string clrType, string lossless) =>
+        new($"the {type} value is '{value}', which {clrType} cannot represent; read it as {lossless} (or set the AppContext switch PgWire.EnableDateTimeInfinityConversions to read it as {clrType}.{(value == "infinity" ? "MaxValue" : "MinValue")}, as Npgsql does)");
 
     /// <summary>
     /// Ticks of a timestamp given as microseconds since the epoch. ±infinity maps to DateTime.MaxValue/MinValue unless
@@ -33,9 +40,9 @@ internal static class PgEpoch
     private static long TicksOutsideRange(long micros, string type)
     {
         if (micros == long.MaxValue)
-            return InfinityConversions ? DateTime.MaxValue.Ticks : throw new InvalidCastException($"the {type} value is 'infinity', which DateTime cannot represent (PgWire.DisableDateTimeInfinityConversions is set)");
+            return InfinityConversions ? DateTime.MaxValue.Ticks : throw Infinite(type, "infinity", "DateTime", "PgTimestamp");
         if (micros == long.MinValue)
-            return InfinityConversions ? DateTime.MinValue.Ticks : throw new InvalidCastException($"the {type} value is '-infinity', which DateTime cannot represent (PgWire.DisableDateTimeInfinityConversions is set)");
+            return InfinityConversions ? DateTime.MinValue.Ticks : throw Infinite(type, "-infinity", "DateTime", "PgTimestamp");
         if (micros < s_minMicros || micros > s_maxMicros)
             throw new InvalidCastException($"the {type} value is outside the range of DateTime (years 1 to 9999)");
         return Timestamp.Ticks + micros * TimeSpan.TicksPerMicrosecond;
@@ -84,9 +91,9 @@ internal sealed class DateCodec : PgCodec<DateOnly, PgDate>, IPgReader<DateTime>
         if (value.Length != 4) throw WrongLength("date", 4, value.Length);
         var days = BinaryPrimitives.ReadInt32BigEndian(value);
         if (days == int.MaxValue)
-            return PgEpoch.InfinityConversions ? DateOnly.MaxValue : throw new InvalidCastException("the date value is 'infinity', which DateOnly cannot represent (PgWire.DisableDateTimeInfinityConversions is set)");
+            return PgEpoch.InfinityConversions ? DateOnly.MaxValue : throw PgEpoch.Infinite("date", "infinity", "DateOnly", "PgDate");
         if (days == int.MinValue)
-            return PgEpoch.InfinityConversions ? DateOnly.MinValue : throw new InvalidCastException("the date value is '-infinity', which DateOnly cannot represent (PgWire.DisableDateTimeInfinityConversions is set)");
+            return PgEpoch.InfinityConversions ? DateOnly.MinValue : throw PgEpoch.Infinite("date", "-infinity", "DateOnly", "PgDate");
         if (days < s_minDays || days > s_maxDays)
             throw new InvalidCastException("the date value is outside the range of DateOnly (years 1 to 9999)");
         return DateOnly.FromDayNumber(PgEpoch.DayNumber + days);

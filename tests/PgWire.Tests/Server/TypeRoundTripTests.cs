@@ -200,11 +200,13 @@ public class TypeRoundTripTests(ServerFixture fixture)
     }
 
     [Theory]
-    [InlineData(1, 1, 2)] // 0001-01-01 is DateOnly.MinValue, which means -infinity
+    [InlineData(1, 1, 1)] // DateOnly.MinValue: a real date, not -infinity (unless infinity conversions are switched on)
+    [InlineData(1, 1, 2)]
     [InlineData(2000, 1, 1)]
     [InlineData(1999, 12, 31)]
     [InlineData(2024, 2, 29)]
-    [InlineData(9999, 12, 30)] // 9999-12-31 is DateOnly.MaxValue, which means infinity
+    [InlineData(9999, 12, 30)]
+    [InlineData(9999, 12, 31)] // DateOnly.MaxValue: a real date, not infinity
     public async Task Date(int year, int month, int day)
     {
         var value = new DateOnly(year, month, day);
@@ -214,7 +216,8 @@ public class TypeRoundTripTests(ServerFixture fixture)
     }
 
     [Theory]
-    [InlineData("0001-01-01T00:00:01")] // 0001-01-01T00:00:00 is DateTime.MinValue, which means -infinity
+    [InlineData("0001-01-01T00:00:00")] // DateTime.MinValue: a real time, not -infinity
+    [InlineData("0001-01-01T00:00:01")]
     [InlineData("1999-12-31T23:59:59.999999")]
     [InlineData("2000-01-01T00:00:00")]
     [InlineData("2024-06-01T12:34:56.123456")]
@@ -246,31 +249,41 @@ public class TypeRoundTripTests(ServerFixture fixture)
     }
 
     [Fact]
-    public async Task Infinities_map_to_MinValue_and_MaxValue_both_ways()
+    public async Task Infinities_are_refused_as_DateTime_and_DateOnly_unless_the_Npgsql_mapping_is_switched_on()
     {
         await using var dataSource = fixture.CreateDataSource();
-        using var rows = await dataSource.QueryAsync(
-            "SELECT 'infinity'::timestamp, '-infinity'::timestamptz, 'infinity'::date, '-infinity'::date, $1::timestamp::text, $2::date::text, 'infinity'::date",
-            DateTime.MaxValue, DateOnly.MinValue);
-        var row = rows[0];
-        Assert.Equal(DateTime.MaxValue, row.Get<DateTime>(0));
-        Assert.Equal(DateTime.MinValue, row.Get<DateTime>(1));
-        Assert.Equal(DateOnly.MaxValue, row.Get<DateOnly>(2));
-        Assert.Equal(DateOnly.MinValue, row.Get<DateOnly>(3));
-        Assert.Equal("infinity", row.Get<string>(4));
-        Assert.Equal("-infinity", row.Get<string>(5));
-        Assert.Equal(DateTime.MaxValue, row.Get<DateTime>(6));
+        const string sql = "SELECT 'infinity'::timestamp, '-infinity'::timestamptz, 'infinity'::date, '-infinity'::date, $1::timestamp::text, $2::date::text, 'infinity'::date";
+        using (var rows = await dataSource.QueryAsync(sql, DateTime.MaxValue, DateOnly.MinValue))
+        {
+            // By default no two server values read as one: infinity is not DateTime.MaxValue, and MinValue is written as itself.
+            var row = rows[0];
+            var e = Assert.Throws<InvalidCastException>(() => row.Get<DateTime>(0));
+            Assert.Contains("PgTimestamp", e.Message);
+            Assert.Contains("PgWire.EnableDateTimeInfinityConversions", e.Message);
+            Assert.Throws<InvalidCastException>(() => row.Get<DateTime>(1));
+            Assert.Contains("PgDate", Assert.Throws<InvalidCastException>(() => row.Get<DateOnly>(2)).Message);
+            Assert.Equal(PgDate.NegativeInfinity, row.Get<PgDate>(3));
+            Assert.Equal("9999-12-31 23:59:59.999999", row.Get<string>(4));
+            Assert.Equal("0001-01-01", row.Get<string>(5));
+        }
 
-        // The AppContext switch is read once at start-up; the test flips the value it sets.
-        PgWire.Types.PgEpoch.InfinityConversions = false;
+        // Npgsql's mapping, for those who want it (the AppContext switch is read once; the test flips the value it sets).
+        PgWire.Types.PgEpoch.InfinityConversions = true;
         try
         {
-            var e = Assert.Throws<InvalidCastException>(() => row.Get<DateTime>(0));
-            Assert.Contains("infinity", e.Message);
+            using var rows = await dataSource.QueryAsync(sql, DateTime.MaxValue, DateOnly.MinValue);
+            var row = rows[0];
+            Assert.Equal(DateTime.MaxValue, row.Get<DateTime>(0));
+            Assert.Equal(DateTime.MinValue, row.Get<DateTime>(1));
+            Assert.Equal(DateOnly.MaxValue, row.Get<DateOnly>(2));
+            Assert.Equal(DateOnly.MinValue, row.Get<DateOnly>(3));
+            Assert.Equal("infinity", row.Get<string>(4));
+            Assert.Equal("-infinity", row.Get<string>(5));
+            Assert.Equal(DateTime.MaxValue, row.Get<DateTime>(6));
         }
         finally
         {
-            PgWire.Types.PgEpoch.InfinityConversions = true;
+            PgWire.Types.PgEpoch.InfinityConversions = false;
         }
     }
 
