@@ -1,18 +1,28 @@
 using Dapper;
 using PgWire;
+using PgWire.Dapper;
 using PgWire.Testing;
 
 // Dapper on PgWire, unchanged. Uses PGWIRE_CONNECTION when set; otherwise starts a throwaway local PostgreSQL.
 await using var server = await PgTestServer.FromEnvironmentOrStartAsync("PGWIRE_CONNECTION");
 var connectionString = server.ConnectionString;
 
-await using var dataSource = PgWireDataSource.Create(connectionString);
+// Arrays and lists go as PostgreSQL arrays (ANY(@ids), text[] columns); timestamptz reads as DateTimeOffset.
+PgWireDapper.AddTypeHandlers();
+PgWireDapper.AddEnumArrays<Tier>();
+
+// The enum type must exist before the data source maps it.
+await using (var setup = new PgWireConnection(connectionString))
+{
+    await setup.OpenAsync();
+    await setup.ExecuteAsync("DROP TABLE IF EXISTS dapper_orders, dapper_customers; DROP TYPE IF EXISTS dapper_tier; CREATE TYPE dapper_tier AS ENUM ('basic', 'gold')");
+}
+await using var dataSource = PgWireDataSource.Create(connectionString).MapEnum<Tier>("dapper_tier");
 await using var connection = await dataSource.OpenConnectionAsync();
 DefaultTypeMap.MatchNamesWithUnderscores = true;
 
 await connection.ExecuteAsync("""
-    DROP TABLE IF EXISTS dapper_orders, dapper_customers;
-    CREATE TABLE dapper_customers (id int PRIMARY KEY, full_name text NOT NULL);
+    CREATE TABLE dapper_customers (id int PRIMARY KEY, full_name text NOT NULL, tags text[] NOT NULL DEFAULT '{}', tier dapper_tier NOT NULL DEFAULT 'basic');
     CREATE TABLE dapper_orders (id int PRIMARY KEY, customer_id int REFERENCES dapper_customers, total numeric(10, 2), placed_at timestamptz);
     """);
 
@@ -34,8 +44,17 @@ await using (var transaction = await connection.BeginTransactionAsync())
     await transaction.CommitAsync();
 }
 
+// Arrays: a text[] column written from a string[], rows picked with ANY(@ids) (IN @ids works too).
+await connection.ExecuteAsync("UPDATE dapper_customers SET tags = @tags, tier = @tier::dapper_tier WHERE id = @id",
+    new { id = 1, tags = new[] { "math", "poetry" }, tier = "gold" });
+foreach (var customer in await connection.QueryAsync<Customer>("SELECT * FROM dapper_customers WHERE id = ANY(@ids) ORDER BY id", new { ids = new List<int> { 1, 2 } }))
+    Console.WriteLine($"customer {customer.Id}: {customer.FullName}, tier {customer.Tier}, tags [{string.Join(", ", customer.Tags)}]");
+Console.WriteLine($"gold customers: {await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM dapper_customers WHERE tier = ANY(@tiers)", new { tiers = new[] { Tier.Gold } })}");
+var placed = await connection.QueryFirstAsync<DateTimeOffset>("SELECT placed_at FROM dapper_orders ORDER BY id");
+Console.WriteLine($"first order placed at {placed:u}");
+
 // Query into classes (snake_case columns onto PascalCase properties) and records.
-foreach (var customer in await connection.QueryAsync<Customer>("SELECT id, full_name FROM dapper_customers ORDER BY id"))
+foreach (var customer in await connection.QueryAsync<Customer>("SELECT * FROM dapper_customers ORDER BY id"))
     Console.WriteLine($"customer {customer.Id}: {customer.FullName}");
 var order = await connection.QuerySingleAsync<OrderRow>("SELECT id, total FROM dapper_orders WHERE id = @id", new { id = 11 });
 Console.WriteLine($"order {order.Id}: {order.Total}");
@@ -50,12 +69,16 @@ foreach (var line in joined) Console.WriteLine(line);
 await using (var results = await connection.QueryMultipleAsync("SELECT count(*) FROM dapper_customers; SELECT sum(total) FROM dapper_orders"))
     Console.WriteLine($"{await results.ReadSingleAsync<long>()} customers, {await results.ReadSingleAsync<decimal>()} in orders");
 
-await connection.ExecuteAsync("DROP TABLE dapper_orders, dapper_customers");
+await connection.ExecuteAsync("DROP TABLE dapper_orders, dapper_customers; DROP TYPE dapper_tier");
+
+internal enum Tier { Basic, Gold }
 
 internal sealed class Customer
 {
     public int Id { get; set; }
     public string FullName { get; set; } = "";
+    public string[] Tags { get; set; } = [];
+    public Tier Tier { get; set; }
 }
 
 internal sealed record OrderRow(int Id, decimal Total);
