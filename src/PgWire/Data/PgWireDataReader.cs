@@ -352,6 +352,11 @@ public sealed class PgWireDataReader : DbDataReader
             var result = await QueryRunner.ExecuteAsync(connector, sql, [], collectRows: true, cancellationToken).ConfigureAwait(false);
             return new PgRowSet(result.Description, result.Rows, result.RowsAffected);
         }
+        catch (PostgresException e) when (e.SqlState == "25P02")
+        {
+            // The command's own error (set aside, not read yet) failed the transaction; the reader reports it.
+            return null;
+        }
         finally
         {
             if (setAside) current!.ResumeAfterAside();

@@ -246,9 +246,9 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
     /// </summary>
     internal async ValueTask<bool> SetAsideRestAsync(CancellationToken cancellationToken)
     {
-        if (_completed) return false;
-        // The current row is a view over the receive buffer, which reading on gives back to the pipe.
+        // The current row is a view over the receive buffer, which the next read gives back to the pipe.
         if (_onRow) _row = _row.ToArray();
+        if (_completed) return false;
         using (_connector.BeginCancellableRequest(cancellationToken, continuing: true))
         {
             await _connector.SetAsideResponseAsync().ConfigureAwait(false);

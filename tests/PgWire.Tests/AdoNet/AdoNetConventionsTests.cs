@@ -443,6 +443,24 @@ public class AdoNetConventionsTests(ServerFixture fixture)
         Assert.Equal("second", reader.GetString(0));
     }
 
+    [Fact]
+    public async Task Column_schema_of_a_command_failing_in_a_transaction_leaves_the_error_to_the_reader()
+    {
+        await using var connection = await OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT g, 10 / (3 - g) AS q FROM generate_series(1, 5) g";
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        var columns = await reader.GetColumnSchemaAsync();
+        Assert.Equal(["g", "q"], columns.Select(c => c.ColumnName));
+        Assert.Equal(5, reader.GetInt32(1));
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal(10, reader.GetInt32(1));
+        var e = await Assert.ThrowsAsync<PostgresException>(() => reader.ReadAsync());
+        Assert.Equal("22012", e.SqlState);
+    }
+
     // ---- Data adapter and command builder ----
 
     [Fact]
