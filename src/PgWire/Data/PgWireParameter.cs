@@ -193,7 +193,7 @@ public class PgWireParameter : DbParameter
         DbType.DateTime or DbType.DateTimeOffset => ("timestamptz", dbType == DbType.DateTime ? typeof(DateTime) : typeof(DateTimeOffset)),
         DbType.DateTime2 => ("timestamp", typeof(DateTime)),
         DbType.Guid => ("uuid", typeof(Guid)),
-        DbType.Time => ("time", typeof(TimeOnly)),
+        DbType.Time => ("time", typeof(TimeSpan)),
         _ => throw new NotSupportedException($"Parameter {Describe(position)} has DbType {dbType}, which PgWire cannot send yet."),
     };
 
@@ -264,5 +264,4 @@ public sealed class PgWireParameter<T> : PgWireParameter, IUnboxedValue
     private protected override void SetValue(object? value) =>
         TypedValue = value is null or DBNull ? default : value is T typed ? typed
             : throw new InvalidCastException($"A PgWireParameter<{typeof(T).Name}> cannot hold a {value.GetType()}.");
-
 }

@@ -26,6 +26,7 @@ internal static class ValueConversion
         if (target == typeof(DateOnly) && value is DateTime dateTime) return DateOnly.FromDateTime(dateTime);
         if (target == typeof(Guid) && value is string text) return Guid.Parse(text);
         if (target == typeof(DateTimeOffset) && value is DateTime utc) return new DateTimeOffset(utc);
+        if (target == typeof(TimeSpan) && value is TimeOnly time) return time.ToTimeSpan();
         if (IsInteger(target) && HasFraction(value))
             throw new InvalidCastException($"{Convert.ToString(value, CultureInfo.InvariantCulture)} has a fractional part, which {target.Name} cannot hold");
         return Convert.ChangeType(value, target, CultureInfo.InvariantCulture);

@@ -390,6 +390,20 @@ public class AdoNetConventionsTests(ServerFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task DbType_Time_sends_a_time_of_day_from_TimeSpan_or_TimeOnly()
+    {
+        await using var connection = await OpenAsync();
+        await using var command = new PgWireCommand("SELECT @a, @b, pg_typeof(@a)::text", connection);
+        command.Parameters.Add(new PgWireParameter("a", DbType.Time) { Value = new TimeSpan(24, 0, 0) });
+        command.Parameters.Add(new PgWireParameter("b", DbType.Time) { Value = new TimeOnly(7, 30) });
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal(TimeSpan.FromDays(1), reader.GetFieldValue<TimeSpan>(0));
+        Assert.Equal(new TimeOnly(7, 30), reader.GetFieldValue<TimeOnly>(1));
+        Assert.Equal("time without time zone", reader.GetString(2));
+    }
+
     // ---- Transactions ----
 
     [Fact]
