@@ -164,7 +164,7 @@ internal sealed class EnumCodec : PgCodec<string>
 /// <typeparamref name="TEnum"/> by default (GetValue, GetFieldType, Dapper), and as their label when a string is asked
 /// for. Writes a <typeparamref name="TEnum"/> as its label, or a label given as a string.
 /// </summary>
-internal sealed class MappedEnumCodec<TEnum> : PgCodec<TEnum>, IPgReader<string> where TEnum : struct, Enum
+internal sealed class MappedEnumCodec<TEnum> : PgCodec<TEnum, string>, IPgReader<string> where TEnum : struct, Enum
 {
     public override TEnum Read(ReadOnlySpan<byte> value) => EnumLabels.Parse<TEnum>(TextCodec.Instance.Read(value));
 
@@ -172,20 +172,5 @@ internal sealed class MappedEnumCodec<TEnum> : PgCodec<TEnum>, IPgReader<string>
 
     public override void Write(TEnum value, IBufferWriter<byte> writer) => TextCodec.Instance.Write(EnumLabels.LabelOf(value), writer);
 
-    public override bool CanWrite(object value) => value is TEnum or string;
-
-    public override bool TryWriteObject(object value, IBufferWriter<byte> writer)
-    {
-        switch (value)
-        {
-            case TEnum member:
-                Write(member, writer);
-                return true;
-            case string label:
-                TextCodec.Instance.Write(label, writer);
-                return true;
-            default:
-                return false;
-        }
-    }
+    protected override void WriteAlso(string value, IBufferWriter<byte> writer) => TextCodec.Instance.Write(value, writer);
 }
