@@ -112,7 +112,7 @@ internal sealed class PgConnector : IAsyncDisposable
         {
             return await OpenAsync(options, registry, tls: false, cancellationToken).ConfigureAwait(false);
         }
-        catch (PostgresException e) when (e.SqlState == "28000")
+        catch (PostgresException e) when (e.SqlState == SqlStates.InvalidAuthorizationSpecification)
         {
             // Allow: the server refused the unencrypted login (a hostssl-only pg_hba.conf); try again with TLS.
             return await OpenAsync(options, registry, tls: true, cancellationToken).ConfigureAwait(false);
@@ -633,7 +633,7 @@ internal sealed class PgConnector : IAsyncDisposable
                     return true;
                 case BackendMessageCode.ErrorResponse:
                     var error = ErrorResponse.Parse(body);
-                    if (error.SqlState != "57014")
+                    if (error.SqlState != SqlStates.QueryCanceled)
                         throw new PgWireProtocolException($"The server answered a lone Sync with error {error.SqlState}: {error.MessageText}");
                     return false;
                 default:

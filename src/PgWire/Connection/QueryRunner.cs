@@ -400,13 +400,13 @@ internal static class QueryRunner
     /// statement does not exist" (26000) for one of PgWire's own statement names.
     /// </summary>
     internal static bool IsStaleStatement(PostgresException error) =>
-        (error.SqlState == "0A000" && error.Routine == "RevalidateCachedQuery")
-        || (error.SqlState == "26000" && error.MessageText.Contains(DescriptionCache.NamePrefix, StringComparison.Ordinal));
+        (error.SqlState == SqlStates.FeatureNotSupported && error.Routine == "RevalidateCachedQuery")
+        || (error.SqlState == SqlStates.InvalidSqlStatementName && error.MessageText.Contains(DescriptionCache.NamePrefix, StringComparison.Ordinal));
 
     /// <summary>The exception for a server error, turned into cancellation or timeout when we asked for it.</summary>
     internal static Exception Fail(PgConnector connector, PostgresException error, CancellationToken cancellationToken)
     {
-        if (error.SqlState == "57014" && connector.CancelState != 0) return CancellationOutcome(connector, error, cancellationToken);
+        if (error.SqlState == SqlStates.QueryCanceled && connector.CancelState != 0) return CancellationOutcome(connector, error, cancellationToken);
         if (IsStaleStatement(error)) connector.Descriptions.Clear();
         return error;
     }
@@ -419,7 +419,7 @@ internal static class QueryRunner
     internal static Exception CancellationOutcome(PgConnector connector, Exception cause, CancellationToken cancellationToken)
     {
         var grace = connector.Options.CancellationGrace.TotalSeconds;
-        var what = cause is PostgresException { SqlState: "57014" } ? "the statement was cancelled on the server"
+        var what = cause is PostgresException { SqlState: SqlStates.QueryCanceled } ? "the statement was cancelled on the server"
             : connector.CancellationGraceExpired
                 ? $"the server did not answer the cancellation within {grace:0.###} s (Cancellation Timeout), so the connection was closed; the statement's outcome is unknown"
                 : $"then the connection failed ({cause.Message}); the statement's outcome is unknown";

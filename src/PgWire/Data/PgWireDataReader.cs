@@ -352,7 +352,7 @@ public sealed class PgWireDataReader : DbDataReader
             var result = await QueryRunner.ExecuteAsync(connector, sql, [], collectRows: true, cancellationToken).ConfigureAwait(false);
             return new PgRowSet(result.Description, result.Rows, result.RowsAffected);
         }
-        catch (PostgresException e) when (e.SqlState == "25P02")
+        catch (PostgresException e) when (e.SqlState == SqlStates.InFailedSqlTransaction)
         {
             // The command's own error (set aside, not read yet) failed the transaction; the reader reports it.
             return null;

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using PgWire.Types;
 
 namespace PgWire;
 
@@ -19,7 +20,8 @@ public sealed class PgWireDbColumn : DbColumn
         IsReadOnly = column.TableOid == 0;
         // Long: binary blobs, and the types "=" cannot compare (a command builder leaves these out of its WHERE clause):
         // bytea, json, xml, and the geometric types. text and jsonb compare with "=" like any value.
-        IsLong = column.TypeOid is 17 or 114 or 142 or 600 or 601 or 602 or 603 or 604 or 628 or 718;
+        IsLong = column.TypeOid is PgTypeOids.Bytea or PgTypeOids.Json or PgTypeOids.Xml or PgTypeOids.Point or PgTypeOids.Lseg
+            or PgTypeOids.Path or PgTypeOids.Box or PgTypeOids.Polygon or PgTypeOids.Line or PgTypeOids.Circle;
         AllowDBNull = true;
         IsKey = false;
         IsUnique = false;
@@ -28,12 +30,12 @@ public sealed class PgWireDbColumn : DbColumn
         IsAliased = false;
         IsHidden = false;
         // Type modifiers: numeric(p, s) stores ((p << 16) | s) + 4; varchar(n) and char(n) store n + 4.
-        if (column.TypeOid == 1700 && column.TypeModifier >= 4)
+        if (column.TypeOid == PgTypeOids.Numeric && column.TypeModifier >= 4)
         {
             NumericPrecision = ((column.TypeModifier - 4) >> 16) & 0xFFFF;
             NumericScale = (column.TypeModifier - 4) & 0xFFFF;
         }
-        if (column.TypeOid is 1042 or 1043 && column.TypeModifier >= 4) ColumnSize = column.TypeModifier - 4;
+        if (column.TypeOid is PgTypeOids.Bpchar or PgTypeOids.Varchar && column.TypeModifier >= 4) ColumnSize = column.TypeModifier - 4;
     }
 
     /// <summary>The OID of the column's PostgreSQL type.</summary>

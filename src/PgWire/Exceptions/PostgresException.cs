@@ -90,7 +90,9 @@ public sealed class PostgresException : PgWireException
 
     /// <inheritdoc />
     public override bool IsTransient => SqlState is
-        "40001" or "40P01" or "53000" or "53100" or "53200" or "53300" or "57P03" or "08000" or "08003" or "08006";
+        SqlStates.SerializationFailure or SqlStates.DeadlockDetected or SqlStates.InsufficientResources or SqlStates.DiskFull
+        or SqlStates.OutOfMemory or SqlStates.TooManyConnections or SqlStates.CannotConnectNow or SqlStates.ConnectionException
+        or SqlStates.ConnectionDoesNotExist or SqlStates.ConnectionFailure;
 
     private static string BuildMessage(PgErrorFields fields)
     {

@@ -43,4 +43,13 @@ internal static class PgTypeOids
     public const uint Bit = 1560;
     public const uint VarBit = 1562;
     public const uint Jsonb = 3802;
+
+    // Geometric types: no binary codec (read in text form), named where their properties matter (no "=" operator).
+    public const uint Point = 600;
+    public const uint Lseg = 601;
+    public const uint Path = 602;
+    public const uint Box = 603;
+    public const uint Polygon = 604;
+    public const uint Line = 628;
+    public const uint Circle = 718;
 }
