@@ -17,7 +17,7 @@ await using (var setup = new PgWireConnection(connectionString))
     await setup.OpenAsync();
     await setup.ExecuteAsync("DROP TABLE IF EXISTS dapper_orders, dapper_customers; DROP TYPE IF EXISTS dapper_tier; CREATE TYPE dapper_tier AS ENUM ('basic', 'gold')");
 }
-await using var dataSource = PgWireDataSource.Create(connectionString).MapEnum<Tier>("dapper_tier");
+await using var dataSource = new PgWireDataSourceBuilder(connectionString).MapEnum<Tier>("dapper_tier").Build();
 await using var connection = await dataSource.OpenConnectionAsync();
 DefaultTypeMap.MatchNamesWithUnderscores = true;
 

@@ -5,8 +5,10 @@ using PgWire.Testing;
 await using var server = await PgTestServer.FromEnvironmentOrStartAsync("PGWIRE_CONNECTION");
 var connectionString = server.ConnectionString;
 
-await using var dataSource = PgWireDataSource.Create(connectionString);
-dataSource.Notice += (_, e) => Console.WriteLine($"server notice: {e.Notice.MessageText}");
+// Everything a data source is configured with is set on a builder; the data source never changes once built.
+await using var dataSource = new PgWireDataSourceBuilder(connectionString)
+    .UseNoticeHandler((_, e) => Console.WriteLine($"server notice: {e.Notice.MessageText}"))
+    .Build();
 
 await dataSource.ExecuteAsync("""
     DROP TABLE IF EXISTS quickstart_users;

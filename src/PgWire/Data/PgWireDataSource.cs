@@ -10,6 +10,11 @@ namespace PgWire;
 /// The entry point to a PostgreSQL database: owns a connection pool and runs queries. Safe to use from many threads
 /// at once; create one per database and keep it for the application's lifetime.
 /// </summary>
+/// <remarks>
+/// Everything that configures a data source is set before it exists, on a <see cref="PgWireDataSourceBuilder"/>
+/// (type mappings, the notice handler); <see cref="Create(string)"/> is the shortcut for a connection string alone. A
+/// data source never changes once built.
+/// </remarks>
 /// <example>
 /// <code>
 /// await using var dataSource = PgWireDataSource.Create("Host=127.0.0.1;Username=app;Password=...;Database=app");
@@ -22,13 +27,17 @@ public sealed class PgWireDataSource : DbDataSource
     private readonly ConnectorOptions _connectorOptions;
     private readonly ConnectorPool _pool;
     private readonly PgTypeRegistry _types = new();
+    private readonly EventHandler<PgNoticeEventArgs>? _notice;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _alwaysPrepare = new(StringComparer.Ordinal);
     private readonly string _publicConnectionString;
     private readonly Func<PgConnector, ValueTask> _returnToPool;
     private int _disposed;
 
-    private PgWireDataSource(PgWireConnectionStringBuilder settings)
+    /// <summary>A data source with the builder's settings, type mappings and notice handler (see <see cref="PgWireDataSourceBuilder.Build"/>).</summary>
+    internal PgWireDataSource(PgWireConnectionStringBuilder settings, IReadOnlyList<(Type ClrType, string PgTypeName)> mappings, EventHandler<PgNoticeEventArgs>? notice)
     {
+        foreach (var (clrType, pgTypeName) in mappings) _types.Map(clrType, pgTypeName);
+        _notice = notice;
         if (string.IsNullOrWhiteSpace(settings.Host))
             throw new ArgumentException("The connection string has no Host: give a host name, an IP address or a socket directory.");
         if (settings.Host.Contains('=', StringComparison.Ordinal))
@@ -92,13 +101,13 @@ public sealed class PgWireDataSource : DbDataSource
     /// <summary>The most multiplexed requests seen in flight at once on one connection; for tests.</summary>
     internal int MultiplexedDeepestPipeline => _multiplexer?.DeepestPipeline ?? 0;
 
-    /// <summary>Creates a data source from a connection string.</summary>
+    /// <summary>Creates a data source from a connection string (<see cref="PgWireDataSourceBuilder"/> for more settings).</summary>
     /// <param name="connectionString">Npgsql-style keywords: Host, Port, Username, Password, Database, Maximum Pool Size, ...</param>
     /// <exception cref="ArgumentException">An unknown keyword, a bad value, or no Host.</exception>
     public static PgWireDataSource Create(string connectionString)
     {
         ArgumentNullException.ThrowIfNull(connectionString);
-        return new PgWireDataSource(new PgWireConnectionStringBuilder(connectionString));
+        return new PgWireDataSourceBuilder(connectionString).Build();
     }
 
     /// <summary>Creates a data source from a connection string builder.</summary>
@@ -106,54 +115,11 @@ public sealed class PgWireDataSource : DbDataSource
     public static PgWireDataSource Create(PgWireConnectionStringBuilder settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return new PgWireDataSource(new PgWireConnectionStringBuilder(settings.ConnectionString));
+        return new PgWireDataSourceBuilder(settings.ConnectionString).Build();
     }
 
     /// <summary>The connection string, without the password.</summary>
     public override string ConnectionString => _publicConnectionString;
-
-    /// <summary>
-    /// Sends <typeparamref name="TEnum"/> values (and arrays and lists of them) as the PostgreSQL enum type
-    /// <paramref name="pgTypeName"/>, so they are typed even where the statement does not say (<c>SELECT $1</c>,
-    /// <c>$1 = ANY(...)</c>). Members go as the label an <see cref="System.Runtime.Serialization.EnumMemberAttribute"/>
-    /// names, else as their name in snake_case. Without a mapping, enums still work wherever the statement gives the
-    /// parameter its type (an INSERT into an enum column, a comparison with one).
-    /// </summary>
-    /// <typeparam name="TEnum">The .NET enum.</typeparam>
-    /// <param name="pgTypeName">The enum type's name, as created (<c>mood</c>, or <c>myschema.mood</c>).</param>
-    /// <returns>This data source, for chaining.</returns>
-    public PgWireDataSource MapEnum<TEnum>(string pgTypeName) where TEnum : struct, Enum
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(pgTypeName);
-        _types.Map(typeof(TEnum), pgTypeName);
-        return this;
-    }
-
-    /// <summary>
-    /// Sends <typeparamref name="T"/> values (and arrays and lists of them) as the composite type
-    /// <paramref name="pgTypeName"/>. Fields match public members by name (as is, ignoring case, or in snake_case:
-    /// <c>StreetName</c> is <c>street_name</c>); reading fills a constructor whose parameters name fields (a positional
-    /// record), then settable members. Without a mapping, objects still work wherever the statement gives the
-    /// parameter its type (an INSERT into a composite column), and reading needs none.
-    /// </summary>
-    /// <typeparam name="T">The class, record or struct.</typeparam>
-    /// <param name="pgTypeName">The composite type's name, as created (<c>address</c>, or <c>myschema.address</c>).</param>
-    /// <returns>This data source, for chaining.</returns>
-    public PgWireDataSource MapComposite<T>(string pgTypeName)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(pgTypeName);
-        if (typeof(T).IsPrimitive || typeof(T) == typeof(string) || typeof(System.Collections.IEnumerable).IsAssignableFrom(typeof(T)))
-            throw new ArgumentException($"{typeof(T)} cannot be mapped to a composite type: use a class, record or struct with a member per field.", nameof(T));
-        _types.Map(typeof(T), pgTypeName);
-        return this;
-    }
-
-    /// <summary>
-    /// Raised for every notice (NoticeResponse) a server session sends: RAISE NOTICE, warnings, and so on.
-    /// </summary>
-    /// <remarks>Runs on the connection's read loop, so keep handlers quick. An exception from a handler is caught and
-    /// dropped, so that it cannot corrupt the session that was reading.</remarks>
-    public event EventHandler<PgNoticeEventArgs>? Notice;
 
     /// <summary>Physical connections open now (idle and in use); for diagnostics.</summary>
     public int OpenConnectionCount => _pool.TotalCount;
@@ -508,7 +474,7 @@ public sealed class PgWireDataSource : DbDataSource
 
     private void RaiseNotice(PgErrorFields notice)
     {
-        var handlers = Notice;
+        var handlers = _notice;
         if (handlers is null) return;
         try
         {

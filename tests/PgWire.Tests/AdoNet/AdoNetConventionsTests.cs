@@ -264,7 +264,7 @@ public class AdoNetConventionsTests(ServerFixture fixture)
     {
         await using (var setup = await OpenAsync())
             await new PgWireCommand("DROP TYPE IF EXISTS conv_mood CASCADE; CREATE TYPE conv_mood AS ENUM ('happy', 'sad', 'very_sad')", setup).ExecuteNonQueryAsync();
-        await using var dataSource = fixture.CreateDataSource().MapEnum<ConventionMood>("conv_mood");
+        await using var dataSource = fixture.CreateDataSourceBuilder().MapEnum<ConventionMood>("conv_mood").Build();
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var reader = await ReadOneAsync(connection, "SELECT 'very_sad'::conv_mood, ARRAY['sad', 'happy']::conv_mood[]");
         Assert.Equal(typeof(ConventionMood), reader.GetFieldType(0));

@@ -153,7 +153,7 @@ public class DapperPostgresIdiomTests(ServerFixture fixture)
                 CREATE TABLE dapper_docs (id int PRIMARY KEY, tags text[], scores int[], body jsonb, at timestamptz, mood dapper_mood, history dapper_mood[]);
                 """);
         }
-        var dataSource = fixture.CreateDataSource().MapEnum<DapperMood>("dapper_mood");
+        var dataSource = fixture.CreateDataSourceBuilder().MapEnum<DapperMood>("dapper_mood").Build();
         return (dataSource, await dataSource.OpenConnectionAsync());
     }
 

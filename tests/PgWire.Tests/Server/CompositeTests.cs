@@ -96,8 +96,8 @@ public class CompositeTests(ServerFixture fixture)
         Assert.Contains("Parcel", error.Message);
         Assert.Contains("text", error.Message);
 
-        dataSource.MapComposite<Parcel>("comp_parcel").MapComposite<Point3>("comp_point");
-        using (var rows = await dataSource.QueryAsync("SELECT $1, pg_typeof($1)::text, $2::text, pg_typeof($2)::text", parcel, new List<Parcel> { parcel }))
+        await using var mapped = fixture.CreateDataSourceBuilder().MapComposite<Parcel>("comp_parcel").MapComposite<Point3>("comp_point").Build();
+        using (var rows = await mapped.QueryAsync("SELECT $1, pg_typeof($1)::text, $2::text, pg_typeof($2)::text", parcel, new List<Parcel> { parcel }))
         {
             Assert.Equal("comp_parcel", rows[0].Get<string>(1));
             Assert.Equal(parcel.WeightGrams, rows[0].Get<Parcel>(0).WeightGrams);
@@ -117,7 +117,7 @@ public class CompositeTests(ServerFixture fixture)
     {
         await using var setup = fixture.CreateDataSource();
         await setup.ExecuteAsync("DROP TYPE IF EXISTS weather; CREATE TYPE weather AS ENUM ('sunny', 'partly cloudy', 'heavy_rain')");
-        await using var dataSource = fixture.CreateDataSource().MapEnum<Weather>("weather");
+        await using var dataSource = fixture.CreateDataSourceBuilder().MapEnum<Weather>("weather").Build();
         Weather[] days = [Weather.PartlyCloudy, Weather.Sunny, Weather.HeavyRain];
         using var rows = await dataSource.QueryAsync(
             "SELECT $1, pg_typeof($1)::text, $2, $2::text, pg_typeof($2)::text, 'partly cloudy'::weather = ANY($2)", Weather.PartlyCloudy, days);

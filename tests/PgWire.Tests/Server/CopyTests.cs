@@ -402,7 +402,7 @@ public class CopyTypeTests(ServerFixture fixture)
                     tsr tstzrange, ia inet[])
                 """);
         }
-        await using var dataSource = fixture.CreateDataSource().MapEnum<CopyShade>(shade).MapComposite<CopyAddress>(address);
+        await using var dataSource = fixture.CreateDataSourceBuilder().MapEnum<CopyShade>(shade).MapComposite<CopyAddress>(address).Build();
         await using var connection = await dataSource.OpenConnectionAsync();
 
         var timeTz = new DateTimeOffset(2000, 1, 1, 10, 20, 30, TimeSpan.FromHours(2));

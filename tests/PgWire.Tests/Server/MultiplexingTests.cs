@@ -111,7 +111,8 @@ public class MultiplexingTests(ServerFixture fixture)
     [Fact]
     public async Task Types_created_after_the_start_are_learnt_when_multiplexed()
     {
-        await using var dataSource = fixture.CreateDataSource("Multiplexing=true;Maximum Pool Size=2").MapEnum<Weather>("mux_weather");
+        await using var dataSource = fixture.CreateDataSourceBuilder("Multiplexing=true;Maximum Pool Size=2")
+            .MapEnum<Weather>("mux_weather").MapEnum<Mood>("mux_mood").Build();
         using (var warm = await dataSource.QueryAsync("SELECT 1")) Assert.Equal(1, warm[0].Get<int>(0));
         await using (var other = fixture.CreateDataSource())
             await other.ExecuteAsync("DROP TYPE IF EXISTS mux_weather; CREATE TYPE mux_weather AS ENUM ('sunny', 'partly cloudy', 'heavy_rain')");
@@ -131,7 +132,6 @@ public class MultiplexingTests(ServerFixture fixture)
         // which reloads the catalog.
         await using (var other = fixture.CreateDataSource())
             await other.ExecuteAsync("DROP TYPE IF EXISTS mux_mood; CREATE TYPE mux_mood AS ENUM ('sad', 'ok', 'very_happy')");
-        dataSource.MapEnum<Mood>("mux_mood");
         using (var rows = await dataSource.QueryAsync("SELECT $1::text, pg_typeof($1)::text", Mood.VeryHappy))
             Assert.Equal(["very_happy", "mux_mood"], [rows[0].Get<string>(0), rows[0].Get<string>(1)]);
     }

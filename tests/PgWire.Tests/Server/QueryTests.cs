@@ -117,11 +117,10 @@ public class QueryTests(ServerFixture fixture)
     }
 
     [Fact]
-    public async Task Notices_reach_the_data_source_event()
+    public async Task Notices_reach_the_data_source_s_handler()
     {
-        await using var dataSource = fixture.CreateDataSource();
         var notices = new List<PgErrorFields>();
-        dataSource.Notice += (_, e) => { lock (notices) notices.Add(e.Notice); };
+        await using var dataSource = fixture.CreateDataSourceBuilder().UseNoticeHandler((_, e) => { lock (notices) notices.Add(e.Notice); }).Build();
         await dataSource.ExecuteAsync("DO $$ BEGIN RAISE NOTICE 'hello %', 42 USING HINT = 'a hint'; RAISE WARNING 'careful'; END $$");
         Assert.Equal(2, notices.Count);
         Assert.Equal("hello 42", notices[0].MessageText);

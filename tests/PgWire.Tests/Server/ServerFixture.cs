@@ -16,8 +16,11 @@ public sealed class ServerFixture : IAsyncLifetime
     public string ConnectionString => Server.ConnectionString;
 
     /// <summary>A data source on the test server with extra connection string settings.</summary>
-    public PgWireDataSource CreateDataSource(string extra = "") =>
-        PgWireDataSource.Create(ConnectionString + (extra.Length > 0 ? ";" + extra : ""));
+    public PgWireDataSource CreateDataSource(string extra = "") => CreateDataSourceBuilder(extra).Build();
+
+    /// <summary>A data source builder for the test server with extra connection string settings (for mappings and handlers).</summary>
+    public PgWireDataSourceBuilder CreateDataSourceBuilder(string extra = "") =>
+        new(ConnectionString + (extra.Length > 0 ? ";" + extra : ""));
 
     public async Task InitializeAsync() => _server = await PgTestServer.StartAsync(tls: true);
 

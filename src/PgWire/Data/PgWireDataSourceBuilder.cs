@@ -1,0 +1,91 @@
+namespace PgWire;
+
+/// <summary>
+/// Configures a <see cref="PgWireDataSource"/> before it exists: the connection string's settings, type mappings and
+/// the notice handler. <see cref="Build"/> gives a data source that never changes afterwards (so it is safe to share
+/// between threads from its first query on); the builder can go on to build others.
+/// </summary>
+/// <example>
+/// <code>
+/// var builder = new PgWireDataSourceBuilder("Host=127.0.0.1;Username=app;Password=...;Database=app");
+/// builder.ConnectionStringBuilder.MaxPoolSize = 20;
+/// builder.MapEnum&lt;Mood&gt;("mood").UseNoticeHandler((_, e) =&gt; Console.WriteLine(e.Notice.MessageText));
+/// await using PgWireDataSource dataSource = builder.Build();
+/// </code>
+/// </example>
+public sealed class PgWireDataSourceBuilder
+{
+    private readonly List<(Type ClrType, string PgTypeName)> _mappings = [];
+    private EventHandler<PgNoticeEventArgs>? _notice;
+
+    /// <summary>Creates a builder with no settings (set them through <see cref="ConnectionStringBuilder"/>).</summary>
+    public PgWireDataSourceBuilder() : this(null) { }
+
+    /// <summary>Creates a builder starting from a connection string.</summary>
+    /// <param name="connectionString">Npgsql-style keywords: Host, Port, Username, Password, Database, ...</param>
+    /// <exception cref="ArgumentException">An unknown keyword or a bad value.</exception>
+    public PgWireDataSourceBuilder(string? connectionString) => ConnectionStringBuilder = new PgWireConnectionStringBuilder(connectionString ?? "");
+
+    /// <summary>The settings, as a connection string builder: change them here before <see cref="Build"/>.</summary>
+    public PgWireConnectionStringBuilder ConnectionStringBuilder { get; }
+
+    /// <summary>The connection string the settings make (with the password, as given).</summary>
+    public string ConnectionString => ConnectionStringBuilder.ConnectionString;
+
+    /// <summary>
+    /// Maps .NET enum <typeparamref name="TEnum"/> to the PostgreSQL enum type <paramref name="pgTypeName"/>: its values
+    /// (and arrays and lists of them) are sent as that type even where the statement does not say (<c>SELECT $1</c>,
+    /// <c>$1 = ANY(...)</c>), and that type's columns read as <typeparamref name="TEnum"/> by default (GetValue,
+    /// GetFieldType, Dapper). Members go as the label an <see cref="System.Runtime.Serialization.EnumMemberAttribute"/>
+    /// names, else as their name in snake_case. Without a mapping, enums still work wherever the statement gives the
+    /// parameter its type (an INSERT into an enum column, a comparison with one), and enum columns read as their label.
+    /// </summary>
+    /// <typeparam name="TEnum">The .NET enum.</typeparam>
+    /// <param name="pgTypeName">The enum type's name, as created (<c>mood</c>, or <c>myschema.mood</c>).</param>
+    /// <returns>This builder, for chaining.</returns>
+    public PgWireDataSourceBuilder MapEnum<TEnum>(string pgTypeName) where TEnum : struct, Enum
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(pgTypeName);
+        _mappings.Add((typeof(TEnum), pgTypeName));
+        return this;
+    }
+
+    /// <summary>
+    /// Maps <typeparamref name="T"/> to the composite type <paramref name="pgTypeName"/>: its values (and arrays and lists
+    /// of them) are sent as that type. Fields match public members by name (as is, ignoring case, or in snake_case:
+    /// <c>StreetName</c> is <c>street_name</c>); reading fills a constructor whose parameters name fields (a positional
+    /// record), then settable members. Without a mapping, objects still work wherever the statement gives the
+    /// parameter its type (an INSERT into a composite column), and reading needs none.
+    /// </summary>
+    /// <typeparam name="T">The class, record or struct.</typeparam>
+    /// <param name="pgTypeName">The composite type's name, as created (<c>address</c>, or <c>myschema.address</c>).</param>
+    /// <returns>This builder, for chaining.</returns>
+    public PgWireDataSourceBuilder MapComposite<T>(string pgTypeName)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(pgTypeName);
+        if (typeof(T).IsPrimitive || typeof(T) == typeof(string) || typeof(System.Collections.IEnumerable).IsAssignableFrom(typeof(T)))
+            throw new ArgumentException($"{typeof(T)} cannot be mapped to a composite type: use a class, record or struct with a member per field.", nameof(T));
+        _mappings.Add((typeof(T), pgTypeName));
+        return this;
+    }
+
+    /// <summary>
+    /// Calls <paramref name="handler"/> for every notice (NoticeResponse) a session of the data source receives: RAISE
+    /// NOTICE, warnings, and so on. Several handlers may be added; they run in the order added.
+    /// </summary>
+    /// <remarks>Handlers run on the connection's read loop, so keep them quick. An exception from a handler is caught and
+    /// dropped, so that it cannot corrupt the session that was reading.</remarks>
+    /// <param name="handler">The handler; its sender is the data source.</param>
+    /// <returns>This builder, for chaining.</returns>
+    public PgWireDataSourceBuilder UseNoticeHandler(EventHandler<PgNoticeEventArgs> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        _notice += handler;
+        return this;
+    }
+
+    /// <summary>Builds a data source with the settings, mappings and handlers given so far.</summary>
+    /// <exception cref="ArgumentException">The settings have no Host, or a Host that is not one.</exception>
+    public PgWireDataSource Build() =>
+        new(new PgWireConnectionStringBuilder(ConnectionStringBuilder.ConnectionString), [.. _mappings], _notice);
+}
