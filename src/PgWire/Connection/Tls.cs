@@ -7,41 +7,6 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace PgWire.Connection;
 
-/// <summary>Whether SCRAM binds the login to the TLS channel, as libpq's channel_binding.</summary>
-internal enum ChannelBinding
-{
-    /// <summary>Never.</summary>
-    Disable,
-
-    /// <summary>When the connection is TLS and the server offers SCRAM-SHA-256-PLUS.</summary>
-    Prefer,
-
-    /// <summary>Always: a login without it (no TLS, no SCRAM, a server without PLUS) fails.</summary>
-    Require,
-}
-
-/// <summary>How a connection uses TLS; the same modes, in the same order of strictness, as libpq's sslmode.</summary>
-internal enum SslMode
-{
-    /// <summary>Never.</summary>
-    Disable,
-
-    /// <summary>Unencrypted first; encrypted only when the server refuses an unencrypted login.</summary>
-    Allow,
-
-    /// <summary>Encrypted when the server accepts TLS, otherwise not; the certificate is not checked.</summary>
-    Prefer,
-
-    /// <summary>Encrypted or no connection; the certificate is checked only when a root certificate is given.</summary>
-    Require,
-
-    /// <summary>Encrypted, with a certificate that chains to a trusted root.</summary>
-    VerifyCA,
-
-    /// <summary>Encrypted, with a trusted certificate issued for the host connected to.</summary>
-    VerifyFull,
-}
-
 /// <summary>
 /// TLS for a connection: the SSLRequest exchange on a new TCP socket, then the handshake over it. The server's one-byte
 /// answer is read alone, straight from the socket, so bytes a machine in the middle sends after it can never be taken

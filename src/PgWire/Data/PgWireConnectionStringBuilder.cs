@@ -133,14 +133,14 @@ public sealed class PgWireConnectionStringBuilder : DbConnectionStringBuilder
     /// <see cref="RootCertificate"/> when one is given); VerifyCA (a certificate chaining to a trusted root); VerifyFull
     /// (that, issued for <see cref="Host"/>). <c>verify-ca</c> and <c>verify-full</c> are accepted too.
     /// </summary>
-    public string SslMode { get => GetString("SSL Mode"); set => this["SSL Mode"] = value; }
+    public SslMode SslMode { get => ParseSslMode(GetString("SSL Mode")) ?? SslMode.Prefer; set => this["SSL Mode"] = value.ToString(); }
 
     /// <summary>
     /// Whether a SCRAM-SHA-256 login over TLS is bound to the connection (SCRAM-SHA-256-PLUS, so that a machine in the
     /// middle with another certificate cannot relay it), as libpq's channel_binding: Disable, Prefer (the default: when
     /// the server offers it) or Require (a login without it fails: no TLS, or not SCRAM).
     /// </summary>
-    public string ChannelBinding { get => GetString("Channel Binding"); set => this["Channel Binding"] = value; }
+    public ChannelBinding ChannelBinding { get => ParseChannelBinding(GetString("Channel Binding")) ?? ChannelBinding.Prefer; set => this["Channel Binding"] = value.ToString(); }
 
     /// <summary>
     /// A PEM file of the CA certificates the server's certificate must chain to (Require, VerifyCA, VerifyFull); without
@@ -212,24 +212,24 @@ public sealed class PgWireConnectionStringBuilder : DbConnectionStringBuilder
     }
 
     /// <summary>A Channel Binding value (any case), or null when it is none.</summary>
-    internal static Connection.ChannelBinding? ParseChannelBinding(string text) => text.Trim().ToUpperInvariant() switch
+    internal static ChannelBinding? ParseChannelBinding(string text) => text.Trim().ToUpperInvariant() switch
     {
-        "DISABLE" => Connection.ChannelBinding.Disable,
-        "PREFER" => Connection.ChannelBinding.Prefer,
-        "REQUIRE" => Connection.ChannelBinding.Require,
+        "DISABLE" => PgWire.ChannelBinding.Disable,
+        "PREFER" => PgWire.ChannelBinding.Prefer,
+        "REQUIRE" => PgWire.ChannelBinding.Require,
         _ => null,
     };
 
     /// <summary>An SSL Mode value (any case; verify-ca and verify_full spellings too), or null when it is none.</summary>
-    internal static Connection.SslMode? ParseSslMode(string text) =>
+    internal static SslMode? ParseSslMode(string text) =>
         text.Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal).Trim().ToUpperInvariant() switch
         {
-            "DISABLE" => Connection.SslMode.Disable,
-            "ALLOW" => Connection.SslMode.Allow,
-            "PREFER" => Connection.SslMode.Prefer,
-            "REQUIRE" => Connection.SslMode.Require,
-            "VERIFYCA" => Connection.SslMode.VerifyCA,
-            "VERIFYFULL" => Connection.SslMode.VerifyFull,
+            "DISABLE" => PgWire.SslMode.Disable,
+            "ALLOW" => PgWire.SslMode.Allow,
+            "PREFER" => PgWire.SslMode.Prefer,
+            "REQUIRE" => PgWire.SslMode.Require,
+            "VERIFYCA" => PgWire.SslMode.VerifyCA,
+            "VERIFYFULL" => PgWire.SslMode.VerifyFull,
             _ => null,
         };
 

@@ -31,18 +31,24 @@ public class ConnectionStringBuilderTests
         Assert.Equal(30, builder.CommandTimeout);
         Assert.Equal(300, builder.ConnectionIdleLifetime);
         Assert.True(builder.Pooling);
-        Assert.Equal("Prefer", builder.SslMode);
+        Assert.Equal(SslMode.Prefer, builder.SslMode);
+        Assert.Equal(ChannelBinding.Prefer, builder.ChannelBinding);
     }
 
     [Theory]
-    [InlineData("disable", "Disable")]
-    [InlineData("ALLOW", "Allow")]
-    [InlineData("require", "Require")]
-    [InlineData("verify-ca", "VerifyCA")]
-    [InlineData("verify_full", "VerifyFull")]
-    [InlineData("VerifyFull", "VerifyFull")]
-    public void Ssl_modes_are_accepted_in_libpq_and_Npgsql_spellings(string given, string expected) =>
-        Assert.Equal(expected, new PgWireConnectionStringBuilder("Host=x;sslmode=" + given).SslMode);
+    [InlineData("disable", SslMode.Disable)]
+    [InlineData("ALLOW", SslMode.Allow)]
+    [InlineData("require", SslMode.Require)]
+    [InlineData("verify-ca", SslMode.VerifyCA)]
+    [InlineData("verify_full", SslMode.VerifyFull)]
+    [InlineData("VerifyFull", SslMode.VerifyFull)]
+    public void Ssl_modes_are_accepted_in_libpq_and_Npgsql_spellings(string given, SslMode expected)
+    {
+        var builder = new PgWireConnectionStringBuilder("Host=x;sslmode=" + given);
+        Assert.Equal(expected, builder.SslMode);
+        builder.SslMode = SslMode.Require;
+        Assert.Contains("SSL Mode=Require", builder.ConnectionString);
+    }
 
     [Fact]
     public void An_unknown_keyword_is_an_ArgumentException_naming_it()
