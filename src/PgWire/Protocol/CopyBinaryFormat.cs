@@ -34,6 +34,41 @@ internal static class CopyBinaryFormat
         return data.Length - 19 >= extension ? 19 + extension : 0;
     }
 
+    /// <summary>
+    /// Measures the row at the start of <paramref name="data"/>: its byte length, with the offset of each field's length
+    /// word written to <paramref name="fieldAt"/> (counted from <paramref name="offset"/>, where <paramref name="data"/>
+    /// starts in the caller's buffer); 0 when the row is not all there yet, -1 for the trailer.
+    /// </summary>
+    /// <param name="data">Bytes from the start of a row.</param>
+    /// <param name="fieldAt">One entry per column the COPY has.</param>
+    /// <param name="offset">Added to every offset written to <paramref name="fieldAt"/>.</param>
+    /// <param name="row">The row's number (from 1), for messages.</param>
+    /// <exception cref="PgWireProtocolException">A field count other than the COPY's columns, or a negative length.</exception>
+    public static int MeasureRow(ReadOnlySpan<byte> data, Span<int> fieldAt, int offset, long row)
+    {
+        // Int16 field count (-1: trailer), then per field Int32 length (-1 = NULL) and the bytes.
+        if (data.Length < 2) return 0;
+        var count = BinaryPrimitives.ReadInt16BigEndian(data);
+        if (count == Trailer) return -1;
+        if (count != fieldAt.Length)
+            throw new PgWireProtocolException($"row {row} of the COPY data has {count} fields but the COPY has {fieldAt.Length} columns");
+        var at = 2;
+        for (var i = 0; i < count; i++)
+        {
+            if (data.Length - at < 4) return 0;
+            var length = BinaryPrimitives.ReadInt32BigEndian(data[at..]);
+            if (length < -1) throw new PgWireProtocolException($"field {i} of row {row} of the COPY data declares length {length}");
+            fieldAt[i] = offset + at;
+            at += 4;
+            if (length > 0)
+            {
+                if (data.Length - at < length) return 0;
+                at += length;
+            }
+        }
+        return at;
+    }
+
     private static PgWireProtocolException BadSignature() =>
         new("The COPY data does not start with the binary format's signature (PGCOPY\\n\\377\\r\\n\\0): is the COPY in FORMAT BINARY?");
 }
