@@ -47,6 +47,7 @@ internal sealed class PgConnector : IAsyncDisposable
         _writer = PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 8192, leaveOpen: true));
         CreatedAt = Stopwatch.GetTimestamp();
         Descriptions = new DescriptionCache(options.MaxAutoPrepare, options.AutoPrepareMinUsages, options.AlwaysPrepare);
+        QueryHandler = new QueryHandler(Response);
     }
 
     public ConnectorOptions Options { get; }
@@ -57,7 +58,10 @@ internal sealed class PgConnector : IAsyncDisposable
     public MessageBuffer Output => _out;
 
     /// <summary>The handler of query responses, reused for every request on this session.</summary>
-    public QueryHandler QueryHandler { get; } = new();
+    public QueryHandler QueryHandler { get; }
+
+    /// <summary>The one reader of the messages answering a request; the handlers below act on its steps.</summary>
+    public ResponseReader Response { get; } = new();
 
     /// <summary>The handler of a batch's statement descriptions, reused on this session.</summary>
     public DescribeHandler DescribeHandler { get; } = new();
