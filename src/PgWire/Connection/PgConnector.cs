@@ -48,6 +48,7 @@ internal sealed class PgConnector : IAsyncDisposable
         CreatedAt = Stopwatch.GetTimestamp();
         Descriptions = new DescriptionCache(options.MaxAutoPrepare, options.AutoPrepareMinUsages, options.AlwaysPrepare);
         QueryHandler = new QueryHandler(Response);
+        PipelineHandler = new PipelineHandler(Response);
     }
 
     public ConnectorOptions Options { get; }
@@ -79,7 +80,7 @@ internal sealed class PgConnector : IAsyncDisposable
     internal object? SpareRowReader { get; set; }
 
     /// <summary>Collects a pipeline's answers; one per connector.</summary>
-    public PipelineHandler PipelineHandler { get; } = new();
+    public PipelineHandler PipelineHandler { get; }
 
     /// <summary>Statement and row descriptions this session has learnt.</summary>
     public DescriptionCache Descriptions { get; }

@@ -15,28 +15,17 @@ internal struct PipelineOutcome
     public bool Modified;
     public PostgresException? Error;
     public bool Completed;
-
-    /// <summary>BindComplete arrived for the query.</summary>
-    public bool Bound;
-
-    /// <summary>The query's columns are known: RowDescription or NoData arrived, or they were known in advance.</summary>
-    public bool Described;
 }
 
 /// <summary>
-/// Reads the answers to a pipeline of Bind/[Describe]/Execute groups, in order: every query's rows go into one pooled
-/// <see cref="RowBuffer"/> (copied unparsed, validated as they arrive), and each query's outcome is recorded by
-/// index. With one Sync for the whole pipeline the first error ends it (the server skips the rest); with a Sync per
-/// query each query succeeds or fails on its own, and the handler is done after as many ReadyForQuery messages as
-/// queries.
+/// Collects the answers to a pipeline of Bind/[Describe]/Execute groups, in order, from the steps of the connector's
+/// <see cref="ResponseReader"/>: every query's rows go into one pooled <see cref="RowBuffer"/> (copied unparsed,
+/// validated as they arrive), and each query's outcome is recorded by index. With one Sync for the whole pipeline the
+/// first error ends it (the server skips the rest); with a Sync per query each query succeeds or fails on its own.
 /// </summary>
-internal sealed class PipelineHandler : IFrameHandler
+internal sealed class PipelineHandler(ResponseReader response) : IFrameHandler
 {
-    private StatementDescription[] _statements = [];
-    private bool _syncEach;
     private bool _collectRows = true;
-    private int _index;
-    private int _readyCount;
 
     public PipelineOutcome[] Outcomes { get; private set; } = [];
 
@@ -49,18 +38,11 @@ internal sealed class PipelineHandler : IFrameHandler
     /// <param name="collectRows">Whether rows are kept (false: counted only, for a batch run for its row counts).</param>
     public void Reset(StatementDescription[] statements, RowDescriptionInfo?[] known, bool syncEach, bool collectRows = true)
     {
-        _statements = statements;
-        _syncEach = syncEach;
+        response.Begin(ResponseShape.Execute, statements.Length, statements, known, syncEach);
         _collectRows = collectRows;
-        _index = 0;
-        _readyCount = 0;
         Rows = null;
         Outcomes = new PipelineOutcome[statements.Length];
-        for (var i = 0; i < known.Length; i++)
-        {
-            Outcomes[i].Description = known[i];
-            Outcomes[i].Described = known[i] is not null; // otherwise the portal was described
-        }
+        for (var i = 0; i < known.Length; i++) Outcomes[i].Description = known[i];
     }
 
     /// <summary>Hands the row buffer to the caller; the handler forgets it.</summary>
@@ -73,101 +55,42 @@ internal sealed class PipelineHandler : IFrameHandler
 
     public bool Handle(PgConnector connector, byte code, ReadOnlySpan<byte> body)
     {
-        switch (code)
+        switch (response.Next(connector, code, body))
         {
-            case BackendMessageCode.DataRow:
-                ref var current = ref Current(code);
-                var description = current.Description ?? throw new PgWireProtocolException("A DataRow arrived before any RowDescription.");
-                if (!current.Bound) throw OutOfOrder(code);
+            case ResponseStep.Row:
+                ref var current = ref Outcomes[response.Index];
+                var columns = response.Description!.Count;
                 if (!_collectRows)
                 {
-                    DataRow.Validate(body, description.Count);
+                    DataRow.Validate(body, columns);
                     current.RowCount++;
                     return false;
                 }
                 Rows ??= RowBufferPool.Rent();
                 if (current.RowCount == 0) current.FirstRow = Rows.RowCount;
-                var columns = description.Count;
                 DataRow.Store(body, columns, Rows.AppendRow(DataRow.StoredLength(body.Length, columns)));
                 current.RowCount++;
                 return false;
-            case BackendMessageCode.RowDescription:
-                ref var described = ref Current(code);
-                if (!described.Bound || described.Described) throw OutOfOrder(code);
-                OnRowDescription(connector, ref described, body);
-                described.Described = true;
+            case ResponseStep.Described:
+                Outcomes[response.Index].Description = response.Description;
                 return false;
-            case BackendMessageCode.CommandComplete:
-                ref var completed = ref Current(code);
-                if (!completed.Bound || !completed.Described) throw OutOfOrder(code);
-                if (CommandComplete.DropsPreparedStatements(body)) connector.Descriptions.Clear();
-                var rows = CommandComplete.ParseAndCheck(body, completed.Description is not null, completed.RowCount, out var modified);
-                completed.RowsAffected = Math.Max(rows, 0);
-                completed.Modified = modified;
+            case ResponseStep.ResultEnd:
+                ref var completed = ref Outcomes[response.Index];
+                completed.RowsAffected = response.RowsAffected;
+                completed.Modified = response.Modified;
                 completed.Completed = true;
-                _index++;
                 return false;
-            case BackendMessageCode.EmptyQueryResponse:
-                ref var empty = ref Current(code);
-                // Only an empty statement, which has no columns and no rows, ends this way.
-                if (!empty.Bound || !empty.Described || empty.Description is not null || empty.RowCount > 0) throw OutOfOrder(code);
-                if (!body.IsEmpty) throw new PgWireProtocolException($"EmptyQueryResponse message should be empty but has {body.Length} bytes.");
-                empty.Completed = true;
-                _index++;
+            case ResponseStep.Error:
+                var error = response.Error!;
+                error.StatementIndex = response.ErrorIndex;
+                Outcomes[response.ErrorIndex].Error ??= error;
                 return false;
-            case BackendMessageCode.ParseComplete or BackendMessageCode.BindComplete or BackendMessageCode.CloseComplete
-                or BackendMessageCode.NoData:
-                if (!body.IsEmpty) throw new PgWireProtocolException($"{BackendMessageCode.Describe(code)} message should be empty but has {body.Length} bytes.");
-                ref var step = ref Current(code);
-                if (code == BackendMessageCode.NoData)
-                {
-                    if (!step.Bound || step.Described) throw OutOfOrder(code);
-                    step.Described = true;
-                }
-                else if (step.Bound)
-                {
-                    throw OutOfOrder(code);
-                }
-                else if (code == BackendMessageCode.BindComplete)
-                {
-                    step.Bound = true;
-                }
-                return false;
-            case BackendMessageCode.ErrorResponse:
-                var error = new PostgresException(ErrorResponse.Parse(body));
-                // An error belongs to the query running, or, once its CommandComplete came, to the commit at its Sync (a
-                // deferred constraint): with a Sync per query that query's, with one Sync the last query's.
-                var at = _syncEach ? _readyCount : Math.Min(_index, Outcomes.Length - 1);
-                if (at >= Outcomes.Length)
-                    throw new PgWireProtocolException($"The server reported an error after all {Outcomes.Length} queries of the pipeline had completed: {error.Message}");
-                error.StatementIndex = at;
-                Outcomes[at].Error ??= error;
-                // The server now skips to the next Sync: this query's own (Sync per query) or the pipeline's end.
-                if (_index == at) _index++;
-                return false;
-            case BackendMessageCode.ReadyForQuery:
-                if (!_syncEach)
-                {
-                    // Every query answered, or the server skipped the rest after an error.
-                    if (_index < Outcomes.Length && FirstError() is null)
-                        throw new PgWireProtocolException($"ReadyForQuery arrived after {_index} of the pipeline's {Outcomes.Length} queries had completed, with no error; the connection is closed.");
-                    return true;
-                }
-                // A query that failed at Bind never reached Execute; with a Sync per query it is done at its Sync.
-                if (_readyCount < Outcomes.Length && _index <= _readyCount && Outcomes[_readyCount].Error is null)
-                    throw new PgWireProtocolException($"ReadyForQuery arrived before query {_readyCount} of the pipeline completed; the connection is closed.");
-                _readyCount++;
-                if (_index < _readyCount) _index = _readyCount;
-                return _readyCount >= Outcomes.Length;
-            case BackendMessageCode.CopyInResponse or BackendMessageCode.CopyOutResponse or BackendMessageCode.CopyBothResponse:
-                throw new PgWireProtocolException("A query of the pipeline started a COPY, which a pipeline cannot run; the connection is closed.");
+            case ResponseStep.Ready:
+                return response.IsComplete;
             default:
-                throw new PgWireProtocolException($"Unexpected {BackendMessageCode.Describe(code)} message in a pipeline's response.");
+                return false;
         }
     }
-
-    private static PgWireProtocolException OutOfOrder(byte code) =>
-        new($"The server sent {BackendMessageCode.Describe(code)} out of order in a pipeline's response; the connection is closed.");
 
     /// <summary>The first error of the pipeline, by query order.</summary>
     public PostgresException? FirstError()
@@ -175,25 +98,5 @@ internal sealed class PipelineHandler : IFrameHandler
         foreach (var outcome in Outcomes)
             if (outcome.Error is not null) return outcome.Error;
         return null;
-    }
-
-    private ref PipelineOutcome Current(byte code)
-    {
-        if (_index >= Outcomes.Length)
-            throw new PgWireProtocolException($"The server sent {BackendMessageCode.Describe(code)} after all {Outcomes.Length} queries of the pipeline had completed.");
-        return ref Outcomes[_index];
-    }
-
-    private void OnRowDescription(PgConnector connector, ref PipelineOutcome outcome, ReadOnlySpan<byte> body)
-    {
-        var statement = _statements[_index];
-        var cached = statement.LastRow;
-        if (cached is not null && body.SequenceEqual(cached.RawBody))
-        {
-            outcome.Description = cached;
-            return;
-        }
-        outcome.Description = new RowDescriptionInfo(body.ToArray(), RowDescription.Parse(body), connector.TypeRegistry);
-        statement.LastRow = outcome.Description;
     }
 }

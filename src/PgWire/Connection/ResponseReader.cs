@@ -235,7 +235,7 @@ internal sealed class ResponseReader
             if (!failed && (_shape == ResponseShape.SimpleQuery ? _inResult : !_ended || Index + 1 < _count))
                 throw new PgWireProtocolException(_count == 1 || _shape == ResponseShape.SimpleQuery
                     ? "ReadyForQuery arrived before the statement's result was complete (no CommandComplete); the connection is closed."
-                    : $"ReadyForQuery arrived after {Index + (_ended ? 1 : 0)} of the {_count} statements had completed, with no error; the connection is closed.");
+                    : $"ReadyForQuery arrived after {Index + (_ended ? 1 : 0)} of the pipeline's {_count} queries had completed, with no error; the connection is closed.");
             IsComplete = true;
             return ResponseStep.Ready;
         }
