@@ -1,17 +1,12 @@
-using PgWire.Protocol;
-
 namespace PgWire.Connection;
 
 /// <summary>
-/// Collects the answers to several Parse/Describe(statement) pairs ended by one Sync: per statement its parameter
-/// types and result description (null after NoData). On an error the server skips to Sync; the handler notes which
-/// statement failed.
+/// Collects the answers to several Parse/Describe(statement) pairs ended by one Sync, from the steps of the connector's
+/// <see cref="ResponseReader"/>: per statement its parameter types and result description (null after NoData). On an
+/// error the server skips to Sync; the handler notes which statement failed.
 /// </summary>
-internal sealed class DescribeHandler : IFrameHandler
+internal sealed class DescribeHandler(ResponseReader response) : IFrameHandler
 {
-    private uint[]? _parameterTypes;
-    private bool _awaitingDescription;
-
     public List<(uint[] ParameterTypes, RowDescriptionInfo? Description)> Described { get; } = [];
 
     public PostgresException? Error { get; private set; }
@@ -19,53 +14,34 @@ internal sealed class DescribeHandler : IFrameHandler
     /// <summary>The position (among the statements sent) of the one that failed.</summary>
     public int FailedIndex { get; private set; } = -1;
 
-    public void Reset()
+    /// <summary>Prepares for the answers to <paramref name="count"/> Parse/Describe pairs.</summary>
+    public void Reset(int count)
     {
+        response.Begin(ResponseShape.DescribeOnly, count);
         Described.Clear();
         Error = null;
         FailedIndex = -1;
-        _parameterTypes = null;
-        _awaitingDescription = false;
     }
 
     public bool Handle(PgConnector connector, byte code, ReadOnlySpan<byte> body)
     {
-        switch (code)
+        switch (response.Next(connector, code, body))
         {
-            case BackendMessageCode.ParseComplete:
-                _awaitingDescription = true;
-                _parameterTypes = null;
+            case ResponseStep.Described:
+                Described.Add((response.ParameterTypes ?? [], response.Description));
                 return false;
-            case BackendMessageCode.CloseComplete:
-                return false;
-            case BackendMessageCode.ParameterDescription:
-                _parameterTypes = ParameterDescription.Parse(body);
-                return false;
-            case BackendMessageCode.RowDescription:
-                Complete(new RowDescriptionInfo(body.ToArray(), RowDescription.Parse(body), connector.TypeRegistry));
-                return false;
-            case BackendMessageCode.NoData:
-                Complete(null);
-                return false;
-            case BackendMessageCode.ErrorResponse:
+            case ResponseStep.Error:
                 if (Error is null)
                 {
-                    Error = new PostgresException(ErrorResponse.Parse(body));
+                    Error = response.Error;
                     // The statements before it were all described, whether its Parse or its Describe failed.
                     FailedIndex = Described.Count;
                 }
                 return false;
-            case BackendMessageCode.ReadyForQuery:
+            case ResponseStep.Ready:
                 return true;
             default:
-                throw new PgWireProtocolException($"Unexpected {BackendMessageCode.Describe(code)} message while preparing statements.");
+                return false;
         }
-    }
-
-    private void Complete(RowDescriptionInfo? description)
-    {
-        if (!_awaitingDescription) throw new PgWireProtocolException("A statement description arrived without its ParseComplete.");
-        Described.Add((_parameterTypes ?? [], description));
-        _awaitingDescription = false;
     }
 }

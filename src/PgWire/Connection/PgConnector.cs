@@ -49,6 +49,8 @@ internal sealed class PgConnector : IAsyncDisposable
         Descriptions = new DescriptionCache(options.MaxAutoPrepare, options.AutoPrepareMinUsages, options.AlwaysPrepare);
         QueryHandler = new QueryHandler(Response);
         PipelineHandler = new PipelineHandler(Response);
+        DescribeHandler = new DescribeHandler(Response);
+        BindHandler = new BindHandler(Response);
     }
 
     public ConnectorOptions Options { get; }
@@ -65,10 +67,10 @@ internal sealed class PgConnector : IAsyncDisposable
     public ResponseReader Response { get; } = new();
 
     /// <summary>The handler of a batch's statement descriptions, reused on this session.</summary>
-    public DescribeHandler DescribeHandler { get; } = new();
+    public DescribeHandler DescribeHandler { get; }
 
     /// <summary>The handler that waits for BindComplete before a streaming read, reused on this session.</summary>
-    public BindHandler BindHandler { get; } = new();
+    public BindHandler BindHandler { get; }
 
     /// <summary>The known-descriptions array of a one-statement command, reused by each command on this connector.</summary>
     internal RowDescriptionInfo?[] SingleKnownDescription { get; } = new RowDescriptionInfo?[1];

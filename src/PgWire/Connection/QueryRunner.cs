@@ -297,10 +297,10 @@ internal static class QueryRunner
         {
             var sent = await StatementSender.SendAsync(connector, sql, parameters, flushAfterBind: true, cancellationToken).ConfigureAwait(false);
             var handler = connector.BindHandler;
-            handler.Reset(sent.Statement, expectDescription: sent.KnownRow is null);
+            handler.Reset(sent.Statement, sent.KnownRow);
             await connector.ReceiveAsync(handler).ConfigureAwait(false);
             if (handler.Error is not null) throw Fail(connector, handler.Error, cancellationToken);
-            return sent.KnownRow ?? handler.Description;
+            return handler.Description;
         }
         catch (Exception e)
         {

@@ -230,7 +230,7 @@ internal static class StatementSender
         FrontendMessages.WriteSync(connector.Output);
         await connector.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         var handler = connector.DescribeHandler;
-        handler.Reset();
+        handler.Reset(batch.Count);
         await connector.ReceiveAsync(handler).ConfigureAwait(false);
         if (handler.Error is not null)
         {
@@ -285,7 +285,7 @@ internal static class StatementSender
         FrontendMessages.WriteSync(connector.Output);
         await connector.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         var handler = connector.DescribeHandler;
-        handler.Reset();
+        handler.Reset(distinct.Count);
         await connector.ReceiveAsync(handler).ConfigureAwait(false);
         if (handler.Error is not null)
         {
