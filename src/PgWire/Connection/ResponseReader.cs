@@ -12,56 +12,82 @@ namespace PgWire.Connection;
 /// </summary>
 internal sealed class ResponseReader
 {
-    private ResponseShape _shape;
-    private int _count;                 // statements sent (a simple Query's count is not known: int.MaxValue)
-    private bool _syncEach;             // a Sync after every statement (a pipeline of independent queries)
-    private StatementDescription?[]? _statements;
-    private RowDescriptionInfo?[]? _known;
-    private StatementDescription? _single;
-    private RowDescriptionInfo? _singleKnown;
+    private State _s;
 
-    // The statement whose messages arrive now, and how far its answer has come.
-    private bool _parsed;      // describe-only: its ParseComplete arrived
-    private bool _bound;       // extended: its BindComplete arrived
-    private bool _described;   // its columns are known: RowDescription, NoData, or in advance
-    private bool _ended;       // its result ended: CommandComplete or EmptyQueryResponse
-    private bool _inResult;    // simple Query: a RowDescription started a result whose CommandComplete has not come
-    private bool _skipping;    // an error came: the server skips to the next Sync
-    private bool _advance;     // the statement's answer is complete: the next message is the next statement's
+    /// <summary>
+    /// Everything the reader knows about the response it reads: copied out and back in (<see cref="Save"/>,
+    /// <see cref="Restore"/>) when another request runs while a response is set aside.
+    /// </summary>
+    internal struct State
+    {
+        public ResponseShape Shape;
+        public int Count;                 // statements sent (a simple Query's count is not known: int.MaxValue)
+        public bool SyncEach;             // a Sync after every statement (a pipeline of independent queries)
+        public StatementDescription?[]? Statements;
+        public RowDescriptionInfo?[]? Known;
+        public StatementDescription? Single;
+        public RowDescriptionInfo? SingleKnown;
+
+        // The statement whose messages arrive now, and how far its answer has come.
+        public bool Parsed;      // describe-only: its ParseComplete arrived
+        public bool Bound;       // extended: its BindComplete arrived
+        public bool Described;   // its columns are known: RowDescription, NoData, or in advance
+        public bool Ended;       // its result ended: CommandComplete or EmptyQueryResponse
+        public bool InResult;    // simple Query: a RowDescription started a result whose CommandComplete has not come
+        public bool Skipping;    // an error came: the server skips to the next Sync
+        public bool Advance;     // the statement's answer is complete: the next message is the next statement's
+
+        public int Index;
+        public int ReadyCount;
+        public bool IsComplete;
+        public RowDescriptionInfo? Description;
+        public uint[]? ParameterTypes;
+        public long StatementRows;
+        public long RowsAffected;
+        public bool Modified;
+        public PostgresException? Error;
+        public int ErrorIndex;
+    }
+
+    /// <summary>The reader's state, to be restored after another request ran in between.</summary>
+    public State Save() => _s;
+
+    /// <summary>Puts back a state <see cref="Save"/> gave.</summary>
+    public void Restore(in State state) => _s = state;
 
     /// <summary>The position of the statement whose messages arrive now (the one a step is about).</summary>
-    public int Index { get; private set; }
+    public int Index => _s.Index;
 
     /// <summary>ReadyForQuery messages received so far.</summary>
-    public int ReadyCount { get; private set; }
+    public int ReadyCount => _s.ReadyCount;
 
     /// <summary>Whether the response is complete: every Sync was answered.</summary>
-    public bool IsComplete { get; private set; }
+    public bool IsComplete => _s.IsComplete;
 
     /// <summary>The current statement's columns (null after NoData, or before they are known).</summary>
-    public RowDescriptionInfo? Description { get; private set; }
+    public RowDescriptionInfo? Description => _s.Description;
 
     /// <summary>The current statement's parameter types (ParameterDescription), when it was described.</summary>
-    public uint[]? ParameterTypes { get; private set; }
+    public uint[]? ParameterTypes => _s.ParameterTypes;
 
     /// <summary>DataRows received for the current statement, checked against its CommandComplete.</summary>
-    public long StatementRows { get; private set; }
+    public long StatementRows => _s.StatementRows;
 
     /// <summary>After <see cref="ResponseStep.ResultEnd"/>: the rows the statement reported (0 when it reports none).</summary>
-    public long RowsAffected { get; private set; }
+    public long RowsAffected => _s.RowsAffected;
 
     /// <summary>After <see cref="ResponseStep.ResultEnd"/>: whether the statement changed rows (INSERT, UPDATE, DELETE, MERGE).</summary>
-    public bool Modified { get; private set; }
+    public bool Modified => _s.Modified;
 
     /// <summary>After <see cref="ResponseStep.Error"/>: the error.</summary>
-    public PostgresException? Error { get; private set; }
+    public PostgresException? Error => _s.Error;
 
     /// <summary>
     /// After <see cref="ResponseStep.Error"/>: the statement it belongs to (the one running, or, after its result ended,
     /// the one whose Sync committed: a deferred constraint). Callers that report positions set
     /// <see cref="PostgresException.StatementIndex"/> from it.
     /// </summary>
-    public int ErrorIndex { get; private set; }
+    public int ErrorIndex => _s.ErrorIndex;
 
     /// <summary>
     /// Starts reading the answer to a request.
@@ -73,19 +99,19 @@ internal sealed class ResponseReader
     /// <param name="syncEach">Whether a Sync followed every statement (each succeeds or fails on its own).</param>
     public void Begin(ResponseShape shape, int count = 1, StatementDescription?[]? statements = null, RowDescriptionInfo?[]? known = null, bool syncEach = false)
     {
-        _shape = shape;
-        _count = shape == ResponseShape.SimpleQuery ? int.MaxValue : count;
-        _statements = statements;
-        _known = known;
-        _single = null;
-        _singleKnown = null;
-        _syncEach = syncEach;
-        _advance = false;
-        Index = 0;
-        ReadyCount = 0;
-        IsComplete = false;
-        _skipping = false;
-        Error = null;
+        _s.Shape = shape;
+        _s.Count = shape == ResponseShape.SimpleQuery ? int.MaxValue : count;
+        _s.Statements = statements;
+        _s.Known = known;
+        _s.Single = null;
+        _s.SingleKnown = null;
+        _s.SyncEach = syncEach;
+        _s.Advance = false;
+        _s.Index = 0;
+        _s.ReadyCount = 0;
+        _s.IsComplete = false;
+        _s.Skipping = false;
+        _s.Error = null;
         StartStatement();
     }
 
@@ -93,8 +119,8 @@ internal sealed class ResponseReader
     public void BeginSingle(ResponseShape shape, StatementDescription? statement, RowDescriptionInfo? known)
     {
         Begin(shape);
-        _single = statement;
-        _singleKnown = known;
+        _s.Single = statement;
+        _s.SingleKnown = known;
         StartStatement();
     }
 
@@ -103,66 +129,66 @@ internal sealed class ResponseReader
     /// <exception cref="PgWireProtocolException">A message that cannot come here (the caller breaks the connection).</exception>
     public ResponseStep Next(PgConnector connector, byte code, ReadOnlySpan<byte> body)
     {
-        if (_advance)
+        if (_s.Advance)
         {
-            _advance = false;
-            Index++;
+            _s.Advance = false;
+            _s.Index++;
             StartStatement();
         }
         // After an error the server skips to Sync: only ReadyForQuery (or another error) may follow.
-        if (_skipping && code is not (BackendMessageCode.ReadyForQuery or BackendMessageCode.ErrorResponse)) throw OutOfOrder(code);
+        if (_s.Skipping && code is not (BackendMessageCode.ReadyForQuery or BackendMessageCode.ErrorResponse)) throw OutOfOrder(code);
         switch (code)
         {
             case BackendMessageCode.DataRow:
                 if (Description is null) throw new PgWireProtocolException("A DataRow arrived before any RowDescription.");
-                if (_shape == ResponseShape.SimpleQuery ? !_inResult : _shape == ResponseShape.DescribeOnly || !_bound || _ended) throw OutOfOrder(code);
-                StatementRows++;
+                if (_s.Shape == ResponseShape.SimpleQuery ? !_s.InResult : _s.Shape == ResponseShape.DescribeOnly || !_s.Bound || _s.Ended) throw OutOfOrder(code);
+                _s.StatementRows++;
                 return ResponseStep.Row;
             case BackendMessageCode.RowDescription:
-                if (_shape switch
+                if (_s.Shape switch
                     {
-                        ResponseShape.SimpleQuery => _inResult,
-                        ResponseShape.DescribeOnly => !_parsed || _described,
-                        _ => !_bound || _described,
+                        ResponseShape.SimpleQuery => _s.InResult,
+                        ResponseShape.DescribeOnly => !_s.Parsed || _s.Described,
+                        _ => !_s.Bound || _s.Described,
                     })
                     throw OutOfOrder(code);
-                Description = Resolve(connector, body);
-                _described = _inResult = true;
-                StatementRows = 0;
+                _s.Description = Resolve(connector, body);
+                _s.Described = _s.InResult = true;
+                _s.StatementRows = 0;
                 return DescribedStep();
             case BackendMessageCode.NoData:
-                if (_shape == ResponseShape.SimpleQuery || _described || (_shape == ResponseShape.DescribeOnly ? !_parsed : !_bound)) throw OutOfOrder(code);
+                if (_s.Shape == ResponseShape.SimpleQuery || _s.Described || (_s.Shape == ResponseShape.DescribeOnly ? !_s.Parsed : !_s.Bound)) throw OutOfOrder(code);
                 ExpectEmpty(code, body);
-                Description = null;
-                _described = true;
+                _s.Description = null;
+                _s.Described = true;
                 return DescribedStep();
             case BackendMessageCode.CommandComplete:
-                if (_shape == ResponseShape.DescribeOnly || (_shape == ResponseShape.Execute && (!_bound || _ended || !_described))) throw OutOfOrder(code);
+                if (_s.Shape == ResponseShape.DescribeOnly || (_s.Shape == ResponseShape.Execute && (!_s.Bound || _s.Ended || !_s.Described))) throw OutOfOrder(code);
                 if (CommandComplete.DropsPreparedStatements(body)) connector.Descriptions.Clear();
-                var returnsRows = _shape == ResponseShape.SimpleQuery ? _inResult : Description is not null;
+                var returnsRows = _s.Shape == ResponseShape.SimpleQuery ? _s.InResult : Description is not null;
                 var rows = CommandComplete.ParseAndCheck(body, returnsRows, StatementRows, out var modified);
                 return EndResult(Math.Max(rows, 0), modified);
             case BackendMessageCode.EmptyQueryResponse:
                 // Only an empty statement, which has no columns and no rows, ends this way.
-                if (_shape == ResponseShape.DescribeOnly || _inResult
-                    || (_shape == ResponseShape.Execute && (!_bound || !_described || _ended || Description is not null || StatementRows > 0)))
+                if (_s.Shape == ResponseShape.DescribeOnly || _s.InResult
+                    || (_s.Shape == ResponseShape.Execute && (!_s.Bound || !_s.Described || _s.Ended || Description is not null || StatementRows > 0)))
                     throw OutOfOrder(code);
                 ExpectEmpty(code, body);
                 return EndResult(0, false);
             case BackendMessageCode.ParameterDescription:
                 if (NotBeforeDescribe()) throw OutOfOrder(code);
-                ParameterTypes = ParameterDescription.Parse(body);
+                _s.ParameterTypes = ParameterDescription.Parse(body);
                 return ResponseStep.Pending;
             case BackendMessageCode.ParseComplete or BackendMessageCode.CloseComplete:
                 // Closes of evicted statements come first, then the statement's Parse, all before its Bind or Describe.
                 if (NotBeforeDescribe()) throw OutOfOrder(code);
                 ExpectEmpty(code, body);
-                if (code == BackendMessageCode.ParseComplete) _parsed = true;
+                if (code == BackendMessageCode.ParseComplete) _s.Parsed = true;
                 return ResponseStep.Pending;
             case BackendMessageCode.BindComplete:
-                if (_shape != ResponseShape.Execute || _bound) throw OutOfOrder(code);
+                if (_s.Shape != ResponseShape.Execute || _s.Bound) throw OutOfOrder(code);
                 ExpectEmpty(code, body);
-                _bound = true;
+                _s.Bound = true;
                 return ResponseStep.Bound;
             case BackendMessageCode.ErrorResponse:
                 return OnError(ErrorResponse.Parse(body));
@@ -176,25 +202,25 @@ internal sealed class ResponseReader
     }
 
     /// <summary>Whether the statement's answer is past where Close, Parse and ParameterDescription answers may come.</summary>
-    private bool NotBeforeDescribe() => _shape switch
+    private bool NotBeforeDescribe() => _s.Shape switch
     {
         ResponseShape.SimpleQuery => true,
-        ResponseShape.DescribeOnly => _described || ParameterTypes is not null,
-        _ => _bound,
+        ResponseShape.DescribeOnly => _s.Described || ParameterTypes is not null,
+        _ => _s.Bound,
     };
 
     /// <summary>Describe-only: a statement's description ends its answer; otherwise the columns are known now.</summary>
     private ResponseStep DescribedStep()
     {
-        if (_shape == ResponseShape.DescribeOnly) Ended();
+        if (_s.Shape == ResponseShape.DescribeOnly) Ended();
         return ResponseStep.Described;
     }
 
     private ResponseStep EndResult(long rows, bool modified)
     {
-        RowsAffected = rows;
-        Modified = modified;
-        _inResult = false;
+        _s.RowsAffected = rows;
+        _s.Modified = modified;
+        _s.InResult = false;
         Ended();
         return ResponseStep.ResultEnd;
     }
@@ -206,9 +232,9 @@ internal sealed class ResponseReader
     /// </summary>
     private void Ended()
     {
-        _ended = true;
-        if (_shape == ResponseShape.SimpleQuery) StatementRows = 0;
-        else if (!_syncEach && Index + 1 < _count) _advance = true;
+        _s.Ended = true;
+        if (_s.Shape == ResponseShape.SimpleQuery) _s.StatementRows = 0;
+        else if (!_s.SyncEach && Index + 1 < _s.Count) _s.Advance = true;
     }
 
     private ResponseStep OnError(PgErrorFields fields)
@@ -216,36 +242,36 @@ internal sealed class ResponseReader
         var error = new PostgresException(fields);
         // An error belongs to the statement running, or, once its result ended, to the commit at its Sync (a deferred
         // constraint): with a Sync per statement that statement's, with one Sync the last one's.
-        var at = _syncEach ? ReadyCount : Math.Min(Index, _count - 1);
-        if (at >= _count)
-            throw new PgWireProtocolException($"The server reported an error after all {_count} statements had completed: {error.Message}");
-        ErrorIndex = at;
-        Error = error;
-        _skipping = true;
+        var at = _s.SyncEach ? ReadyCount : Math.Min(Index, _s.Count - 1);
+        if (at >= _s.Count)
+            throw new PgWireProtocolException($"The server reported an error after all {_s.Count} statements had completed: {error.Message}");
+        _s.ErrorIndex = at;
+        _s.Error = error;
+        _s.Skipping = true;
         return ResponseStep.Error;
     }
 
     private ResponseStep OnReady()
     {
-        var failed = _skipping;
-        _skipping = false;
-        ReadyCount++;
-        if (!_syncEach || _shape == ResponseShape.SimpleQuery)
+        var failed = _s.Skipping;
+        _s.Skipping = false;
+        _s.ReadyCount++;
+        if (!_s.SyncEach || _s.Shape == ResponseShape.SimpleQuery)
         {
-            if (!failed && (_shape == ResponseShape.SimpleQuery ? _inResult : !_ended || Index + 1 < _count))
-                throw new PgWireProtocolException(_count == 1 || _shape == ResponseShape.SimpleQuery
+            if (!failed && (_s.Shape == ResponseShape.SimpleQuery ? _s.InResult : !_s.Ended || Index + 1 < _s.Count))
+                throw new PgWireProtocolException(_s.Count == 1 || _s.Shape == ResponseShape.SimpleQuery
                     ? "ReadyForQuery arrived before the statement's result was complete (no CommandComplete); the connection is closed."
-                    : $"ReadyForQuery arrived after {Index + (_ended ? 1 : 0)} of the pipeline's {_count} queries had completed, with no error; the connection is closed.");
-            IsComplete = true;
+                    : $"ReadyForQuery arrived after {Index + (_s.Ended ? 1 : 0)} of the pipeline's {_s.Count} queries had completed, with no error; the connection is closed.");
+            _s.IsComplete = true;
             return ResponseStep.Ready;
         }
         // A Sync per statement: this one ends statement ReadyCount - 1, which failed or completed.
-        if (!failed && !_ended)
+        if (!failed && !_s.Ended)
             throw new PgWireProtocolException($"ReadyForQuery arrived before statement {Index} of the pipeline completed; the connection is closed.");
-        IsComplete = ReadyCount >= _count;
+        _s.IsComplete = ReadyCount >= _s.Count;
         if (!IsComplete)
         {
-            Index = ReadyCount;
+            _s.Index = ReadyCount;
             StartStatement();
         }
         return ResponseStep.Ready;
@@ -253,20 +279,20 @@ internal sealed class ResponseReader
 
     private void StartStatement()
     {
-        var known = _known is not null && Index < _known.Length ? _known[Index] : Index == 0 ? _singleKnown : null;
-        _parsed = _bound = _ended = _inResult = false;
-        _described = known is not null;
-        Description = known;
-        ParameterTypes = null;
-        StatementRows = 0;
-        RowsAffected = 0;
-        Modified = false;
+        var known = _s.Known is not null && Index < _s.Known.Length ? _s.Known[Index] : Index == 0 ? _s.SingleKnown : null;
+        _s.Parsed = _s.Bound = _s.Ended = _s.InResult = false;
+        _s.Described = known is not null;
+        _s.Description = known;
+        _s.ParameterTypes = null;
+        _s.StatementRows = 0;
+        _s.RowsAffected = 0;
+        _s.Modified = false;
     }
 
     /// <summary>The RowDescription's resolved form: the statement's last one when the bytes are the same, else a new one.</summary>
     private RowDescriptionInfo Resolve(PgConnector connector, ReadOnlySpan<byte> body)
     {
-        var statement = _statements is not null && Index < _statements.Length ? _statements[Index] : Index == 0 ? _single : null;
+        var statement = _s.Statements is not null && Index < _s.Statements.Length ? _s.Statements[Index] : Index == 0 ? _s.Single : null;
         var cached = statement?.LastRow;
         if (cached is not null && body.SequenceEqual(cached.RawBody)) return cached;
         var description = new RowDescriptionInfo(body.ToArray(), RowDescription.Parse(body), connector.TypeRegistry);

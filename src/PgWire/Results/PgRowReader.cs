@@ -34,9 +34,6 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
     private PostgresException? _error;
     private PgColumn[]? _columns;
     private ExceptionDispatchInfo? _failure;
-    private bool _bound;          // the current statement's BindComplete arrived (or was read before the reader began)
-    private bool _described;      // its columns are known: RowDescription, NoData, or in advance
-    private long _statementRows;  // DataRows received for it, checked against its CommandComplete
 
     /// <summary>A reader of one statement whose BindComplete (and description) was read before (a streaming start).</summary>
     internal PgRowReader(PgConnector connector, RowDescriptionInfo? knownDescription, Func<PgConnector, ValueTask> release)
@@ -66,9 +63,8 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
     [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_release), nameof(_known), nameof(_offsets))]
     private void Start(RowDescriptionInfo?[] knownDescriptions, Func<PgConnector, ValueTask> release, bool firstStatementBound)
     {
-        _bound = firstStatementBound;
-        _described = firstStatementBound || knownDescriptions[0] is not null;
-        _statementRows = 0;
+        // A streaming start read the first statement's BindComplete (and description) already, through the same reader.
+        if (!firstStatementBound) _connector.Response.Begin(ResponseShape.Execute, knownDescriptions.Length, known: knownDescriptions);
         _release = release;
         _known = knownDescriptions;
         _statement = 0;
@@ -255,11 +251,20 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
         }
         // A cancellation sent for this response is settled now, before another request's statement could meet it.
         await _connector.EndRequestAsync().ConfigureAwait(false);
+        // The other request reads its answer with the connector's response reader: this response's place is kept.
+        _asideState = _connector.Response.Save();
         return true;
     }
 
+    private ResponseReader.State _asideState;
+
     /// <summary>After <see cref="SetAsideRestAsync"/> and the other request: reading goes on with the frames set aside.</summary>
-    internal void ResumeAfterAside() => _connector.ReplaySetAside();
+    internal void ResumeAfterAside()
+    {
+        _connector.Response.Restore(_asideState);
+        _asideState = default;
+        _connector.ReplaySetAside();
+    }
 
     /// <summary>Reads and discards the rows left, then frees the connection.</summary>
     public async ValueTask DisposeAsync()
@@ -336,71 +341,47 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>Handles the messages already received until a row, the end of a result or of the response, or the need for more bytes.</summary>
+    /// <summary>
+    /// Takes the messages already received, through the connector's <see cref="ResponseReader"/> (which checks their
+    /// order and counts), until a row, the end of a result or of the response, or the need for more bytes.
+    /// </summary>
     private Step TakeBuffered()
     {
         try
         {
+            var response = _connector.Response;
             while (_connector.TryTakeFrame(out var code, out var body))
             {
-                // After an error the server skips to Sync: only ReadyForQuery (or another error) may follow.
-                if (_error is not null && code is not (BackendMessageCode.ReadyForQuery or BackendMessageCode.ErrorResponse)) throw OutOfOrder(code);
-                switch (code)
+                switch (response.Next(_connector, code, body.Span))
                 {
-                    case BackendMessageCode.DataRow:
-                        if (_description is null) throw new PgWireProtocolException("A DataRow arrived before any RowDescription.");
-                        if (!_bound || _resultDone) throw OutOfOrder(code);
+                    case ResponseStep.Row:
                         DataRow.ValidateAndIndex(body.Span, _offsets);
-                        _statementRows++;
                         _row = body;
                         _onRow = true;
                         return Step.Row;
-                    case BackendMessageCode.RowDescription:
-                        if (!_bound || _described) throw OutOfOrder(code);
-                        var span = body.Span;
-                        _description = new RowDescriptionInfo(span.ToArray(), RowDescription.Parse(span), _connector.TypeRegistry);
+                    case ResponseStep.Described:
+                        _description = response.Description;
                         _offsets = OffsetsFor(_description, _offsets);
                         _columns = null;
-                        _described = true;
                         break;
-                    case BackendMessageCode.CommandComplete:
-                        if (!_bound || !_described || _resultDone) throw OutOfOrder(code);
-                        if (CommandComplete.DropsPreparedStatements(body.Span)) _connector.Descriptions.Clear();
-                        var rows = CommandComplete.ParseAndCheck(body.Span, _description is not null, _statementRows, out var modification);
+                    case ResponseStep.ResultEnd:
+                        var rows = response.RowsAffected;
                         if (rows > 0) RowsAffected += rows;
-                        if (modification) ModifiedRows = Math.Max(ModifiedRows, 0) + rows;
+                        if (response.Modified) ModifiedRows = Math.Max(ModifiedRows, 0) + rows;
                         _resultDone = true;
                         // Later statements' results follow; after the last one only ReadyForQuery does.
                         if (_statement + 1 < _known.Length) return Step.ResultEnd;
                         break;
-                    case BackendMessageCode.EmptyQueryResponse:
-                        // Only an empty statement, which has no columns and no rows, ends this way.
-                        if (!_bound || !_described || _resultDone || _description is not null || _statementRows > 0) throw OutOfOrder(code);
-                        if (!body.IsEmpty) throw new PgWireProtocolException($"EmptyQueryResponse message should be empty but has {body.Length} bytes.");
-                        _resultDone = true;
-                        if (_statement + 1 < _known.Length) return Step.ResultEnd;
+                    case ResponseStep.Error:
+                        if (_error is null)
+                        {
+                            _error = response.Error!;
+                            _error.StatementIndex = response.ErrorIndex;
+                        }
                         break;
-                    case BackendMessageCode.NoData:
-                        if (!_bound || _described) throw OutOfOrder(code);
-                        _described = true;
-                        break;
-                    case BackendMessageCode.BindComplete:
-                        if (_bound) throw OutOfOrder(code);
-                        _bound = true;
-                        break;
-                    case BackendMessageCode.ParseComplete or BackendMessageCode.CloseComplete:
-                        if (_bound) throw OutOfOrder(code);
-                        break;
-                    case BackendMessageCode.ErrorResponse:
-                        _error ??= new PostgresException(ErrorResponse.Parse(body.Span)) { StatementIndex = _statement };
-                        break;
-                    case BackendMessageCode.ReadyForQuery:
-                        if (_error is null && (!_resultDone || _statement + 1 < _known.Length))
-                            throw new PgWireProtocolException("ReadyForQuery arrived before every statement's result was complete (no CommandComplete); the connection is closed.");
+                    case ResponseStep.Ready:
                         _resultDone = true;
                         return Step.End;
-                    default:
-                        throw new PgWireProtocolException($"Unexpected {BackendMessageCode.Describe(code)} message while streaming rows.");
                 }
             }
             return Step.NeedMore;
@@ -414,15 +395,9 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
         }
     }
 
-    private static PgWireProtocolException OutOfOrder(byte code) =>
-        new($"The server sent {BackendMessageCode.Describe(code)} out of order while streaming rows; the connection is closed.");
-
     private void StartNextStatement()
     {
         _statement++;
-        _bound = false;
-        _described = _known[_statement] is not null;
-        _statementRows = 0;
         _description = _known[_statement];
         _offsets = OffsetsFor(_description, _offsets);
         _columns = null;
