@@ -13,7 +13,6 @@ namespace PgWire.Connection;
 /// backend) or the CSV header line: their number is checked against the CommandComplete count.</param>
 internal sealed class CopyOut(PgConnector connector, bool textRows = false)
 {
-    private bool _copyDone;
     private PostgresException? _error;
     private long _messages;
 
@@ -45,7 +44,6 @@ internal sealed class CopyOut(PgConnector connector, bool textRows = false)
     {
         await connector.EndRequestAsync().ConfigureAwait(false);
         if (_error is not null) throw QueryRunner.Fail(connector, _error, cancellationToken);
-        if (!_copyDone) throw connector.Break(new PgWireProtocolException("The server ended the COPY without CopyDone."));
         return ReadOnlyMemory<byte>.Empty;
     }
 
@@ -78,36 +76,39 @@ internal sealed class CopyOut(PgConnector connector, bool textRows = false)
     /// </summary>
     private bool TryNext(out ReadOnlyMemory<byte> payload)
     {
+        var response = connector.Response;
         while (connector.TryTakeFrame(out var code, out var body))
         {
-            switch (code)
+            ResponseStep step;
+            try
             {
-                case BackendMessageCode.CopyData when !_copyDone && _error is null:
+                step = response.Next(connector, code, body.Span);
+            }
+            catch (PgWireProtocolException e)
+            {
+                throw connector.Break(e);
+            }
+            switch (step)
+            {
+                case ResponseStep.CopyData:
                     if (body.IsEmpty) continue;
                     _messages++;
                     payload = body;
                     return true;
-                case BackendMessageCode.CopyDone when !_copyDone && _error is null:
-                    if (!body.IsEmpty) throw connector.Break(new PgWireProtocolException($"CopyDone should be empty but has {body.Length} bytes."));
-                    _copyDone = true;
-                    break;
-                case BackendMessageCode.CommandComplete when _copyDone && _error is null && Rows < 0:
-                    Rows = CommandComplete.ParseRows(body.Span);
+                case ResponseStep.ResultEnd:
+                    Rows = response.RowsAffected;
                     // One message per row, plus perhaps a CSV header line: anything else lost or invented rows.
                     if (textRows && _messages != Rows && _messages != Rows + 1)
                         throw connector.Break(new PgWireProtocolException(
                             $"The server's CommandComplete reports {Rows} rows but {_messages} rows of COPY data arrived; the data is refused and the connection closed."));
                     break;
-                case BackendMessageCode.ErrorResponse:
-                    _error ??= new PostgresException(ErrorResponse.Parse(body.Span));
+                case ResponseStep.Error:
+                    _error ??= response.Error;
                     break;
-                case BackendMessageCode.ReadyForQuery:
-                    if (_error is null && Rows < 0) throw connector.Break(new PgWireProtocolException("The server ended the COPY without CommandComplete."));
+                case ResponseStep.Ready:
                     Finished = true;
                     payload = ReadOnlyMemory<byte>.Empty;
                     return true;
-                default:
-                    throw connector.Break(new PgWireProtocolException($"Unexpected {BackendMessageCode.Describe(code)} message during COPY ... TO STDOUT."));
             }
         }
         payload = default;

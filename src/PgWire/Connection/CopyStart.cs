@@ -14,7 +14,8 @@ internal static class CopyStart
     {
         cancellationToken.ThrowIfCancellationRequested();
         FrontendMessages.WriteQuery(connector.Output, sql);
-        var handler = new Handler(fromClient);
+        var handler = new Handler(connector.Response);
+        connector.Response.Begin(fromClient ? ResponseShape.CopyIn : ResponseShape.CopyOut);
         // The request goes on in copy mode when the COPY starts; otherwise it ends here.
         await QueryRunner.ExchangeAsync(connector, handler, cancellationToken, endsRequest: false).ConfigureAwait(false);
         if (handler.Started is { } started && handler.Error is null) return started;
@@ -25,7 +26,8 @@ internal static class CopyStart
             : "The statement ran but did not start a COPY ... TO STDOUT: give a COPY statement that writes to STDOUT.");
     }
 
-    private sealed class Handler(bool fromClient) : IFrameHandler
+    /// <summary>Acts on the response reader's steps up to copy mode (or, for a statement that is no COPY with the client, to ReadyForQuery).</summary>
+    private sealed class Handler(ResponseReader response) : IFrameHandler
     {
         public (bool Binary, int ColumnCount)? Started { get; private set; }
 
@@ -33,29 +35,19 @@ internal static class CopyStart
 
         public bool Handle(PgConnector connector, byte code, ReadOnlySpan<byte> body)
         {
-            switch (code)
+            switch (response.Next(connector, code, body))
             {
-                case BackendMessageCode.CopyInResponse when fromClient:
-                    Started = CopyResponse.Parse(body, "CopyInResponse");
+                case ResponseStep.CopyStarted:
+                    Started = response.CopyFormat;
                     return true;
-                case BackendMessageCode.CopyOutResponse when !fromClient:
-                    Started = CopyResponse.Parse(body, "CopyOutResponse");
-                    return true;
-                case BackendMessageCode.CopyInResponse or BackendMessageCode.CopyOutResponse or BackendMessageCode.CopyBothResponse:
-                    // The other direction (or replication's CopyBoth): the session would wait for data nobody sends.
-                    throw new PgWireProtocolException(
-                        $"The statement started a COPY in the other direction ({BackendMessageCode.Describe(code)}) than asked for; the connection is closed.");
-                case BackendMessageCode.ErrorResponse:
-                    Error ??= new PostgresException(ErrorResponse.Parse(body));
+                case ResponseStep.Error:
+                    Error ??= response.Error;
                     return false;
-                case BackendMessageCode.ReadyForQuery:
+                case ResponseStep.Ready:
                     return true;
-                case BackendMessageCode.RowDescription or BackendMessageCode.DataRow or BackendMessageCode.CommandComplete
-                    or BackendMessageCode.EmptyQueryResponse:
+                default:
                     // Not a COPY with the client (a query, or COPY to or from a server file): read on to ReadyForQuery.
                     return false;
-                default:
-                    throw new PgWireProtocolException($"Unexpected {BackendMessageCode.Describe(code)} message while starting a COPY.");
             }
         }
     }

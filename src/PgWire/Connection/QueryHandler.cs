@@ -86,6 +86,12 @@ internal enum ResponseShape
     /// <summary>A simple Query: per statement [RowDescription DataRow*] CommandComplete, or EmptyQueryResponse; then ReadyForQuery.</summary>
     SimpleQuery,
 
+    /// <summary>A simple Query that should start COPY ... FROM STDIN: CopyInResponse (then the client's data; CommandComplete, ReadyForQuery), or, for a statement that is no such COPY, a simple Query's answer.</summary>
+    CopyIn,
+
+    /// <summary>A simple Query that should start COPY ... TO STDOUT: CopyOutResponse, CopyData*, CopyDone, CommandComplete, ReadyForQuery, or a simple Query's answer.</summary>
+    CopyOut,
+
     /// <summary>[Close...] Parse Describe(statement) Sync: [CloseComplete...] ParseComplete ParameterDescription RowDescription | NoData, ReadyForQuery.</summary>
     DescribeOnly,
 }

@@ -36,6 +36,9 @@ internal sealed class ResponseReader
         public bool InResult;    // simple Query: a RowDescription started a result whose CommandComplete has not come
         public bool Skipping;    // an error came: the server skips to the next Sync
         public bool Advance;     // the statement's answer is complete: the next message is the next statement's
+        public bool Copying;     // COPY: the server is in copy mode (CopyInResponse or CopyOutResponse came)
+        public bool CopyDone;    // COPY ... TO STDOUT: CopyDone came
+        public (bool Binary, int ColumnCount) CopyFormat;
 
         public int Index;
         public int ReadyCount;
@@ -48,6 +51,9 @@ internal sealed class ResponseReader
         public PostgresException? Error;
         public int ErrorIndex;
     }
+
+    /// <summary>After <see cref="ResponseStep.CopyStarted"/>: the COPY's format and column count.</summary>
+    public (bool Binary, int ColumnCount) CopyFormat => _s.CopyFormat;
 
     /// <summary>The reader's state, to be restored after another request ran in between.</summary>
     public State Save() => _s;
@@ -111,6 +117,7 @@ internal sealed class ResponseReader
         _s.ReadyCount = 0;
         _s.IsComplete = false;
         _s.Skipping = false;
+        _s.Copying = _s.CopyDone = false;
         _s.Error = null;
         StartStatement();
     }
@@ -139,15 +146,25 @@ internal sealed class ResponseReader
         if (_s.Skipping && code is not (BackendMessageCode.ReadyForQuery or BackendMessageCode.ErrorResponse)) throw OutOfOrder(code);
         switch (code)
         {
+            case BackendMessageCode.CopyData:
+                if (!_s.Copying || _s.CopyDone || _s.Shape != ResponseShape.CopyOut) throw Unexpected(code);
+                return ResponseStep.CopyData;
+            case BackendMessageCode.CopyDone:
+                if (!_s.Copying || _s.CopyDone || _s.Shape != ResponseShape.CopyOut) throw Unexpected(code);
+                ExpectEmpty(code, body);
+                _s.CopyDone = true;
+                return ResponseStep.Pending;
             case BackendMessageCode.DataRow:
+                if (_s.Copying) throw Unexpected(code);
                 if (Description is null) throw new PgWireProtocolException("A DataRow arrived before any RowDescription.");
-                if (_s.Shape == ResponseShape.SimpleQuery ? !_s.InResult : _s.Shape == ResponseShape.DescribeOnly || !_s.Bound || _s.Ended) throw OutOfOrder(code);
+                if (IsSimple ? !_s.InResult : _s.Shape == ResponseShape.DescribeOnly || !_s.Bound || _s.Ended) throw OutOfOrder(code);
                 _s.StatementRows++;
                 return ResponseStep.Row;
             case BackendMessageCode.RowDescription:
+                if (_s.Copying) throw Unexpected(code);
                 if (_s.Shape switch
                     {
-                        ResponseShape.SimpleQuery => _s.InResult,
+                        ResponseShape.SimpleQuery or ResponseShape.CopyIn or ResponseShape.CopyOut => _s.InResult,
                         ResponseShape.DescribeOnly => !_s.Parsed || _s.Described,
                         _ => !_s.Bound || _s.Described,
                     })
@@ -157,20 +174,26 @@ internal sealed class ResponseReader
                 _s.StatementRows = 0;
                 return DescribedStep();
             case BackendMessageCode.NoData:
-                if (_s.Shape == ResponseShape.SimpleQuery || _s.Described || (_s.Shape == ResponseShape.DescribeOnly ? !_s.Parsed : !_s.Bound)) throw OutOfOrder(code);
+                if (IsSimple || _s.Described || (_s.Shape == ResponseShape.DescribeOnly ? !_s.Parsed : !_s.Bound)) throw OutOfOrder(code);
                 ExpectEmpty(code, body);
                 _s.Description = null;
                 _s.Described = true;
                 return DescribedStep();
             case BackendMessageCode.CommandComplete:
+                if (_s.Copying)
+                {
+                    // COPY n: the rows copied. COPY ... TO STDOUT ends its data with CopyDone first.
+                    if (_s.Ended || (_s.Shape == ResponseShape.CopyOut && !_s.CopyDone)) throw Unexpected(code);
+                    return EndResult(Math.Max(CommandComplete.ParseRows(body), 0), false);
+                }
                 if (_s.Shape == ResponseShape.DescribeOnly || (_s.Shape == ResponseShape.Execute && (!_s.Bound || _s.Ended || !_s.Described))) throw OutOfOrder(code);
                 if (CommandComplete.DropsPreparedStatements(body)) connector.Descriptions.Clear();
-                var returnsRows = _s.Shape == ResponseShape.SimpleQuery ? _s.InResult : Description is not null;
+                var returnsRows = IsSimple ? _s.InResult : Description is not null;
                 var rows = CommandComplete.ParseAndCheck(body, returnsRows, StatementRows, out var modified);
                 return EndResult(Math.Max(rows, 0), modified);
             case BackendMessageCode.EmptyQueryResponse:
                 // Only an empty statement, which has no columns and no rows, ends this way.
-                if (_s.Shape == ResponseShape.DescribeOnly || _s.InResult
+                if (_s.Shape == ResponseShape.DescribeOnly || _s.InResult || _s.Copying
                     || (_s.Shape == ResponseShape.Execute && (!_s.Bound || !_s.Described || _s.Ended || Description is not null || StatementRows > 0)))
                     throw OutOfOrder(code);
                 ExpectEmpty(code, body);
@@ -195,16 +218,32 @@ internal sealed class ResponseReader
             case BackendMessageCode.ReadyForQuery:
                 return OnReady();
             case BackendMessageCode.CopyInResponse or BackendMessageCode.CopyOutResponse or BackendMessageCode.CopyBothResponse:
-                throw new PgWireProtocolException("The statement started a COPY with the client, which runs through PgWireConnection.BeginBinaryImport, BeginBinaryExport, BeginTextImport, BeginTextExport or BeginRawCopy, not as a command; the connection is closed.");
+                if (_s.Shape is not (ResponseShape.CopyIn or ResponseShape.CopyOut))
+                    throw new PgWireProtocolException("The statement started a COPY with the client, which runs through PgWireConnection.BeginBinaryImport, BeginBinaryExport, BeginTextImport, BeginTextExport or BeginRawCopy, not as a command; the connection is closed.");
+                if (_s.Copying || _s.InResult) throw OutOfOrder(code);
+                if (code != (_s.Shape == ResponseShape.CopyIn ? BackendMessageCode.CopyInResponse : BackendMessageCode.CopyOutResponse))
+                    // The other direction (or replication's CopyBoth): the session would wait for data nobody sends.
+                    throw new PgWireProtocolException(
+                        $"The statement started a COPY in the other direction ({BackendMessageCode.Describe(code)}) than asked for; the connection is closed.");
+                _s.CopyFormat = CopyResponse.Parse(body, code == BackendMessageCode.CopyInResponse ? "CopyInResponse" : "CopyOutResponse");
+                _s.Copying = true;
+                return ResponseStep.CopyStarted;
             default:
-                throw new PgWireProtocolException($"Unexpected {BackendMessageCode.Describe(code)} message in the response to a query.");
+                throw Unexpected(code);
         }
     }
+
+    /// <summary>A simple Query (a script, or the statement that should start a COPY): statements come one after another.</summary>
+    private bool IsSimple => _s.Shape is ResponseShape.SimpleQuery or ResponseShape.CopyIn or ResponseShape.CopyOut;
+
+    private PgWireProtocolException Unexpected(byte code) => new(_s.Copying
+        ? $"Unexpected {BackendMessageCode.Describe(code)} message during COPY ... {(_s.Shape == ResponseShape.CopyIn ? "FROM STDIN" : "TO STDOUT")}."
+        : $"Unexpected {BackendMessageCode.Describe(code)} message in the response to a query.");
 
     /// <summary>Whether the statement's answer is past where Close, Parse and ParameterDescription answers may come.</summary>
     private bool NotBeforeDescribe() => _s.Shape switch
     {
-        ResponseShape.SimpleQuery => true,
+        ResponseShape.SimpleQuery or ResponseShape.CopyIn or ResponseShape.CopyOut => true,
         ResponseShape.DescribeOnly => _s.Described || ParameterTypes is not null,
         _ => _s.Bound,
     };
@@ -233,7 +272,7 @@ internal sealed class ResponseReader
     private void Ended()
     {
         _s.Ended = true;
-        if (_s.Shape == ResponseShape.SimpleQuery) _s.StatementRows = 0;
+        if (IsSimple) _s.StatementRows = 0;
         else if (!_s.SyncEach && Index + 1 < _s.Count) _s.Advance = true;
     }
 
@@ -256,10 +295,15 @@ internal sealed class ResponseReader
         var failed = _s.Skipping;
         _s.Skipping = false;
         _s.ReadyCount++;
-        if (!_s.SyncEach || _s.Shape == ResponseShape.SimpleQuery)
+        if (_s.Copying && !failed)
         {
-            if (!failed && (_s.Shape == ResponseShape.SimpleQuery ? _s.InResult : !_s.Ended || Index + 1 < _s.Count))
-                throw new PgWireProtocolException(_s.Count == 1 || _s.Shape == ResponseShape.SimpleQuery
+            if (_s.Shape == ResponseShape.CopyOut && !_s.CopyDone) throw new PgWireProtocolException("The server ended the COPY without CopyDone.");
+            if (!_s.Ended) throw new PgWireProtocolException("The server ended the COPY without CommandComplete.");
+        }
+        if (!_s.SyncEach || IsSimple)
+        {
+            if (!failed && (IsSimple ? _s.InResult : !_s.Ended || Index + 1 < _s.Count))
+                throw new PgWireProtocolException(_s.Count == 1 || IsSimple
                     ? "ReadyForQuery arrived before the statement's result was complete (no CommandComplete); the connection is closed."
                     : $"ReadyForQuery arrived after {Index + (_s.Ended ? 1 : 0)} of the pipeline's {_s.Count} queries had completed, with no error; the connection is closed.");
             _s.IsComplete = true;
@@ -333,4 +377,10 @@ internal enum ResponseStep
 
     /// <summary>ReadyForQuery: a Sync was answered (<see cref="ResponseReader.IsComplete"/> says whether it was the last).</summary>
     Ready,
+
+    /// <summary>CopyInResponse or CopyOutResponse in the direction asked for (<see cref="ResponseReader.CopyFormat"/>).</summary>
+    CopyStarted,
+
+    /// <summary>A CopyData message of COPY ... TO STDOUT (its payload is the message body).</summary>
+    CopyData,
 }
