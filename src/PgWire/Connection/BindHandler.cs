@@ -26,7 +26,7 @@ internal sealed class BindHandler(ResponseReader response) : IFrameHandler
 
     public bool Handle(PgConnector connector, byte code, ReadOnlySpan<byte> body)
     {
-        switch (response.Next(connector, code, body))
+        switch (response.Next(code, body))
         {
             case ResponseStep.Bound:
                 return Error is null && _known;

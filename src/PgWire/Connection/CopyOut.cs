@@ -82,7 +82,7 @@ internal sealed class CopyOut(PgConnector connector, bool textRows = false)
             ResponseStep step;
             try
             {
-                step = response.Next(connector, code, body.Span);
+                step = response.Next(code, body.Span);
             }
             catch (PgWireProtocolException e)
             {

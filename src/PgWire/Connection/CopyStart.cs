@@ -35,7 +35,7 @@ internal static class CopyStart
 
         public bool Handle(PgConnector connector, byte code, ReadOnlySpan<byte> body)
         {
-            switch (response.Next(connector, code, body))
+            switch (response.Next(code, body))
             {
                 case ResponseStep.CopyStarted:
                     Started = response.CopyFormat;

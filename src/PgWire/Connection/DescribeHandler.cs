@@ -25,7 +25,7 @@ internal sealed class DescribeHandler(ResponseReader response) : IFrameHandler
 
     public bool Handle(PgConnector connector, byte code, ReadOnlySpan<byte> body)
     {
-        switch (response.Next(connector, code, body))
+        switch (response.Next(code, body))
         {
             case ResponseStep.Described:
                 Described.Add((response.ParameterTypes ?? [], response.Description));

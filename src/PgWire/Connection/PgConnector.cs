@@ -47,6 +47,7 @@ internal sealed class PgConnector : IAsyncDisposable
         _writer = PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 8192, leaveOpen: true));
         CreatedAt = Stopwatch.GetTimestamp();
         Descriptions = new DescriptionCache(options.MaxAutoPrepare, options.AutoPrepareMinUsages, options.AlwaysPrepare);
+        Response = new ResponseReader(registry, Descriptions.Clear);
         QueryHandler = new QueryHandler(Response);
         PipelineHandler = new PipelineHandler(Response);
         DescribeHandler = new DescribeHandler(Response);
@@ -64,7 +65,7 @@ internal sealed class PgConnector : IAsyncDisposable
     public QueryHandler QueryHandler { get; }
 
     /// <summary>The one reader of the messages answering a request; the handlers below act on its steps.</summary>
-    public ResponseReader Response { get; } = new();
+    public ResponseReader Response { get; }
 
     /// <summary>The handler of a batch's statement descriptions, reused on this session.</summary>
     public DescribeHandler DescribeHandler { get; }

@@ -55,7 +55,7 @@ internal sealed class PipelineHandler(ResponseReader response) : IFrameHandler
 
     public bool Handle(PgConnector connector, byte code, ReadOnlySpan<byte> body)
     {
-        switch (response.Next(connector, code, body))
+        switch (response.Next(code, body))
         {
             case ResponseStep.Row:
                 ref var current = ref Outcomes[response.Index];

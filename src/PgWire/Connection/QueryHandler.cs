@@ -52,7 +52,7 @@ internal sealed class QueryHandler(ResponseReader response) : IFrameHandler
 
     public bool Handle(PgConnector connector, byte code, ReadOnlySpan<byte> body)
     {
-        switch (response.Next(connector, code, body))
+        switch (response.Next(code, body))
         {
             case ResponseStep.Row:
                 if (!_collectRows) return false;

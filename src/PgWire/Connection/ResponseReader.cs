@@ -10,7 +10,10 @@ namespace PgWire.Connection;
 /// pipeline, describe, the streaming reader) only act on steps: none of them switches over message codes.
 /// One instance per connector, begun again for each request.
 /// </summary>
-internal sealed class ResponseReader
+/// <param name="types">Resolves the columns' types.</param>
+/// <param name="statementsDropped">Called when a statement of the response dropped the session's prepared statements
+/// (DISCARD ALL, DEALLOCATE ALL): the statement cache forgets them.</param>
+internal sealed class ResponseReader(PgWire.Types.PgTypeRegistry types, Action statementsDropped)
 {
     private State _s;
 
@@ -134,7 +137,7 @@ internal sealed class ResponseReader
     /// <summary>Checks one message of the response and says what it means for the caller.</summary>
     /// <remarks><paramref name="body"/> is valid only during the call (a Row step's bytes included).</remarks>
     /// <exception cref="PgWireProtocolException">A message that cannot come here (the caller breaks the connection).</exception>
-    public ResponseStep Next(PgConnector connector, byte code, ReadOnlySpan<byte> body)
+    public ResponseStep Next(byte code, ReadOnlySpan<byte> body)
     {
         if (_s.Advance)
         {
@@ -169,7 +172,7 @@ internal sealed class ResponseReader
                         _ => !_s.Bound || _s.Described,
                     })
                     throw OutOfOrder(code);
-                _s.Description = Resolve(connector, body);
+                _s.Description = Resolve(body);
                 _s.Described = _s.InResult = true;
                 _s.StatementRows = 0;
                 return DescribedStep();
@@ -187,7 +190,7 @@ internal sealed class ResponseReader
                     return EndResult(Math.Max(CommandComplete.ParseRows(body), 0), false);
                 }
                 if (_s.Shape == ResponseShape.DescribeOnly || (_s.Shape == ResponseShape.Execute && (!_s.Bound || _s.Ended || !_s.Described))) throw OutOfOrder(code);
-                if (CommandComplete.DropsPreparedStatements(body)) connector.Descriptions.Clear();
+                if (CommandComplete.DropsPreparedStatements(body)) statementsDropped();
                 var returnsRows = IsSimple ? _s.InResult : Description is not null;
                 var rows = CommandComplete.ParseAndCheck(body, returnsRows, StatementRows, out var modified);
                 return EndResult(Math.Max(rows, 0), modified);
@@ -334,12 +337,12 @@ internal sealed class ResponseReader
     }
 
     /// <summary>The RowDescription's resolved form: the statement's last one when the bytes are the same, else a new one.</summary>
-    private RowDescriptionInfo Resolve(PgConnector connector, ReadOnlySpan<byte> body)
+    private RowDescriptionInfo Resolve(ReadOnlySpan<byte> body)
     {
         var statement = _s.Statements is not null && Index < _s.Statements.Length ? _s.Statements[Index] : Index == 0 ? _s.Single : null;
         var cached = statement?.LastRow;
         if (cached is not null && body.SequenceEqual(cached.RawBody)) return cached;
-        var description = new RowDescriptionInfo(body.ToArray(), RowDescription.Parse(body), connector.TypeRegistry);
+        var description = new RowDescriptionInfo(body.ToArray(), RowDescription.Parse(body), types);
         if (statement is not null) statement.LastRow = description;
         return description;
     }

@@ -352,7 +352,7 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
             var response = _connector.Response;
             while (_connector.TryTakeFrame(out var code, out var body))
             {
-                switch (response.Next(_connector, code, body.Span))
+                switch (response.Next(code, body.Span))
                 {
                     case ResponseStep.Row:
                         DataRow.ValidateAndIndex(body.Span, _offsets);
