@@ -14,47 +14,48 @@ internal static class QueryRunner
     /// Runs <paramref name="sql"/> with positional parameters ($1..$n). With <paramref name="collectRows"/> the
     /// DataRow bodies are copied into a pooled buffer that the caller then owns.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public static async ValueTask<QueryResult> ExecuteAsync(
-        PgConnector connector, string sql, IReadOnlyList<object?> parameters, bool collectRows, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await ExecuteOnceAsync(connector, sql, parameters, collectRows, cancellationToken).ConfigureAwait(false);
-        }
-        catch (PostgresException e) when (IsStaleStatement(e) && connector.TransactionStatus == TransactionStatus.Idle && !connector.IsBroken)
-        {
-            // The prepared statement went stale (its result type changed, or it was deallocated behind our back).
-            // The cache was cleared by Fail; outside a transaction nothing was done, so prepare afresh once.
-            return await ExecuteOnceAsync(connector, sql, parameters, collectRows, cancellationToken).ConfigureAwait(false);
-        }
-    }
+    public static ValueTask<QueryResult> ExecuteAsync(
+        PgConnector connector, string sql, IReadOnlyList<object?> parameters, bool collectRows, CancellationToken cancellationToken) =>
+        OnceMoreIfStaleAsync(connector, (sql, parameters, collectRows),
+            static (c, a, t) => RunAsync(c, a, static (c, a, t) => ExecuteBodyAsync(c, a.sql, a.parameters, a.collectRows, t), t), cancellationToken);
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private static async ValueTask<QueryResult> ExecuteOnceAsync(
+    private static async ValueTask<QueryResult> ExecuteBodyAsync(
         PgConnector connector, string sql, IReadOnlyList<object?> parameters, bool collectRows, CancellationToken cancellationToken)
     {
         var handler = connector.QueryHandler;
+        var sent = await StatementSender.SendAsync(connector, sql, parameters, flushAfterBind: false, cancellationToken).ConfigureAwait(false);
+        handler.Reset(sent.Statement, collectRows, sent.KnownRow);
+        try
+        {
+            await connector.ReceiveAsync(handler).ConfigureAwait(false);
+        }
+        catch
+        {
+            ReleaseRows(handler.TakeRows());
+            throw;
+        }
+        if (handler.Error is not null)
+        {
+            ReleaseRows(handler.TakeRows());
+            throw Fail(connector, handler.Error, cancellationToken);
+        }
+        return new QueryResult(handler.Description, handler.TakeRows(), handler.RowsAffected, handler.ModifiedRows);
+    }
+
+    /// <summary>
+    /// The one way a request runs from start to end: under the caller's token and the Command Timeout (both cancel the
+    /// statement on the server), reporting a failure after a cancellation as the cancellation or timeout it was, and
+    /// always leaving the output empty and the request ended (a sent cancel settled).
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<T> RunAsync<TArgs, T>(
+        PgConnector connector, TArgs args, Func<PgConnector, TArgs, CancellationToken, ValueTask<T>> request, CancellationToken cancellationToken)
+    {
         using var scope = connector.BeginCancellableRequest(cancellationToken);
         try
         {
-            var sent = await StatementSender.SendAsync(connector, sql, parameters, flushAfterBind: false, cancellationToken).ConfigureAwait(false);
-            handler.Reset(sent.Statement, collectRows, sent.KnownRow);
-            try
-            {
-                await connector.ReceiveAsync(handler).ConfigureAwait(false);
-            }
-            catch
-            {
-                ReleaseRows(handler.TakeRows());
-                throw;
-            }
-            if (handler.Error is not null)
-            {
-                ReleaseRows(handler.TakeRows());
-                throw Fail(connector, handler.Error, cancellationToken);
-            }
-            return new QueryResult(handler.Description, handler.TakeRows(), handler.RowsAffected, handler.ModifiedRows);
+            return await request(connector, args, cancellationToken).ConfigureAwait(false);
         }
         catch (PgWireException e) when (e is not PostgresException && connector.CancelState != 0)
         {
@@ -64,6 +65,39 @@ internal static class QueryRunner
         {
             connector.Output.Clear();
             await connector.EndRequestAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Ends a request that would have gone on past this step (a streaming read, a COPY) when the step failed: the output
+    /// emptied unless a pipeline is still being sent from it, a sent cancel settled. Returns the exception to throw: a
+    /// failure after a cancellation as the cancellation or timeout it was, else <paramref name="failure"/> itself.
+    /// </summary>
+    private static async ValueTask<Exception> EndFailedRequestAsync(PgConnector connector, Exception failure, bool clearOutput, CancellationToken cancellationToken)
+    {
+        if (clearOutput) connector.Output.Clear();
+        await connector.EndRequestAsync().ConfigureAwait(false);
+        return failure is PgWireException and not PostgresException && connector.CancelState != 0
+            ? CancellationOutcome(connector, failure, cancellationToken)
+            : failure;
+    }
+
+    /// <summary>
+    /// Runs a request once more when a prepared statement it used went stale (its result type changed, or it was
+    /// deallocated behind our back): the cache was cleared by <see cref="Fail"/>, and outside a transaction nothing was
+    /// done, so it is prepared afresh.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<T> OnceMoreIfStaleAsync<TArgs, T>(
+        PgConnector connector, TArgs args, Func<PgConnector, TArgs, CancellationToken, ValueTask<T>> request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await request(connector, args, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (IsStaleStatement(e) && connector.TransactionStatus == TransactionStatus.Idle && !connector.IsBroken)
+        {
+            return await request(connector, args, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -95,9 +129,8 @@ internal static class QueryRunner
         catch (Exception e)
         {
             // The request ends here (the reader that would have ended it is never made).
-            if (connector.PendingSend is null) connector.Output.Clear();
-            await connector.EndRequestAsync().ConfigureAwait(false);
-            if (e is PgWireException and not PostgresException && connector.CancelState != 0) throw CancellationOutcome(connector, e, cancellationToken);
+            var outcome = await EndFailedRequestAsync(connector, e, clearOutput: connector.PendingSend is null, cancellationToken).ConfigureAwait(false);
+            if (outcome != e) throw outcome;
             throw;
         }
         finally
@@ -112,72 +145,51 @@ internal static class QueryRunner
     /// the first error fails the pipeline (thrown, with its index); with a Sync per query failures are recorded per
     /// query. A pipeline whose statement went stale outside a transaction is run again once.
     /// </summary>
-    public static async ValueTask<(PipelineOutcome[] Outcomes, RowBuffer? Rows)> ExecutePipelineAsync(
-        PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> queries, bool syncEach, CancellationToken cancellationToken, bool collectRows = true)
-    {
-        try
-        {
-            return await ExecutePipelineOnceAsync(connector, queries, syncEach, collectRows, cancellationToken).ConfigureAwait(false);
-        }
-        catch (PostgresException e) when (IsStaleStatement(e) && connector.TransactionStatus == TransactionStatus.Idle && !connector.IsBroken)
-        {
-            return await ExecutePipelineOnceAsync(connector, queries, syncEach, collectRows, cancellationToken).ConfigureAwait(false);
-        }
-    }
+    public static ValueTask<(PipelineOutcome[] Outcomes, RowBuffer? Rows)> ExecutePipelineAsync(
+        PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> queries, bool syncEach, CancellationToken cancellationToken, bool collectRows = true) =>
+        OnceMoreIfStaleAsync(connector, (queries, syncEach, collectRows),
+            static (c, a, t) => RunAsync(c, a, static (c, a, t) => ExecutePipelineBodyAsync(c, a.queries, a.syncEach, a.collectRows, t), t), cancellationToken);
 
-    private static async ValueTask<(PipelineOutcome[] Outcomes, RowBuffer? Rows)> ExecutePipelineOnceAsync(
+    private static async ValueTask<(PipelineOutcome[] Outcomes, RowBuffer? Rows)> ExecutePipelineBodyAsync(
         PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> queries, bool syncEach, bool collectRows, CancellationToken cancellationToken)
     {
-        using var scope = connector.BeginCancellableRequest(cancellationToken);
         var handler = connector.PipelineHandler;
+        var prepared = await StatementSender.PrepareBatchAsync(connector, queries, cancellationToken).ConfigureAwait(false);
+        handler.Reset(prepared.Statements, StatementSender.KnownDescriptions(prepared), syncEach, collectRows);
+        var flush = SendPipeline(connector, queries, prepared, syncEach);
         try
         {
-            var prepared = await StatementSender.PrepareBatchAsync(connector, queries, cancellationToken).ConfigureAwait(false);
-            handler.Reset(prepared.Statements, StatementSender.KnownDescriptions(prepared), syncEach, collectRows);
-            var flush = SendPipeline(connector, queries, prepared, syncEach);
+            await connector.ReceiveAsync(handler).ConfigureAwait(false);
+        }
+        catch
+        {
+            ReleaseRows(handler.TakeRows());
             try
             {
-                await connector.ReceiveAsync(handler).ConfigureAwait(false);
+                await flush.ConfigureAwait(false);
             }
-            catch
-            {
-                ReleaseRows(handler.TakeRows());
-                try
-                {
-                    await flush.ConfigureAwait(false);
-                }
 #pragma warning disable CA1031 // The read's exception is the one to report; the connection is broken either way.
-                catch (Exception)
+            catch (Exception)
 #pragma warning restore CA1031
-                {
-                }
-                throw;
-            }
-            await flush.ConfigureAwait(false);
-            if (handler.FirstError() is { } firstError)
             {
-                if (!syncEach)
-                {
-                    // All or nothing: the implicit transaction rolled back, so the pipeline may run again when stale.
-                    ReleaseRows(handler.TakeRows());
-                    throw Fail(connector, firstError, cancellationToken);
-                }
-                // Queries with their own Sync stand on their own: never run again (the others committed). A stale
-                // statement still empties the cache for the next request.
-                foreach (var outcome in handler.Outcomes)
-                    if (outcome.Error is { } error && IsStaleStatement(error)) connector.Descriptions.Clear();
             }
-            return (handler.Outcomes, handler.TakeRows());
+            throw;
         }
-        catch (PgWireException e) when (e is not PostgresException && connector.CancelState != 0)
+        await flush.ConfigureAwait(false);
+        if (handler.FirstError() is { } firstError)
         {
-            throw CancellationOutcome(connector, e, cancellationToken);
+            if (!syncEach)
+            {
+                // All or nothing: the implicit transaction rolled back, so the pipeline may run again when stale.
+                ReleaseRows(handler.TakeRows());
+                throw Fail(connector, firstError, cancellationToken);
+            }
+            // Queries with their own Sync stand on their own: never run again (the others committed). A stale
+            // statement still empties the cache for the next request.
+            foreach (var outcome in handler.Outcomes)
+                if (outcome.Error is { } error && IsStaleStatement(error)) connector.Descriptions.Clear();
         }
-        finally
-        {
-            connector.Output.Clear();
-            await connector.EndRequestAsync().ConfigureAwait(false);
-        }
+        return (handler.Outcomes, handler.TakeRows());
     }
 
     /// <summary>Bytes written before each flush of a pipeline: the server starts on the first queries while later ones are written.</summary>
@@ -233,61 +245,26 @@ internal static class QueryRunner
 
     /// <summary>Prepares statements on this session now (explicit Prepare).</summary>
     public static async ValueTask PrepareAsync(
-        PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> statements, CancellationToken cancellationToken)
-    {
-        using var scope = connector.BeginCancellableRequest(cancellationToken);
-        try
+        PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> statements, CancellationToken cancellationToken) =>
+        await RunAsync(connector, statements, static async (c, s, t) =>
         {
-            await StatementSender.PrepareNowAsync(connector, statements, cancellationToken).ConfigureAwait(false);
-        }
-        catch (PgWireException e) when (e is not PostgresException && connector.CancelState != 0)
-        {
-            throw CancellationOutcome(connector, e, cancellationToken);
-        }
-        finally
-        {
-            connector.Output.Clear();
-            await connector.EndRequestAsync().ConfigureAwait(false);
-        }
-    }
+            await StatementSender.PrepareNowAsync(c, s, t).ConfigureAwait(false);
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Describes statements without running them (CommandBehavior.SchemaOnly).</summary>
-    public static async ValueTask<RowDescriptionInfo?[]> DescribeOnlyAsync(
-        PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> statements, CancellationToken cancellationToken)
-    {
-        using var scope = connector.BeginCancellableRequest(cancellationToken);
-        try
-        {
-            return await StatementSender.DescribeOnlyAsync(connector, statements, cancellationToken).ConfigureAwait(false);
-        }
-        catch (PgWireException e) when (e is not PostgresException && connector.CancelState != 0)
-        {
-            throw CancellationOutcome(connector, e, cancellationToken);
-        }
-        finally
-        {
-            connector.Output.Clear();
-            await connector.EndRequestAsync().ConfigureAwait(false);
-        }
-    }
+    public static ValueTask<RowDescriptionInfo?[]> DescribeOnlyAsync(
+        PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> statements, CancellationToken cancellationToken) =>
+        RunAsync(connector, statements, static (c, s, t) => StatementSender.DescribeOnlyAsync(c, s, t), cancellationToken);
 
     /// <summary>
     /// Sends <paramref name="sql"/> for a streaming read and waits until the server has bound it, so that a stale
     /// prepared statement can still be prepared again; the rows are then pulled by the caller. Returns the result's
     /// description when it is known without a RowDescription message.
     /// </summary>
-    public static async ValueTask<RowDescriptionInfo?> StartStreamingAsync(
-        PgConnector connector, string sql, IReadOnlyList<object?> parameters, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await StartStreamingOnceAsync(connector, sql, parameters, cancellationToken).ConfigureAwait(false);
-        }
-        catch (PostgresException e) when (IsStaleStatement(e) && connector.TransactionStatus == TransactionStatus.Idle && !connector.IsBroken)
-        {
-            return await StartStreamingOnceAsync(connector, sql, parameters, cancellationToken).ConfigureAwait(false);
-        }
-    }
+    public static ValueTask<RowDescriptionInfo?> StartStreamingAsync(
+        PgConnector connector, string sql, IReadOnlyList<object?> parameters, CancellationToken cancellationToken) =>
+        OnceMoreIfStaleAsync(connector, (sql, parameters), static (c, a, t) => StartStreamingOnceAsync(c, a.sql, a.parameters, t), cancellationToken);
 
     private static async ValueTask<RowDescriptionInfo?> StartStreamingOnceAsync(
         PgConnector connector, string sql, IReadOnlyList<object?> parameters, CancellationToken cancellationToken)
@@ -305,9 +282,8 @@ internal static class QueryRunner
         catch (Exception e)
         {
             // The request ends here (the reader that would have ended it is never made).
-            connector.Output.Clear();
-            await connector.EndRequestAsync().ConfigureAwait(false);
-            if (e is PgWireException and not PostgresException && connector.CancelState != 0) throw CancellationOutcome(connector, e, cancellationToken);
+            var outcome = await EndFailedRequestAsync(connector, e, clearOutput: true, cancellationToken).ConfigureAwait(false);
+            if (outcome != e) throw outcome;
             throw;
         }
         finally
@@ -355,9 +331,8 @@ internal static class QueryRunner
         catch (Exception e)
         {
             failed = true;
-            connector.Output.Clear();
-            await connector.EndRequestAsync().ConfigureAwait(false);
-            if (e is PgWireException and not PostgresException && connector.CancelState != 0) throw CancellationOutcome(connector, e, cancellationToken);
+            var outcome = await EndFailedRequestAsync(connector, e, clearOutput: true, cancellationToken).ConfigureAwait(false);
+            if (outcome != e) throw outcome;
             throw;
         }
         finally
