@@ -180,6 +180,24 @@ public class DapperPostgresIdiomTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Dapper_s_commands_run_in_the_connection_s_transaction_even_when_it_is_not_passed()
+    {
+        var (dataSource, connection) = await OpenAsync();
+        await using (dataSource)
+        await using (connection)
+        {
+            await using (var transaction = await connection.BeginTransactionAsync())
+            {
+                // Dapper makes its commands with CreateCommand, which sets the connection's current transaction.
+                await connection.ExecuteAsync("INSERT INTO dapper_docs (id) VALUES (@id)", new { id = 9 });
+                Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM dapper_docs"));
+                await transaction.RollbackAsync();
+            }
+            Assert.Equal(0, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM dapper_docs"));
+        }
+    }
+
+    [Fact]
     public async Task Arrays_jsonb_DateTimeOffset_and_enums_go_in_and_come_back()
     {
         var (dataSource, connection) = await OpenAsync();
