@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using PgWire.Buffers;
 using PgWire.Protocol;
 using PgWire.Types;
@@ -63,29 +61,16 @@ internal static class TypeCatalogLoader
             if (rows is not null) RowBufferPool.Return(rows);
             throw handler.Error;
         }
-        var types = new Dictionary<uint, CatalogType>(rows?.RowCount ?? 0);
+        var types = new Dictionary<uint, CatalogType>();
         if (rows is not null)
         {
             try
             {
-                for (var i = 0; i < rows.RowCount; i++)
-                {
-                    rows.Locate(i, rows.Version, out var chunk, out var offset, out var length);
-                    var stored = new ReadOnlySpan<byte>(chunk, offset, length);
-                    var kind = Column(connector, stored, 0);
-                    var oid = ParseOid(connector, Column(connector, stored, 1));
-                    var name = Encoding.UTF8.GetString(Column(connector, stored, 2));
-                    var related = ParseOid(connector, Column(connector, stored, 4));
-                    if (kind.SequenceEqual("0"u8))
-                    {
-                        var typtype = Column(connector, stored, 3);
-                        types[oid] = new CatalogType(name, typtype.Length == 1 ? (char)typtype[0] : '?', related);
-                    }
-                    else if (types.TryGetValue(oid, out var composite))
-                    {
-                        (composite.Fields ??= []).Add(new CompositeField(name, related));
-                    }
-                }
+                types = CatalogRows.Read(rows);
+            }
+            catch (PgWireProtocolException e)
+            {
+                throw connector.Break(e);
             }
             finally
             {
@@ -94,12 +79,4 @@ internal static class TypeCatalogLoader
         }
         connector.TypeRegistry.LoadCatalog(types);
     }
-
-    private static ReadOnlySpan<byte> Column(PgConnector connector, ReadOnlySpan<byte> stored, int column) =>
-        DataRow.TryGetStoredColumn(stored, 6, column, out var value) ? value
-            : throw connector.Break(new PgWireProtocolException($"The type catalog query returned NULL in column {column}."));
-
-    private static uint ParseOid(PgConnector connector, ReadOnlySpan<byte> text) =>
-        uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var oid) ? oid
-            : throw connector.Break(new PgWireProtocolException("The type catalog query returned an OID that is not a number."));
 }
