@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using PgWire.Protocol;
 using PgWire.Types;
+using PgWire.Exceptions;
 
 namespace PgWire.Connection;
 

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using PgWire.Buffers;
 using PgWire.Protocol;
+using PgWire.Exceptions;
 
 namespace PgWire.Connection;
 

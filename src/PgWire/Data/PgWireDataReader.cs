@@ -4,6 +4,7 @@ using System.Data;
 using System.Data.Common;
 using System.Globalization;
 using PgWire.Connection;
+using PgWire.Exceptions;
 
 namespace PgWire;
 

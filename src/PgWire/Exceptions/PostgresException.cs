@@ -1,4 +1,5 @@
 using System.Text;
+using PgWire.Exceptions;
 
 namespace PgWire;
 
