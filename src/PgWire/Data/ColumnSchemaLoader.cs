@@ -21,8 +21,9 @@ internal static class ColumnSchemaLoader
     public static async Task<ReadOnlyCollection<DbColumn>> LoadAsync(
         string database, IReadOnlyList<PgColumn> columns, Func<string, CancellationToken, Task<PgRowSet?>> query, CancellationToken cancellationToken)
     {
-        var result = new PgWireDbColumn[columns.Count];
-        for (var i = 0; i < result.Length; i++) result[i] = new PgWireDbColumn(columns[i]);
+        // The reader's own column objects stay as they are: the schema gets copies with the catalog's facts.
+        var result = new PgColumn[columns.Count];
+        for (var i = 0; i < result.Length; i++) result[i] = columns[i];
         var pairs = new StringBuilder();
         foreach (var column in columns)
         {
@@ -50,10 +51,11 @@ internal static class ColumnSchemaLoader
             {
                 var table = (uint)row.Get<long>(0);
                 var attribute = row.Get<int>(1);
-                foreach (var column in result)
+                for (var i = 0; i < result.Length; i++)
                 {
+                    var column = result[i];
                     if (column.TableOid != table || column.ColumnAttributeNumber != attribute) continue;
-                    column.SetBase(database, row.Get<string>(4), row.Get<string>(3), row.Get<string>(2), row.Get<bool>(5),
+                    result[i] = column.WithBase(database, row.Get<string>(4), row.Get<string>(3), row.Get<string>(2), row.Get<bool>(5),
                         row.Get<bool>(6), row.Get<bool>(7), row.Get<bool>(8), row.Get<bool>(9));
                 }
             }

@@ -458,6 +458,24 @@ public class AdoNetConventionsTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task One_column_type_describes_a_column_natively_and_to_ADO_NET()
+    {
+        await using var connection = await OpenAsync();
+        await new PgWireCommand("DROP TABLE IF EXISTS conv_coltype; CREATE TABLE conv_coltype (id int PRIMARY KEY, price numeric(10,2))", connection).ExecuteNonQueryAsync();
+        await using var reader = await new PgWireCommand("SELECT id, price FROM conv_coltype", connection).ExecuteReaderAsync();
+        var native = reader.GetColumns();
+        var schema = await reader.GetColumnSchemaAsync();
+        var price = Assert.IsType<PgColumn>(schema[1]);
+        Assert.Equal(("price", "price", 10, 2, typeof(decimal)), (price.Name, price.ColumnName, price.NumericPrecision, price.NumericScale, price.DataType));
+        Assert.Equal("conv_coltype", price.BaseTableName);
+        Assert.True(schema[0].IsKey);
+        // The reader's own column objects are not changed by loading the schema: they describe only the result.
+        Assert.Equal(native[1].TypeOid, price.TypeOid);
+        Assert.Null(native[1].BaseTableName);
+        Assert.False(native[0].IsKey);
+    }
+
+    [Fact]
     public async Task Column_schema_of_a_command_failing_in_a_transaction_leaves_the_error_to_the_reader()
     {
         await using var connection = await OpenAsync();
