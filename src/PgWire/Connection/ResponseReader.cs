@@ -106,14 +106,23 @@ internal sealed class ResponseReader(PgWire.Types.PgTypeRegistry types, Action s
     /// <param name="statements">Per statement, the statement whose last RowDescription is reused when the bytes match (may be shorter, or null).</param>
     /// <param name="known">Per statement, its columns when known without a RowDescription (no Describe was sent).</param>
     /// <param name="syncEach">Whether a Sync followed every statement (each succeeds or fails on its own).</param>
-    public void Begin(ResponseShape shape, int count = 1, StatementDescription?[]? statements = null, RowDescriptionInfo?[]? known = null, bool syncEach = false)
+    public void Begin(ResponseShape shape, int count = 1, StatementDescription?[]? statements = null, RowDescriptionInfo?[]? known = null, bool syncEach = false) =>
+        Start(shape, count, statements, known, syncEach, null, null);
+
+    /// <summary>Starts reading the answer to one statement (no arrays needed).</summary>
+    public void BeginSingle(ResponseShape shape, StatementDescription? statement, RowDescriptionInfo? known) =>
+        Start(shape, 1, null, null, false, statement, known);
+
+    private void Start(
+        ResponseShape shape, int count, StatementDescription?[]? statements, RowDescriptionInfo?[]? known, bool syncEach,
+        StatementDescription? single, RowDescriptionInfo? singleKnown)
     {
         _s.Shape = shape;
         _s.Count = shape == ResponseShape.SimpleQuery ? int.MaxValue : count;
         _s.Statements = statements;
         _s.Known = known;
-        _s.Single = null;
-        _s.SingleKnown = null;
+        _s.Single = single;
+        _s.SingleKnown = singleKnown;
         _s.SyncEach = syncEach;
         _s.Advance = false;
         _s.Index = 0;
@@ -122,15 +131,6 @@ internal sealed class ResponseReader(PgWire.Types.PgTypeRegistry types, Action s
         _s.Skipping = false;
         _s.Copying = _s.CopyDone = false;
         _s.Error = null;
-        StartStatement();
-    }
-
-    /// <summary>Starts reading the answer to one statement (no arrays needed).</summary>
-    public void BeginSingle(ResponseShape shape, StatementDescription? statement, RowDescriptionInfo? known)
-    {
-        Begin(shape);
-        _s.Single = statement;
-        _s.SingleKnown = known;
         StartStatement();
     }
 

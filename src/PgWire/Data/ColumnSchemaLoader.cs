@@ -3,6 +3,9 @@ using System.Data;
 using System.Data.Common;
 using System.Globalization;
 using System.Text;
+using PgWire.Connection;
+using PgWire.Exceptions;
+using PgWire.Protocol;
 
 namespace PgWire;
 
@@ -15,11 +18,11 @@ internal static class ColumnSchemaLoader
 {
     /// <param name="database">The connection's database (BaseCatalogName).</param>
     /// <param name="columns">The result's columns.</param>
-    /// <param name="query">Runs a catalog query on the reader's connection; null when the connection's transaction has
-    /// failed (it can run nothing until it is rolled back): the columns then have no base-table facts.</param>
+    /// <param name="connector">The reader's connection, which runs the catalog query.</param>
+    /// <param name="response">The reader's response, when one is being read: what is left of it is set aside first.</param>
     /// <param name="cancellationToken">Cancels the catalog query.</param>
     public static async Task<ReadOnlyCollection<DbColumn>> LoadAsync(
-        string database, IReadOnlyList<PgColumn> columns, Func<string, CancellationToken, Task<PgRowSet?>> query, CancellationToken cancellationToken)
+        string database, IReadOnlyList<PgColumn> columns, PgConnector connector, PgRowReader? response, CancellationToken cancellationToken)
     {
         // The reader's own column objects stay as they are: the schema gets copies with the catalog's facts.
         var result = new PgColumn[columns.Count];
@@ -46,7 +49,7 @@ internal static class ColumnSchemaLoader
                 LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
                 WHERE (a.attrelid::int8, a.attnum::int4) IN ({pairs})
                 """;
-            using var rows = await query(sql, cancellationToken).ConfigureAwait(false);
+            using var rows = await QueryAsync(connector, response, sql, cancellationToken).ConfigureAwait(false);
             foreach (var row in (IEnumerable<PgRow>?)rows ?? [])
             {
                 var table = (uint)row.Get<long>(0);
@@ -61,6 +64,31 @@ internal static class ColumnSchemaLoader
             }
         }
         return new ReadOnlyCollection<DbColumn>(result);
+    }
+
+    /// <summary>
+    /// Runs a catalog query on the reader's connection. A response still arriving is read into memory first and read on
+    /// from there afterwards; null when the connection's transaction has failed (it can run nothing until it is rolled
+    /// back): the columns then have no base-table facts.
+    /// </summary>
+    private static async Task<PgRowSet?> QueryAsync(PgConnector connector, PgRowReader? response, string sql, CancellationToken cancellationToken)
+    {
+        var setAside = response is not null && await response.SetAsideRestAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (connector.TransactionStatus == TransactionStatus.Failed) return null;
+            var result = await QueryRunner.ExecuteAsync(connector, sql, [], collectRows: true, cancellationToken).ConfigureAwait(false);
+            return new PgRowSet(result.Description, result.Rows, result.RowsAffected);
+        }
+        catch (PostgresException e) when (e.SqlState == SqlStates.InFailedSqlTransaction)
+        {
+            // The command's own error (set aside, not read yet) failed the transaction; the reader reports it.
+            return null;
+        }
+        finally
+        {
+            if (setAside) response!.ResumeAfterAside();
+        }
     }
 
     /// <summary>The classic schema table (one row per column, the SchemaTableColumn names) built from the column schema.</summary>

@@ -4,7 +4,6 @@ using System.Data;
 using System.Data.Common;
 using System.Globalization;
 using PgWire.Connection;
-using PgWire.Exceptions;
 
 namespace PgWire;
 
@@ -329,7 +328,7 @@ public sealed class PgWireDataReader : DbDataReader
 
     /// <summary>The current result's columns; see <see cref="GetColumnSchema"/>.</summary>
     public new Task<ReadOnlyCollection<DbColumn>> GetColumnSchemaAsync(CancellationToken cancellationToken = default) =>
-        ColumnSchemaLoader.LoadAsync(_connection.Database, Columns(), CatalogQueryAsync, cancellationToken);
+        ColumnSchemaLoader.LoadAsync(_connection.Database, Columns(), _connection.Connector, _current, cancellationToken);
 
     /// <summary>The current result's columns as the classic schema table (one row per column); null when it has no columns.</summary>
     public override DataTable? GetSchemaTable() => FieldCount == 0 ? null : ColumnSchemaLoader.ToSchemaTable(GetColumnSchema());
@@ -337,32 +336,6 @@ public sealed class PgWireDataReader : DbDataReader
     /// <summary>The current result's columns as the classic schema table (one row per column); null when it has no columns.</summary>
     public override async Task<DataTable?> GetSchemaTableAsync(CancellationToken cancellationToken = default) =>
         FieldCount == 0 ? null : ColumnSchemaLoader.ToSchemaTable(await GetColumnSchemaAsync(cancellationToken).ConfigureAwait(false));
-
-    /// <summary>
-    /// Runs a catalog query on this reader's connection. A response still arriving is read into memory first and
-    /// read on from there afterwards; null when the connection's transaction has failed.
-    /// </summary>
-    private async Task<PgRowSet?> CatalogQueryAsync(string sql, CancellationToken cancellationToken)
-    {
-        var connector = _connection.Connector;
-        var current = _current;
-        var setAside = current is not null && await current.SetAsideRestAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (connector.TransactionStatus == Protocol.TransactionStatus.Failed) return null;
-            var result = await QueryRunner.ExecuteAsync(connector, sql, [], collectRows: true, cancellationToken).ConfigureAwait(false);
-            return new PgRowSet(result.Description, result.Rows, result.RowsAffected);
-        }
-        catch (PostgresException e) when (e.SqlState == SqlStates.InFailedSqlTransaction)
-        {
-            // The command's own error (set aside, not read yet) failed the transaction; the reader reports it.
-            return null;
-        }
-        finally
-        {
-            if (setAside) current!.ResumeAfterAside();
-        }
-    }
 
     /// <inheritdoc />
     public override bool IsDBNull(int ordinal) => Current().IsNull(ordinal);

@@ -161,13 +161,11 @@ internal sealed class PgTypeRegistry
         CatalogIsStale = false;
     }
 
-    /// <summary>Sends <paramref name="clrType"/> (and arrays and lists of it) as the PostgreSQL type named <paramref name="typeName"/>.</summary>
-    public void Map(Type clrType, string typeName)
-    {
-        _mappings[clrType] = typeName;
-        // Types resolved before the mapping read with the codec they had: resolve them again.
-        _catalog.Resolved.Clear();
-    }
+    /// <summary>
+    /// Sends <paramref name="clrType"/> (and arrays and lists of it) as the PostgreSQL type named <paramref name="typeName"/>.
+    /// Called while the data source is built, before any type is resolved.
+    /// </summary>
+    public void Map(Type clrType, string typeName) => _mappings[clrType] = typeName;
 
     /// <summary>The .NET enum mapped to the catalog's enum type <paramref name="oid"/>, if any.</summary>
     private Type? MappedEnumType(uint oid)
