@@ -47,11 +47,11 @@ internal sealed class MultiplexSession(PgConnector connector, Func<MultiplexSess
             {
                 // Parameters the server types get their codec per statement: on a copy, as the caller may compose again.
                 var bound = Array.IndexOf(codecs, ServerTypedCodec.Instance) < 0 ? codecs : (PgCodec?[])codecs.Clone();
-                StatementSender.ResolveServerTyped(Connector.TypeRegistry, statement, parameters, bound);
+                ParameterBinder.ResolveServerTyped(Connector.TypeRegistry, statement.ServerParameterTypes, parameters, bound);
                 try
                 {
                     if (statement.Name.Length == 0) FrontendMessages.WriteParse(output, "", sql, types);
-                    StatementSender.WriteBind(output, statement.Name, parameters, bound, statement.ResultFormats);
+                    ParameterBinder.WriteBind(output, statement.Name, parameters, bound, statement.ResultFormats);
                     if (statement.Row is null) FrontendMessages.WriteDescribe(output, portal: true, "");
                     FrontendMessages.WriteExecute(output, "", 0);
                     FrontendMessages.WriteSync(output);
@@ -94,7 +94,7 @@ internal sealed class MultiplexSession(PgConnector connector, Func<MultiplexSess
         // Decoded again with the registry as it is now: the catalog may have been reloaded for this result's types.
         var description = described.Result.Description;
         description = description?.WithCurrentTypes(Connector.TypeRegistry);
-        var formats = StatementSender.ResultFormats(description);
+        var formats = StatementPreparer.ResultFormats(description);
         var statement = new StatementDescription(name, types, described.ParameterTypes ?? [], formats,
             name.Length > 0 ? description?.WithFormats(formats, Connector.TypeRegistry) : null);
         lock (_gate) Connector.Descriptions.Add(sql, statement);

@@ -113,7 +113,10 @@ internal sealed class PgConnector : IAsyncDisposable
     /// <summary>Called for every NoticeResponse. Runs on the read loop: it must be quick and must not throw.</summary>
     public Action<PgErrorFields>? NoticeCallback { get; set; }
 
-    /// <summary>Opens a socket, runs startup and authentication, and returns a connector ready for queries.</summary>
+    /// <summary>
+    /// Opens a socket, runs startup and authentication, loads the type catalog when <paramref name="registry"/> has
+    /// none or a stale one, and returns a connector ready for queries.
+    /// </summary>
     public static async Task<PgConnector> OpenAsync(ConnectorOptions options, PgTypeRegistry registry, CancellationToken cancellationToken)
     {
         if (options.SslMode != SslMode.Allow) return await OpenAsync(options, registry, options.SslMode != SslMode.Disable, cancellationToken).ConfigureAwait(false);
@@ -164,6 +167,19 @@ internal sealed class PgConnector : IAsyncDisposable
             {
                 throw new PgWireException(
                     $"Connecting to {options.Host}:{options.Port} timed out after {options.ConnectTimeout.TotalSeconds:0.###} s (Timeout) during startup.",
+                    new TimeoutException());
+            }
+            // The data source's first session loads the type catalog, as part of opening: bounded by Timeout too.
+            using var catalogTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            catalogTimeout.CancelAfter(options.ConnectTimeout);
+            try
+            {
+                await TypeCatalogLoader.RefreshAsync(connector, catalogTimeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new PgWireException(
+                    $"Loading the type catalog from {options.Host}:{options.Port} timed out after {options.ConnectTimeout.TotalSeconds:0.###} s (Timeout).",
                     new TimeoutException());
             }
             return connector;

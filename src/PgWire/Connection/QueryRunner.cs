@@ -249,14 +249,14 @@ internal static class QueryRunner
         PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> statements, CancellationToken cancellationToken) =>
         await RunAsync(connector, statements, static async (c, s, t) =>
         {
-            await StatementSender.PrepareNowAsync(c, s, t).ConfigureAwait(false);
+            await StatementPreparer.PrepareNowAsync(c, s, t).ConfigureAwait(false);
             return true;
         }, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Describes statements without running them (CommandBehavior.SchemaOnly).</summary>
     public static ValueTask<RowDescriptionInfo?[]> DescribeOnlyAsync(
         PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> statements, CancellationToken cancellationToken) =>
-        RunAsync(connector, statements, static (c, s, t) => StatementSender.DescribeOnlyAsync(c, s, t), cancellationToken);
+        RunAsync(connector, statements, static (c, s, t) => StatementPreparer.DescribeOnlyAsync(c, s, t), cancellationToken);
 
     /// <summary>
     /// Sends <paramref name="sql"/> for a streaming read and waits until the server has bound it, so that a stale

@@ -28,19 +28,21 @@ internal static class TypeCatalogLoader
         """;
 
     /// <summary>
-    /// After describing: when a description met a type the catalog did not know (CREATE TYPE, CREATE EXTENSION since it
-    /// was loaded), loads the catalog again and returns true, and the caller re-resolves its descriptions
-    /// (<see cref="RowDescriptionInfo.WithCurrentTypes"/>) so that this very result knows the type.
+    /// The one point where a session (re)loads the type catalog: when the registry has none yet (the data source's
+    /// first connection), or when it is stale (a description met a type it did not know, or a parameter named or mapped
+    /// to one: CREATE TYPE, CREATE EXTENSION since it was loaded). Returns true when it loaded, and the caller
+    /// re-resolves what it described (<see cref="RowDescriptionInfo.WithCurrentTypes"/>) so that this very result
+    /// knows the type. Runs on an idle session with an empty output buffer.
     /// </summary>
-    public static async ValueTask<bool> ReloadIfStaleAsync(PgConnector connector, CancellationToken cancellationToken)
+    public static async ValueTask<bool> RefreshAsync(PgConnector connector, CancellationToken cancellationToken)
     {
-        if (!connector.TypeRegistry.CatalogIsStale) return false;
+        if (connector.TypeRegistry.HasCatalog && !connector.TypeRegistry.CatalogIsStale) return false;
         await LoadAsync(connector, cancellationToken).ConfigureAwait(false);
         return true;
     }
 
     /// <summary>Runs the catalog query over the simple protocol on an idle session (text results: "oid", "name").</summary>
-    public static async ValueTask LoadAsync(PgConnector connector, CancellationToken cancellationToken)
+    private static async ValueTask LoadAsync(PgConnector connector, CancellationToken cancellationToken)
     {
         var handler = connector.QueryHandler;
         handler.Reset(null, collectRows: true);

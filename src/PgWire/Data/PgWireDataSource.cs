@@ -416,59 +416,19 @@ public sealed class PgWireDataSource : DbDataSource
         {
             if (parameters[i] is not PgTypedValue typed) continue;
             resolved ??= [.. parameters];
-            resolved[i] = new PgWireParameter { Value = typed.Value, DataTypeName = typed.DataTypeName }.ToWireValue(i);
+            resolved[i] = typed.Value is null or DBNull ? null
+                : typed.DataTypeName is null ? ParameterBinder.Untyped(typed.Value, $"${i + 1}")
+                : ParameterBinder.WithTypeName(typed.Value, typed.DataTypeName, $"${i + 1}");
         }
         return resolved ?? parameters;
     }
 
-    /// <summary>
-    /// A connector from the pool; when a query met a type the catalog did not know (CREATE TYPE, CREATE EXTENSION after
-    /// the data source loaded it), the catalog is reloaded first, so the type is known from this query on.
-    /// </summary>
-    private async ValueTask<PgConnector> RentAsync(CancellationToken cancellationToken)
-    {
-        var connector = await _pool.RentAsync(cancellationToken).ConfigureAwait(false);
-        if (!_types.CatalogIsStale) return connector;
-        try
-        {
-            await TypeCatalogLoader.LoadAsync(connector, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await _pool.ReturnAsync(connector).ConfigureAwait(false);
-            throw;
-        }
-        return connector;
-    }
+    private ValueTask<PgConnector> RentAsync(CancellationToken cancellationToken) => _pool.RentAsync(cancellationToken);
 
     private async Task<PgConnector> OpenConnectorAsync(CancellationToken cancellationToken)
     {
         var connector = await PgConnector.OpenAsync(_connectorOptions, _types, cancellationToken).ConfigureAwait(false);
         connector.NoticeCallback = RaiseNotice;
-        if (!_types.HasCatalog)
-        {
-            try
-            {
-                // Part of opening: bounded by the connect Timeout, like startup.
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timeout.CancelAfter(_connectorOptions.ConnectTimeout);
-                try
-                {
-                    await TypeCatalogLoader.LoadAsync(connector, timeout.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    throw new PgWireException(
-                        $"Loading the type catalog from {_connectorOptions.Host}:{_connectorOptions.Port} timed out after {_connectorOptions.ConnectTimeout.TotalSeconds:0.###} s (Timeout).",
-                        new TimeoutException());
-                }
-            }
-            catch
-            {
-                await connector.DisposeAsync().ConfigureAwait(false);
-                throw;
-            }
-        }
         return connector;
     }
 

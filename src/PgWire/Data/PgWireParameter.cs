@@ -130,72 +130,19 @@ public class PgWireParameter : DbParameter
     {
         if (Direction != ParameterDirection.Input)
             throw new NotSupportedException(
-                $"Parameter {Describe(position)} has Direction {Direction}; PgWire supports only Input parameters (read output values from the result set instead).");
+                $"Parameter {Label(position)} has Direction {Direction}; PgWire supports only Input parameters (read output values from the result set instead).");
         if (!_valueSet)
-            throw new InvalidOperationException($"Parameter {Describe(position)} has no Value: set one (null or DBNull.Value sends NULL).");
+            throw new InvalidOperationException($"Parameter {Label(position)} has no Value: set one (null or DBNull.Value sends NULL).");
         if (_dataTypeName is null && _dbType is null or DbType.Object && AsUnboxed() is { } unboxed) return unboxed;
         var value = GetValue();
         if (value is null or DBNull) return null;
-        if (_dataTypeName is not null)
-        {
-            // A type that is not built in (an enum, a composite, an extension's type, "unknown") is looked up in the
-            // server's catalog when the statement is sent.
-            if (string.Equals(_dataTypeName, "unknown", StringComparison.OrdinalIgnoreCase) || !PgTypeRegistry.TryFindByName(_dataTypeName, out var oid, out var codec))
-                return new TypedValue(value, 0, null, _dataTypeName);
-            return new TypedValue(ConvertFor(codec, value, position, _dataTypeName), oid, codec);
-        }
-        if (_dbType is { } dbType && dbType != DbType.Object)
-        {
-            var (typeName, clrType) = MapDbType(dbType, position);
-            if (!PgTypeRegistry.TryFindByName(typeName, out var oid, out var codec))
-                throw new System.Diagnostics.UnreachableException($"BUG: DbType {dbType} maps to unknown type {typeName}.");
-            var converted = ConvertTo(value, clrType, position, typeName);
-            return new TypedValue(ConvertFor(codec, converted, position, typeName), oid, codec);
-        }
-        if (value is Stream stream) return ByteaCodec.ReadToEnd(stream);
-        if (!PgTypeRegistry.TryInferParameter(value, out _, out _) && value is not System.Collections.IList && !ServerTypedCodec.CanDefer(value))
-            throw new NotSupportedException(
-                $"Parameter {Describe(position)} holds a {value.GetType()}, which PgWire cannot send (README: Types lists what it can; a user-defined type needs MapEnum or MapComposite, or DataTypeName).");
-        return value;
+        var label = Label(position);
+        if (_dataTypeName is not null) return ParameterBinder.WithTypeName(value, _dataTypeName, label);
+        if (_dbType is { } dbType && dbType != DbType.Object) return ParameterBinder.WithDbType(value, dbType, label);
+        return ParameterBinder.Untyped(value, label);
     }
 
-    private string Describe(int position) => _name.Length > 0 ? $"'{_name}'" : $"${position + 1}";
-
-    private object ConvertFor(PgCodec codec, object value, int position, string typeName) =>
-        codec.CanWrite(value) ? value : ConvertTo(value, codec.DefaultClrType, position, typeName);
-
-    private object ConvertTo(object value, Type target, int position, string typeName)
-    {
-        try
-        {
-            return ValueConversion.To(value, target);
-        }
-        catch (Exception e) when (e is InvalidCastException or FormatException or OverflowException or ArgumentException)
-        {
-            throw new InvalidCastException(
-                $"Parameter {Describe(position)} holds a {value.GetType()}, which cannot be sent as PostgreSQL type '{typeName}': {e.Message}", e);
-        }
-    }
-
-    /// <summary>The PostgreSQL type and CLR type a <see cref="System.Data.DbType"/> is sent as (as in Npgsql 6 and later).</summary>
-    private (string TypeName, Type ClrType) MapDbType(DbType dbType, int position) => dbType switch
-    {
-        DbType.AnsiString or DbType.String or DbType.AnsiStringFixedLength or DbType.StringFixedLength or DbType.Xml => ("text", typeof(string)),
-        DbType.Binary => ("bytea", typeof(byte[])),
-        DbType.Boolean => ("bool", typeof(bool)),
-        DbType.Byte or DbType.SByte or DbType.Int16 => ("int2", typeof(short)),
-        DbType.UInt16 or DbType.Int32 => ("int4", typeof(int)),
-        DbType.UInt32 or DbType.Int64 => ("int8", typeof(long)),
-        DbType.UInt64 or DbType.Decimal or DbType.Currency or DbType.VarNumeric => ("numeric", typeof(decimal)),
-        DbType.Single => ("float4", typeof(float)),
-        DbType.Double => ("float8", typeof(double)),
-        DbType.Date => ("date", typeof(DateOnly)),
-        DbType.DateTime or DbType.DateTimeOffset => ("timestamptz", dbType == DbType.DateTime ? typeof(DateTime) : typeof(DateTimeOffset)),
-        DbType.DateTime2 => ("timestamp", typeof(DateTime)),
-        DbType.Guid => ("uuid", typeof(Guid)),
-        DbType.Time => ("time", typeof(TimeSpan)),
-        _ => throw new NotSupportedException($"Parameter {Describe(position)} has DbType {dbType}, which PgWire cannot send yet."),
-    };
+    private string Label(int position) => _name.Length > 0 ? $"'{_name}'" : $"${position + 1}";
 
     private static DbType InferDbType(object? value) => value switch
     {

@@ -57,18 +57,33 @@ internal sealed class ConnectorPool : IAsyncDisposable
                     new TimeoutException());
         }
 
+        PgConnector connector;
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var connector = await TakeOrOpenAsync(cancellationToken).ConfigureAwait(false);
+            connector = await TakeOrOpenAsync(cancellationToken).ConfigureAwait(false);
             Interlocked.Increment(ref _inUse);
-            return connector;
         }
         catch
         {
             _slots.Release();
             throw;
         }
+        if (connector.TypeRegistry.CatalogIsStale)
+        {
+            // A query met a type the catalog did not know (CREATE TYPE, CREATE EXTENSION since it was loaded): it is
+            // reloaded before this rental's first query, so the type is known from here on.
+            try
+            {
+                await TypeCatalogLoader.RefreshAsync(connector, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await ReturnAsync(connector).ConfigureAwait(false);
+                throw;
+            }
+        }
+        return connector;
     }
 
     private async ValueTask<PgConnector> TakeOrOpenAsync(CancellationToken cancellationToken)

@@ -50,7 +50,7 @@ internal sealed class Multiplexer(ConnectorPool pool, int maxConnections, Func<C
         var count = parameters.Count;
         var types = new uint[count];
         var codecs = new PgCodec?[count];
-        if (StatementSender.InferParameters(session.Connector.TypeRegistry, parameters, types, codecs) >= 0)
+        if (ParameterBinder.Infer(session.Connector.TypeRegistry, parameters, types, codecs) >= 0)
         {
             await ReleaseAsync(session).ConfigureAwait(false);
             return null;
