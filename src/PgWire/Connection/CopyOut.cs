@@ -62,7 +62,7 @@ internal sealed class CopyOut(PgConnector connector, bool textRows = false)
                 {
                     Finished = true;
                     await connector.EndRequestAsync().ConfigureAwait(false);
-                    if (e is not PostgresException && connector.CancelState != 0) throw QueryRunner.CancellationOutcome(connector, e, cancellationToken);
+                    if (e is not PostgresException && connector.Cancellation.Reason != CancelReason.None) throw QueryRunner.CancellationOutcome(connector, e, cancellationToken);
                     throw;
                 }
             }
@@ -137,7 +137,7 @@ internal sealed class CopyOut(PgConnector connector, bool textRows = false)
                 if (chunk.IsEmpty) return;
                 drained += chunk.Length;
             }
-            connector.CancelRunningRequest();
+            connector.Cancellation.RequestByCaller();
             while (!(await ReadAsync(CancellationToken.None).ConfigureAwait(false)).IsEmpty) { }
         }
         catch (Exception e) when (e is PostgresException or OperationCanceledException or TimeoutException)

@@ -50,11 +50,7 @@ internal sealed class MultiplexSession(PgConnector connector, Func<MultiplexSess
                 ParameterBinder.ResolveServerTyped(Connector.TypeRegistry, statement.ServerParameterTypes, parameters, bound);
                 try
                 {
-                    if (statement.Name.Length == 0) FrontendMessages.WriteParse(output, "", sql, types);
-                    ParameterBinder.WriteBind(output, statement.Name, parameters, bound, statement.ResultFormats);
-                    if (statement.Row is null) FrontendMessages.WriteDescribe(output, portal: true, "");
-                    FrontendMessages.WriteExecute(output, "", 0);
-                    FrontendMessages.WriteSync(output);
+                    StatementSender.WriteExecution(output, statement, sql, types, parameters, bound, flushAfterBind: false, sync: true);
                 }
                 catch
                 {
@@ -66,8 +62,7 @@ internal sealed class MultiplexSession(PgConnector connector, Func<MultiplexSess
             else
             {
                 name = cache.ShouldPrepare(sql, uses) ? cache.NextName() : "";
-                FrontendMessages.WriteParse(output, name, sql, types);
-                FrontendMessages.WriteDescribe(output, portal: false, name);
+                StatementPreparer.WriteDescribe(output, new StatementPreparer.Request(sql, types, name));
                 FrontendMessages.WriteSync(output);
                 request = new MultiplexRequest(this, null, null, collectRows: false, isDescribe: true);
             }
@@ -88,15 +83,12 @@ internal sealed class MultiplexSession(PgConnector connector, Func<MultiplexSess
         return (request, name);
     }
 
-    /// <summary>Records what a Describe request learnt, as <see cref="StatementSender"/>'s preparation does.</summary>
+    /// <summary>Records what a Describe request learnt (<see cref="StatementPreparer.Learn"/>).</summary>
     public void Learn(string sql, uint[] types, MultiplexRequest described, string name)
     {
         // Decoded again with the registry as it is now: the catalog may have been reloaded for this result's types.
-        var description = described.Result.Description;
-        description = description?.WithCurrentTypes(Connector.TypeRegistry);
-        var formats = StatementPreparer.ResultFormats(description);
-        var statement = new StatementDescription(name, types, described.ParameterTypes ?? [], formats,
-            name.Length > 0 ? description?.WithFormats(formats, Connector.TypeRegistry) : null);
+        var statement = StatementPreparer.Learn(Connector.TypeRegistry, new StatementPreparer.Request(sql, types, name),
+            described.ParameterTypes ?? [], described.Result.Description?.WithCurrentTypes(Connector.TypeRegistry));
         lock (_gate) Connector.Descriptions.Add(sql, statement);
     }
 

@@ -25,14 +25,6 @@ internal sealed class PgConnector : IAsyncDisposable
     private readonly MessageBuffer _out = new();
     private readonly Dictionary<string, string> _serverParameters = new(StringComparer.Ordinal);
     private BackendKeyData _backendKey;
-    private CancellationTokenSource _timeoutCts = new();
-    private Timer? _graceTimer;
-    private readonly object _cancelLock = new();
-    private int _cancelState; // 0 = none, 1 = caller's token, 2 = command timeout
-    private bool _requestSent; // the current request's first bytes went out: a CancelRequest may now reach its statement
-    private Task<bool>? _cancelDelivery; // a CancelRequest sent for the current request, not yet settled
-    private Task<bool>? _staleCancel; // one sent for an earlier request that ended without settling it
-    private bool _graceExpired;
     private int _broken;
 
     private PgConnector(ConnectorOptions options, PgTypeRegistry registry, Socket socket, Stream stream)
@@ -53,7 +45,11 @@ internal sealed class PgConnector : IAsyncDisposable
         PipelineHandler = new PipelineHandler(Response);
         DescribeHandler = new DescribeHandler(Response);
         BindHandler = new BindHandler(Response);
+        Cancellation = new RequestCancellation(this);
     }
+
+    /// <summary>The current request's cancellation (caller's token, Command Timeout, ADO.NET's Cancel).</summary>
+    public RequestCancellation Cancellation { get; }
 
     public ConnectorOptions Options { get; }
 
@@ -235,22 +231,17 @@ internal sealed class PgConnector : IAsyncDisposable
             PendingSend = null;
             await pending.ConfigureAwait(false);
         }
-        if (!_requestSent)
+        // The request's first bytes: a cancel left over from an earlier request is settled before them, and a request
+        // cancelled before it sent anything sends nothing.
+        if (!Cancellation.RequestSent)
         {
-            // The request's first bytes: a cancel left over from an earlier request is settled before them, and a
-            // request cancelled before it sent anything sends nothing.
-            if (_staleCancel is { } stale)
+            if (Cancellation.TakeStale() is { } stale)
             {
-                _staleCancel = null;
                 await SettleAsync(stale).ConfigureAwait(false);
                 if (IsBroken) throw new PgWireException(
                     $"The connection to {Options.Host}:{Options.Port} was closed before this request: a cancellation of an earlier statement could not be confirmed by the server.");
             }
-            lock (_cancelLock)
-            {
-                if (_cancelState != 0) throw CancelledBeforeSending();
-                _requestSent = true;
-            }
+            Cancellation.MarkSending();
         }
         try
         {
@@ -482,112 +473,12 @@ internal sealed class PgConnector : IAsyncDisposable
             throw new PgWireProtocolException("The server uses floating-point datetimes (integer_datetimes = off), which PgWire does not support.");
     }
 
-    /// <summary>
-    /// Arms cancellation for one request: the caller's token and the command timeout both send a CancelRequest to the
-    /// server, which then ends the running statement with SQLSTATE 57014 and the response completes normally.
-    /// </summary>
-    /// <remarks>
-    /// A CancelRequest goes out only once the request's first bytes were sent (<see cref="FlushAsync"/>): before that,
-    /// a cancellation makes the send throw instead. A token already cancelled throws here, before anything is
-    /// registered (for a new request). Whoever ends the request calls <see cref="EndRequestAsync"/>, which settles a cancel that lost the
-    /// race with the statement's end so that it can never reach a later statement.
-    /// </remarks>
-    /// <param name="cancellationToken">The caller's token.</param>
-    /// <param name="continuing">True for a later wait of the same request (a streaming read, the end of a COPY): a
-    /// cancellation already requested stays recorded.</param>
-    /// <exception cref="OperationCanceledException">The token is already cancelled and the request is new.</exception>
-    public CancellationScope BeginCancellableRequest(CancellationToken cancellationToken, bool continuing = false)
-    {
-        if (!continuing)
-        {
-            // A new request: a token already cancelled throws before anything is sent or registered. (A later wait of
-            // a running request registers it, and the running statement is cancelled on the server.)
-            cancellationToken.ThrowIfCancellationRequested();
-            lock (_cancelLock)
-            {
-                // An earlier request ended without settling its cancel: it is settled before this one's first bytes.
-                if (_cancelDelivery is not null)
-                {
-                    _staleCancel = _cancelDelivery;
-                    _cancelDelivery = null;
-                }
-                _cancelState = 0;
-                _requestSent = false;
-                _graceExpired = false;
-            }
-        }
-        var timeout = CommandTimeoutOverride ?? Options.CommandTimeout;
-        CancellationTokenRegistration timeoutRegistration = default;
-        if (timeout > TimeSpan.Zero)
-        {
-            _timeoutCts.CancelAfter(timeout);
-            timeoutRegistration = _timeoutCts.Token.UnsafeRegister(static s => ((PgConnector)s!).RequestCancel(2), this);
-        }
-        var userRegistration = cancellationToken.CanBeCanceled
-            ? cancellationToken.UnsafeRegister(static s => ((PgConnector)s!).RequestCancel(1), this)
-            : default;
-        return new CancellationScope(this, userRegistration, timeoutRegistration);
-    }
+    /// <summary>Arms cancellation for one request (see <see cref="RequestCancellation.Begin"/>).</summary>
+    public RequestCancellation.Scope BeginCancellableRequest(CancellationToken cancellationToken, bool continuing = false) =>
+        Cancellation.Begin(cancellationToken, continuing);
 
-    /// <summary>A command's own timeout for the requests it runs (null: the connection string's Command Timeout).</summary>
-    public TimeSpan? CommandTimeoutOverride { get; set; }
-
-    /// <summary>Asks the server to cancel the running request (ADO.NET's Cancel), as the caller's token would.</summary>
-    public void CancelRunningRequest() => RequestCancel(1);
-
-    /// <summary>0 when the request was not cancelled, 1 when the caller's token fired, 2 when the command timed out.</summary>
-    public int CancelState => Volatile.Read(ref _cancelState);
-
-    /// <summary>True when the connection was closed because the server did not answer a cancellation in time.</summary>
-    public bool CancellationGraceExpired => Volatile.Read(ref _graceExpired);
-
-    internal void EndCancellableRequest()
-    {
-        if (!_timeoutCts.TryReset())
-        {
-            _timeoutCts.Dispose();
-            _timeoutCts = new CancellationTokenSource();
-        }
-        _graceTimer?.Change(Timeout.Infinite, Timeout.Infinite);
-    }
-
-    private void RequestCancel(int reason)
-    {
-        lock (_cancelLock)
-        {
-            if (_cancelState != 0) return;
-            _cancelState = reason;
-            // Nothing of the request has gone out yet: the send throws instead, and no backend is disturbed.
-            if (!_requestSent || IsBroken) return;
-            _cancelDelivery = CancelRequestSender.SendAsync(Options, _serverEndPoint, _backendKey);
-        }
-        // If the server does not answer in time, break the connection so the caller is never left waiting.
-        _graceTimer ??= new Timer(static s =>
-        {
-            var connector = (PgConnector)s!;
-            Volatile.Write(ref connector._graceExpired, true);
-            connector.Break(new PgWireException(
-                $"the server did not answer a cancellation within {connector.Options.CancellationGrace.TotalSeconds:0.###} s (Cancellation Timeout)"));
-        }, this, Timeout.Infinite, Timeout.Infinite);
-        _graceTimer.Change(Options.CancellationGrace, Timeout.InfiniteTimeSpan);
-    }
-
-    /// <summary>The exception for a request cancelled before any of it was sent.</summary>
-    private Exception CancelledBeforeSending() => CancelledBefore("it was sent; nothing reached the server");
-
-    private Exception CancelledBefore(string when) => _cancelState == 1
-        ? new OperationCanceledException($"The query was cancelled at the caller's request before {when}.")
-        : new TimeoutException(
-            $"The command timed out after {(CommandTimeoutOverride ?? Options.CommandTimeout).TotalSeconds:0.###} s (Command Timeout) before {when}.");
-
-    /// <summary>
-    /// Throws when the current request was cancelled: called between the round trips of one request (after a
-    /// statement was prepared, before it runs), so that a statement is never started after its cancellation.
-    /// </summary>
-    public void ThrowIfCancelRequested()
-    {
-        if (Volatile.Read(ref _cancelState) != 0) throw CancelledBefore("the statement ran (it was being prepared)");
-    }
+    /// <summary>Sends a CancelRequest for this session's backend on a new connection; true when the server took it.</summary>
+    internal Task<bool> SendCancelRequest() => CancelRequestSender.SendAsync(Options, _serverEndPoint, _backendKey);
 
     /// <summary>
     /// Ends the current request, its response read to the end (or the connector broken). When a CancelRequest went
@@ -598,13 +489,7 @@ internal sealed class PgConnector : IAsyncDisposable
     /// </summary>
     public ValueTask EndRequestAsync()
     {
-        Task<bool>? delivery;
-        lock (_cancelLock)
-        {
-            _requestSent = false;
-            delivery = _cancelDelivery ?? _staleCancel;
-            _cancelDelivery = _staleCancel = null;
-        }
+        var delivery = Cancellation.TakeUnsettled();
         return delivery is null ? ValueTask.CompletedTask : SettleAsync(delivery);
     }
 
@@ -721,21 +606,9 @@ internal sealed class PgConnector : IAsyncDisposable
         await _reader.CompleteAsync().ConfigureAwait(false);
         await _writer.CompleteAsync().ConfigureAwait(false);
         await _stream.DisposeAsync().ConfigureAwait(false);
-        if (_graceTimer is not null) await _graceTimer.DisposeAsync().ConfigureAwait(false);
-        _timeoutCts.Dispose();
+        await Cancellation.DisposeAsync().ConfigureAwait(false);
         _out.Dispose();
     }
 
     public override string ToString() => $"PgConnector {{ {Options.Host}:{Options.Port}, pid {ProcessId} }}";
-
-    /// <summary>Undoes <see cref="BeginCancellableRequest"/> when disposed.</summary>
-    public readonly struct CancellationScope(PgConnector connector, CancellationTokenRegistration user, CancellationTokenRegistration timeout) : IDisposable
-    {
-        public void Dispose()
-        {
-            user.Dispose();
-            timeout.Dispose();
-            connector.EndCancellableRequest();
-        }
-    }
 }

@@ -58,7 +58,7 @@ internal static class QueryRunner
         {
             return await request(connector, args, cancellationToken).ConfigureAwait(false);
         }
-        catch (PgWireException e) when (e is not PostgresException && connector.CancelState != 0)
+        catch (PgWireException e) when (e is not PostgresException && connector.Cancellation.Reason != CancelReason.None)
         {
             throw CancellationOutcome(connector, e, cancellationToken);
         }
@@ -78,7 +78,7 @@ internal static class QueryRunner
     {
         if (clearOutput) connector.Output.Clear();
         await connector.EndRequestAsync().ConfigureAwait(false);
-        return failure is PgWireException and not PostgresException && connector.CancelState != 0
+        return failure is PgWireException and not PostgresException && connector.Cancellation.Reason != CancelReason.None
             ? CancellationOutcome(connector, failure, cancellationToken)
             : failure;
     }
@@ -382,7 +382,7 @@ internal static class QueryRunner
     /// <summary>The exception for a server error, turned into cancellation or timeout when we asked for it.</summary>
     internal static Exception Fail(PgConnector connector, PostgresException error, CancellationToken cancellationToken)
     {
-        if (error.SqlState == SqlStates.QueryCanceled && connector.CancelState != 0) return CancellationOutcome(connector, error, cancellationToken);
+        if (error.SqlState == SqlStates.QueryCanceled && connector.Cancellation.Reason != CancelReason.None) return CancellationOutcome(connector, error, cancellationToken);
         if (IsStaleStatement(error)) connector.Descriptions.Clear();
         return error;
     }
@@ -396,13 +396,13 @@ internal static class QueryRunner
     {
         var grace = connector.Options.CancellationGrace.TotalSeconds;
         var what = cause is PostgresException { SqlState: SqlStates.QueryCanceled } ? "the statement was cancelled on the server"
-            : connector.CancellationGraceExpired
+            : connector.Cancellation.GraceExpired
                 ? $"the server did not answer the cancellation within {grace:0.###} s (Cancellation Timeout), so the connection was closed; the statement's outcome is unknown"
                 : $"then the connection failed ({cause.Message}); the statement's outcome is unknown";
-        return connector.CancelState == 1
+        return connector.Cancellation.Reason == CancelReason.Caller
             ? new OperationCanceledException($"The query was cancelled at the caller's request: {what}.", cause, cancellationToken)
             : new TimeoutException(
-                $"The command timed out after {(connector.CommandTimeoutOverride ?? connector.Options.CommandTimeout).TotalSeconds:0.###} s (Command Timeout): {what}.",
+                $"The command timed out after {connector.Cancellation.CommandTimeout.TotalSeconds:0.###} s (Command Timeout): {what}.",
                 cause);
     }
 

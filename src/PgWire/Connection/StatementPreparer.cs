@@ -151,11 +151,7 @@ internal static class StatementPreparer
     private static async ValueTask<(StatementDescription Statement, RowDescriptionInfo? Description)[]> DescribeAsync(
         PgConnector connector, Request[] requests, int[]? positions, bool beforeExecution, bool remember, CancellationToken cancellationToken)
     {
-        foreach (var request in requests)
-        {
-            FrontendMessages.WriteParse(connector.Output, request.Name, request.Sql, request.ParameterTypes);
-            FrontendMessages.WriteDescribe(connector.Output, portal: false, request.Name);
-        }
+        foreach (var request in requests) WriteDescribe(connector.Output, request);
         FrontendMessages.WriteSync(connector.Output);
         await connector.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         var handler = connector.DescribeHandler;
@@ -174,18 +170,33 @@ internal static class StatementPreparer
         var statements = new (StatementDescription, RowDescriptionInfo?)[requests.Length];
         for (var d = 0; d < requests.Length; d++)
         {
-            var (name, sql, parameterTypes) = (requests[d].Name, requests[d].Sql, requests[d].ParameterTypes);
             var (serverTypes, description) = handler.Described[d];
             if (reloaded) description = description?.WithCurrentTypes(connector.TypeRegistry);
-            var formats = ResultFormats(description);
-            // A named statement's columns cannot change under it (the server fails it with 0A000 instead), so its
-            // description is kept; the unnamed statement's result is described every time it runs.
-            var statement = new StatementDescription(name, parameterTypes, serverTypes, formats,
-                name.Length > 0 ? description?.WithFormats(formats, connector.TypeRegistry) : null);
-            if (remember) connector.Descriptions.Add(sql, statement);
+            var statement = Learn(connector.TypeRegistry, requests[d], serverTypes, description);
+            if (remember) connector.Descriptions.Add(requests[d].Sql, statement);
             statements[d] = (statement, description);
         }
         return statements;
+    }
+
+    /// <summary>Parse and Describe(statement) for one text.</summary>
+    public static void WriteDescribe(MessageBuffer output, Request request)
+    {
+        FrontendMessages.WriteParse(output, request.Name, request.Sql, request.ParameterTypes);
+        FrontendMessages.WriteDescribe(output, portal: false, request.Name);
+    }
+
+    /// <summary>
+    /// What a session knows of a statement once described: the types it was parsed with and those the server chose,
+    /// the result formats to ask for, and, for a named statement, its result's description in those formats (its
+    /// columns cannot change under it: the server fails it with 0A000 instead); the unnamed statement's result is
+    /// described every time it runs.
+    /// </summary>
+    public static StatementDescription Learn(PgTypeRegistry registry, Request request, uint[] serverTypes, RowDescriptionInfo? description)
+    {
+        var formats = ResultFormats(description);
+        return new StatementDescription(request.Name, request.ParameterTypes, serverTypes, formats,
+            request.Name.Length > 0 ? description?.WithFormats(formats, registry) : null);
     }
 
     /// <summary>The formats to ask the server for: binary for every column with a binary codec, text for the rest.</summary>

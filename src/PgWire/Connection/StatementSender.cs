@@ -44,25 +44,15 @@ internal static class StatementSender
                 cache.WritePendingCloses(connector.Output);
                 statement = await StatementPreparer.PrepareAsync(connector, sql, types.AsSpan(0, count).ToArray(), cache.ShouldPrepare(sql, uses), cancellationToken).ConfigureAwait(false);
                 parsed = true;
-                connector.ThrowIfCancelRequested();
+                connector.Cancellation.ThrowIfRequested();
             }
             // Before anything of this request is written: a value the server's parameter type cannot take fails here.
             ParameterBinder.ResolveServerTyped(connector.TypeRegistry, statement.ServerParameterTypes, parameters, codecs.AsSpan(0, count));
             if (!parsed) cache.WritePendingCloses(connector.Output);
 
-            // The unnamed statement is parsed again in the same Sync block as its Bind, even right after it was
-            // described: behind a transaction-mode pooler the next block may reach another server connection.
-            if (statement.Name.Length == 0) FrontendMessages.WriteParse(connector.Output, "", sql, types.AsSpan(0, count));
-            ParameterBinder.WriteBind(connector.Output, statement.Name, parameters, codecs.AsSpan(0, count), statement.ResultFormats);
-            // A named statement's columns cannot change under it (the server fails it with 0A000 instead), so its
-            // description is known; the unnamed statement is described every time.
-            var knownRow = statement.Row;
-            if (knownRow is null) FrontendMessages.WriteDescribe(connector.Output, portal: true, "");
-            if (flushAfterBind) FrontendMessages.WriteFlush(connector.Output);
-            FrontendMessages.WriteExecute(connector.Output, "", 0);
-            FrontendMessages.WriteSync(connector.Output);
+            WriteExecution(connector.Output, statement, sql, types.AsSpan(0, count), parameters, codecs.AsSpan(0, count), flushAfterBind, sync: true);
             await connector.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-            return new SentStatement(statement, knownRow);
+            return new SentStatement(statement, statement.Row);
         }
         finally
         {
@@ -143,7 +133,7 @@ internal static class StatementSender
         if (unknown.Count > 0)
         {
             await StatementPreparer.PrepareManyAsync(connector, batch, types, named, unknown, statements, cancellationToken).ConfigureAwait(false);
-            connector.ThrowIfCancelRequested();
+            connector.Cancellation.ThrowIfRequested();
         }
         for (var i = 0; i < count; i++) ParameterBinder.ResolveServerTyped(connector.TypeRegistry, statements[i]!.ServerParameterTypes, batch[i].Values, codecs[i]);
         return new PreparedBatch(statements!, types, codecs);
@@ -169,14 +159,29 @@ internal static class StatementSender
         var i = start;
         for (; i < batch.Count && output.WrittenCount < byteBudget; i++)
         {
-            var statement = prepared.Statements[i];
-            if (statement.Name.Length == 0) FrontendMessages.WriteParse(output, "", batch[i].Sql, prepared.Types[i]);
-            ParameterBinder.WriteBind(output, statement.Name, batch[i].Values, prepared.Codecs[i], statement.ResultFormats);
-            if (statement.Row is null) FrontendMessages.WriteDescribe(output, portal: true, "");
-            FrontendMessages.WriteExecute(output, "", 0);
-            if (syncEach) FrontendMessages.WriteSync(output);
+            WriteExecution(output, prepared.Statements[i], batch[i].Sql, prepared.Types[i], batch[i].Values, prepared.Codecs[i], flushAfterBind: false, syncEach);
         }
         if (i == batch.Count && !syncEach) FrontendMessages.WriteSync(output);
         return i;
+    }
+
+    /// <summary>
+    /// Writes one execution of a known statement: [Parse] Bind [Describe portal] [Flush] Execute [Sync]. The unnamed
+    /// statement is parsed again in the same Sync block as its Bind, even right after it was described (behind a
+    /// transaction-mode pooler the next block may reach another server connection), and its result is described every
+    /// time; a named statement's columns cannot change under it (the server fails it with 0A000 instead), so its
+    /// description is known. With <paramref name="flushAfterBind"/> the server sends BindComplete at once instead of
+    /// with its first full buffer of rows (a streaming read waits for it).
+    /// </summary>
+    public static void WriteExecution(
+        MessageBuffer output, StatementDescription statement, string sql, ReadOnlySpan<uint> types, IReadOnlyList<object?> parameters,
+        ReadOnlySpan<PgCodec?> codecs, bool flushAfterBind, bool sync)
+    {
+        if (statement.Name.Length == 0) FrontendMessages.WriteParse(output, "", sql, types);
+        ParameterBinder.WriteBind(output, statement.Name, parameters, codecs, statement.ResultFormats);
+        if (statement.Row is null) FrontendMessages.WriteDescribe(output, portal: true, "");
+        if (flushAfterBind) FrontendMessages.WriteFlush(output);
+        FrontendMessages.WriteExecute(output, "", 0);
+        if (sync) FrontendMessages.WriteSync(output);
     }
 }

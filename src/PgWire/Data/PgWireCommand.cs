@@ -146,7 +146,7 @@ public sealed class PgWireCommand : DbCommand
     /// <summary>Asks the server to cancel the command if it is running; does nothing otherwise.</summary>
     public override void Cancel()
     {
-        if (_connection is { State: ConnectionState.Open, ActiveReader: not null } connection) connection.Connector.CancelRunningRequest();
+        if (_connection is { State: ConnectionState.Open, ActiveReader: not null } connection) connection.Connector.Cancellation.RequestByCaller();
     }
 
     /// <inheritdoc />
@@ -380,7 +380,7 @@ public sealed class PgWireCommand : DbCommand
         // A command with several statements: the reader attributes results to commands statement by statement.
         if (statements.Count != commands.Count) return await ConsumeThroughReaderAsync().ConfigureAwait(false);
         var connector = connection.Connector;
-        connector.CommandTimeoutOverride = Timeout;
+        connector.Cancellation.CommandTimeoutOverride = Timeout;
         PipelineOutcome[] outcomes;
         try
         {
@@ -400,7 +400,7 @@ public sealed class PgWireCommand : DbCommand
         }
         finally
         {
-            if (connection.State == ConnectionState.Open) connector.CommandTimeoutOverride = null;
+            if (connection.State == ConnectionState.Open) connector.Cancellation.CommandTimeoutOverride = null;
         }
         long total = -1;
         for (var i = 0; i < outcomes.Length; i++)

@@ -185,7 +185,7 @@ public sealed class PgWireDataReader : DbDataReader
     internal async ValueTask StartAsync(CancellationToken cancellationToken)
     {
         var connector = _connection.Connector;
-        connector.CommandTimeoutOverride = _command.Timeout;
+        connector.Cancellation.CommandTimeoutOverride = _command.Timeout;
         if ((_behavior & CommandBehavior.SchemaOnly) != 0)
         {
             // Described, not run: each result set has its columns and no rows.
@@ -267,7 +267,7 @@ public sealed class PgWireDataReader : DbDataReader
             _closed = true;
             _onRow = false;
             _pendingRow = false;
-            if (_connection.State == ConnectionState.Open) _connection.Connector.CommandTimeoutOverride = null;
+            if (_connection.State == ConnectionState.Open) _connection.Connector.Cancellation.CommandTimeoutOverride = null;
             if (ReferenceEquals(_connection.ActiveReader, this)) _connection.ActiveReader = null;
             if ((_behavior & CommandBehavior.CloseConnection) != 0) await _connection.CloseAsync().ConfigureAwait(false);
         }

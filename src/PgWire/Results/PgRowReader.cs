@@ -328,7 +328,7 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
                 _completed = true;
                 await _connector.EndRequestAsync().ConfigureAwait(false);
                 await _release(_connector).ConfigureAwait(false);
-                if (e is not PostgresException && _connector.CancelState != 0) throw QueryRunner.CancellationOutcome(_connector, e, cancellationToken);
+                if (e is not PostgresException && _connector.Cancellation.Reason != CancelReason.None) throw QueryRunner.CancellationOutcome(_connector, e, cancellationToken);
                 throw;
             }
             switch (TakeBuffered())
