@@ -40,6 +40,28 @@ internal sealed class BackendReader(PipeReader reader, int maxMessageSize)
         _aside = frames;
     }
 
+    /// <summary>
+    /// Copies the frames already received, as they arrived, into <paramref name="aside"/> up to and including a
+    /// ReadyForQuery; true when it came (the frames are then set aside, see <see cref="SetAside"/>), false when more
+    /// bytes are needed.
+    /// </summary>
+    public bool TryCollectAsideThroughReady(ArrayBufferWriter<byte> aside)
+    {
+        while (TryRead(out var code, out var body))
+        {
+            // Byte1 code, Int32 length (itself included), body: the frame as it arrived.
+            var frame = aside.GetSpan(FrameReader.HeaderLength + body.Length);
+            frame[0] = code;
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(frame[1..], body.Length + 4);
+            body.Span.CopyTo(frame[FrameReader.HeaderLength..]);
+            aside.Advance(FrameReader.HeaderLength + body.Length);
+            if (code != BackendMessageCode.ReadyForQuery) continue;
+            SetAside(aside.WrittenMemory);
+            return true;
+        }
+        return false;
+    }
+
     /// <summary>Hands out the set-aside frames next, then goes on with the pipe where it was.</summary>
     public void Replay()
     {

@@ -10,9 +10,13 @@ using PgWire.Exceptions;
 namespace PgWire.Connection;
 
 /// <summary>
-/// One physical session with the server: the socket, reading backend messages (through <see cref="BackendReader"/>,
-/// the only caller of <see cref="PipeReader.AdvanceTo(SequencePosition, SequencePosition)"/>), session state, and
-/// cancellation. A connector serves one request at a time; the pool hands it to one caller at a time.
+/// One physical session with the server: the socket and its pipes, writing a request's messages, reading backend
+/// messages (through <see cref="BackendReader"/>, the only caller of
+/// <see cref="PipeReader.AdvanceTo(SequencePosition, SequencePosition)"/>), and breaking the session when its stream
+/// can no longer be trusted. It owns, per session, the <see cref="SessionState"/>, the <see cref="RequestCancellation"/>,
+/// the <see cref="ResponseReader"/> with the handlers acting on its steps, and the <see cref="DescriptionCache"/>.
+/// Opened by <see cref="ConnectorOpener"/>, checked before reuse by <see cref="IdleCheck"/>. A connector serves one
+/// request at a time; the pool hands it to one caller at a time.
 /// </summary>
 internal sealed class PgConnector : IAsyncDisposable
 {
@@ -23,11 +27,9 @@ internal sealed class PgConnector : IAsyncDisposable
     private readonly BackendReader _backend;
     private readonly PipeWriter _writer;
     private readonly MessageBuffer _out = new();
-    private readonly Dictionary<string, string> _serverParameters = new(StringComparer.Ordinal);
-    private BackendKeyData _backendKey;
     private int _broken;
 
-    private PgConnector(ConnectorOptions options, PgTypeRegistry registry, Socket socket, Stream stream)
+    internal PgConnector(ConnectorOptions options, PgTypeRegistry registry, Socket socket, Stream stream)
     {
         Options = options;
         TypeRegistry = registry;
@@ -73,11 +75,8 @@ internal sealed class PgConnector : IAsyncDisposable
     /// <summary>The known-descriptions array of a one-statement command, reused by each command on this connector.</summary>
     internal RowDescriptionInfo?[] SingleKnownDescription { get; } = new RowDescriptionInfo?[1];
 
-    /// <summary>
-    /// A finished ADO.NET row reader kept for the next command on this session (the Results layer's
-    /// <c>PgRowReader.ForDataReader</c>); typed object, as this layer does not depend on that one.
-    /// </summary>
-    internal object? SpareRowReader { get; set; }
+    /// <summary>A finished streaming cursor kept for the next command on this session (see <see cref="ISessionCursor"/>).</summary>
+    internal ISessionCursor? SpareCursor { get; set; }
 
     /// <summary>Collects a pipeline's answers; one per connector.</summary>
     public PipelineHandler PipelineHandler { get; }
@@ -85,9 +84,14 @@ internal sealed class PgConnector : IAsyncDisposable
     /// <summary>Statement and row descriptions this session has learnt.</summary>
     public DescriptionCache Descriptions { get; }
 
-    public int ProcessId => _backendKey.ProcessId;
+    /// <summary>What the server told this session about itself: transaction status, parameters, backend key, a FATAL error.</summary>
+    public SessionState Session { get; } = new();
 
-    public TransactionStatus TransactionStatus { get; private set; } = TransactionStatus.Idle;
+    /// <summary>The backend's process ID.</summary>
+    public int ProcessId => Session.BackendKey.ProcessId;
+
+    /// <summary>The transaction status of the last ReadyForQuery.</summary>
+    public TransactionStatus TransactionStatus => Session.TransactionStatus;
 
     public bool IsBroken => Volatile.Read(ref _broken) != 0;
 
@@ -102,92 +106,6 @@ internal sealed class PgConnector : IAsyncDisposable
 
     /// <summary>When the connector was last returned to the pool (a <see cref="Stopwatch"/> timestamp).</summary>
     public long LastReturnedAt { get; set; }
-
-    /// <summary>Server parameters reported with ParameterStatus (server_version, TimeZone, ...).</summary>
-    public IReadOnlyDictionary<string, string> ServerParameters => _serverParameters;
-
-    /// <summary>Called for every NoticeResponse. Runs on the read loop: it must be quick and must not throw.</summary>
-    public Action<PgErrorFields>? NoticeCallback { get; set; }
-
-    /// <summary>
-    /// Opens a socket, runs startup and authentication, loads the type catalog when <paramref name="registry"/> has
-    /// none or a stale one, and returns a connector ready for queries.
-    /// </summary>
-    public static async Task<PgConnector> OpenAsync(ConnectorOptions options, PgTypeRegistry registry, CancellationToken cancellationToken)
-    {
-        if (options.SslMode != SslMode.Allow) return await OpenAsync(options, registry, options.SslMode != SslMode.Disable, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return await OpenAsync(options, registry, tls: false, cancellationToken).ConfigureAwait(false);
-        }
-        catch (PostgresException e) when (e.SqlState == SqlStates.InvalidAuthorizationSpecification)
-        {
-            // Allow: the server refused the unencrypted login (a hostssl-only pg_hba.conf); try again with TLS.
-            return await OpenAsync(options, registry, tls: true, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private static async Task<PgConnector> OpenAsync(ConnectorOptions options, PgTypeRegistry registry, bool tls, CancellationToken cancellationToken)
-    {
-        var socket = await Transport.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
-        Stream stream = new NetworkStream(socket, ownsSocket: true);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(options.ConnectTimeout);
-        if (tls && Tls.Applies(socket))
-        {
-            try
-            {
-                stream = await Tls.NegotiateAsync((NetworkStream)stream, options, timeout.Token).ConfigureAwait(false);
-            }
-            catch (Exception e)
-            {
-                await stream.DisposeAsync().ConfigureAwait(false);
-                if (e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
-                    throw new PgWireException(
-                        $"Connecting to {options.Host}:{options.Port} timed out after {options.ConnectTimeout.TotalSeconds:0.###} s (Timeout) during the TLS handshake.",
-                        new TimeoutException());
-                if (e is IOException or SocketException)
-                    throw new PgWireException($"The TLS negotiation with {options.Host}:{options.Port} failed: {e.Message}", e);
-                throw;
-            }
-        }
-        var connector = new PgConnector(options, registry, socket, stream);
-        try
-        {
-            try
-            {
-                await Startup.RunAsync(connector, timeout.Token).ConfigureAwait(false);
-                await connector.EndRequestAsync().ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new PgWireException(
-                    $"Connecting to {options.Host}:{options.Port} timed out after {options.ConnectTimeout.TotalSeconds:0.###} s (Timeout) during startup.",
-                    new TimeoutException());
-            }
-            // The data source's first session loads the type catalog, as part of opening: bounded by Timeout too.
-            using var catalogTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            catalogTimeout.CancelAfter(options.ConnectTimeout);
-            try
-            {
-                await TypeCatalogLoader.RefreshAsync(connector, catalogTimeout.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new PgWireException(
-                    $"Loading the type catalog from {options.Host}:{options.Port} timed out after {options.ConnectTimeout.TotalSeconds:0.###} s (Timeout).",
-                    new TimeoutException());
-            }
-            return connector;
-        }
-        catch
-        {
-            await connector.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
-
-    internal void SetBackendKey(BackendKeyData key) => _backendKey = key;
 
     /// <summary>Moves everything in <see cref="Output"/> to the socket's pipe, to be sent by <see cref="FlushPipeAsync"/>.</summary>
     public void MoveOutputToPipe()
@@ -237,7 +155,7 @@ internal sealed class PgConnector : IAsyncDisposable
         {
             if (Cancellation.TakeStale() is { } stale)
             {
-                await SettleAsync(stale).ConfigureAwait(false);
+                await Cancellation.SettleAsync(stale).ConfigureAwait(false);
                 if (IsBroken) throw new PgWireException(
                     $"The connection to {Options.Host}:{Options.Port} was closed before this request: a cancellation of an earlier statement could not be confirmed by the server.");
             }
@@ -296,7 +214,10 @@ internal sealed class PgConnector : IAsyncDisposable
         {
             while (_backend.TryRead(out code, out body))
             {
-                if (!HandleSessionMessage(code, body.Span)) return true;
+                if (Session.Handle(code, body.Span)) continue;
+                // The server ends the session after a FATAL error: no request may start on it any more.
+                if (code == BackendMessageCode.ErrorResponse && Session.FatalError is not null) Volatile.Write(ref _broken, 1);
+                return true;
             }
             return false;
         }
@@ -319,18 +240,7 @@ internal sealed class PgConnector : IAsyncDisposable
         {
             try
             {
-                while (_backend.TryRead(out var code, out var body))
-                {
-                    // Byte1 code, Int32 length (itself included), body: the frame as it arrived.
-                    var frame = aside.GetSpan(FrameReader.HeaderLength + body.Length);
-                    frame[0] = code;
-                    System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(frame[1..], body.Length + 4);
-                    body.Span.CopyTo(frame[FrameReader.HeaderLength..]);
-                    aside.Advance(FrameReader.HeaderLength + body.Length);
-                    if (code != BackendMessageCode.ReadyForQuery) continue;
-                    _backend.SetAside(aside.WrittenMemory);
-                    return;
-                }
+                if (_backend.TryCollectAsideThroughReady(aside)) return;
             }
             catch
             {
@@ -365,7 +275,7 @@ internal sealed class PgConnector : IAsyncDisposable
         }
         if (!more)
         {
-            if (FatalError is not null) throw Break(FatalError);
+            if (Session.FatalError is { } fatal) throw Break(fatal);
             var leftover = _backend.Unread;
             throw Break(new PgWireException(leftover == 0
                 ? $"The server {Options.Host}:{Options.Port} closed the connection unexpectedly."
@@ -373,112 +283,24 @@ internal sealed class PgConnector : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// Checks an idle session before it is handed out again, without a round trip: whatever the server sent while it
-    /// was idle is read now. Session messages (ParameterStatus, notices, notifications) are taken as usual; a FATAL
-    /// error (the server terminated the backend: 57P01 and friends), a close, or any other message means the session
-    /// is dead (it is broken and false is returned). Costs one poll of the socket when nothing arrived.
-    /// </summary>
-    public async ValueTask<bool> CheckIdleAsync()
-    {
-        if (IsBroken) return false;
-        if (!TakeIdleFrames()) return false;
-        if (!_socket.Poll(0, SelectMode.SelectRead)) return true;
-        // Bytes (or the close) arrived: read them, with a short bound (a TLS record may arrive in pieces).
-        using var timeout = new CancellationTokenSource(Options.CancellationGrace);
-        try
-        {
-            do
-            {
-                await FillAsync(timeout.Token).ConfigureAwait(false);
-                if (!TakeIdleFrames()) return false;
-                if (_backend.IsCompleted)
-                {
-                    // Closed without a word (a network cut, a killed backend): dead all the same.
-                    Break(new PgWireException($"The server {Options.Host}:{Options.Port} closed the idle connection."));
-                    return false;
-                }
-            }
-            while (_backend.Unread > 0 || (_socket.Available > 0 && !IsBroken));
-            return !IsBroken;
-        }
-        catch (Exception e) when (e is PgWireException or OperationCanceledException)
-        {
-            Break(e as PgWireException);
-            return false;
-        }
-    }
+    /// <summary>True when bytes (or the close) arrived on the socket and wait to be read.</summary>
+    internal bool SocketReadable => _socket.Poll(0, SelectMode.SelectRead);
 
-    /// <summary>Takes the frames already received on an idle session; false (and broken) when one is not a session message.</summary>
-    private bool TakeIdleFrames()
-    {
-        try
-        {
-            if (!TryTakeFrame(out var code, out _)) return true;
-            Break(FatalError ?? (Exception)new PgWireProtocolException($"The server sent {BackendMessageCode.Describe(code)} on an idle connection."));
-            return false;
-        }
-        catch (PgWireException)
-        {
-            return false; // TryTakeFrame broke the connector
-        }
-    }
+    /// <summary>True when bytes were received but not handed out, or wait on the socket.</summary>
+    internal bool HasUnread => _backend.Unread > 0 || (!IsBroken && _socket.Available > 0);
 
-    /// <summary>
-    /// Handles the messages that belong to the session rather than to a request; true when the message was one of
-    /// them and is done with. ReadyForQuery and FATAL errors update the session state and still go to the request.
-    /// </summary>
-    private bool HandleSessionMessage(byte code, ReadOnlySpan<byte> body)
-    {
-        switch (code)
-        {
-            case BackendMessageCode.ParameterStatus:
-                OnParameterStatus(ParameterStatus.Parse(body));
-                return true;
-            case BackendMessageCode.NoticeResponse:
-                NoticeCallback?.Invoke(ErrorResponse.Parse(body, "NoticeResponse"));
-                return true;
-            case BackendMessageCode.NotificationResponse:
-                return true; // LISTEN/NOTIFY is not exposed yet; a notification is not a response to anything.
-            case BackendMessageCode.ReadyForQuery:
-                TransactionStatus = ReadyForQuery.Parse(body);
-                return false;
-            case BackendMessageCode.ErrorResponse:
-                var fields = ErrorResponse.Parse(body);
-                if (fields.Severity is "FATAL" or "PANIC")
-                {
-                    // The server ends the session after this; the error is what the caller should see.
-                    FatalError = new PostgresException(fields);
-                    Volatile.Write(ref _broken, 1);
-                }
-                return false;
-            default:
-                return false;
-        }
-    }
+    /// <summary>True once the server closed the connection.</summary>
+    internal bool ReceiveCompleted => _backend.IsCompleted;
 
     /// <summary>Why the connector broke, when the first break said so (for the message of a later use).</summary>
     public string? BreakReason { get; private set; }
-
-    /// <summary>A FATAL error the server sent before ending the session, if any.</summary>
-    public PostgresException? FatalError { get; private set; }
-
-    private void OnParameterStatus(ParameterStatus status)
-    {
-        _serverParameters[status.Name] = status.Value;
-        if (status.Name == "client_encoding" && !status.Value.Equals("UTF8", StringComparison.OrdinalIgnoreCase))
-            throw new PgWireProtocolException(
-                $"The session's client_encoding changed to {status.Value}; PgWire reads and writes UTF8 only, so the connection is closed rather than decode text wrongly.");
-        if (status.Name == "integer_datetimes" && status.Value != "on")
-            throw new PgWireProtocolException("The server uses floating-point datetimes (integer_datetimes = off), which PgWire does not support.");
-    }
 
     /// <summary>Arms cancellation for one request (see <see cref="RequestCancellation.Begin"/>).</summary>
     public RequestCancellation.Scope BeginCancellableRequest(CancellationToken cancellationToken, bool continuing = false) =>
         Cancellation.Begin(cancellationToken, continuing);
 
     /// <summary>Sends a CancelRequest for this session's backend on a new connection; true when the server took it.</summary>
-    internal Task<bool> SendCancelRequest() => CancelRequestSender.SendAsync(Options, _serverEndPoint, _backendKey);
+    internal Task<bool> SendCancelRequest() => CancelRequestSender.SendAsync(Options, _serverEndPoint, Session.BackendKey);
 
     /// <summary>
     /// Ends the current request, its response read to the end (or the connector broken). When a CancelRequest went
@@ -490,66 +312,15 @@ internal sealed class PgConnector : IAsyncDisposable
     public ValueTask EndRequestAsync()
     {
         var delivery = Cancellation.TakeUnsettled();
-        return delivery is null ? ValueTask.CompletedTask : SettleAsync(delivery);
+        return delivery is null ? ValueTask.CompletedTask : Cancellation.SettleAsync(delivery);
     }
 
-    private async ValueTask SettleAsync(Task<bool> delivery)
+    /// <summary>Writes <paramref name="bytes"/> straight to the socket's pipe and sends them, outside any request
+    /// (the output may already hold the next one).</summary>
+    internal async ValueTask SendOutsideRequestAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
-        var delivered = await delivery.ConfigureAwait(false);
-        if (IsBroken) return;
-        if (!delivered)
-        {
-            Break(null);
-            return;
-        }
-        if (PendingSend is { } pending)
-        {
-            PendingSend = null;
-            try
-            {
-                await pending.ConfigureAwait(false);
-            }
-            catch (PgWireException)
-            {
-                return; // the connector broke with it
-            }
-        }
-        using var timeout = new CancellationTokenSource(Options.CancellationGrace);
-        try
-        {
-            // A Sync on its own, written straight to the pipe: the output may already hold the next request.
-            _writer.Write(s_sync);
-            await _writer.FlushAsync(timeout.Token).ConfigureAwait(false);
-            await ReceiveAsync(SettleHandler.Instance, timeout.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is PgWireException or OperationCanceledException or IOException or SocketException or ObjectDisposedException or InvalidOperationException)
-        {
-            Break(null);
-        }
-    }
-
-    private static readonly byte[] s_sync = [(byte)'S', 0, 0, 0, 4];
-
-    /// <summary>Reads the answer to the settling Sync: at most the 57014 of the cancel being settled, then ReadyForQuery.</summary>
-    private sealed class SettleHandler : IFrameHandler
-    {
-        public static readonly SettleHandler Instance = new();
-
-        public bool Handle(PgConnector connector, byte code, ReadOnlySpan<byte> body)
-        {
-            switch (code)
-            {
-                case BackendMessageCode.ReadyForQuery:
-                    return true;
-                case BackendMessageCode.ErrorResponse:
-                    var error = ErrorResponse.Parse(body);
-                    if (error.SqlState != SqlStates.QueryCanceled)
-                        throw new PgWireProtocolException($"The server answered a lone Sync with error {error.SqlState}: {error.MessageText}");
-                    return false;
-                default:
-                    throw new PgWireProtocolException($"Unexpected {BackendMessageCode.Describe(code)} message in answer to a Sync.");
-            }
-        }
+        _writer.Write(bytes.Span);
+        await _writer.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Marks the connector broken and closes the socket; returns the exception for the caller to throw.</summary>
@@ -579,11 +350,7 @@ internal sealed class PgConnector : IAsyncDisposable
                 _out.Clear();
                 FrontendMessages.WriteTerminate(_out);
                 using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-                if (PendingSend is null)
-                {
-                    _writer.Write(_out.WrittenMemory.Span);
-                    await _writer.FlushAsync(cts.Token).ConfigureAwait(false);
-                }
+                if (PendingSend is null) await SendOutsideRequestAsync(_out.WrittenMemory, cts.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
             {

@@ -1,3 +1,7 @@
+using System.Net.Sockets;
+using PgWire.Exceptions;
+using PgWire.Protocol;
+
 namespace PgWire.Connection;
 
 /// <summary>Why the current request was cancelled.</summary>
@@ -138,6 +142,70 @@ internal sealed class RequestCancellation(PgConnector connector) : IAsyncDisposa
             var delivery = _delivery ?? _stale;
             _delivery = _stale = null;
             return delivery;
+        }
+    }
+
+    /// <summary>
+    /// Settles a CancelRequest sent for a request that has ended: waits until the server has taken it (the cancel
+    /// connection closes once the backend was signalled), then one Sync round trip lets the idle backend take the
+    /// signal (a backend waiting for a command ignores it; one that raises 57014 instead does so here). A cancel that
+    /// cannot be confirmed breaks the session. Never throws.
+    /// </summary>
+    public async ValueTask SettleAsync(Task<bool> delivery)
+    {
+        var delivered = await delivery.ConfigureAwait(false);
+        if (_connector.IsBroken) return;
+        if (!delivered)
+        {
+            _connector.Break(null);
+            return;
+        }
+        if (_connector.PendingSend is { } pending)
+        {
+            _connector.PendingSend = null;
+            try
+            {
+                await pending.ConfigureAwait(false);
+            }
+            catch (PgWireException)
+            {
+                return; // the connector broke with it
+            }
+        }
+        using var timeout = new CancellationTokenSource(_connector.Options.CancellationGrace);
+        try
+        {
+            // A Sync on its own, written straight to the pipe: the output may already hold the next request.
+            await _connector.SendOutsideRequestAsync(s_sync, timeout.Token).ConfigureAwait(false);
+            await _connector.ReceiveAsync(SettleHandler.Instance, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is PgWireException or OperationCanceledException or IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            _connector.Break(null);
+        }
+    }
+
+    private static readonly byte[] s_sync = [(byte)'S', 0, 0, 0, 4];
+
+    /// <summary>Reads the answer to the settling Sync: at most the 57014 of the cancel being settled, then ReadyForQuery.</summary>
+    private sealed class SettleHandler : IFrameHandler
+    {
+        public static readonly SettleHandler Instance = new();
+
+        public bool Handle(PgConnector connector, byte code, ReadOnlySpan<byte> body)
+        {
+            switch (code)
+            {
+                case BackendMessageCode.ReadyForQuery:
+                    return true;
+                case BackendMessageCode.ErrorResponse:
+                    var error = ErrorResponse.Parse(body);
+                    if (error.SqlState != SqlStates.QueryCanceled)
+                        throw new PgWireProtocolException($"The server answered a lone Sync with error {error.SqlState}: {error.MessageText}");
+                    return false;
+                default:
+                    throw new PgWireProtocolException($"Unexpected {BackendMessageCode.Describe(code)} message in answer to a Sync.");
+            }
         }
     }
 

@@ -35,10 +35,10 @@ internal static class Startup
                     scram = await AuthenticateAsync(connector, capture.Body, scram, cancellationToken).ConfigureAwait(false);
                     break;
                 case BackendMessageCode.BackendKeyData:
-                    connector.SetBackendKey(BackendKeyData.Parse(capture.Body));
+                    connector.Session.BackendKey = BackendKeyData.Parse(capture.Body);
                     break;
                 case BackendMessageCode.ReadyForQuery:
-                    if (!connector.ServerParameters.ContainsKey("server_version"))
+                    if (!connector.Session.ServerParameters.ContainsKey("server_version"))
                         throw connector.Break(new PgWireProtocolException("The server finished startup without reporting server_version."));
                     return;
                 case BackendMessageCode.ErrorResponse:

@@ -69,7 +69,7 @@ public sealed class PgWireConnection : DbConnection
     /// <summary>The server's version (its server_version parameter), for example "15.18 (Debian 15.18-0+deb12u1)".</summary>
     /// <exception cref="InvalidOperationException">The connection is not open.</exception>
     public override string ServerVersion =>
-        Connector.ServerParameters.TryGetValue("server_version", out var version) ? version : "";
+        Connector.Session.ServerParameters.TryGetValue("server_version", out var version) ? version : "";
 
     /// <summary>True when the connection is encrypted with TLS (see the connection string's SSL Mode).</summary>
     /// <exception cref="InvalidOperationException">The connection is not open.</exception>

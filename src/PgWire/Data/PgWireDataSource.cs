@@ -427,8 +427,8 @@ public sealed class PgWireDataSource : DbDataSource
 
     private async Task<PgConnector> OpenConnectorAsync(CancellationToken cancellationToken)
     {
-        var connector = await PgConnector.OpenAsync(_connectorOptions, _types, cancellationToken).ConfigureAwait(false);
-        connector.NoticeCallback = RaiseNotice;
+        var connector = await ConnectorOpener.OpenAsync(_connectorOptions, _types, cancellationToken).ConfigureAwait(false);
+        connector.Session.NoticeCallback = RaiseNotice;
         return connector;
     }
 

@@ -97,7 +97,7 @@ internal sealed class ConnectorPool : IAsyncDisposable
                 {
                     // A session the server ended while it sat idle (terminated, restarted) is found here, before
                     // anything of the caller's is sent on it, and the next one is tried: no caller sees its error.
-                    if (IsReusable(idle) && await idle.CheckIdleAsync().ConfigureAwait(false)) return idle;
+                    if (IsReusable(idle) && await IdleCheck.IsAliveAsync(idle).ConfigureAwait(false)) return idle;
                     await DestroyAsync(idle).ConfigureAwait(false);
                     continue;
                 }

@@ -17,7 +17,7 @@ namespace PgWire;
 /// <see cref="ReadAsync"/>. Dispose the reader (it reads and discards the rows left, then frees the connection).
 /// Internally one reader also walks the results of several statements sent in one round trip.
 /// </remarks>
-public sealed class PgRowReader : IAsyncDisposable, IDisposable
+public sealed class PgRowReader : IAsyncDisposable, IDisposable, ISessionCursor
 {
     private readonly PgConnector _connector;
     private Func<PgConnector, ValueTask> _release;
@@ -85,9 +85,9 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
     /// </summary>
     internal static PgRowReader ForDataReader(PgConnector connector, RowDescriptionInfo?[] knownDescriptions, bool firstStatementBound)
     {
-        if (connector.SpareRowReader is not PgRowReader reader)
+        if (connector.SpareCursor is not PgRowReader reader)
             return new PgRowReader(connector, knownDescriptions, s_keepConnector, firstStatementBound) { _reusable = true };
-        connector.SpareRowReader = null;
+        connector.SpareCursor = null;
         reader.Start(knownDescriptions, s_keepConnector, firstStatementBound);
         return reader;
     }
@@ -303,7 +303,7 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
             await _release(_connector).ConfigureAwait(false);
         }
         _disposed = true;
-        if (_reusable && _completed) _connector.SpareRowReader = this;
+        if (_reusable && _completed) _connector.SpareCursor = this;
     }
 
     /// <summary>Reads and discards the rows left, then frees the connection.</summary>

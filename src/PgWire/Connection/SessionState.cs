@@ -1,0 +1,69 @@
+using PgWire.Exceptions;
+using PgWire.Protocol;
+
+namespace PgWire.Connection;
+
+/// <summary>
+/// What the server tells a session about itself rather than in answer to a request: ParameterStatus (server_version,
+/// TimeZone...; a client_encoding other than UTF8 or float datetimes end the session), notices, notifications, the
+/// transaction status of each ReadyForQuery, the backend key, and a FATAL error before the server ends the session.
+/// </summary>
+internal sealed class SessionState
+{
+    private readonly Dictionary<string, string> _serverParameters = new(StringComparer.Ordinal);
+
+    /// <summary>Server parameters reported with ParameterStatus.</summary>
+    public IReadOnlyDictionary<string, string> ServerParameters => _serverParameters;
+
+    /// <summary>The transaction status of the last ReadyForQuery.</summary>
+    public TransactionStatus TransactionStatus { get; private set; } = TransactionStatus.Idle;
+
+    /// <summary>The backend's process ID and secret key, for CancelRequest.</summary>
+    public BackendKeyData BackendKey { get; set; }
+
+    /// <summary>A FATAL error the server sent before ending the session, if any.</summary>
+    public PostgresException? FatalError { get; private set; }
+
+    /// <summary>Called for every NoticeResponse. Runs on the read loop: it must be quick and must not throw.</summary>
+    public Action<PgErrorFields>? NoticeCallback { get; set; }
+
+    /// <summary>
+    /// Takes a message that belongs to the session; true when it was one and is done with. ReadyForQuery and FATAL
+    /// errors update the state and still go to the request.
+    /// </summary>
+    /// <exception cref="PgWireProtocolException">A parameter the session cannot live with.</exception>
+    public bool Handle(byte code, ReadOnlySpan<byte> body)
+    {
+        switch (code)
+        {
+            case BackendMessageCode.ParameterStatus:
+                OnParameterStatus(ParameterStatus.Parse(body));
+                return true;
+            case BackendMessageCode.NoticeResponse:
+                NoticeCallback?.Invoke(ErrorResponse.Parse(body, "NoticeResponse"));
+                return true;
+            case BackendMessageCode.NotificationResponse:
+                return true; // LISTEN/NOTIFY is not exposed yet; a notification is not a response to anything.
+            case BackendMessageCode.ReadyForQuery:
+                TransactionStatus = ReadyForQuery.Parse(body);
+                return false;
+            case BackendMessageCode.ErrorResponse:
+                var fields = ErrorResponse.Parse(body);
+                // The server ends the session after this; the error is what the caller should see.
+                if (fields.Severity is "FATAL" or "PANIC") FatalError = new PostgresException(fields);
+                return false;
+            default:
+                return false;
+        }
+    }
+
+    private void OnParameterStatus(ParameterStatus status)
+    {
+        _serverParameters[status.Name] = status.Value;
+        if (status.Name == "client_encoding" && !status.Value.Equals("UTF8", StringComparison.OrdinalIgnoreCase))
+            throw new PgWireProtocolException(
+                $"The session's client_encoding changed to {status.Value}; PgWire reads and writes UTF8 only, so the connection is closed rather than decode text wrongly.");
+        if (status.Name == "integer_datetimes" && status.Value != "on")
+            throw new PgWireProtocolException("The server uses floating-point datetimes (integer_datetimes = off), which PgWire does not support.");
+    }
+}
