@@ -140,7 +140,7 @@ public sealed class PgWireBatchCommand : DbBatchCommand
     private string _commandText = "";
 
     /// <summary>This command's last rewrite (named parameters to $n), reused while text and names stay the same.</summary>
-    internal PgWireCommand.RewriteCache? _rewriteCache;
+    internal CommandStatements.RewriteCache? _rewriteCache;
 
     /// <summary>Creates an empty batch command.</summary>
     public PgWireBatchCommand() { }

@@ -195,7 +195,7 @@ public sealed class PgWireCommand : DbCommand
         if (_connection is not null || DataSource is null)
         {
             var connection = CheckReady();
-            var reader = new PgWireDataReader(this, connection, Statements(), behavior, null, null);
+            var reader = NewReader(connection, Statements(), behavior, null, null);
             return await StartReaderAsync(connection, reader, cancellationToken).ConfigureAwait(false);
         }
         // A data source's command: a connection of its own for this execution, closed with the reader.
@@ -203,7 +203,7 @@ public sealed class PgWireCommand : DbCommand
         _connection = own;
         try
         {
-            var reader = new PgWireDataReader(this, own, Statements(), behavior | CommandBehavior.CloseConnection, null, null);
+            var reader = NewReader(own, Statements(), behavior | CommandBehavior.CloseConnection, null, null);
             return await StartReaderAsync(own, reader, cancellationToken).ConfigureAwait(false);
         }
         catch
@@ -224,100 +224,13 @@ public sealed class PgWireCommand : DbCommand
     internal TimeSpan? Timeout => _commandTimeout >= 0 ? TimeSpan.FromSeconds(_commandTimeout) : null;
 
     /// <summary>The statements to run, with their parameter values, checked before anything is sent.</summary>
-    private List<(string Sql, object?[] Values)> Statements() => BuildStatements(_commandText, CommandType, Parameters.Items, ref _rewriteCache, _statementsBuffer ??= []);
+    private List<(string Sql, object?[] Values)> Statements() =>
+        CommandStatements.Build(_commandText, CommandType, Parameters.Items, ref _rewriteCache, _statementsBuffer ??= []);
 
     /// <summary>The statement list handed to this command's last reader, refilled for the next execution (the reader is closed by then).</summary>
     private List<(string Sql, object?[] Values)>? _statementsBuffer;
 
-    private RewriteCache? _rewriteCache;
-
-    /// <summary>The last rewrite of a command's text, reused while the text, type and parameter names stay the same.</summary>
-    internal sealed record RewriteCache(string Text, CommandType Type, string?[] Names, List<RewrittenStatement> Statements);
-
-    /// <summary>
-    /// Splits a command text into statements and gives each the values of the parameters it uses; refills
-    /// <c>reuse</c> (a command's own list, from its previous execution) when given.
-    /// </summary>
-    internal static List<(string Sql, object?[] Values)> BuildStatements(
-        string commandText, CommandType commandType, List<PgWireParameter> parameters, ref RewriteCache? cache,
-        List<(string Sql, object?[] Values)>? reuse = null)
-    {
-        List<RewrittenStatement> rewritten;
-        if (cache is not null && ReferenceEquals(cache.Text, commandText) && cache.Type == commandType && SameNames(cache.Names, parameters))
-        {
-            rewritten = cache.Statements;
-        }
-        else if (s_rewrites.TryGetValue(commandText, out var shared) && shared.Type == commandType && SameNames(shared.Names, parameters))
-        {
-            // Another command (a new one per execution, as ADO.NET code often does, or a batch's) rewrote this text.
-            cache = shared;
-            rewritten = shared.Statements;
-        }
-        else
-        {
-            rewritten = Rewrite(commandText, commandType, parameters);
-            var cachedNames = new string?[parameters.Count];
-            for (var i = 0; i < cachedNames.Length; i++) cachedNames[i] = parameters[i].ParameterName;
-            cache = new RewriteCache(commandText, commandType, cachedNames, rewritten);
-            if (s_rewrites.Count >= MaxSharedRewrites) s_rewrites.Clear();
-            s_rewrites[commandText] = cache;
-        }
-
-        var wire = rewritten.Count == 1 && rewritten[0].ParameterIndices.Length == parameters.Count ? null : new object?[parameters.Count];
-        if (wire is not null)
-            for (var i = 0; i < wire.Length; i++) wire[i] = parameters[i].ToWireValue(i);
-        var result = reuse ?? new List<(string, object?[])>(rewritten.Count);
-        if (result.Count != rewritten.Count) result.Clear();
-        for (var s = 0; s < rewritten.Count; s++)
-        {
-            var statement = rewritten[s];
-            var count = statement.ParameterIndices.Length;
-            var values = s < result.Count && result[s].Values.Length == count ? result[s].Values : count == 0 ? [] : new object?[count];
-            for (var k = 0; k < count; k++)
-            {
-                var index = statement.ParameterIndices[k];
-                values[k] = wire is null ? parameters[index].ToWireValue(index) : wire[index];
-            }
-            if (s < result.Count) result[s] = (statement.Sql, values);
-            else result.Add((statement.Sql, values));
-        }
-        return result;
-    }
-
-    /// <summary>Rewrites shared by every command, by text: bounded, emptied when full (texts built with literals do not pile up).</summary>
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, RewriteCache> s_rewrites = new(StringComparer.Ordinal);
-
-    private const int MaxSharedRewrites = 2048;
-
-    private static bool SameNames(string?[] names, List<PgWireParameter> parameters)
-    {
-        if (names.Length != parameters.Count) return false;
-        for (var i = 0; i < names.Length; i++)
-            if (!string.Equals(names[i], parameters[i].ParameterName, StringComparison.Ordinal)) return false;
-        return true;
-    }
-
-    private static List<RewrittenStatement> Rewrite(string commandText, CommandType commandType, List<PgWireParameter> parameters)
-    {
-        List<RewrittenStatement> rewritten;
-        switch (commandType)
-        {
-            case CommandType.Text:
-                if (commandText.Length == 0) throw new InvalidOperationException("CommandText is empty.");
-                var names = new string?[parameters.Count];
-                for (var i = 0; i < names.Length; i++) names[i] = parameters[i].ParameterName;
-                rewritten = SqlRewriter.Rewrite(commandText, names);
-                break;
-            case CommandType.StoredProcedure:
-                if (commandText.Length == 0) throw new InvalidOperationException("CommandText must name the procedure.");
-                var placeholders = string.Join(", ", Enumerable.Range(1, parameters.Count).Select(n => "$" + n));
-                rewritten = [new RewrittenStatement($"CALL {commandText}({placeholders})", [.. Enumerable.Range(0, parameters.Count)])];
-                break;
-            default:
-                throw new NotSupportedException($"CommandType {commandType} is not supported; use Text or StoredProcedure.");
-        }
-        return rewritten;
-    }
+    private CommandStatements.RewriteCache? _rewriteCache;
 
     /// <summary>Runs a batch's commands in one round trip; the reader attributes results and errors to them.</summary>
     internal async Task<PgWireDataReader> ExecuteBatchReaderAsync(List<PgWireBatchCommand> commands, CommandBehavior behavior, CancellationToken cancellationToken)
@@ -325,32 +238,9 @@ public sealed class PgWireCommand : DbCommand
         if (_connection is null && DataSource is not null)
             return await OnOwnConnectionAsync(behavior, b => ExecuteBatchReaderAsync(commands, b, cancellationToken), cancellationToken).ConfigureAwait(false);
         var connection = CheckReady();
-        var (statements, owners) = BuildBatchStatements(commands);
-        var reader = new PgWireDataReader(this, connection, statements, behavior, commands, owners);
+        var (statements, owners) = CommandStatements.BuildBatch(commands);
+        var reader = NewReader(connection, statements, behavior, commands, owners);
         return await StartReaderAsync(connection, reader, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Every batch command's statements in order, and per statement the index of the command it belongs to.</summary>
-    private static (List<(string Sql, object?[] Values)> Statements, int[] Owners) BuildBatchStatements(List<PgWireBatchCommand> commands)
-    {
-        var statements = new List<(string Sql, object?[] Values)>(commands.Count);
-        var owners = new List<int>(commands.Count);
-        List<(string Sql, object?[] Values)>? scratch = null;
-        for (var c = 0; c < commands.Count; c++)
-        {
-            commands[c]._recordsAffected = -1;
-            scratch?.Clear();
-            // A batch repeats one command text: the previous command's rewrite serves (checked against the names).
-            if (c > 0 && commands[c]._rewriteCache is null && ReferenceEquals(commands[c].CommandText, commands[c - 1].CommandText))
-                commands[c]._rewriteCache = commands[c - 1]._rewriteCache;
-            scratch = BuildStatements(commands[c].CommandText, commands[c].CommandType, commands[c].Parameters.Items, ref commands[c]._rewriteCache, scratch);
-            foreach (var statement in scratch)
-            {
-                statements.Add(statement);
-                owners.Add(c);
-            }
-        }
-        return (statements, [.. owners]);
     }
 
     /// <summary>
@@ -376,48 +266,20 @@ public sealed class PgWireCommand : DbCommand
             }
         }
         var connection = CheckReady();
-        var (statements, owners) = BuildBatchStatements(commands);
+        var (statements, owners) = CommandStatements.BuildBatch(commands);
         // A command with several statements: the reader attributes results to commands statement by statement.
-        if (statements.Count != commands.Count) return await ConsumeThroughReaderAsync().ConfigureAwait(false);
-        var connector = connection.Connector;
-        connector.Cancellation.CommandTimeoutOverride = Timeout;
-        PipelineOutcome[] outcomes;
-        try
-        {
-            var (done, rows) = await QueryRunner.ExecutePipelineAsync(connector, statements, syncEach: false, cancellationToken, collectRows: false).ConfigureAwait(false);
-            if (rows is not null) Buffers.RowBufferPool.Return(rows);
-            outcomes = done;
-        }
-        catch (PostgresException e) when (e.BeforeExecution && e.StatementIndex > 0)
-        {
-            // A command uses what an earlier one creates: run them one by one, as the reader does.
-            return await ConsumeThroughReaderAsync().ConfigureAwait(false);
-        }
-        catch (PostgresException e)
-        {
-            if (e.StatementIndex >= 0 && e.StatementIndex < commands.Count) e.FailedBatchCommand = commands[e.StatementIndex];
-            throw;
-        }
-        finally
-        {
-            if (connection.State == ConnectionState.Open) connector.Cancellation.CommandTimeoutOverride = null;
-        }
-        long total = -1;
-        for (var i = 0; i < outcomes.Length; i++)
-        {
-            if (!outcomes[i].Modified) continue;
-            commands[i]._recordsAffected = (int)Math.Min(outcomes[i].RowsAffected, int.MaxValue);
-            total = Math.Max(total, 0) + outcomes[i].RowsAffected;
-        }
-        return (int)Math.Min(total, int.MaxValue);
-
-        async Task<int> ConsumeThroughReaderAsync()
-        {
-            var reader = new PgWireDataReader(this, connection, statements, CommandBehavior.Default, commands, owners);
-            return await (await StartReaderAsync(connection, reader, cancellationToken).ConfigureAwait(false))
-                .ConsumeForNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
+        if (statements.Count == commands.Count
+            && await CommandExecution.PipelineNonQueryAsync(connection.Connector, statements, commands, Timeout, cancellationToken).ConfigureAwait(false) is { } total)
+            return total;
+        // A command uses what an earlier one creates: run them one by one, as the reader does.
+        var reader = NewReader(connection, statements, CommandBehavior.Default, commands, owners);
+        return await (await StartReaderAsync(connection, reader, cancellationToken).ConfigureAwait(false))
+            .ConsumeForNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    private PgWireDataReader NewReader(
+        PgWireConnection connection, List<(string, object?[])> statements, CommandBehavior behavior, List<PgWireBatchCommand>? commands, int[]? owners) =>
+        new(connection, new CommandExecution(connection, statements, Timeout, commands, owners), behavior);
 
     /// <summary>A data source's command or batch: a connection of its own for this execution, closed with the reader.</summary>
     private async Task<PgWireDataReader> OnOwnConnectionAsync(

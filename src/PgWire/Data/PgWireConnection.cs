@@ -238,16 +238,7 @@ public sealed class PgWireConnection : DbConnection
         if (Transaction is not null || connector.TransactionStatus != Protocol.TransactionStatus.Idle)
             throw new InvalidOperationException("A transaction is already in progress on this connection; PostgreSQL has no nested transactions (use savepoints: Save, Rollback(name), Release).");
         ThrowIfBusy();
-        var level = isolationLevel switch
-        {
-            IsolationLevel.Unspecified => "",
-            IsolationLevel.ReadUncommitted => " ISOLATION LEVEL READ UNCOMMITTED",
-            IsolationLevel.ReadCommitted => " ISOLATION LEVEL READ COMMITTED",
-            IsolationLevel.RepeatableRead or IsolationLevel.Snapshot => " ISOLATION LEVEL REPEATABLE READ",
-            IsolationLevel.Serializable => " ISOLATION LEVEL SERIALIZABLE",
-            _ => throw new NotSupportedException($"PostgreSQL has no isolation level {isolationLevel}."),
-        };
-        await QueryRunner.ExecuteScriptAsync(connector, "BEGIN" + level, cancellationToken).ConfigureAwait(false);
+        await TransactionControl.BeginAsync(connector, isolationLevel, cancellationToken).ConfigureAwait(false);
         Transaction = new PgWireTransaction(this, isolationLevel);
         return Transaction;
     }

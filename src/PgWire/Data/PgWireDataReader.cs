@@ -11,37 +11,28 @@ namespace PgWire;
 /// Reads the results of a <see cref="PgWireCommand"/>, one result set per statement that returns rows. Rows are
 /// streamed from the connection (memory stays bounded); a column is decoded when it is read.
 /// </summary>
+/// <remarks>A façade: the statements, their results, the fallback and the counts are the internal command execution's;
+/// the reader keeps ADO.NET's view of them (the current row, result sets without rows skipped, the behaviours).</remarks>
 public sealed class PgWireDataReader : DbDataReader
 {
-    private readonly PgWireCommand _command;
     private readonly PgWireConnection _connection;
-    private readonly List<(string Sql, object?[] Values)> _statements;
+    private readonly CommandExecution _execution;
     private readonly CommandBehavior _behavior;
-    private readonly List<PgWireBatchCommand>? _batchCommands;
-    private readonly int[]? _owners;
-    private int _accumulated = -1;
-    private bool _sequential;
-    private int _sequentialIndex;
-    private bool _ownTransaction;
-    private PgRowReader? _current;
     private bool _pendingRow;
     private bool _onRow;
     private int _rowsRead;
     private bool _closed;
-    private long _recordsAffected = -1;
     private bool _returnedResult;
 
-    internal PgWireDataReader(
-        PgWireCommand command, PgWireConnection connection, List<(string, object?[])> statements, CommandBehavior behavior,
-        List<PgWireBatchCommand>? batchCommands, int[]? owners)
+    internal PgWireDataReader(PgWireConnection connection, CommandExecution execution, CommandBehavior behavior)
     {
-        _command = command;
         _connection = connection;
-        _statements = statements;
+        _execution = execution;
         _behavior = behavior;
-        _batchCommands = batchCommands;
-        _owners = owners;
     }
+
+    /// <summary>The current statement's row reader.</summary>
+    private PgRowReader? Cursor => _execution.Current;
 
     /// <inheritdoc />
     public override int Depth => 0;
@@ -53,7 +44,7 @@ public sealed class PgWireDataReader : DbDataReader
         get
         {
             ThrowIfClosed();
-            return _current?.FieldCount ?? 0;
+            return Cursor?.FieldCount ?? 0;
         }
     }
 
@@ -71,7 +62,7 @@ public sealed class PgWireDataReader : DbDataReader
     public override bool IsClosed => _closed;
 
     /// <summary>Rows changed by the INSERT, UPDATE, DELETE and MERGE statements run so far; -1 when none ran.</summary>
-    public override int RecordsAffected => _recordsAffected < 0 ? -1 : (int)Math.Min(_recordsAffected, int.MaxValue);
+    public override int RecordsAffected => _execution.RecordsAffected < 0 ? -1 : (int)Math.Min(_execution.RecordsAffected, int.MaxValue);
 
     /// <inheritdoc />
     public override object this[int ordinal] => GetValue(ordinal);
@@ -109,9 +100,9 @@ public sealed class PgWireDataReader : DbDataReader
             _onRow = true;
             return new ValueTask<bool>(true);
         }
-        if (_current is null || _current.IsResultDone) return new ValueTask<bool>(false);
+        if (Cursor is null || Cursor.IsResultDone) return new ValueTask<bool>(false);
         if ((_behavior & CommandBehavior.SingleRow) != 0 && _rowsRead > 0) return new ValueTask<bool>(false);
-        var pending = _current.ReadAsync(cancellationToken);
+        var pending = Cursor.ReadAsync(cancellationToken);
         if (pending.IsCompletedSuccessfully)
         {
             if (pending.Result)
@@ -120,7 +111,7 @@ public sealed class PgWireDataReader : DbDataReader
                 _rowsRead++;
                 return new ValueTask<bool>(true);
             }
-            AccumulateCurrent();
+            _execution.ResultEnded();
             return new ValueTask<bool>(false);
         }
         return ReadSlowAsync(pending);
@@ -136,8 +127,7 @@ public sealed class PgWireDataReader : DbDataReader
         }
         catch (Exception e)
         {
-            if (e is PostgresException postgres) Annotate(postgres);
-            await AbortSequentialAsync().ConfigureAwait(false);
+            await _execution.FailAsync(e).ConfigureAwait(false);
             throw;
         }
         if (hasRow)
@@ -147,7 +137,7 @@ public sealed class PgWireDataReader : DbDataReader
         }
         else
         {
-            AccumulateCurrent();
+            _execution.ResultEnded();
         }
         return hasRow;
     }
@@ -161,7 +151,7 @@ public sealed class PgWireDataReader : DbDataReader
         ThrowIfClosed();
         _onRow = false;
         _pendingRow = false;
-        if (_current is null) return false;
+        if (Cursor is null) return false;
         if ((_behavior & (CommandBehavior.SingleResult | CommandBehavior.SingleRow)) != 0 && _returnedResult)
         {
             // The other statements still ran (they were sent with the first); their results are discarded.
@@ -175,45 +165,13 @@ public sealed class PgWireDataReader : DbDataReader
         return false;
     }
 
-    /// <summary>
-    /// Sends every statement in one round trip (one implicit transaction) and positions the reader on the first result
-    /// set. When a later statement cannot be prepared before the earlier ones ran (it uses a table an earlier one
-    /// creates), the statements run one after another inside a transaction block instead, with the same all-or-nothing
-    /// outcome.
-    /// </summary>
+    /// <summary>Starts the execution and positions the reader on the first result set.</summary>
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     internal async ValueTask StartAsync(CancellationToken cancellationToken)
     {
-        var connector = _connection.Connector;
-        connector.Cancellation.CommandTimeoutOverride = _command.Timeout;
-        if ((_behavior & CommandBehavior.SchemaOnly) != 0)
-        {
-            // Described, not run: each result set has its columns and no rows.
-            var described = await QueryRunner.DescribeOnlyAsync(connector, _statements, cancellationToken).ConfigureAwait(false);
-            _current = PgRowReader.ForSchemaOnly(connector, described);
-            while (_current.FieldCount == 0 && await _current.NextResultAsync(cancellationToken).ConfigureAwait(false)) { }
-            return;
-        }
-        try
-        {
-            var known = await QueryRunner.StartBatchAsync(connector, _statements, cancellationToken).ConfigureAwait(false);
-            _current = PgRowReader.ForDataReader(connector, known, firstStatementBound: false);
-        }
-        catch (PostgresException e) when (Annotate(e))
-        {
-            throw;
-        }
-        catch (PostgresException e) when (e.StatementIndex > 0)
-        {
-            _sequential = true;
-            if (connector.TransactionStatus == Protocol.TransactionStatus.Idle)
-            {
-                await QueryRunner.ExecuteScriptAsync(connector, "BEGIN", cancellationToken).ConfigureAwait(false);
-                _ownTransaction = true;
-            }
-            _sequentialIndex = -1;
-            if (!await StartNextSequentialAsync(cancellationToken).ConfigureAwait(false)) return;
-        }
+        await _execution.StartAsync((_behavior & CommandBehavior.SchemaOnly) != 0, cancellationToken).ConfigureAwait(false);
+        // Described only: each result set has its columns and no rows, and the first with columns is current.
+        if (Cursor is null || (_behavior & CommandBehavior.SchemaOnly) != 0) return;
         if (await PositionAsync(cancellationToken).ConfigureAwait(false)) return;
         while (await AdvanceAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -254,7 +212,7 @@ public sealed class PgWireDataReader : DbDataReader
         try
         {
             // A broken connection has nothing more to read (and closing must not hide the error that broke it).
-            if (_current is not null && (!_current.IsCompleted || _sequential) && _connection.State == ConnectionState.Open)
+            if (_execution.HasUnread && _connection.State == ConnectionState.Open)
             {
                 while (await AdvanceAsync(CancellationToken.None).ConfigureAwait(false)) { }
             }
@@ -262,12 +220,10 @@ public sealed class PgWireDataReader : DbDataReader
         finally
         {
             // The row reader goes back to the connector for its next command: this reader lets go of it.
-            if (_current is not null) await _current.DisposeAsync().ConfigureAwait(false);
-            _current = null;
+            await _execution.EndAsync().ConfigureAwait(false);
             _closed = true;
             _onRow = false;
             _pendingRow = false;
-            if (_connection.State == ConnectionState.Open) _connection.Connector.Cancellation.CommandTimeoutOverride = null;
             if (ReferenceEquals(_connection.ActiveReader, this)) _connection.ActiveReader = null;
             if ((_behavior & CommandBehavior.CloseConnection) != 0) await _connection.CloseAsync().ConfigureAwait(false);
         }
@@ -302,7 +258,7 @@ public sealed class PgWireDataReader : DbDataReader
     {
         ArgumentNullException.ThrowIfNull(name);
         ResultColumns();
-        return _current!.GetOrdinal(name);
+        return Cursor!.GetOrdinal(name);
     }
 
     /// <summary>The PostgreSQL type name of a column (for example <c>integer</c>, <c>timestamp with time zone</c>).</summary>
@@ -328,7 +284,7 @@ public sealed class PgWireDataReader : DbDataReader
 
     /// <summary>The current result's columns; see <see cref="GetColumnSchema"/>.</summary>
     public new Task<ReadOnlyCollection<DbColumn>> GetColumnSchemaAsync(CancellationToken cancellationToken = default) =>
-        ColumnSchemaLoader.LoadAsync(_connection.Database, Columns(), _connection.Connector, _current, cancellationToken);
+        ColumnSchemaLoader.LoadAsync(_connection.Database, Columns(), _connection.Connector, Cursor, cancellationToken);
 
     /// <summary>The current result's columns as the classic schema table (one row per column); null when it has no columns.</summary>
     public override DataTable? GetSchemaTable() => FieldCount == 0 ? null : ColumnSchemaLoader.ToSchemaTable(GetColumnSchema());
@@ -492,13 +448,13 @@ public sealed class PgWireDataReader : DbDataReader
     {
         ThrowIfClosed();
         if (!_onRow) throw new InvalidOperationException("There is no current row: call Read first and read columns only while it returned true.");
-        return _current!;
+        return Cursor!;
     }
 
     private IReadOnlyList<PgColumn> Columns()
     {
         ThrowIfClosed();
-        return _current?.Columns ?? [];
+        return Cursor?.Columns ?? [];
     }
 
     /// <summary>The current result's columns; it must have some.</summary>
@@ -521,133 +477,24 @@ public sealed class PgWireDataReader : DbDataReader
         if (_closed) throw new InvalidOperationException("The data reader is closed.");
     }
 
-    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> ReadCurrentAsync(CancellationToken cancellationToken)
-    {
-        bool hasRow;
-        try
-        {
-            hasRow = await _current!.ReadAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            if (e is PostgresException postgres) Annotate(postgres);
-            await AbortSequentialAsync().ConfigureAwait(false);
-            throw;
-        }
-        if (!hasRow) AccumulateCurrent();
-        return hasRow;
-    }
-
     /// <summary>Reads ahead the first row of the current statement's result; true when it has columns (a result set).</summary>
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> PositionAsync(CancellationToken cancellationToken)
     {
         _rowsRead = 0;
-        _pendingRow = await ReadCurrentAsync(cancellationToken).ConfigureAwait(false);
-        if (_current!.FieldCount == 0) return false;
+        _pendingRow = await _execution.ReadAsync(cancellationToken).ConfigureAwait(false);
+        if (Cursor!.FieldCount == 0) return false;
         _returnedResult = true;
         return true;
     }
 
     /// <summary>Finishes the current statement's result (discarding its rows) and moves to the next statement.</summary>
-    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> AdvanceAsync(CancellationToken cancellationToken)
-    {
-        var current = _current!;
-        try
-        {
-            while (!current.IsResultDone) await current.ReadAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            if (e is PostgresException postgres) Annotate(postgres);
-            await AbortSequentialAsync().ConfigureAwait(false);
-            throw;
-        }
-        AccumulateCurrent();
-        if (!_sequential) return await current.NextResultAsync(cancellationToken).ConfigureAwait(false);
-        return await StartNextSequentialAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>One statement at a time (the fallback): runs the next one, or commits the block after the last.</summary>
-    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> StartNextSequentialAsync(CancellationToken cancellationToken)
-    {
-        var connector = _connection.Connector;
-        if (++_sequentialIndex >= _statements.Count)
-        {
-            if (_ownTransaction)
-            {
-                _ownTransaction = false;
-                await QueryRunner.ExecuteScriptAsync(connector, "COMMIT", cancellationToken).ConfigureAwait(false);
-            }
-            return false;
-        }
-        var (sql, values) = _statements[_sequentialIndex];
-        try
-        {
-            var known = await QueryRunner.StartStreamingAsync(connector, sql, values, cancellationToken).ConfigureAwait(false);
-            _current = PgRowReader.ForDataReader(connector, [known], firstStatementBound: true);
-            return true;
-        }
-        catch (PostgresException e)
-        {
-            e.StatementIndex = _sequentialIndex;
-            Annotate(e);
-            await AbortSequentialAsync().ConfigureAwait(false);
-            throw;
-        }
-        catch
-        {
-            await AbortSequentialAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
-
-    /// <summary>After a failure in the fallback: the statements that ran are rolled back, as one implicit transaction would be.</summary>
-    private async ValueTask AbortSequentialAsync()
-    {
-        _sequentialIndex = _statements.Count;
-        if (!_ownTransaction) return;
-        _ownTransaction = false;
-        if (_connection.ConnectorOrNull is { IsBroken: false } connector)
-            await QueryRunner.ExecuteScriptAsync(connector, "ROLLBACK", CancellationToken.None).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Names the batch command a failed statement belongs to (the exception's BatchCommand). Returns false, so it can
-    /// sit in an exception filter that lets the exception go on.
-    /// </summary>
-    private bool Annotate(PostgresException e)
-    {
-        // In the statement-by-statement fallback each statement has a reader of its own, which counts from 0.
-        if (_sequential && _sequentialIndex < _statements.Count) e.StatementIndex = _sequentialIndex;
-        if (_batchCommands is not null && _owners is not null && e.StatementIndex >= 0 && e.StatementIndex < _owners.Length)
-            e.FailedBatchCommand = _batchCommands[_owners[e.StatementIndex]];
-        return false;
-    }
+    private ValueTask<bool> AdvanceAsync(CancellationToken cancellationToken) => _execution.AdvanceAsync(cancellationToken);
 
     /// <summary>The position of the current statement among the command's statements.</summary>
-    private int StatementIndex => _sequential ? _sequentialIndex : _current?.StatementIndex ?? 0;
-
-    /// <summary>Adds the current statement's changed rows to <see cref="RecordsAffected"/>, once per statement.</summary>
-    private void AccumulateCurrent()
-    {
-        var current = _current!;
-        // Past the last statement (the statement-by-statement mode after its COMMIT) nothing is left to count.
-        if (!current.IsResultDone || _accumulated == StatementIndex || StatementIndex >= _statements.Count) return;
-        _accumulated = StatementIndex;
-        if (current.ModifiedRows < 0) return;
-        _recordsAffected = Math.Max(_recordsAffected, 0) + current.ModifiedRows;
-        if (_batchCommands is not null && _owners is not null)
-        {
-            var owner = _batchCommands[_owners[StatementIndex]];
-            owner._recordsAffected = (int)Math.Min(Math.Max(owner._recordsAffected, 0) + current.ModifiedRows, int.MaxValue);
-        }
-    }
+    private int StatementIndex => _execution.StatementIndex;
 
     /// <inheritdoc />
     public override string ToString() =>
-        string.Create(CultureInfo.InvariantCulture, $"PgWireDataReader {{ statement {StatementIndex + 1} of {_statements.Count} }}");
+        string.Create(CultureInfo.InvariantCulture, $"PgWireDataReader {{ statement {StatementIndex + 1} of {_execution.StatementCount} }}");
 }

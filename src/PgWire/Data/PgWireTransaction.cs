@@ -40,7 +40,7 @@ public sealed class PgWireTransaction : DbTransaction
     {
         var connector = Active();
         var failed = connector.TransactionStatus == Protocol.TransactionStatus.Failed;
-        await QueryRunner.ExecuteScriptAsync(connector, "COMMIT", cancellationToken).ConfigureAwait(false);
+        await TransactionControl.CommitAsync(connector, cancellationToken).ConfigureAwait(false);
         MarkCompleted();
         if (failed)
             throw new PgWireException("The transaction had failed (a statement in it raised an error), so COMMIT rolled it back instead.");
@@ -53,7 +53,7 @@ public sealed class PgWireTransaction : DbTransaction
     public override async Task RollbackAsync(CancellationToken cancellationToken = default)
     {
         var connector = Active();
-        await QueryRunner.ExecuteScriptAsync(connector, "ROLLBACK", cancellationToken).ConfigureAwait(false);
+        await TransactionControl.RollbackAsync(connector, cancellationToken).ConfigureAwait(false);
         MarkCompleted();
     }
 
@@ -61,22 +61,22 @@ public sealed class PgWireTransaction : DbTransaction
     public override void Save(string savepointName) => SaveAsync(savepointName).GetAwaiter().GetResult();
 
     /// <summary>Creates a savepoint.</summary>
-    public override Task SaveAsync(string savepointName, CancellationToken cancellationToken = default) =>
-        RunAsync("SAVEPOINT " + Quote(savepointName), cancellationToken);
+    public override async Task SaveAsync(string savepointName, CancellationToken cancellationToken = default) =>
+        await TransactionControl.SaveAsync(Active(), savepointName, cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
     public override void Rollback(string savepointName) => RollbackAsync(savepointName).GetAwaiter().GetResult();
 
     /// <summary>Rolls back to a savepoint; the transaction goes on.</summary>
-    public override Task RollbackAsync(string savepointName, CancellationToken cancellationToken = default) =>
-        RunAsync("ROLLBACK TO SAVEPOINT " + Quote(savepointName), cancellationToken);
+    public override async Task RollbackAsync(string savepointName, CancellationToken cancellationToken = default) =>
+        await TransactionControl.RollbackToAsync(Active(), savepointName, cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
     public override void Release(string savepointName) => ReleaseAsync(savepointName).GetAwaiter().GetResult();
 
     /// <summary>Releases a savepoint.</summary>
-    public override Task ReleaseAsync(string savepointName, CancellationToken cancellationToken = default) =>
-        RunAsync("RELEASE SAVEPOINT " + Quote(savepointName), cancellationToken);
+    public override async Task ReleaseAsync(string savepointName, CancellationToken cancellationToken = default) =>
+        await TransactionControl.ReleaseAsync(Active(), savepointName, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Rolls back when neither committed nor rolled back. Afterwards every method throws <see cref="ObjectDisposedException"/>.</summary>
     public override async ValueTask DisposeAsync()
@@ -104,9 +104,6 @@ public sealed class PgWireTransaction : DbTransaction
         _connection = null;
     }
 
-    private async Task RunAsync(string sql, CancellationToken cancellationToken) =>
-        await QueryRunner.ExecuteScriptAsync(Active(), sql, cancellationToken).ConfigureAwait(false);
-
     private bool _disposed;
 
     private PgConnector Active()
@@ -115,11 +112,5 @@ public sealed class PgWireTransaction : DbTransaction
         var connection = _connection ?? throw new InvalidOperationException("The transaction has already been committed or rolled back.");
         connection.ThrowIfBusy();
         return connection.Connector;
-    }
-
-    private static string Quote(string name)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        return "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
     }
 }

@@ -138,7 +138,7 @@ internal sealed class ConnectorPool : IAsyncDisposable
             {
                 try
                 {
-                    await QueryRunner.ExecuteScriptAsync(connector, "ROLLBACK", CancellationToken.None).ConfigureAwait(false);
+                    await TransactionControl.RollbackAsync(connector, CancellationToken.None).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is PgWireException or TimeoutException)
                 {
