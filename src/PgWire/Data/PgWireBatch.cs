@@ -84,8 +84,8 @@ public sealed class PgWireBatch : DbBatch
 
     /// <summary>The first column of the first row of the first result set.</summary>
     public override async Task<object?> ExecuteScalarAsync(CancellationToken cancellationToken = default) =>
-        await (await ExecuteReaderAsync(CommandBehavior.Default, cancellationToken).ConfigureAwait(false))
-            .ConsumeForScalarAsync(cancellationToken).ConfigureAwait(false);
+        await PgWireCommand.ConsumeForScalarAsync(await ExecuteReaderAsync(CommandBehavior.Default, cancellationToken).ConfigureAwait(false), cancellationToken)
+            .ConfigureAwait(false);
 
     /// <summary>Runs the batch and returns a reader over its result sets, one per command that returns rows.</summary>
     public new PgWireDataReader ExecuteReader(CommandBehavior behavior = CommandBehavior.Default) =>

@@ -154,16 +154,16 @@ public sealed class PgWireCommand : DbCommand
 
     /// <summary>Runs every statement; returns the rows changed by INSERT, UPDATE, DELETE and MERGE, or -1 when none of those ran.</summary>
     public override async Task<int> ExecuteNonQueryAsync(CancellationToken cancellationToken) =>
-        await (await ExecuteReaderCoreAsync(CommandBehavior.Default, cancellationToken).ConfigureAwait(false))
-            .ConsumeForNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await ConsumeForNonQueryAsync(await ExecuteReaderCoreAsync(CommandBehavior.Default, cancellationToken).ConfigureAwait(false), cancellationToken)
+            .ConfigureAwait(false);
 
     /// <inheritdoc />
     public override object? ExecuteScalar() => ExecuteScalarAsync(CancellationToken.None).GetAwaiter().GetResult();
 
     /// <summary>The first column of the first row of the first result; null when there is none, <see cref="DBNull"/> for SQL NULL.</summary>
     public override async Task<object?> ExecuteScalarAsync(CancellationToken cancellationToken) =>
-        await (await ExecuteReaderCoreAsync(CommandBehavior.Default, cancellationToken).ConfigureAwait(false))
-            .ConsumeForScalarAsync(cancellationToken).ConfigureAwait(false);
+        await ConsumeForScalarAsync(await ExecuteReaderCoreAsync(CommandBehavior.Default, cancellationToken).ConfigureAwait(false), cancellationToken)
+            .ConfigureAwait(false);
 
     /// <summary>Runs the command and returns a reader over its results.</summary>
     public new PgWireDataReader ExecuteReader() => ExecuteReader(CommandBehavior.Default);
@@ -273,8 +273,31 @@ public sealed class PgWireCommand : DbCommand
             return total;
         // A command uses what an earlier one creates: run them one by one, as the reader does.
         var reader = NewReader(connection, statements, CommandBehavior.Default, commands, owners);
-        return await (await StartReaderAsync(connection, reader, cancellationToken).ConfigureAwait(false))
-            .ConsumeForNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return await ConsumeForNonQueryAsync(await StartReaderAsync(connection, reader, cancellationToken).ConfigureAwait(false), cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>ExecuteNonQuery: runs through every result, closes, returns RecordsAffected.</summary>
+    private static async Task<int> ConsumeForNonQueryAsync(PgWireDataReader reader, CancellationToken cancellationToken)
+    {
+        await using (reader)
+        {
+            while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false)) { }
+            await reader.CloseAsync().ConfigureAwait(false);
+            return reader.RecordsAffected;
+        }
+    }
+
+    /// <summary>ExecuteScalar: the first column of the first row of the first result; every result is still consumed.</summary>
+    internal static async Task<object?> ConsumeForScalarAsync(PgWireDataReader reader, CancellationToken cancellationToken)
+    {
+        await using (reader)
+        {
+            object? value = null;
+            if (reader.FieldCount > 0 && await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) value = reader.GetValue(0);
+            while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false)) { }
+            return value;
+        }
     }
 
     private PgWireDataReader NewReader(

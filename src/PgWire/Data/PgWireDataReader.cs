@@ -18,17 +18,15 @@ public sealed class PgWireDataReader : DbDataReader
     private readonly PgWireConnection _connection;
     private readonly CommandExecution _execution;
     private readonly CommandBehavior _behavior;
-    private bool _pendingRow;
-    private bool _onRow;
-    private int _rowsRead;
+    private readonly ReaderPosition _position;
     private bool _closed;
-    private bool _returnedResult;
 
     internal PgWireDataReader(PgWireConnection connection, CommandExecution execution, CommandBehavior behavior)
     {
         _connection = connection;
         _execution = execution;
         _behavior = behavior;
+        _position = new ReaderPosition(execution, behavior);
     }
 
     /// <summary>The current statement's row reader.</summary>
@@ -54,7 +52,7 @@ public sealed class PgWireDataReader : DbDataReader
         get
         {
             ThrowIfClosed();
-            return _pendingRow || _rowsRead > 0;
+            return _position.HasRows;
         }
     }
 
@@ -73,14 +71,16 @@ public sealed class PgWireDataReader : DbDataReader
     /// <inheritdoc />
     public override bool Read()
     {
-        var read = ReadCore(CancellationToken.None);
+        ThrowIfClosed();
+        var read = _position.ReadAsync(CancellationToken.None);
         return read.IsCompletedSuccessfully ? read.Result : read.AsTask().GetAwaiter().GetResult();
     }
 
     /// <summary>Moves to the next row of the current result set.</summary>
     public override Task<bool> ReadAsync(CancellationToken cancellationToken)
     {
-        var read = ReadCore(cancellationToken);
+        ThrowIfClosed();
+        var read = _position.ReadAsync(cancellationToken);
         if (!read.IsCompletedSuccessfully) return read.AsTask();
         return read.Result ? s_true : s_false;
     }
@@ -88,119 +88,18 @@ public sealed class PgWireDataReader : DbDataReader
     private static readonly Task<bool> s_true = Task.FromResult(true);
     private static readonly Task<bool> s_false = Task.FromResult(false);
 
-    /// <summary>Rows already received are handed out without an await or an allocation.</summary>
-    private ValueTask<bool> ReadCore(CancellationToken cancellationToken)
-    {
-        ThrowIfClosed();
-        _onRow = false;
-        if (_pendingRow)
-        {
-            _pendingRow = false;
-            _rowsRead++;
-            _onRow = true;
-            return new ValueTask<bool>(true);
-        }
-        if (Cursor is null || Cursor.IsResultDone) return new ValueTask<bool>(false);
-        if ((_behavior & CommandBehavior.SingleRow) != 0 && _rowsRead > 0) return new ValueTask<bool>(false);
-        var pending = Cursor.ReadAsync(cancellationToken);
-        if (pending.IsCompletedSuccessfully)
-        {
-            if (pending.Result)
-            {
-                _onRow = true;
-                _rowsRead++;
-                return new ValueTask<bool>(true);
-            }
-            _execution.ResultEnded();
-            return new ValueTask<bool>(false);
-        }
-        return ReadSlowAsync(pending);
-    }
-
-    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> ReadSlowAsync(ValueTask<bool> pending)
-    {
-        bool hasRow;
-        try
-        {
-            hasRow = await pending.ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            await _execution.FailAsync(e).ConfigureAwait(false);
-            throw;
-        }
-        if (hasRow)
-        {
-            _onRow = true;
-            _rowsRead++;
-        }
-        else
-        {
-            _execution.ResultEnded();
-        }
-        return hasRow;
-    }
-
     /// <inheritdoc />
     public override bool NextResult() => NextResultAsync(CancellationToken.None).GetAwaiter().GetResult();
 
     /// <summary>Moves to the result set of the next statement that returns rows; false when there is none.</summary>
-    public override async Task<bool> NextResultAsync(CancellationToken cancellationToken)
+    public override Task<bool> NextResultAsync(CancellationToken cancellationToken)
     {
         ThrowIfClosed();
-        _onRow = false;
-        _pendingRow = false;
-        if (Cursor is null) return false;
-        if ((_behavior & (CommandBehavior.SingleResult | CommandBehavior.SingleRow)) != 0 && _returnedResult)
-        {
-            // The other statements still ran (they were sent with the first); their results are discarded.
-            while (await AdvanceAsync(cancellationToken).ConfigureAwait(false)) { }
-            return false;
-        }
-        while (await AdvanceAsync(cancellationToken).ConfigureAwait(false))
-        {
-            if (await PositionAsync(cancellationToken).ConfigureAwait(false)) return true;
-        }
-        return false;
+        return _position.NextResultAsync(cancellationToken);
     }
 
     /// <summary>Starts the execution and positions the reader on the first result set.</summary>
-    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
-    internal async ValueTask StartAsync(CancellationToken cancellationToken)
-    {
-        await _execution.StartAsync((_behavior & CommandBehavior.SchemaOnly) != 0, cancellationToken).ConfigureAwait(false);
-        // Described only: each result set has its columns and no rows, and the first with columns is current.
-        if (Cursor is null || (_behavior & CommandBehavior.SchemaOnly) != 0) return;
-        if (await PositionAsync(cancellationToken).ConfigureAwait(false)) return;
-        while (await AdvanceAsync(cancellationToken).ConfigureAwait(false))
-        {
-            if (await PositionAsync(cancellationToken).ConfigureAwait(false)) return;
-        }
-    }
-
-    /// <summary>ExecuteNonQuery: runs through every result, closes, returns RecordsAffected.</summary>
-    internal async Task<int> ConsumeForNonQueryAsync(CancellationToken cancellationToken)
-    {
-        await using (this)
-        {
-            while (await NextResultAsync(cancellationToken).ConfigureAwait(false)) { }
-            await CloseAsync().ConfigureAwait(false);
-            return RecordsAffected;
-        }
-    }
-
-    /// <summary>ExecuteScalar: the first column of the first row of the first result; every result is still consumed.</summary>
-    internal async Task<object?> ConsumeForScalarAsync(CancellationToken cancellationToken)
-    {
-        await using (this)
-        {
-            object? value = null;
-            if (FieldCount > 0 && await ReadAsync(cancellationToken).ConfigureAwait(false)) value = GetValue(0);
-            while (await NextResultAsync(cancellationToken).ConfigureAwait(false)) { }
-            return value;
-        }
-    }
+    internal ValueTask StartAsync(CancellationToken cancellationToken) => _position.StartAsync(cancellationToken);
 
     /// <inheritdoc />
     public override void Close() => CloseAsync().GetAwaiter().GetResult();
@@ -212,18 +111,14 @@ public sealed class PgWireDataReader : DbDataReader
         try
         {
             // A broken connection has nothing more to read (and closing must not hide the error that broke it).
-            if (_execution.HasUnread && _connection.State == ConnectionState.Open)
-            {
-                while (await AdvanceAsync(CancellationToken.None).ConfigureAwait(false)) { }
-            }
+            if (_execution.HasUnread && _connection.State == ConnectionState.Open) await _position.DrainAsync().ConfigureAwait(false);
         }
         finally
         {
             // The row reader goes back to the connector for its next command: this reader lets go of it.
             await _execution.EndAsync().ConfigureAwait(false);
             _closed = true;
-            _onRow = false;
-            _pendingRow = false;
+            _position.Leave();
             if (ReferenceEquals(_connection.ActiveReader, this)) _connection.ActiveReader = null;
             if ((_behavior & CommandBehavior.CloseConnection) != 0) await _connection.CloseAsync().ConfigureAwait(false);
         }
@@ -437,17 +332,17 @@ public sealed class PgWireDataReader : DbDataReader
     private T Chunked<T>(int ordinal, Func<PgWireDataReader, int, T> decode) where T : class
     {
         Current();
-        if (_chunkSource is { } cached && cached.Statement == StatementIndex && cached.Row == _rowsRead && cached.Ordinal == ordinal
+        if (_chunkSource is { } cached && cached.Statement == StatementIndex && cached.Row == _position.RowsRead && cached.Ordinal == ordinal
             && cached.Value is T value) return value;
         var decoded = decode(this, ordinal);
-        _chunkSource = (StatementIndex, _rowsRead, ordinal, decoded);
+        _chunkSource = (StatementIndex, _position.RowsRead, ordinal, decoded);
         return decoded;
     }
 
     private PgRowReader Current()
     {
         ThrowIfClosed();
-        if (!_onRow) throw new InvalidOperationException("There is no current row: call Read first and read columns only while it returned true.");
+        if (!_position.OnRow) throw new InvalidOperationException("There is no current row: call Read first and read columns only while it returned true.");
         return Cursor!;
     }
 
@@ -476,20 +371,6 @@ public sealed class PgWireDataReader : DbDataReader
     {
         if (_closed) throw new InvalidOperationException("The data reader is closed.");
     }
-
-    /// <summary>Reads ahead the first row of the current statement's result; true when it has columns (a result set).</summary>
-    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> PositionAsync(CancellationToken cancellationToken)
-    {
-        _rowsRead = 0;
-        _pendingRow = await _execution.ReadAsync(cancellationToken).ConfigureAwait(false);
-        if (Cursor!.FieldCount == 0) return false;
-        _returnedResult = true;
-        return true;
-    }
-
-    /// <summary>Finishes the current statement's result (discarding its rows) and moves to the next statement.</summary>
-    private ValueTask<bool> AdvanceAsync(CancellationToken cancellationToken) => _execution.AdvanceAsync(cancellationToken);
 
     /// <summary>The position of the current statement among the command's statements.</summary>
     private int StatementIndex => _execution.StatementIndex;
