@@ -121,7 +121,7 @@ internal static class QueryRunner
                 return known;
             }
             var prepared = await StatementSender.PrepareBatchAsync(connector, statements, cancellationToken).ConfigureAwait(false);
-            var send = SendPipeline(connector, statements, prepared, syncEach: false);
+            var send = StatementSender.SendBatch(connector, statements, prepared, syncEach: false);
             // A long batch is still being sent while the caller reads its first answers (the server would otherwise
             // stall on answers nobody reads); the connector waits for the rest before it sends anything else.
             if (!send.IsCompletedSuccessfully) connector.PendingSend = send.AsTask();
@@ -157,7 +157,7 @@ internal static class QueryRunner
         var handler = connector.PipelineHandler;
         var prepared = await StatementSender.PrepareBatchAsync(connector, queries, cancellationToken).ConfigureAwait(false);
         handler.Reset(prepared.Statements, StatementSender.KnownDescriptions(prepared), syncEach, collectRows);
-        var flush = SendPipeline(connector, queries, prepared, syncEach);
+        var flush = StatementSender.SendBatch(connector, queries, prepared, syncEach);
         try
         {
             await connector.ReceiveAsync(handler).ConfigureAwait(false);
@@ -191,57 +191,6 @@ internal static class QueryRunner
                 if (outcome.Error is { } error && IsStaleStatement(error)) connector.Descriptions.Clear();
         }
         return (handler.Outcomes, handler.TakeRows());
-    }
-
-    /// <summary>Bytes written before each flush of a pipeline: the server starts on the first queries while later ones are written.</summary>
-    private const int PipelineChunkBytes = 16 * 1024;
-
-    /// <summary>
-    /// Sends a pipeline in chunks, so the server works on the first queries while the client writes the next. When
-    /// the socket stops taking bytes (the server is busy answering), the rest is written by a continuation, while
-    /// the caller reads the answers: the returned task completes when everything was sent.
-    /// </summary>
-    private static ValueTask SendPipeline(PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> queries, StatementSender.PreparedBatch prepared, bool syncEach)
-    {
-        var next = 0;
-        while (true)
-        {
-            next = StatementSender.WriteBatchRange(connector, queries, prepared, syncEach, next, PipelineChunkBytes);
-            var flush = connector.FlushAsync(CancellationToken.None);
-            if (next == queries.Count) return flush;
-            if (!flush.IsCompletedSuccessfully)
-            {
-                // The rest is written after the caller got control back (a reader may already be in its hands): take
-                // the values the caller still holds now, so changing a typed parameter cannot change what is sent.
-                SnapshotValues(queries, next);
-                return SendRestAsync(flush, connector, queries, prepared, syncEach, next);
-            }
-            flush.GetAwaiter().GetResult();
-        }
-    }
-
-    /// <summary>Boxes the values of queries from <paramref name="from"/> on that are read only when written (<see cref="Types.IUnboxedValue"/>).</summary>
-    private static void SnapshotValues(IReadOnlyList<(string Sql, object?[] Values)> queries, int from)
-    {
-        for (var q = from; q < queries.Count; q++)
-        {
-            var values = queries[q].Values;
-            for (var i = 0; i < values.Length; i++)
-                if (values[i] is Types.IUnboxedValue unboxed) values[i] = unboxed.Box();
-        }
-    }
-
-    private static async ValueTask SendRestAsync(
-        ValueTask pending, PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> queries, StatementSender.PreparedBatch prepared, bool syncEach, int next)
-    {
-        await pending.ConfigureAwait(false);
-        while (next < queries.Count)
-        {
-            next = StatementSender.WriteBatchRange(connector, queries, prepared, syncEach, next, PipelineChunkBytes);
-            // Not FlushAsync: that waits for the connector's pending send, which may be this very task.
-            connector.MoveOutputToPipe();
-            await connector.FlushPipeAsync().ConfigureAwait(false);
-        }
     }
 
     /// <summary>Prepares statements on this session now (explicit Prepare).</summary>

@@ -165,6 +165,57 @@ internal static class StatementSender
         return i;
     }
 
+    /// <summary>Bytes written before each flush of a pipeline: the server starts on the first queries while later ones are written.</summary>
+    private const int PipelineChunkBytes = 16 * 1024;
+
+    /// <summary>
+    /// Sends a prepared batch (a pipeline) in chunks, so the server works on the first queries while the client writes the next. When
+    /// the socket stops taking bytes (the server is busy answering), the rest is written by a continuation, while
+    /// the caller reads the answers: the returned task completes when everything was sent.
+    /// </summary>
+    public static ValueTask SendBatch(PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> queries, PreparedBatch prepared, bool syncEach)
+    {
+        var next = 0;
+        while (true)
+        {
+            next = WriteBatchRange(connector, queries, prepared, syncEach, next, PipelineChunkBytes);
+            var flush = connector.FlushAsync(CancellationToken.None);
+            if (next == queries.Count) return flush;
+            if (!flush.IsCompletedSuccessfully)
+            {
+                // The rest is written after the caller got control back (a reader may already be in its hands): take
+                // the values the caller still holds now, so changing a typed parameter cannot change what is sent.
+                SnapshotValues(queries, next);
+                return SendRestAsync(flush, connector, queries, prepared, syncEach, next);
+            }
+            flush.GetAwaiter().GetResult();
+        }
+    }
+
+    /// <summary>Boxes the values of queries from <paramref name="from"/> on that are read only when written (<see cref="IUnboxedValue"/>).</summary>
+    private static void SnapshotValues(IReadOnlyList<(string Sql, object?[] Values)> queries, int from)
+    {
+        for (var q = from; q < queries.Count; q++)
+        {
+            var values = queries[q].Values;
+            for (var i = 0; i < values.Length; i++)
+                if (values[i] is IUnboxedValue unboxed) values[i] = unboxed.Box();
+        }
+    }
+
+    private static async ValueTask SendRestAsync(
+        ValueTask pending, PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> queries, PreparedBatch prepared, bool syncEach, int next)
+    {
+        await pending.ConfigureAwait(false);
+        while (next < queries.Count)
+        {
+            next = WriteBatchRange(connector, queries, prepared, syncEach, next, PipelineChunkBytes);
+            // Not FlushAsync: that waits for the connector's pending send, which may be this very task.
+            connector.MoveOutputToPipe();
+            await connector.FlushPipeAsync().ConfigureAwait(false);
+        }
+    }
+
     /// <summary>
     /// Writes one execution of a known statement: [Parse] Bind [Describe portal] [Flush] Execute [Sync]. The unnamed
     /// statement is parsed again in the same Sync block as its Bind, even right after it was described (behind a
