@@ -15,7 +15,7 @@ namespace PgWire;
 /// <see cref="InvalidCastException"/> naming the column). Data is read from the server as rows are asked for, so a
 /// slow consumer holds the server back instead of filling memory. The connection is busy until the exporter ends.
 /// </remarks>
-public sealed class PgWireBinaryExporter : IDisposable, IAsyncDisposable, PgWireConnection.ICopyOperation
+public sealed class PgWireBinaryExporter : IDisposable, IAsyncDisposable, ICopyOperation
 {
     private readonly PgWireConnection _connection;
     private readonly CopyBinaryRows _rows;
@@ -117,7 +117,7 @@ public sealed class PgWireBinaryExporter : IDisposable, IAsyncDisposable, PgWire
     /// <summary>Cancels the COPY on the server if rows remain unread; the connection stays usable.</summary>
     public async ValueTask DisposeAsync() => await AbortAsync().ConfigureAwait(false);
 
-    async ValueTask PgWireConnection.ICopyOperation.AbortAsync() => await AbortAsync().ConfigureAwait(false);
+    async ValueTask ICopyOperation.AbortAsync() => await AbortAsync().ConfigureAwait(false);
 
     private async ValueTask AbortAsync()
     {

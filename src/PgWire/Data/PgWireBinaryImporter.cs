@@ -17,7 +17,7 @@ namespace PgWire;
 /// are reported by <see cref="Complete"/> as a <see cref="PostgresException"/> whose <see cref="PostgresException.Where"/>
 /// names the line (row) of the COPY.
 /// </remarks>
-public sealed class PgWireBinaryImporter : IDisposable, IAsyncDisposable, PgWireConnection.ICopyOperation
+public sealed class PgWireBinaryImporter : IDisposable, IAsyncDisposable, ICopyOperation
 {
     private readonly PgWireConnection _connection;
     private readonly CopyIn _copy;
@@ -182,7 +182,7 @@ public sealed class PgWireBinaryImporter : IDisposable, IAsyncDisposable, PgWire
     /// <summary>Cancels the COPY unless it was completed: the server keeps none of its rows.</summary>
     public async ValueTask DisposeAsync() => await AbortAsync().ConfigureAwait(false);
 
-    async ValueTask PgWireConnection.ICopyOperation.AbortAsync() => await AbortAsync().ConfigureAwait(false);
+    async ValueTask ICopyOperation.AbortAsync() => await AbortAsync().ConfigureAwait(false);
 
     private async ValueTask AbortAsync()
     {

@@ -95,12 +95,6 @@ public sealed class PgWireConnection : DbConnection
     /// <summary>The COPY in progress on this connection, if any.</summary>
     internal ICopyOperation? ActiveCopy { get; set; }
 
-    /// <summary>A COPY holding the connection: abandoned (nothing imported, the export cut short) when the connection closes.</summary>
-    internal interface ICopyOperation
-    {
-        ValueTask AbortAsync();
-    }
-
     private static readonly StateChangeEventArgs s_opened = new(ConnectionState.Closed, ConnectionState.Open);
     private static readonly StateChangeEventArgs s_closed = new(ConnectionState.Open, ConnectionState.Closed);
 
@@ -323,7 +317,7 @@ public sealed class PgWireConnection : DbConnection
     public async Task<PgWireCopyTextWriter> BeginTextImportAsync(string copyFromCommand, CancellationToken cancellationToken = default)
     {
         var text = CopyCommandText.ParseFor(copyFromCommand, fromClient: true, "BeginTextImport", "BeginTextExport");
-        return new PgWireCopyTextWriter(await PgWireCopyStream.StartAsync(this, copyFromCommand, text, binary: false, cancellationToken).ConfigureAwait(false));
+        return new(await PgWireCopyStream.StartAsync(this, copyFromCommand, text, binary: false, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>Starts a text or CSV export (<c>COPY ... TO STDOUT</c>, optionally <c>(FORMAT CSV ...)</c>) read as text.</summary>
@@ -392,16 +386,13 @@ public sealed class PgWireConnection : DbConnection
     {
         var previous = _state;
         _state = state;
-        if (previous != state)
+        if (previous == state) return;
+        // The two transitions a connection makes are the same every time: their (immutable) arguments are shared.
+        OnStateChange((previous, state) switch
         {
-            // The two transitions a connection makes are the same every time: their (immutable) arguments are shared.
-            var args = (previous, state) switch
-            {
-                (ConnectionState.Closed, ConnectionState.Open) => s_opened,
-                (ConnectionState.Open, ConnectionState.Closed) => s_closed,
-                _ => new StateChangeEventArgs(previous, state),
-            };
-            OnStateChange(args);
-        }
+            (ConnectionState.Closed, ConnectionState.Open) => s_opened,
+            (ConnectionState.Open, ConnectionState.Closed) => s_closed,
+            _ => new StateChangeEventArgs(previous, state),
+        });
     }
 }

@@ -14,7 +14,7 @@ namespace PgWire;
 /// asked for; disposing before the end cancels the COPY on the server. Either way the connection is busy until the
 /// stream is disposed and usable afterwards.
 /// </remarks>
-public sealed class PgWireCopyStream : Stream, PgWireConnection.ICopyOperation
+public sealed class PgWireCopyStream : Stream, ICopyOperation
 {
     private readonly PgWireConnection _connection;
     private readonly CopyIn? _in;
@@ -206,7 +206,7 @@ public sealed class PgWireCopyStream : Stream, PgWireConnection.ICopyOperation
         base.Dispose(disposing);
     }
 
-    async ValueTask PgWireConnection.ICopyOperation.AbortAsync() => await AbortAsync().ConfigureAwait(false);
+    async ValueTask ICopyOperation.AbortAsync() => await AbortAsync().ConfigureAwait(false);
 
     private async ValueTask AbortAsync()
     {

@@ -38,47 +38,8 @@ public sealed class PgWireDataSource : DbDataSource
     {
         foreach (var (clrType, pgTypeName) in mappings) _types.Map(clrType, pgTypeName);
         _notice = notice;
-        if (string.IsNullOrWhiteSpace(settings.Host))
-            throw new ArgumentException("The connection string has no Host: give a host name, an IP address or a socket directory.");
-        if (settings.Host.Contains('=', StringComparison.Ordinal))
-            // Not repeated in the message: such a value may hold a whole libpq string, password included.
-            throw new ArgumentException(
-                "The connection string's Host contains '=': it looks like a libpq 'host=... user=... password=...' string, which is not read here. Use Npgsql-style keywords: Host=...;Port=...;Username=...");
-        var user = settings.Username.Length > 0 ? settings.Username : Environment.UserName;
-        _connectorOptions = new ConnectorOptions
-        {
-            Host = settings.Host,
-            Port = settings.Port,
-            Username = user,
-            Password = settings.Password.Length > 0 ? settings.Password : null,
-            Database = settings.Database.Length > 0 ? settings.Database : user,
-            ApplicationName = settings.ApplicationName,
-            ConnectTimeout = TimeSpan.FromSeconds(settings.Timeout == 0 ? 1024 : settings.Timeout),
-            CommandTimeout = TimeSpan.FromSeconds(settings.CommandTimeout),
-            CancellationGrace = TimeSpan.FromMilliseconds(settings.CancellationTimeout),
-            MaxMessageSize = settings.MaxMessageSize,
-            MaxAutoPrepare = settings.MaxAutoPrepare,
-            AutoPrepareMinUsages = settings.AutoPrepareMinUsages,
-            AlwaysPrepare = _alwaysPrepare,
-            SslMode = settings.SslMode,
-            ChannelBinding = settings.ChannelBinding,
-            RootCertificate = settings.RootCertificate.Length > 0 ? settings.RootCertificate : null,
-            ClientCertificate = settings.SslCertificate.Length > 0 ? settings.SslCertificate : null,
-            ClientKey = settings.SslKey.Length > 0 ? settings.SslKey : null,
-            ClientKeyPassword = settings.SslPassword.Length > 0 ? settings.SslPassword : null,
-        };
-        _pool = new ConnectorPool(
-            new PoolOptions
-            {
-                Pooling = settings.Pooling,
-                MinPoolSize = settings.MinPoolSize,
-                MaxPoolSize = settings.MaxPoolSize,
-                WaitTimeout = TimeSpan.FromSeconds(settings.Timeout == 0 ? 1024 : settings.Timeout),
-                ConnectionLifetime = TimeSpan.FromSeconds(settings.ConnectionLifetime),
-                IdleLifetime = TimeSpan.FromSeconds(settings.ConnectionIdleLifetime),
-                PruningInterval = TimeSpan.FromSeconds(settings.ConnectionPruningInterval),
-            },
-            OpenConnectorAsync);
+        _connectorOptions = DataSourceSettings.ToConnectorOptions(settings, _alwaysPrepare);
+        _pool = new ConnectorPool(DataSourceSettings.ToPoolOptions(settings), OpenConnectorAsync);
         _publicConnectionString = settings.WithoutPassword();
         FullConnectionString = settings.ConnectionString;
         PersistSecurityInfo = settings.PersistSecurityInfo;
@@ -143,7 +104,7 @@ public sealed class PgWireDataSource : DbDataSource
     {
         ArgumentNullException.ThrowIfNull(sql);
         ArgumentNullException.ThrowIfNull(parameters);
-        var values = ResolveTyped(parameters);
+        var values = ParameterBinder.ResolveTyped(parameters);
         if (_multiplexer is not null
             && await _multiplexer.ExecuteAsync(sql, values, collectRows: true, _connectorOptions.CommandTimeout, cancellationToken).ConfigureAwait(false) is { } shared)
             return new PgRowSet(shared.Description, shared.Rows, shared.RowsAffected);
@@ -185,7 +146,7 @@ public sealed class PgWireDataSource : DbDataSource
         for (var i = 0; i < queries.Length; i++)
         {
             var set = parameterSets[i] ?? throw new ArgumentException($"Parameter set {i} is null.", nameof(parameterSets));
-            queries[i] = (sql, (object?[])ResolveTyped(set));
+            queries[i] = (sql, (object?[])ParameterBinder.ResolveTyped(set));
         }
         return RunPipelineAsync(queries, independentQueries, cancellationToken);
     }
@@ -206,7 +167,7 @@ public sealed class PgWireDataSource : DbDataSource
         {
             var (sql, parameters) = queries[i];
             if (sql is null) throw new ArgumentException($"Query {i} has no SQL.", nameof(queries));
-            resolved[i] = (sql, (object?[])ResolveTyped(parameters ?? []));
+            resolved[i] = (sql, (object?[])ParameterBinder.ResolveTyped(parameters ?? []));
         }
         return RunPipelineAsync(resolved, independentQueries, cancellationToken);
     }
@@ -269,7 +230,7 @@ public sealed class PgWireDataSource : DbDataSource
         var connector = await RentAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var known = await QueryRunner.StartStreamingAsync(connector, sql, ResolveTyped(parameters), cancellationToken).ConfigureAwait(false);
+            var known = await QueryRunner.StartStreamingAsync(connector, sql, ParameterBinder.ResolveTyped(parameters), cancellationToken).ConfigureAwait(false);
             return new PgRowReader(connector, known, _returnToPool);
         }
         catch
@@ -302,14 +263,14 @@ public sealed class PgWireDataSource : DbDataSource
         ArgumentNullException.ThrowIfNull(sql);
         ArgumentNullException.ThrowIfNull(parameters);
         if (_multiplexer is not null && parameters.Count > 0
-            && await _multiplexer.ExecuteAsync(sql, ResolveTyped(parameters), collectRows: false, _connectorOptions.CommandTimeout, cancellationToken).ConfigureAwait(false) is { } shared)
+            && await _multiplexer.ExecuteAsync(sql, ParameterBinder.ResolveTyped(parameters), collectRows: false, _connectorOptions.CommandTimeout, cancellationToken).ConfigureAwait(false) is { } shared)
             return shared.RowsAffected;
         var connector = await RentAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (parameters.Count == 0)
                 return await QueryRunner.ExecuteScriptAsync(connector, sql, cancellationToken).ConfigureAwait(false);
-            var result = await QueryRunner.ExecuteAsync(connector, sql, ResolveTyped(parameters), collectRows: false, cancellationToken).ConfigureAwait(false);
+            var result = await QueryRunner.ExecuteAsync(connector, sql, ParameterBinder.ResolveTyped(parameters), collectRows: false, cancellationToken).ConfigureAwait(false);
             return result.RowsAffected;
         }
         finally
@@ -407,21 +368,6 @@ public sealed class PgWireDataSource : DbDataSource
 
     /// <inheritdoc />
     public override string ToString() => $"PgWireDataSource {{ {_publicConnectionString} }}";
-
-    /// <summary>Turns <see cref="PgTypedValue"/> parameters into values of their named type (checked before anything is sent).</summary>
-    private static IReadOnlyList<object?> ResolveTyped(IReadOnlyList<object?> parameters)
-    {
-        object?[]? resolved = null;
-        for (var i = 0; i < parameters.Count; i++)
-        {
-            if (parameters[i] is not PgTypedValue typed) continue;
-            resolved ??= [.. parameters];
-            resolved[i] = typed.Value is null or DBNull ? null
-                : typed.DataTypeName is null ? ParameterBinder.Untyped(typed.Value, $"${i + 1}")
-                : ParameterBinder.WithTypeName(typed.Value, typed.DataTypeName, $"${i + 1}");
-        }
-        return resolved ?? parameters;
-    }
 
     private ValueTask<PgConnector> RentAsync(CancellationToken cancellationToken) => _pool.RentAsync(cancellationToken);
 

@@ -18,7 +18,7 @@ internal static class ParameterBinder
     /// </summary>
     public static TypedValue WithTypeName(object value, string typeName, string label)
     {
-        if (string.Equals(typeName, "unknown", StringComparison.OrdinalIgnoreCase) || !PgTypeRegistry.TryFindByName(typeName, out var oid, out var codec))
+        if (string.Equals(typeName, "unknown", StringComparison.OrdinalIgnoreCase) || !BuiltInTypes.TryFindByName(typeName, out var oid, out var codec))
             return new TypedValue(value, 0, null, typeName);
         return new TypedValue(ConvertFor(codec, value, label, typeName), oid, codec);
     }
@@ -27,7 +27,7 @@ internal static class ParameterBinder
     public static TypedValue WithDbType(object value, DbType dbType, string label)
     {
         var (typeName, clrType) = MapDbType(dbType, label);
-        if (!PgTypeRegistry.TryFindByName(typeName, out var oid, out var codec))
+        if (!BuiltInTypes.TryFindByName(typeName, out var oid, out var codec))
             throw new System.Diagnostics.UnreachableException($"BUG: DbType {dbType} maps to unknown type {typeName}.");
         return new TypedValue(ConvertFor(codec, ConvertTo(value, clrType, label, typeName), label, typeName), oid, codec);
     }
@@ -39,9 +39,24 @@ internal static class ParameterBinder
     public static object Untyped(object value, string label)
     {
         if (value is Stream stream) return ByteaCodec.ReadToEnd(stream);
-        if (!PgTypeRegistry.TryInferParameter(value, out _, out _) && value is not System.Collections.IList && !ServerTypedCodec.CanDefer(value))
+        if (!BuiltInTypes.TryInferParameter(value, out _, out _) && value is not System.Collections.IList && !ServerTypedCodec.CanDefer(value))
             throw Unsupported(value, label);
         return value;
+    }
+
+    /// <summary>Turns <see cref="PgTypedValue"/> parameters into values of their named type (checked before anything is sent).</summary>
+    public static IReadOnlyList<object?> ResolveTyped(IReadOnlyList<object?> parameters)
+    {
+        object?[]? resolved = null;
+        for (var i = 0; i < parameters.Count; i++)
+        {
+            if (parameters[i] is not PgTypedValue typed) continue;
+            resolved ??= [.. parameters];
+            resolved[i] = typed.Value is null or DBNull ? null
+                : typed.DataTypeName is null ? ParameterBinder.Untyped(typed.Value, $"${i + 1}")
+                : ParameterBinder.WithTypeName(typed.Value, typed.DataTypeName, $"${i + 1}");
+        }
+        return resolved ?? parameters;
     }
 
     /// <summary>The exception for a value of a CLR type PgWire has no PostgreSQL type for.</summary>
@@ -79,7 +94,7 @@ internal static class ParameterBinder
                     return i;
                 }
             }
-            else if (PgTypeRegistry.TryInferParameter(value, out var oid, out var codec))
+            else if (BuiltInTypes.TryInferParameter(value, out var oid, out var codec))
             {
                 types[i] = oid;
                 codecs[i] = codec;

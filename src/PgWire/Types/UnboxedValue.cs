@@ -42,7 +42,7 @@ internal static class UnboxedMapping<T>
             || type == typeof(Guid) || type == typeof(DateOnly) || type == typeof(TimeOnly) || type == typeof(TimeSpan)
             || type == typeof(DateTimeOffset) || type == typeof(PgDate) || type == typeof(PgTimestamp) || type == typeof(PgInterval);
         if (!fixedType) return;
-        if (!PgTypeRegistry.TryInferParameter(default(T)!, out var oid, out var codec) || codec is not IPgWriter<T> writer)
+        if (!BuiltInTypes.TryInferParameter(default(T)!, out var oid, out var codec) || codec is not IPgWriter<T> writer)
             throw new System.Diagnostics.UnreachableException($"BUG: {type} is listed as always sent as one built-in type, but inference gives no writer for it.");
         Writer = writer;
         Codec = codec;
