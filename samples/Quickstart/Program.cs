@@ -36,7 +36,7 @@ try
 {
     await dataSource.QueryAsync("SELECT * FROM no_such_table");
 }
-catch (PostgresException e)
+catch (PgWireServerException e)
 {
     Console.WriteLine($"As expected, the server said {e.SqlState}: {e.MessageText}");
 }

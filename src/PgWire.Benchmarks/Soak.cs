@@ -115,7 +115,7 @@ public static class Soak
                 }
                 catch (Exception e)
                 {
-                    errors.AddOrUpdate($"{operation.Name}: {e.GetType().Name}{(e is PostgresException p ? " " + p.SqlState : "")}", 1, (_, n) => n + 1);
+                    errors.AddOrUpdate($"{operation.Name}: {e.GetType().Name}{(e is PgWireServerException p ? " " + p.SqlState : "")}", 1, (_, n) => n + 1);
                 }
             }
         })));

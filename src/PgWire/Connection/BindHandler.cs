@@ -10,7 +10,7 @@ internal sealed class BindHandler(ResponseReader response) : IFrameHandler
 {
     private bool _known;
 
-    public PostgresException? Error { get; private set; }
+    public PgWireServerException? Error { get; private set; }
 
     /// <summary>The portal's columns (known in advance, or from its RowDescription; null for a statement without a result).</summary>
     public RowDescriptionInfo? Description => response.Description;

@@ -22,7 +22,7 @@ internal static class ConnectorOpener
         {
             return await OpenOnceAsync(options, registry, tls: false, cancellationToken).ConfigureAwait(false);
         }
-        catch (PostgresException e) when (e.SqlState == SqlStates.InvalidAuthorizationSpecification)
+        catch (PgWireServerException e) when (e.SqlState == SqlStates.InvalidAuthorizationSpecification)
         {
             // Allow: the server refused the unencrypted login (a hostssl-only pg_hba.conf); try again with TLS.
             return await OpenOnceAsync(options, registry, tls: true, cancellationToken).ConfigureAwait(false);

@@ -32,7 +32,7 @@ internal sealed class CopyBinaryRows(CopyOut copy, int columns)
     public bool Finished => copy.Finished;
 
     /// <summary>Moves to the next row; false after the last (the COPY has then ended, its row count checked).</summary>
-    /// <exception cref="PostgresException">The server failed the COPY.</exception>
+    /// <exception cref="PgWireServerException">The server failed the COPY.</exception>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> NextAsync(CancellationToken cancellationToken)
     {

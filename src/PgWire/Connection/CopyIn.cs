@@ -113,7 +113,7 @@ internal sealed class CopyIn(PgConnector connector)
         {
             await FinishAsync(CancellationToken.None).ConfigureAwait(false);
         }
-        catch (PostgresException)
+        catch (PgWireServerException)
         {
             // 57014 "COPY from stdin failed: <reason>", or an error the data had caused before: either way nothing was kept.
         }

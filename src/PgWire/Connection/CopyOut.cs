@@ -13,7 +13,7 @@ namespace PgWire.Connection;
 /// backend) or the CSV header line: their number is checked against the CommandComplete count.</param>
 internal sealed class CopyOut(PgConnector connector, bool textRows = false)
 {
-    private PostgresException? _error;
+    private PgWireServerException? _error;
     private long _messages;
 
     public PgConnector Connector => connector;
@@ -62,7 +62,7 @@ internal sealed class CopyOut(PgConnector connector, bool textRows = false)
                 {
                     Finished = true;
                     await connector.EndRequestAsync().ConfigureAwait(false);
-                    if (e is not PostgresException && connector.Cancellation.Reason != CancelReason.None) throw QueryRunner.CancellationOutcome(connector, e, cancellationToken);
+                    if (e is not PgWireServerException && connector.Cancellation.Reason != CancelReason.None) throw QueryRunner.CancellationOutcome(connector, e, cancellationToken);
                     throw;
                 }
             }
@@ -140,7 +140,7 @@ internal sealed class CopyOut(PgConnector connector, bool textRows = false)
             connector.Cancellation.RequestByCaller();
             while (!(await ReadAsync(CancellationToken.None).ConfigureAwait(false)).IsEmpty) { }
         }
-        catch (Exception e) when (e is PostgresException or OperationCanceledException or TimeoutException)
+        catch (Exception e) when (e is PgWireServerException or OperationCanceledException or TimeoutException)
         {
             // The cancellation we asked for, or the server's own error: either way the COPY is over.
         }

@@ -31,7 +31,7 @@ internal static class CopyStart
     {
         public (bool Binary, int ColumnCount)? Started { get; private set; }
 
-        public PostgresException? Error { get; private set; }
+        public PgWireServerException? Error { get; private set; }
 
         public bool Handle(PgConnector connector, byte code, ReadOnlySpan<byte> body)
         {

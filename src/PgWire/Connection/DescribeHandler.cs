@@ -9,7 +9,7 @@ internal sealed class DescribeHandler(ResponseReader response) : IFrameHandler
 {
     public List<(uint[] ParameterTypes, RowDescriptionInfo? Description)> Described { get; } = [];
 
-    public PostgresException? Error { get; private set; }
+    public PgWireServerException? Error { get; private set; }
 
     /// <summary>The position (among the statements sent) of the one that failed.</summary>
     public int FailedIndex { get; private set; } = -1;

@@ -13,7 +13,7 @@ internal struct PipelineOutcome
 
     /// <summary>Whether the statement changed rows (INSERT, UPDATE, DELETE, MERGE) rather than returned them.</summary>
     public bool Modified;
-    public PostgresException? Error;
+    public PgWireServerException? Error;
     public bool Completed;
 }
 
@@ -93,7 +93,7 @@ internal sealed class PipelineHandler(ResponseReader response) : IFrameHandler
     }
 
     /// <summary>The first error of the pipeline, by query order.</summary>
-    public PostgresException? FirstError()
+    public PgWireServerException? FirstError()
     {
         foreach (var outcome in Outcomes)
             if (outcome.Error is not null) return outcome.Error;

@@ -24,7 +24,7 @@ internal sealed class QueryHandler(ResponseReader response) : IFrameHandler
     /// <summary>Rows changed by INSERT, UPDATE, DELETE or MERGE; -1 when no such command ran (ADO.NET's RecordsAffected).</summary>
     public long ModifiedRows { get; private set; } = -1;
 
-    public PostgresException? Error { get; private set; }
+    public PgWireServerException? Error { get; private set; }
 
     /// <summary>Prepares for a new response.</summary>
     /// <param name="statement">The statement whose cached row description may be reused, or null.</param>

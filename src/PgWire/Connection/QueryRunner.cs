@@ -58,7 +58,7 @@ internal static class QueryRunner
         {
             return await request(connector, args, cancellationToken).ConfigureAwait(false);
         }
-        catch (PgWireException e) when (e is not PostgresException && connector.Cancellation.Reason != CancelReason.None)
+        catch (PgWireException e) when (e is not PgWireServerException && connector.Cancellation.Reason != CancelReason.None)
         {
             throw CancellationOutcome(connector, e, cancellationToken);
         }
@@ -78,7 +78,7 @@ internal static class QueryRunner
     {
         if (clearOutput) connector.Output.Clear();
         await connector.EndRequestAsync().ConfigureAwait(false);
-        return failure is PgWireException and not PostgresException && connector.Cancellation.Reason != CancelReason.None
+        return failure is PgWireException and not PgWireServerException && connector.Cancellation.Reason != CancelReason.None
             ? CancellationOutcome(connector, failure, cancellationToken)
             : failure;
     }
@@ -96,7 +96,7 @@ internal static class QueryRunner
         {
             return await request(connector, args, cancellationToken).ConfigureAwait(false);
         }
-        catch (PostgresException e) when (IsStaleStatement(e) && connector.TransactionStatus == TransactionStatus.Idle && !connector.IsBroken)
+        catch (PgWireServerException e) when (IsStaleStatement(e) && connector.TransactionStatus == TransactionStatus.Idle && !connector.IsBroken)
         {
             return await request(connector, args, cancellationToken).ConfigureAwait(false);
         }
@@ -324,12 +324,12 @@ internal static class QueryRunner
     /// the server routine RevalidateCachedQuery; the routine name is not localized, the message is) and "prepared
     /// statement does not exist" (26000) for one of PgWire's own statement names.
     /// </summary>
-    internal static bool IsStaleStatement(PostgresException error) =>
+    internal static bool IsStaleStatement(PgWireServerException error) =>
         (error.SqlState == SqlStates.FeatureNotSupported && error.Routine == "RevalidateCachedQuery")
         || (error.SqlState == SqlStates.InvalidSqlStatementName && error.MessageText.Contains(DescriptionCache.NamePrefix, StringComparison.Ordinal));
 
     /// <summary>The exception for a server error, turned into cancellation or timeout when we asked for it.</summary>
-    internal static Exception Fail(PgConnector connector, PostgresException error, CancellationToken cancellationToken)
+    internal static Exception Fail(PgConnector connector, PgWireServerException error, CancellationToken cancellationToken)
     {
         if (error.SqlState == SqlStates.QueryCanceled && connector.Cancellation.Reason != CancelReason.None) return CancellationOutcome(connector, error, cancellationToken);
         if (IsStaleStatement(error)) connector.Descriptions.Clear();
@@ -344,7 +344,7 @@ internal static class QueryRunner
     internal static Exception CancellationOutcome(PgConnector connector, Exception cause, CancellationToken cancellationToken)
     {
         var grace = connector.Options.CancellationGrace.TotalSeconds;
-        var what = cause is PostgresException { SqlState: SqlStates.QueryCanceled } ? "the statement was cancelled on the server"
+        var what = cause is PgWireServerException { SqlState: SqlStates.QueryCanceled } ? "the statement was cancelled on the server"
             : connector.Cancellation.GraceExpired
                 ? $"the server did not answer the cancellation within {grace:0.###} s (Cancellation Timeout), so the connection was closed; the statement's outcome is unknown"
                 : $"then the connection failed ({cause.Message}); the statement's outcome is unknown";

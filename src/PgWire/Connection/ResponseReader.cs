@@ -4,7 +4,7 @@ namespace PgWire.Connection;
 
 /// <summary>
 /// The one reader of the messages that answer a request: it knows what was sent (<see cref="Begin"/>), checks that each
-/// message may come where it comes, turns ErrorResponse into <see cref="PostgresException"/> (attributed to the
+/// message may come where it comes, turns ErrorResponse into <see cref="PgWireServerException"/> (attributed to the
 /// statement it belongs to), builds or reuses each result's <see cref="RowDescriptionInfo"/>, counts rows against
 /// CommandComplete, and hands its caller one <see cref="ResponseStep"/> per message. Callers (the buffered query, the
 /// pipeline, describe, the streaming reader) only act on steps: none of them switches over message codes.
@@ -51,7 +51,7 @@ internal sealed class ResponseReader(PgWire.Types.PgTypeRegistry types, Action s
         public long StatementRows;
         public long RowsAffected;
         public bool Modified;
-        public PostgresException? Error;
+        public PgWireServerException? Error;
         public int ErrorIndex;
     }
 
@@ -89,12 +89,12 @@ internal sealed class ResponseReader(PgWire.Types.PgTypeRegistry types, Action s
     public bool Modified => _s.Modified;
 
     /// <summary>After <see cref="ResponseStep.Error"/>: the error.</summary>
-    public PostgresException? Error => _s.Error;
+    public PgWireServerException? Error => _s.Error;
 
     /// <summary>
     /// After <see cref="ResponseStep.Error"/>: the statement it belongs to (the one running, or, after its result ended,
     /// the one whose Sync committed: a deferred constraint). Callers that report positions set
-    /// <see cref="PostgresException.StatementIndex"/> from it.
+    /// <see cref="PgWireServerException.StatementIndex"/> from it.
     /// </summary>
     public int ErrorIndex => _s.ErrorIndex;
 
@@ -281,7 +281,7 @@ internal sealed class ResponseReader(PgWire.Types.PgTypeRegistry types, Action s
 
     private ResponseStep OnError(PgErrorFields fields)
     {
-        var error = new PostgresException(fields);
+        var error = new PgWireServerException(fields);
         // An error belongs to the statement running, or, once its result ended, to the commit at its Sync (a deferred
         // constraint): with a Sync per statement that statement's, with one Sync the last one's.
         var at = _s.SyncEach ? ReadyCount : Math.Min(Index, _s.Count - 1);

@@ -22,7 +22,7 @@ internal sealed class SessionState
     public BackendKeyData BackendKey { get; set; }
 
     /// <summary>A FATAL error the server sent before ending the session, if any.</summary>
-    public PostgresException? FatalError { get; private set; }
+    public PgWireServerException? FatalError { get; private set; }
 
     /// <summary>Called for every NoticeResponse. Runs on the read loop: it must be quick and must not throw.</summary>
     public Action<PgErrorFields>? NoticeCallback { get; set; }
@@ -50,7 +50,7 @@ internal sealed class SessionState
             case BackendMessageCode.ErrorResponse:
                 var fields = ErrorResponse.Parse(body);
                 // The server ends the session after this; the error is what the caller should see.
-                if (fields.Severity is "FATAL" or "PANIC") FatalError = new PostgresException(fields);
+                if (fields.Severity is "FATAL" or "PANIC") FatalError = new PgWireServerException(fields);
                 return false;
             default:
                 return false;

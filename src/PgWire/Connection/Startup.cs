@@ -42,7 +42,7 @@ internal static class Startup
                         throw connector.Break(new PgWireProtocolException("The server finished startup without reporting server_version."));
                     return;
                 case BackendMessageCode.ErrorResponse:
-                    throw connector.Break(new PostgresException(ErrorResponse.Parse(capture.Body)));
+                    throw connector.Break(new PgWireServerException(ErrorResponse.Parse(capture.Body)));
                 case BackendMessageCode.NegotiateProtocolVersion:
                     break; // We ask for 3.0 with no protocol options; the server may still say which minor it speaks.
                 default:

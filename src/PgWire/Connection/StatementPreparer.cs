@@ -142,7 +142,7 @@ internal static class StatementPreparer
     /// <param name="connector">The idle session, its output holding at most the Close messages of dropped statements.</param>
     /// <param name="requests">The texts to describe, in order.</param>
     /// <param name="positions">Per request, its statement's position in the caller's batch (a failure's
-    /// <see cref="PostgresException.StatementIndex"/>); null to leave the index unset.</param>
+    /// <see cref="PgWireServerException.StatementIndex"/>); null to leave the index unset.</param>
     /// <param name="beforeExecution">Mark a failure as one before anything of the batch ran (it may then run statement
     /// by statement: a later statement may depend on an earlier one).</param>
     /// <param name="remember">Add what was learnt to the session's description cache.</param>

@@ -80,7 +80,7 @@ internal static class ColumnSchemaLoader
             var result = await QueryRunner.ExecuteAsync(connector, sql, [], collectRows: true, cancellationToken).ConfigureAwait(false);
             return new PgRowSet(result.Description, result.Rows, result.RowsAffected);
         }
-        catch (PostgresException e) when (e.SqlState == SqlStates.InFailedSqlTransaction)
+        catch (PgWireServerException e) when (e.SqlState == SqlStates.InFailedSqlTransaction)
         {
             // The command's own error (set aside, not read yet) failed the transaction; the reader reports it.
             return null;

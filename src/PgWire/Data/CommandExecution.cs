@@ -69,11 +69,11 @@ internal sealed class CommandExecution
             var known = await QueryRunner.StartBatchAsync(connector, _statements, cancellationToken).ConfigureAwait(false);
             Current = PgRowReader.ForDataReader(connector, known, firstStatementBound: false);
         }
-        catch (PostgresException e) when (Annotate(e))
+        catch (PgWireServerException e) when (Annotate(e))
         {
             throw;
         }
-        catch (PostgresException e) when (e.StatementIndex > 0)
+        catch (PgWireServerException e) when (e.StatementIndex > 0)
         {
             _sequential = true;
             if (connector.TransactionStatus == Protocol.TransactionStatus.Idle)
@@ -129,7 +129,7 @@ internal sealed class CommandExecution
     /// </summary>
     public async ValueTask FailAsync(Exception e)
     {
-        if (e is PostgresException postgres) Annotate(postgres);
+        if (e is PgWireServerException postgres) Annotate(postgres);
         await AbortSequentialAsync().ConfigureAwait(false);
     }
 
@@ -176,11 +176,11 @@ internal sealed class CommandExecution
             if (rows is not null) Buffers.RowBufferPool.Return(rows);
             outcomes = done;
         }
-        catch (PostgresException e) when (e.BeforeExecution && e.StatementIndex > 0)
+        catch (PgWireServerException e) when (e.BeforeExecution && e.StatementIndex > 0)
         {
             return null;
         }
-        catch (PostgresException e)
+        catch (PgWireServerException e)
         {
             if (e.StatementIndex >= 0 && e.StatementIndex < commands.Count) e.FailedBatchCommand = commands[e.StatementIndex];
             throw;
@@ -220,7 +220,7 @@ internal sealed class CommandExecution
             Current = PgRowReader.ForDataReader(connector, [known], firstStatementBound: true);
             return true;
         }
-        catch (PostgresException e)
+        catch (PgWireServerException e)
         {
             e.StatementIndex = _sequentialIndex;
             Annotate(e);
@@ -248,7 +248,7 @@ internal sealed class CommandExecution
     /// Names the batch command a failed statement belongs to (the exception's BatchCommand). Returns false, so it can
     /// sit in an exception filter that lets the exception go on.
     /// </summary>
-    private bool Annotate(PostgresException e)
+    private bool Annotate(PgWireServerException e)
     {
         // In the statement-by-statement fallback each statement has a reader of its own, which counts from 0.
         if (_sequential && _sequentialIndex < _statements.Count) e.StatementIndex = _sequentialIndex;

@@ -62,7 +62,7 @@ public sealed class PgWireBinaryExporter : IDisposable, IAsyncDisposable, ICopyO
 
     /// <summary>Moves to the next row; returns its column count, or -1 when there are no more rows.</summary>
     /// <param name="cancellationToken">Cancels the COPY on the server; <see cref="OperationCanceledException"/> is thrown.</param>
-    /// <exception cref="PostgresException">The server failed the COPY.</exception>
+    /// <exception cref="PgWireServerException">The server failed the COPY.</exception>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<int> StartRowAsync(CancellationToken cancellationToken = default)
     {

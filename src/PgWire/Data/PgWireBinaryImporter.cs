@@ -14,7 +14,7 @@ namespace PgWire;
 /// throws <see cref="InvalidCastException"/> naming the column before any of its bytes are sent (the importer stays
 /// usable: write a proper value). Rows are sent in chunks of about 64 KB as they are written; the connection is
 /// busy until the importer is completed or disposed. Errors the server finds in the data (a constraint, a bad value)
-/// are reported by <see cref="Complete"/> as a <see cref="PostgresException"/> whose <see cref="PostgresException.Where"/>
+/// are reported by <see cref="Complete"/> as a <see cref="PgWireServerException"/> whose <see cref="PgWireServerException.Where"/>
 /// names the line (row) of the COPY.
 /// </remarks>
 public sealed class PgWireBinaryImporter : IDisposable, IAsyncDisposable, ICopyOperation
@@ -150,12 +150,12 @@ public sealed class PgWireBinaryImporter : IDisposable, IAsyncDisposable, ICopyO
     }
 
     /// <summary>Ends the COPY: sends the rest, waits for the server to commit, and returns the number of rows imported.</summary>
-    /// <exception cref="PostgresException">The server rejected the data (nothing of the COPY is kept); the connection stays usable.</exception>
+    /// <exception cref="PgWireServerException">The server rejected the data (nothing of the COPY is kept); the connection stays usable.</exception>
     public ulong Complete() => CompleteAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
 
     /// <summary>Ends the COPY: sends the rest, waits for the server to commit, and returns the number of rows imported.</summary>
     /// <param name="cancellationToken">Cancels the wait for the server (the COPY is then rolled back).</param>
-    /// <exception cref="PostgresException">The server rejected the data (nothing of the COPY is kept); the connection stays usable.</exception>
+    /// <exception cref="PgWireServerException">The server rejected the data (nothing of the COPY is kept); the connection stays usable.</exception>
     public async ValueTask<ulong> CompleteAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfEnded();

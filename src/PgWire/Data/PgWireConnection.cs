@@ -241,7 +241,7 @@ public sealed class PgWireConnection : DbConnection
     /// <param name="copyFromCommand">The COPY statement.</param>
     /// <returns>The importer: write rows, then <see cref="PgWireBinaryImporter.Complete"/>.</returns>
     /// <exception cref="ArgumentException">The statement is not a binary COPY ... FROM STDIN.</exception>
-    /// <exception cref="PostgresException">The server refused the COPY (an unknown table or column...).</exception>
+    /// <exception cref="PgWireServerException">The server refused the COPY (an unknown table or column...).</exception>
     public PgWireBinaryImporter BeginBinaryImport(string copyFromCommand) =>
         BeginBinaryImportAsync(copyFromCommand).GetAwaiter().GetResult();
 
@@ -270,8 +270,8 @@ public sealed class PgWireConnection : DbConnection
     /// <exception cref="ArgumentException">A column has no member of <typeparamref name="T"/>, a row is null or has the
     /// wrong number of values, or a name is malformed. Nothing is inserted.</exception>
     /// <exception cref="InvalidCastException">A value's type does not suit its column (the message names the column and row). Nothing is inserted.</exception>
-    /// <exception cref="PostgresException">The server rejected the table, a column or a row (a constraint, a bad value;
-    /// <see cref="PostgresException.Where"/> names the COPY line). Nothing is inserted and the connection stays usable.</exception>
+    /// <exception cref="PgWireServerException">The server rejected the table, a column or a row (a constraint, a bad value;
+    /// <see cref="PgWireServerException.Where"/> names the COPY line). Nothing is inserted and the connection stays usable.</exception>
     public Task<ulong> BulkInsertAsync<T>(string table, IReadOnlyList<string> columns, IEnumerable<T> rows, CancellationToken cancellationToken = default) =>
         BulkInserter.RunAsync(this, table, columns, rows, cancellationToken);
 
@@ -294,7 +294,7 @@ public sealed class PgWireConnection : DbConnection
     /// <param name="copyToCommand">The COPY statement.</param>
     /// <returns>The exporter: <see cref="PgWireBinaryExporter.StartRow"/> and read each row's columns.</returns>
     /// <exception cref="ArgumentException">The statement is not a binary COPY ... TO STDOUT.</exception>
-    /// <exception cref="PostgresException">The server refused the COPY.</exception>
+    /// <exception cref="PgWireServerException">The server refused the COPY.</exception>
     public PgWireBinaryExporter BeginBinaryExport(string copyToCommand) =>
         BeginBinaryExportAsync(copyToCommand).GetAwaiter().GetResult();
 

@@ -97,7 +97,7 @@ public sealed class PgWireDataSource : DbDataSource
     /// <param name="parameters">The parameter values, in order; null or <see cref="DBNull"/> sends NULL.</param>
     /// <param name="cancellationToken">Cancels the query on the server; the call then throws <see cref="OperationCanceledException"/>.</param>
     /// <returns>The rows. The connection is back in the pool before this returns; dispose the set when done.</returns>
-    /// <exception cref="PostgresException">The server rejected the statement.</exception>
+    /// <exception cref="PgWireServerException">The server rejected the statement.</exception>
     /// <exception cref="TimeoutException">The statement ran past Command Timeout and was cancelled on the server.</exception>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<PgRowSet> QueryAsync(string sql, IReadOnlyList<object?> parameters, CancellationToken cancellationToken = default)
@@ -131,12 +131,12 @@ public sealed class PgWireDataSource : DbDataSource
     /// <param name="sql">One SQL statement with positional parameters <c>$1</c>, <c>$2</c>, ...</param>
     /// <param name="parameterSets">The parameter values of each execution, in order.</param>
     /// <param name="independentQueries">False (the default): one Sync for the pipeline, so it runs as one implicit
-    /// transaction and the first failure fails it all (thrown, with <see cref="PostgresException.StatementIndex"/>).
+    /// transaction and the first failure fails it all (thrown, with <see cref="PgWireServerException.StatementIndex"/>).
     /// True: a Sync after each execution, so each commits on its own and a failure is reported for its index only
     /// (outside an explicit transaction).</param>
     /// <param name="cancellationToken">Cancels the pipeline on the server.</param>
     /// <returns>One result per parameter set; dispose them when done. The connection is back in the pool before this returns.</returns>
-    /// <exception cref="PostgresException">With one Sync: a query failed; nothing of the pipeline was committed.</exception>
+    /// <exception cref="PgWireServerException">With one Sync: a query failed; nothing of the pipeline was committed.</exception>
     public ValueTask<PgPipelineResults> PipelineAsync(
         string sql, IReadOnlyList<object?[]> parameterSets, bool independentQueries = false, CancellationToken cancellationToken = default)
     {
@@ -222,7 +222,7 @@ public sealed class PgWireDataSource : DbDataSource
     /// <param name="sql">One SQL statement with positional parameters <c>$1</c>, <c>$2</c>, ...</param>
     /// <param name="parameters">The parameter values, in order; null or <see cref="DBNull"/> sends NULL.</param>
     /// <param name="cancellationToken">Cancels the statement on the server until it has been bound.</param>
-    /// <exception cref="PostgresException">The server rejected the statement.</exception>
+    /// <exception cref="PgWireServerException">The server rejected the statement.</exception>
     public async ValueTask<PgRowReader> QueryStreamingAsync(string sql, IReadOnlyList<object?> parameters, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sql);
@@ -256,7 +256,7 @@ public sealed class PgWireDataSource : DbDataSource
     /// <param name="sql">SQL with positional parameters <c>$1</c>, <c>$2</c>, ...</param>
     /// <param name="parameters">The parameter values, in order; null or <see cref="DBNull"/> sends NULL.</param>
     /// <param name="cancellationToken">Cancels the statement on the server; the call then throws <see cref="OperationCanceledException"/>.</param>
-    /// <exception cref="PostgresException">The server rejected the statement.</exception>
+    /// <exception cref="PgWireServerException">The server rejected the statement.</exception>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<long> ExecuteAsync(string sql, IReadOnlyList<object?> parameters, CancellationToken cancellationToken = default)
     {

@@ -73,14 +73,14 @@ internal sealed class Multiplexer(ConnectorPool pool, int maxConnections, Func<C
                 if (request.Error is not null)
                 {
                     request.ReleaseRows();
-                    if (request.Error is PostgresException stale && QueryRunner.IsStaleStatement(stale) && !retriedStale)
+                    if (request.Error is PgWireServerException stale && QueryRunner.IsStaleStatement(stale) && !retriedStale)
                     {
                         retriedStale = true;
                         session.ForgetStatements();
                         continue;
                     }
                     // A connection failure is one exception shared by every request in flight: each caller gets its own.
-                    throw request.Error is PostgresException or InvalidOperationException
+                    throw request.Error is PgWireServerException or InvalidOperationException
                         ? request.Error
                         : new PgWireException(request.Error.Message, request.Error);
                 }

@@ -11,7 +11,7 @@ namespace PgWire;
 /// </summary>
 /// <remarks>
 /// With a Sync per query (<c>independentQueries: true</c>) a query can fail while the others succeed: its index then
-/// throws its <see cref="PostgresException"/> and <see cref="GetError"/> returns it.
+/// throws its <see cref="PgWireServerException"/> and <see cref="GetError"/> returns it.
 /// </remarks>
 public sealed class PgPipelineResults : IReadOnlyList<PgRowSet>, IDisposable
 {
@@ -42,7 +42,7 @@ public sealed class PgPipelineResults : IReadOnlyList<PgRowSet>, IDisposable
     }
 
     /// <summary>The result of query <paramref name="index"/>.</summary>
-    /// <exception cref="PostgresException">That query failed (its <see cref="PostgresException.StatementIndex"/> is <paramref name="index"/>).</exception>
+    /// <exception cref="PgWireServerException">That query failed (its <see cref="PgWireServerException.StatementIndex"/> is <paramref name="index"/>).</exception>
     /// <exception cref="ObjectDisposedException">The results were disposed.</exception>
     public PgRowSet this[int index]
     {
@@ -57,7 +57,7 @@ public sealed class PgPipelineResults : IReadOnlyList<PgRowSet>, IDisposable
     }
 
     /// <summary>The error of query <paramref name="index"/>, or null when it succeeded.</summary>
-    public PostgresException? GetError(int index) =>
+    public PgWireServerException? GetError(int index) =>
         (uint)index < (uint)_outcomes.Length ? _outcomes[index].Error
             : throw new ArgumentOutOfRangeException(nameof(index), index, $"The pipeline ran {_outcomes.Length} queries.");
 

@@ -22,7 +22,7 @@ internal sealed class ResponseCursor
     private bool _resultDone;
     private bool _completed;
     private bool _schemaOnly;
-    private PostgresException? _error;
+    private PgWireServerException? _error;
     private ExceptionDispatchInfo? _failure;
     private ResponseReader.State _asideState;
 
@@ -223,7 +223,7 @@ internal sealed class ResponseCursor
                 _completed = true;
                 await _connector.EndRequestAsync().ConfigureAwait(false);
                 await _release(_connector).ConfigureAwait(false);
-                if (e is not PostgresException && _connector.Cancellation.Reason != CancelReason.None) throw QueryRunner.CancellationOutcome(_connector, e, cancellationToken);
+                if (e is not PgWireServerException && _connector.Cancellation.Reason != CancelReason.None) throw QueryRunner.CancellationOutcome(_connector, e, cancellationToken);
                 throw;
             }
             switch (TakeBuffered())

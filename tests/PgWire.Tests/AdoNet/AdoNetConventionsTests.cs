@@ -489,7 +489,7 @@ public class AdoNetConventionsTests(ServerFixture fixture)
         Assert.Equal(5, reader.GetInt32(1));
         Assert.True(await reader.ReadAsync());
         Assert.Equal(10, reader.GetInt32(1));
-        var e = await Assert.ThrowsAsync<PostgresException>(() => reader.ReadAsync());
+        var e = await Assert.ThrowsAsync<PgWireServerException>(() => reader.ReadAsync());
         Assert.Equal("22012", e.SqlState);
     }
 

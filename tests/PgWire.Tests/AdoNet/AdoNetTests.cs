@@ -165,8 +165,8 @@ public class AdoNetTests(ServerFixture fixture)
         Assert.Equal(1, await Count());
 
         var failed = connection.BeginTransaction();
-        await Assert.ThrowsAsync<PostgresException>(() => new PgWireCommand("SELECT 1/0", connection) { Transaction = failed }.ExecuteScalarAsync());
-        var e = await Assert.ThrowsAsync<PostgresException>(() => new PgWireCommand("SELECT 1", connection) { Transaction = failed }.ExecuteScalarAsync());
+        await Assert.ThrowsAsync<PgWireServerException>(() => new PgWireCommand("SELECT 1/0", connection) { Transaction = failed }.ExecuteScalarAsync());
+        var e = await Assert.ThrowsAsync<PgWireServerException>(() => new PgWireCommand("SELECT 1", connection) { Transaction = failed }.ExecuteScalarAsync());
         Assert.Equal("25P02", e.SqlState); // the failed transaction is reported clearly
         var commit = Assert.Throws<PgWireException>(() => failed.Commit());
         Assert.Contains("rolled it back", commit.Message);
@@ -179,7 +179,7 @@ public class AdoNetTests(ServerFixture fixture)
         await using var connection = await OpenAsync();
         await using var slow = new PgWireCommand("SELECT pg_sleep(10)", connection) { CommandTimeout = 1 };
         var timeout = await Assert.ThrowsAsync<TimeoutException>(() => slow.ExecuteNonQueryAsync());
-        Assert.Equal("57014", Assert.IsType<PostgresException>(timeout.InnerException).SqlState);
+        Assert.Equal("57014", Assert.IsType<PgWireServerException>(timeout.InnerException).SqlState);
         Assert.Equal(1, new PgWireCommand("SELECT 1", connection).ExecuteScalar());
 
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
@@ -312,7 +312,7 @@ public class BatchTests(ServerFixture fixture)
         var failing = new PgWireBatchCommand("INSERT INTO batch_t VALUES (1, 'duplicate')");
         batch.BatchCommands.Add(failing);
         batch.BatchCommands.Add(new PgWireBatchCommand("INSERT INTO batch_t VALUES (4, 'd')"));
-        var e = await Assert.ThrowsAsync<PostgresException>(() => batch.ExecuteNonQueryAsync());
+        var e = await Assert.ThrowsAsync<PgWireServerException>(() => batch.ExecuteNonQueryAsync());
         Assert.Equal("23505", e.SqlState);
         Assert.Same(failing, e.BatchCommand);
         Assert.Equal(2, e.StatementIndex);
@@ -324,13 +324,13 @@ public class BatchTests(ServerFixture fixture)
     {
         await using var connection = await OpenAsync();
         // Every statement can be prepared up front: one round trip.
-        var e = await Assert.ThrowsAsync<PostgresException>(() =>
+        var e = await Assert.ThrowsAsync<PgWireServerException>(() =>
             new PgWireCommand("INSERT INTO batch_t VALUES (1, 'a'); INSERT INTO batch_t VALUES (1, 'again')", connection).ExecuteNonQueryAsync());
         Assert.Equal(1, e.StatementIndex);
         Assert.Equal(0, await Count(connection));
 
         // The second statement needs the first one's table: statement by statement, still all or nothing.
-        var fallback = await Assert.ThrowsAsync<PostgresException>(() => new PgWireCommand(
+        var fallback = await Assert.ThrowsAsync<PgWireServerException>(() => new PgWireCommand(
             "CREATE TABLE batch_new (v int); INSERT INTO batch_new VALUES (1); INSERT INTO batch_t VALUES (1, 'x'), (1, 'y')", connection).ExecuteNonQueryAsync());
         Assert.Equal("23505", fallback.SqlState);
         Assert.Equal(2, fallback.StatementIndex);
@@ -352,7 +352,7 @@ public class FallbackReadTests(ServerFixture fixture)
         await using var connection = new PgWireConnection(fixture.ConnectionString);
         await connection.OpenAsync();
         // The error may come from ExecuteReader (which reads the first row ahead for HasRows) or from Read.
-        var e = await Assert.ThrowsAsync<PostgresException>(async () =>
+        var e = await Assert.ThrowsAsync<PgWireServerException>(async () =>
         {
             await using var reader = await new PgWireCommand(
                 "CREATE TABLE fallback_t (v int); INSERT INTO fallback_t VALUES (1); SELECT 1 / (v - 1) FROM fallback_t", connection).ExecuteReaderAsync();
@@ -422,7 +422,7 @@ public class AdoNetMoreTests(ServerFixture fixture)
         batch.BatchCommands.Add(new PgWireBatchCommand("INSERT INTO seq_break VALUES (1)"));
         batch.BatchCommands.Add(new PgWireBatchCommand("SELECT pg_terminate_backend(pg_backend_pid()) FROM seq_break"));
         var e = await Assert.ThrowsAnyAsync<Exception>(async () => await batch.ExecuteNonQueryAsync());
-        Assert.True(e is PostgresException { SqlState: "57P01" } || (e is PgWireException && e.Message.Contains("closed", StringComparison.Ordinal)), e.ToString());
+        Assert.True(e is PgWireServerException { SqlState: "57P01" } || (e is PgWireException && e.Message.Contains("closed", StringComparison.Ordinal)), e.ToString());
         Assert.Equal(System.Data.ConnectionState.Broken, connection.State);
     }
 
@@ -436,7 +436,7 @@ public class AdoNetMoreTests(ServerFixture fixture)
         await fixture.WaitUntilRunningAsync("'cancel-from-another-thread'");
         command.Cancel();
         var e = await Assert.ThrowsAnyAsync<Exception>(() => running);
-        Assert.True(e is OperationCanceledException or PostgresException { SqlState: "57014" }, e.ToString());
+        Assert.True(e is OperationCanceledException or PgWireServerException { SqlState: "57014" }, e.ToString());
         Assert.Equal(1, new PgWireCommand("SELECT 1", connection).ExecuteScalar());
     }
 

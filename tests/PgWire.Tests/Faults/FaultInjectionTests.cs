@@ -15,7 +15,7 @@ public class FaultInjectionTests(ServerFixture fixture)
 {
     private static readonly TimeSpan s_bound = TimeSpan.FromSeconds(4);
 
-    /// <summary>The exception a cut connection may surface as: PgWire's own (a PostgresException when the server said why).</summary>
+    /// <summary>The exception a cut connection may surface as: PgWire's own (a PgWireServerException when the server said why).</summary>
     private static void AssertCutException(Exception? e, string what)
     {
         Assert.True(e is PgWireException, $"{what}: expected a PgWireException, got {e?.GetType().Name ?? "no exception"}: {e}");

@@ -82,7 +82,7 @@ public class ServerRestartTests(RestartableServerFixture fixture) : IClassFixtur
                 }
                 catch (PgWireException e)
                 {
-                    outcomes.Errors.AddOrUpdate(e is PostgresException p ? p.SqlState : e.GetType().Name, 1, (_, n) => n + 1);
+                    outcomes.Errors.AddOrUpdate(e is PgWireServerException p ? p.SqlState : e.GetType().Name, 1, (_, n) => n + 1);
                     await Task.Delay(5);
                 }
                 Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"a call took {clock.Elapsed}");

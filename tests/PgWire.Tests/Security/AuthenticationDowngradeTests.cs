@@ -249,7 +249,7 @@ public class AuthenticationDowngradeTests
             await session.SendAsync(FakeSession.Error("FATAL", "28P01", "password authentication failed for user \"u\""));
         });
         var e = await LoginFails(server);
-        Assert.Equal("28P01", Assert.IsType<PostgresException>(e).SqlState);
+        Assert.Equal("28P01", Assert.IsType<PgWireServerException>(e).SqlState);
     }
 
     /// <summary>A SCRAM exchange to the end over TLS; returns what the client chose and sent.</summary>

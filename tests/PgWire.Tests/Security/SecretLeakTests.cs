@@ -54,7 +54,7 @@ public class SecretLeakTests(ServerFixture fixture)
             new PgWireConnectionStringBuilder(connectionString).ToString(),
         };
         // Server errors, client errors, cancellation and timeouts on a logged-in session.
-        texts.Add((await Assert.ThrowsAsync<PostgresException>(async () => await dataSource.QueryAsync("SELECT 1/0"))).ToString());
+        texts.Add((await Assert.ThrowsAsync<PgWireServerException>(async () => await dataSource.QueryAsync("SELECT 1/0"))).ToString());
         texts.Add((await Assert.ThrowsAnyAsync<Exception>(async () => await dataSource.QueryAsync("SELECT $1::int", "x"))).ToString());
         texts.Add((await Assert.ThrowsAnyAsync<OperationCanceledException>(
             async () => await dataSource.QueryAsync("SELECT pg_sleep(5)", [], new CancellationTokenSource(100).Token))).ToString());
@@ -91,7 +91,7 @@ public class SecretLeakTests(ServerFixture fixture)
             await using var dataSource = PgWireDataSource.Create(wrongPassword);
             await dataSource.QueryAsync("SELECT 1");
         });
-        Assert.Equal("28P01", Assert.IsType<PostgresException>(login).SqlState);
+        Assert.Equal("28P01", Assert.IsType<PgWireServerException>(login).SqlState);
         SecretScan.AssertNoSecret(login, secret);
     }
 }

@@ -27,7 +27,7 @@ public class AuthenticationTests(ServerFixture fixture)
     {
         const string wrong = "not-the-password-xyzzy";
         await using var dataSource = PgWireDataSource.Create(fixture.Server.ConnectionStringFor(method, wrong));
-        var e = await Assert.ThrowsAsync<PostgresException>(async () => await dataSource.QueryAsync("SELECT 1"));
+        var e = await Assert.ThrowsAsync<PgWireServerException>(async () => await dataSource.QueryAsync("SELECT 1"));
         Assert.Equal("28P01", e.SqlState);
         Assert.Contains(PgTestServer.RoleFor(method), e.Message);
         Assert.DoesNotContain(wrong, e.ToString());

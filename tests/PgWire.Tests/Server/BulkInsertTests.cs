@@ -194,7 +194,7 @@ public class BulkInsertTests(ServerFixture fixture)
         Assert.Equal(0, await CountAsync(connection, table));
 
         // The server rejects a duplicate key: all or nothing, with the COPY line.
-        var duplicate = await Assert.ThrowsAsync<PostgresException>(() =>
+        var duplicate = await Assert.ThrowsAsync<PgWireServerException>(() =>
             connection.BulkInsertAsync(table, ["id", "note"], Enumerable.Range(1, 1000).Select(i => (i == 600 ? 5 : i, "n"))));
         Assert.Equal("23505", duplicate.SqlState);
         Assert.Contains("line 600", duplicate.Where);
@@ -224,10 +224,10 @@ public class BulkInsertTests(ServerFixture fixture)
         await using var connection = await OpenAsync();
         var table = await TableAsync(connection, "id int4");
 
-        var noTable = await Assert.ThrowsAsync<PostgresException>(() => connection.BulkInsertAsync(table + "_missing", ["id"], new[] { 1 }));
+        var noTable = await Assert.ThrowsAsync<PgWireServerException>(() => connection.BulkInsertAsync(table + "_missing", ["id"], new[] { 1 }));
         Assert.Equal("42P01", noTable.SqlState);
         // Names are exact: ID is not id.
-        var noColumn = await Assert.ThrowsAsync<PostgresException>(() => connection.BulkInsertAsync(table, ["ID"], new[] { 1 }));
+        var noColumn = await Assert.ThrowsAsync<PgWireServerException>(() => connection.BulkInsertAsync(table, ["ID"], new[] { 1 }));
         Assert.Equal("42703", noColumn.SqlState);
         Assert.Equal(0, await CountAsync(connection, table));
     }

@@ -18,7 +18,7 @@ public class CancellationTests(ServerFixture fixture)
         cts.Cancel();
         var e = await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await query);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
-        var inner = Assert.IsType<PostgresException>(e.InnerException);
+        var inner = Assert.IsType<PgWireServerException>(e.InnerException);
         Assert.Equal("57014", inner.SqlState);
         using var rows = await dataSource.QueryAsync("SELECT 3");
         Assert.Equal(3, rows[0].Get<int>(0));
@@ -126,7 +126,7 @@ public class CancellationTests(ServerFixture fixture)
         var watch = Stopwatch.StartNew();
         var e = await Assert.ThrowsAsync<TimeoutException>(async () => await dataSource.ExecuteAsync("SELECT pg_sleep(20)"));
         Assert.InRange(watch.Elapsed.TotalSeconds, 0.9, 6);
-        Assert.Equal("57014", Assert.IsType<PostgresException>(e.InnerException).SqlState);
+        Assert.Equal("57014", Assert.IsType<PgWireServerException>(e.InnerException).SqlState);
         Assert.Contains("Command Timeout", e.Message);
         using var rows = await dataSource.QueryAsync("SELECT 4");
         Assert.Equal(4, rows[0].Get<int>(0));

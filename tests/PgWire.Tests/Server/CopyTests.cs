@@ -185,7 +185,7 @@ public class CopyTests(ServerFixture fixture)
             importer.Write(i == 7 ? 3 : i); // row 7 repeats id 3
             importer.Write("n" + i);
         }
-        var error = await Assert.ThrowsAsync<PostgresException>(() => importer.CompleteAsync().AsTask());
+        var error = await Assert.ThrowsAsync<PgWireServerException>(() => importer.CompleteAsync().AsTask());
         Assert.Equal("23505", error.SqlState);
         Assert.Contains("line 7", error.Where);
         await importer.DisposeAsync();
@@ -194,7 +194,7 @@ public class CopyTests(ServerFixture fixture)
         // Text format: a bad value names its line and column too.
         var writer = await connection.BeginTextImportAsync($"COPY {table} FROM STDIN");
         await writer.WriteAsync("1\tone\nx\ttwo\n");
-        var bad = await Assert.ThrowsAsync<PostgresException>(() => writer.DisposeAsync().AsTask());
+        var bad = await Assert.ThrowsAsync<PgWireServerException>(() => writer.DisposeAsync().AsTask());
         Assert.Equal("22P02", bad.SqlState);
         Assert.Contains("line 2", bad.Where);
         Assert.Equal(1, await ScalarAsync(connection, "SELECT 1"));
@@ -314,7 +314,7 @@ public class CopyTests(ServerFixture fixture)
         await Assert.ThrowsAsync<ArgumentException>(() => connection.BeginBinaryImportAsync("SELECT 1"));
         // Text format asked of the binary importer: refused after the server started it, and the COPY is abandoned.
         await Assert.ThrowsAsync<ArgumentException>(() => connection.BeginBinaryImportAsync($"COPY {table} FROM STDIN"));
-        var missing = await Assert.ThrowsAsync<PostgresException>(() => connection.BeginBinaryImportAsync("COPY no_such_table FROM STDIN (FORMAT BINARY)"));
+        var missing = await Assert.ThrowsAsync<PgWireServerException>(() => connection.BeginBinaryImportAsync("COPY no_such_table FROM STDIN (FORMAT BINARY)"));
         Assert.Equal("42P01", missing.SqlState);
         Assert.Equal(1, await ScalarAsync(connection, "SELECT 1"));
         Assert.Equal(0L, await ScalarAsync(connection, $"SELECT count(*) FROM {table}"));
@@ -530,7 +530,7 @@ public class CopyTypeTests(ServerFixture fixture)
         {
             await importer.WriteRowAsync(CancellationToken.None, 1);
             await importer.WriteRowAsync(CancellationToken.None, -1);
-            var error = await Assert.ThrowsAsync<PostgresException>(async () => await importer.CompleteAsync());
+            var error = await Assert.ThrowsAsync<PgWireServerException>(async () => await importer.CompleteAsync());
             Assert.Equal("23514", error.SqlState);
             Assert.Contains("line 2", error.Where);
         }

@@ -38,7 +38,7 @@ public class MultiplexingTests(ServerFixture fixture)
         {
             if (i % 10 == 3)
             {
-                var error = await Assert.ThrowsAsync<PostgresException>(async () => await dataSource.QueryAsync("SELECT 1 / $1::int", 0));
+                var error = await Assert.ThrowsAsync<PgWireServerException>(async () => await dataSource.QueryAsync("SELECT 1 / $1::int", 0));
                 Assert.Equal("22012", error.SqlState);
                 return;
             }

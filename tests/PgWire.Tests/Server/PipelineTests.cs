@@ -61,7 +61,7 @@ public class PipelineTests(ServerFixture fixture)
         await using var dataSource = fixture.CreateDataSource("Maximum Pool Size=1");
         await dataSource.ExecuteAsync("DROP TABLE IF EXISTS pipe_t; CREATE TABLE pipe_t (v int)");
         var sets = Enumerable.Range(0, 10).Select(i => new object?[] { i == 6 ? 0 : i + 1 }).ToArray();
-        var error = await Assert.ThrowsAsync<PostgresException>(async () =>
+        var error = await Assert.ThrowsAsync<PgWireServerException>(async () =>
             await dataSource.PipelineAsync("INSERT INTO pipe_t VALUES (100 / $1)", sets));
         Assert.Equal("22012", error.SqlState);
         Assert.Equal(6, error.StatementIndex);
@@ -83,7 +83,7 @@ public class PipelineTests(ServerFixture fixture)
         Assert.Null(results.GetError(4));
         Assert.Equal(100 / 5, results[4][0].Get<int>(0));
         Assert.Equal(1, results[4].RowsAffected);
-        Assert.Throws<PostgresException>(() => results[3]);
+        Assert.Throws<PgWireServerException>(() => results[3]);
         using var count = await dataSource.QueryAsync("SELECT count(*)::int FROM pipe_i");
         Assert.Equal(8, count[0].Get<int>(0));
     }
@@ -127,7 +127,7 @@ public class PipelineTests(ServerFixture fixture)
             CREATE TABLE pipe_parent (id int PRIMARY KEY);
             CREATE TABLE pipe_child (parent int REFERENCES pipe_parent DEFERRABLE INITIALLY DEFERRED)
             """);
-        var e = await Assert.ThrowsAsync<PostgresException>(async () =>
+        var e = await Assert.ThrowsAsync<PgWireServerException>(async () =>
         {
             using var _ = await dataSource.PipelineAsync("INSERT INTO pipe_child VALUES ($1)", [[1], [2]]);
         });

@@ -119,7 +119,7 @@ public class PoolTests(ServerFixture fixture)
     {
         await using var dataSource = fixture.CreateDataSource("Maximum Pool Size=1");
         var pid = await BackendPid(dataSource);
-        var e = await Assert.ThrowsAsync<PostgresException>(async () => await dataSource.ExecuteAsync("SELECT pg_terminate_backend(pg_backend_pid())"));
+        var e = await Assert.ThrowsAsync<PgWireServerException>(async () => await dataSource.ExecuteAsync("SELECT pg_terminate_backend(pg_backend_pid())"));
         Assert.Equal("57P01", e.SqlState);
         Assert.NotEqual(pid, await BackendPid(dataSource));
     }
@@ -157,7 +157,7 @@ public class PoolTests(ServerFixture fixture)
         var e = await Assert.ThrowsAnyAsync<PgWireException>(async () => await running);
         // The server's goodbye (FATAL 57P01, terminating connection due to administrator command) when it arrived
         // before the close; otherwise the closed socket is named.
-        Assert.True(e is PostgresException { SqlState: "57P01" } || e.Message.Contains("closed the connection", StringComparison.Ordinal), e.ToString());
+        Assert.True(e is PgWireServerException { SqlState: "57P01" } || e.Message.Contains("closed the connection", StringComparison.Ordinal), e.ToString());
         Assert.NotEqual(pid, await BackendPid(dataSource));
     }
 

@@ -94,12 +94,12 @@ public class QueryTests(ServerFixture fixture)
         await using var dataSource = fixture.CreateDataSource("Maximum Pool Size=1");
         await dataSource.ExecuteAsync(
             "DROP TABLE IF EXISTS q_err; CREATE TABLE q_err (id int CONSTRAINT q_err_pk PRIMARY KEY); INSERT INTO q_err VALUES (1)");
-        var syntax = await Assert.ThrowsAsync<PostgresException>(async () => await dataSource.QueryAsync("SELEC 1"));
+        var syntax = await Assert.ThrowsAsync<PgWireServerException>(async () => await dataSource.QueryAsync("SELEC 1"));
         Assert.Equal("42601", syntax.SqlState);
         Assert.Equal("ERROR", syntax.Severity);
         Assert.Equal(1, syntax.Position);
 
-        var duplicate = await Assert.ThrowsAsync<PostgresException>(async () => await dataSource.ExecuteAsync("INSERT INTO q_err VALUES ($1)", 1));
+        var duplicate = await Assert.ThrowsAsync<PgWireServerException>(async () => await dataSource.ExecuteAsync("INSERT INTO q_err VALUES ($1)", 1));
         Assert.Equal("23505", duplicate.SqlState);
         Assert.Equal("q_err", duplicate.TableName);
         Assert.Equal("q_err_pk", duplicate.ConstraintName);
@@ -108,7 +108,7 @@ public class QueryTests(ServerFixture fixture)
         Assert.NotNull(duplicate.File);
         Assert.NotNull(duplicate.Routine);
 
-        var runtime = await Assert.ThrowsAsync<PostgresException>(async () => await dataSource.QueryAsync("SELECT 1 / $1", 0));
+        var runtime = await Assert.ThrowsAsync<PgWireServerException>(async () => await dataSource.QueryAsync("SELECT 1 / $1", 0));
         Assert.Equal("22012", runtime.SqlState);
 
         using var rows = await dataSource.QueryAsync("SELECT count(*)::int FROM q_err");

@@ -76,7 +76,7 @@ public class StreamingTests(ServerFixture fixture)
         await using (var reader = await dataSource.QueryStreamingAsync("SELECT 1 / (50000 - g) FROM generate_series(1, 100000) g"))
         {
             var read = 0;
-            var e = await Assert.ThrowsAsync<PostgresException>(async () =>
+            var e = await Assert.ThrowsAsync<PgWireServerException>(async () =>
             {
                 while (await reader.ReadAsync()) read++;
             });
@@ -92,7 +92,7 @@ public class StreamingTests(ServerFixture fixture)
     public async Task Errors_before_the_first_row_come_from_QueryStreamingAsync()
     {
         await using var dataSource = fixture.CreateDataSource("Maximum Pool Size=1");
-        var e = await Assert.ThrowsAsync<PostgresException>(async () => await dataSource.QueryStreamingAsync("SELECT * FROM no_such_table_here"));
+        var e = await Assert.ThrowsAsync<PgWireServerException>(async () => await dataSource.QueryStreamingAsync("SELECT * FROM no_such_table_here"));
         Assert.Equal("42P01", e.SqlState);
         using var next = await dataSource.QueryAsync("SELECT 3");
         Assert.Equal(3, next[0].Get<int>(0));
@@ -112,7 +112,7 @@ public class StreamingTests(ServerFixture fixture)
                 while (await reader.ReadAsync(cts.Token)) { }
             });
             Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
-            Assert.Equal("57014", Assert.IsType<PostgresException>(e.InnerException).SqlState);
+            Assert.Equal("57014", Assert.IsType<PgWireServerException>(e.InnerException).SqlState);
         }
         using var next = await dataSource.QueryAsync("SELECT 4");
         Assert.Equal(4, next[0].Get<int>(0));

@@ -100,7 +100,7 @@ public class TlsTests(TlsServerFixture fixture)
     public async Task Allow_goes_encrypted_only_when_the_server_refuses_an_unencrypted_login()
     {
         // pgwire_tls_only is refused without TLS by pg_hba.conf (hostnossl ... reject).
-        var refused = await Assert.ThrowsAsync<PostgresException>(() => SessionAsync(Connect("127.0.0.1", "SSL Mode=Disable", "pgwire_tls_only")));
+        var refused = await Assert.ThrowsAsync<PgWireServerException>(() => SessionAsync(Connect("127.0.0.1", "SSL Mode=Disable", "pgwire_tls_only")));
         Assert.Equal("28000", refused.SqlState);
 
         var allowed = await SessionAsync(Connect("127.0.0.1", "SSL Mode=Allow", "pgwire_tls_only"));
@@ -116,7 +116,7 @@ public class TlsTests(TlsServerFixture fixture)
     {
         var (certificate, key) = fixture.Server.CreateClientCertificate("pgwire_cert", fixture.Directory);
 
-        var without = await Assert.ThrowsAsync<PostgresException>(() => SessionAsync(Connect("127.0.0.1", "SSL Mode=Require", "pgwire_cert")));
+        var without = await Assert.ThrowsAsync<PgWireServerException>(() => SessionAsync(Connect("127.0.0.1", "SSL Mode=Require", "pgwire_cert")));
         Assert.Equal("28000", without.SqlState);
 
         var session = await SessionAsync(Connect("127.0.0.1", $"SSL Mode=Require;SSL Certificate={certificate};SSL Key={key}", "pgwire_cert"));

@@ -4,14 +4,14 @@ using PgWire.Exceptions;
 namespace PgWire;
 
 /// <summary>
-/// An error the PostgreSQL server reported (an ErrorResponse), with every field the server sent.
-/// See the "Error and Notice Message Fields" section of the PostgreSQL protocol documentation.
+/// An error the PostgreSQL server reported (an ErrorResponse), with every field the server sent (Npgsql calls this
+/// type PostgresException). See the "Error and Notice Message Fields" section of the PostgreSQL protocol documentation.
 /// </summary>
-public sealed class PostgresException : PgWireException
+public sealed class PgWireServerException : PgWireException
 {
     /// <summary>Creates an exception from the fields of a server error.</summary>
     /// <param name="fields">The fields as the server sent them.</param>
-    public PostgresException(PgErrorFields fields)
+    public PgWireServerException(PgErrorFields fields)
         : base(BuildMessage(fields ?? throw new ArgumentNullException(nameof(fields))))
     {
         Fields = fields;
@@ -19,15 +19,15 @@ public sealed class PostgresException : PgWireException
 
     /// <summary>Creates an exception with a message only (no server fields).</summary>
     /// <param name="message">The message.</param>
-    public PostgresException(string message) : base(message) { Fields = new PgErrorFields(); }
+    public PgWireServerException(string message) : base(message) { Fields = new PgErrorFields(); }
 
     /// <summary>Creates an exception with a message and a cause (no server fields).</summary>
     /// <param name="message">The message.</param>
     /// <param name="innerException">The cause.</param>
-    public PostgresException(string message, Exception? innerException) : base(message, innerException) { Fields = new PgErrorFields(); }
+    public PgWireServerException(string message, Exception? innerException) : base(message, innerException) { Fields = new PgErrorFields(); }
 
     /// <summary>Creates an exception with no fields.</summary>
-    public PostgresException() : this("The server reported an error.") { }
+    public PgWireServerException() : this("The server reported an error.") { }
 
     /// <summary>All fields the server sent.</summary>
     public PgErrorFields Fields { get; }
