@@ -10,7 +10,8 @@ internal sealed class BindHandler(ResponseReader response) : IFrameHandler
 {
     private bool _known;
 
-    public PgWireServerException? Error { get; private set; }
+    /// <summary>The request's first error, if any.</summary>
+    public PgWireServerException? Error => response.FirstError;
 
     /// <summary>The portal's columns (known in advance, or from its RowDescription; null for a statement without a result).</summary>
     public RowDescriptionInfo? Description => response.Description;
@@ -21,7 +22,6 @@ internal sealed class BindHandler(ResponseReader response) : IFrameHandler
     {
         response.BeginSingle(ResponseShape.Execute, statement, known);
         _known = known is not null;
-        Error = null;
     }
 
     public bool Handle(PgConnector connector, byte code, ReadOnlySpan<byte> body)
@@ -32,9 +32,6 @@ internal sealed class BindHandler(ResponseReader response) : IFrameHandler
                 return Error is null && _known;
             case ResponseStep.Described:
                 return Error is null;
-            case ResponseStep.Error:
-                Error ??= response.Error;
-                return false;
             case ResponseStep.Ready:
                 return true;
             default:

@@ -13,7 +13,6 @@ namespace PgWire.Connection;
 /// backend) or the CSV header line: their number is checked against the CommandComplete count.</param>
 internal sealed class CopyOut(PgConnector connector, bool textRows = false)
 {
-    private PgWireServerException? _error;
     private long _messages;
 
     public PgConnector Connector => connector;
@@ -43,7 +42,7 @@ internal sealed class CopyOut(PgConnector connector, bool textRows = false)
     private async ValueTask<ReadOnlyMemory<byte>> EndAsync(CancellationToken cancellationToken)
     {
         await connector.EndRequestAsync().ConfigureAwait(false);
-        if (_error is not null) throw QueryRunner.Fail(connector, _error, cancellationToken);
+        if (connector.Response.FirstError is { } error) throw QueryRunner.Fail(connector, error, cancellationToken);
         return ReadOnlyMemory<byte>.Empty;
     }
 
@@ -101,9 +100,6 @@ internal sealed class CopyOut(PgConnector connector, bool textRows = false)
                     if (textRows && _messages != Rows && _messages != Rows + 1)
                         throw connector.Break(new PgWireProtocolException(
                             $"The server's CommandComplete reports {Rows} rows but {_messages} rows of COPY data arrived; the data is refused and the connection closed."));
-                    break;
-                case ResponseStep.Error:
-                    _error ??= response.Error;
                     break;
                 case ResponseStep.Ready:
                     Finished = true;

@@ -31,7 +31,7 @@ internal static class CopyStart
     {
         public (bool Binary, int ColumnCount)? Started { get; private set; }
 
-        public PgWireServerException? Error { get; private set; }
+        public PgWireServerException? Error => response.FirstError;
 
         public bool Handle(PgConnector connector, byte code, ReadOnlySpan<byte> body)
         {
@@ -40,9 +40,6 @@ internal static class CopyStart
                 case ResponseStep.CopyStarted:
                     Started = response.CopyFormat;
                     return true;
-                case ResponseStep.Error:
-                    Error ??= response.Error;
-                    return false;
                 case ResponseStep.Ready:
                     return true;
                 default:

@@ -29,7 +29,7 @@ internal sealed class PipelineHandler(ResponseReader response) : IFrameHandler
 
     public PipelineOutcome[] Outcomes { get; private set; } = [];
 
-    public RowBuffer? Rows { get; private set; }
+    private CollectedRows _rows;
 
     /// <summary>Prepares for a pipeline of <paramref name="statements"/>.Length queries.</summary>
     /// <param name="statements">Per query, the statement it runs (its description is reused when the bytes match).</param>
@@ -40,18 +40,13 @@ internal sealed class PipelineHandler(ResponseReader response) : IFrameHandler
     {
         response.Begin(ResponseShape.Execute, statements.Length, statements, known, syncEach);
         _collectRows = collectRows;
-        Rows = null;
+        _rows = default;
         Outcomes = new PipelineOutcome[statements.Length];
         for (var i = 0; i < known.Length; i++) Outcomes[i].Description = known[i];
     }
 
     /// <summary>Hands the row buffer to the caller; the handler forgets it.</summary>
-    public RowBuffer? TakeRows()
-    {
-        var rows = Rows;
-        Rows = null;
-        return rows;
-    }
+    public RowBuffer? TakeRows() => _rows.Take();
 
     public bool Handle(PgConnector connector, byte code, ReadOnlySpan<byte> body)
     {
@@ -66,9 +61,8 @@ internal sealed class PipelineHandler(ResponseReader response) : IFrameHandler
                     current.RowCount++;
                     return false;
                 }
-                Rows ??= RowBufferPool.Rent();
-                if (current.RowCount == 0) current.FirstRow = Rows.RowCount;
-                DataRow.Store(body, columns, Rows.AppendRow(DataRow.StoredLength(body.Length, columns)));
+                if (current.RowCount == 0) current.FirstRow = _rows.Count;
+                _rows.Add(body, columns);
                 current.RowCount++;
                 return false;
             case ResponseStep.Described:

@@ -17,14 +17,15 @@ internal sealed class QueryHandler(ResponseReader response) : IFrameHandler
     /// <summary>The RowDescription received, or null after NoData / when none came.</summary>
     public RowDescriptionInfo? Description => response.Description;
 
-    public RowBuffer? Rows { get; private set; }
+    private CollectedRows _rows;
 
     public long RowsAffected { get; private set; }
 
     /// <summary>Rows changed by INSERT, UPDATE, DELETE or MERGE; -1 when no such command ran (ADO.NET's RecordsAffected).</summary>
     public long ModifiedRows { get; private set; } = -1;
 
-    public PgWireServerException? Error { get; private set; }
+    /// <summary>The request's first error, if any.</summary>
+    public PgWireServerException? Error => response.FirstError;
 
     /// <summary>Prepares for a new response.</summary>
     /// <param name="statement">The statement whose cached row description may be reused, or null.</param>
@@ -36,19 +37,13 @@ internal sealed class QueryHandler(ResponseReader response) : IFrameHandler
     {
         response.BeginSingle(shape ?? (statement is null ? ResponseShape.SimpleQuery : ResponseShape.Execute), statement, knownDescription);
         _collectRows = collectRows;
-        Rows = null;
+        _rows = default;
         RowsAffected = 0;
         ModifiedRows = -1;
-        Error = null;
     }
 
     /// <summary>Hands the row buffer to the caller; the handler forgets it.</summary>
-    public RowBuffer? TakeRows()
-    {
-        var rows = Rows;
-        Rows = null;
-        return rows;
-    }
+    public RowBuffer? TakeRows() => _rows.Take();
 
     public bool Handle(PgConnector connector, byte code, ReadOnlySpan<byte> body)
     {
@@ -56,18 +51,12 @@ internal sealed class QueryHandler(ResponseReader response) : IFrameHandler
         {
             case ResponseStep.Row:
                 if (!_collectRows) return false;
-                Rows ??= RowBufferPool.Rent();
-                var columns = response.Description!.Count;
-                DataRow.Store(body, columns, Rows.AppendRow(DataRow.StoredLength(body.Length, columns)));
+                _rows.Add(body, response.Description!.Count);
                 return false;
             case ResponseStep.ResultEnd:
                 var rows = response.RowsAffected;
                 if (rows > 0) RowsAffected += rows;
                 if (response.Modified) ModifiedRows = Math.Max(ModifiedRows, 0) + rows;
-                return false;
-            case ResponseStep.Error:
-                // After an error the server skips to Sync; keep the first error and wait for ReadyForQuery.
-                Error ??= response.Error;
                 return false;
             case ResponseStep.Ready:
                 return true;

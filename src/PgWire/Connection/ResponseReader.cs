@@ -52,6 +52,7 @@ internal sealed class ResponseReader(PgWire.Types.PgTypeRegistry types, Action s
         public long RowsAffected;
         public bool Modified;
         public PgWireServerException? Error;
+        public PgWireServerException? FirstError;
         public int ErrorIndex;
     }
 
@@ -92,6 +93,12 @@ internal sealed class ResponseReader(PgWire.Types.PgTypeRegistry types, Action s
     public PgWireServerException? Error => _s.Error;
 
     /// <summary>
+    /// The request's first error, if any (the server skips to Sync after it; with a Sync per statement later ones may
+    /// follow): what a request that fails as a whole reports. Kept until the next request begins.
+    /// </summary>
+    public PgWireServerException? FirstError => _s.FirstError;
+
+    /// <summary>
     /// After <see cref="ResponseStep.Error"/>: the statement it belongs to (the one running, or, after its result ended,
     /// the one whose Sync committed: a deferred constraint). Callers that report positions set
     /// <see cref="PgWireServerException.StatementIndex"/> from it.
@@ -130,7 +137,7 @@ internal sealed class ResponseReader(PgWire.Types.PgTypeRegistry types, Action s
         _s.IsComplete = false;
         _s.Skipping = false;
         _s.Copying = _s.CopyDone = false;
-        _s.Error = null;
+        _s.Error = _s.FirstError = null;
         StartStatement();
     }
 
@@ -289,6 +296,7 @@ internal sealed class ResponseReader(PgWire.Types.PgTypeRegistry types, Action s
             throw new PgWireProtocolException($"The server reported an error after all {_s.Count} statements had completed: {error.Message}");
         _s.ErrorIndex = at;
         _s.Error = error;
+        _s.FirstError ??= error;
         _s.Skipping = true;
         return ResponseStep.Error;
     }

@@ -66,6 +66,14 @@ internal static class BuiltInTypes
         (3905, 3904), (3927, 3926), (3907, 3906), (3913, 3912), (3909, 3908), (3911, 3910),
     ];
 
+    /// <summary>The OID of the built-in array type of <paramref name="elementOid"/>.</summary>
+    private static uint ArrayOidOf(uint elementOid)
+    {
+        foreach (var (array, element) in s_arrayTypes)
+            if (element == elementOid) return array;
+        throw new System.Diagnostics.UnreachableException($"BUG: no built-in array type of OID {elementOid}.");
+    }
+
     /// <summary>For parameters: the array type a CLR element type is sent as.</summary>
     private static readonly Dictionary<Type, (uint Oid, PgCodec Codec)> s_arrayByElement = [];
 
@@ -106,7 +114,7 @@ internal static class BuiltInTypes
             (typeof(System.Net.IPNetwork), PgTypeOids.Cidr),
         })
         {
-            var arrayOid = s_arrayTypes.First(a => a.Element == elementOid).Array;
+            var arrayOid = ArrayOidOf(elementOid);
             s_arrayByElement[clrType] = (arrayOid, ByOid[arrayOid].BinaryCodec!);
         }
     }
@@ -165,7 +173,7 @@ internal static class BuiltInTypes
             var utc = false;
             foreach (var item in list)
                 if (item is DateTime { Kind: DateTimeKind.Utc }) utc = true;
-            var oid = utc ? 1185u : 1115u;
+            var oid = ArrayOidOf(utc ? PgTypeOids.TimestampTz : PgTypeOids.Timestamp);
             return (oid, ByOid[oid].BinaryCodec!);
         }
         return s_arrayByElement.TryGetValue(elementType, out var found) ? found : null;
