@@ -173,6 +173,23 @@ public class ResponseReaderTests
     }
 
     [Fact]
+    public void The_first_error_of_a_request_is_kept_until_the_next_request_begins()
+    {
+        var reader = NewReader();
+        reader.Begin(ResponseShape.Execute, 2, syncEach: true);
+        Feed(reader, [s_bind, Error("23505"), s_ready, s_bind, Error("22012")]);
+        Assert.Equal("22012", reader.Error!.SqlState); // the step's own
+        Assert.Equal("23505", reader.FirstError!.SqlState); // what a request failing as a whole reports
+        reader.Next(s_ready.Item1, s_ready.Item2);
+        Assert.Equal("23505", reader.FirstError!.SqlState);
+
+        reader.BeginSingle(ResponseShape.Execute, null, null);
+        Assert.Null(reader.FirstError);
+        Feed(reader, [s_bind, s_noData, Complete("INSERT 0 1"), s_ready]);
+        Assert.Null(reader.FirstError);
+    }
+
+    [Fact]
     public void Rows_are_counted_against_CommandComplete_and_reported()
     {
         var reader = NewReader();
