@@ -222,7 +222,9 @@ internal sealed class MultiplexRequest(
     MultiplexSession session, StatementDescription? statement, RowDescriptionInfo? knownRow, bool collectRows, bool isDescribe)
 {
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private int _state; // 0 waiting, 1 answered, 2 abandoned by its caller
+    // The request's state, changed once with Interlocked: waiting, then answered or abandoned by its caller.
+    private const int Waiting = 0, Answered = 1, Abandoned = 2;
+    private int _state = Waiting;
 
     public StatementDescription? Statement => statement;
 
@@ -264,7 +266,7 @@ internal sealed class MultiplexRequest(
     /// <summary>Hands the outcome to the caller, or, when the caller gave up, drops it and releases the caller's hold.</summary>
     public void Complete()
     {
-        if (Interlocked.CompareExchange(ref _state, 1, 0) == 0)
+        if (Interlocked.CompareExchange(ref _state, Answered, Waiting) == Waiting)
         {
             _done.SetResult();
             return;
@@ -291,7 +293,7 @@ internal sealed class MultiplexRequest(
         }
         catch (Exception e) when (e is OperationCanceledException or TimeoutException)
         {
-            if (Interlocked.CompareExchange(ref _state, 2, 0) != 0) return true; // answered meanwhile: use it
+            if (Interlocked.CompareExchange(ref _state, Abandoned, Waiting) != Waiting) return true; // answered meanwhile: use it
             Abandonment = e is TimeoutException
                 ? new TimeoutException($"The command timed out after {timeout.TotalSeconds:0.###} s (Command Timeout); with Multiplexing the statement is not cancelled on the server, its answer is dropped.", e)
                 : new OperationCanceledException("The query was cancelled at the caller's request; with Multiplexing the statement is not cancelled on the server, its answer is dropped.", e, cancellationToken);

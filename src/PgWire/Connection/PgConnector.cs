@@ -75,8 +75,8 @@ internal sealed class PgConnector : IAsyncDisposable
     /// <summary>The known-descriptions array of a one-statement command, reused by each command on this connector.</summary>
     internal RowDescriptionInfo?[] SingleKnownDescription { get; } = new RowDescriptionInfo?[1];
 
-    /// <summary>A finished streaming cursor kept for the next command on this session (see <see cref="ISessionCursor"/>).</summary>
-    internal ISessionCursor? SpareCursor { get; set; }
+    /// <summary>What the last finished command left for the next one on this session (see <see cref="ISessionSpare"/>).</summary>
+    internal ISessionSpare? Spare { get; set; }
 
     /// <summary>Collects a pipeline's answers; one per connector.</summary>
     public PipelineHandler PipelineHandler { get; }

@@ -185,7 +185,14 @@ internal sealed class RequestCancellation(PgConnector connector) : IAsyncDisposa
         }
     }
 
-    private static readonly byte[] s_sync = [(byte)'S', 0, 0, 0, 4];
+    private static readonly byte[] s_sync = SyncMessage();
+
+    private static byte[] SyncMessage()
+    {
+        using var buffer = new MessageBuffer();
+        FrontendMessages.WriteSync(buffer);
+        return buffer.WrittenMemory.ToArray();
+    }
 
     /// <summary>Reads the answer to the settling Sync: at most the 57014 of the cancel being settled, then ReadyForQuery.</summary>
     private sealed class SettleHandler : IFrameHandler

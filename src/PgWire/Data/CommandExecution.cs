@@ -10,20 +10,46 @@ namespace PgWire;
 /// a transaction block instead, with the same all-or-nothing outcome; counts RecordsAffected per statement and per
 /// batch command; names the batch command a failure belongs to; and applies the command's timeout while it runs.
 /// </summary>
-internal sealed class CommandExecution
+/// <remarks>
+/// Kept by its session once its reader closed (<see cref="ISessionSpare"/>) and reused, with its
+/// <see cref="ReaderPosition"/> and its row reader, by the next command on that session: a command allocates only its
+/// data reader. A closed data reader keeps what it may still be asked (RecordsAffected) and never touches this again.
+/// </remarks>
+internal sealed class CommandExecution : ISessionSpare
 {
-    private readonly PgWireConnection _connection;
-    private readonly List<(string Sql, object?[] Values)> _statements;
-    private readonly TimeSpan? _timeout;
-    private readonly List<PgWireBatchCommand>? _batchCommands;
-    private readonly int[]? _owners;
-    private int _accumulated = -1;
+    private PgWireConnection _connection;
+    private List<(string Sql, object?[] Values)> _statements;
+    private TimeSpan? _timeout;
+    private List<PgWireBatchCommand>? _batchCommands;
+    private int[]? _owners;
+    private PgRowReader? _spareReader;
+    private int _accumulated;
     private bool _sequential;
     private int _sequentialIndex;
     private bool _ownTransaction;
-    private long _recordsAffected = -1;
+    private long _recordsAffected;
 
-    public CommandExecution(
+    private CommandExecution(
+        PgWireConnection connection, List<(string, object?[])> statements, TimeSpan? timeout, List<PgWireBatchCommand>? batchCommands, int[]? owners)
+    {
+        Position = new ReaderPosition(this);
+        Restart(connection, statements, timeout, batchCommands, owners);
+    }
+
+    /// <summary>An execution for the open <paramref name="connection"/>: the one its session kept, or a new one.</summary>
+    public static CommandExecution For(
+        PgWireConnection connection, List<(string, object?[])> statements, TimeSpan? timeout, List<PgWireBatchCommand>? batchCommands, int[]? owners)
+    {
+        var connector = connection.Connector;
+        if (connector.Spare is not CommandExecution spare) return new CommandExecution(connection, statements, timeout, batchCommands, owners);
+        connector.Spare = null;
+        spare.Restart(connection, statements, timeout, batchCommands, owners);
+        return spare;
+    }
+
+    /// <summary>Sets every piece of per-execution state.</summary>
+    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_connection), nameof(_statements))]
+    private void Restart(
         PgWireConnection connection, List<(string, object?[])> statements, TimeSpan? timeout, List<PgWireBatchCommand>? batchCommands, int[]? owners)
     {
         _connection = connection;
@@ -31,7 +57,15 @@ internal sealed class CommandExecution
         _timeout = timeout;
         _batchCommands = batchCommands;
         _owners = owners;
+        _accumulated = -1;
+        _sequential = _ownTransaction = false;
+        _sequentialIndex = 0;
+        _recordsAffected = -1;
+        Current = null;
     }
+
+    /// <summary>The data reader's place in the results (reused with this execution).</summary>
+    public ReaderPosition Position { get; }
 
     /// <summary>The row reader of the current statement (null before the start and after the end).</summary>
     public PgRowReader? Current { get; private set; }
@@ -67,7 +101,7 @@ internal sealed class CommandExecution
         try
         {
             var known = await QueryRunner.StartBatchAsync(connector, _statements, cancellationToken).ConfigureAwait(false);
-            Current = PgRowReader.ForDataReader(connector, known, firstStatementBound: false);
+            Current = PgRowReader.ForDataReader(connector, known, firstStatementBound: false, TakeSpareReader());
         }
         catch (PgWireServerException e) when (Annotate(e))
         {
@@ -149,12 +183,30 @@ internal sealed class CommandExecution
         }
     }
 
-    /// <summary>Lets go of the row reader (it goes back to the session for its next command) and of the command's timeout.</summary>
+    /// <summary>
+    /// The data reader closed: lets go of the row reader (kept for the next execution when its response ended), of the
+    /// command's timeout and of the command's objects, and goes back to the session for its next command.
+    /// </summary>
     public async ValueTask EndAsync()
     {
-        if (Current is not null) await Current.DisposeAsync().ConfigureAwait(false);
+        if (Current is { } current)
+        {
+            await current.DisposeAsync().ConfigureAwait(false);
+            if (current.CanRestart) _spareReader = current;
+        }
         Current = null;
-        if (_connection.State == System.Data.ConnectionState.Open) _connection.Connector.Cancellation.CommandTimeoutOverride = null;
+        _batchCommands = null;
+        _owners = null;
+        if (_connection.ConnectorOrNull is not { IsBroken: false } connector) return;
+        connector.Cancellation.CommandTimeoutOverride = null;
+        connector.Spare = this;
+    }
+
+    private PgRowReader? TakeSpareReader()
+    {
+        var spare = _spareReader;
+        _spareReader = null;
+        return spare;
     }
 
     /// <summary>
@@ -217,7 +269,7 @@ internal sealed class CommandExecution
         try
         {
             var known = await QueryRunner.StartStreamingAsync(connector, sql, values, cancellationToken).ConfigureAwait(false);
-            Current = PgRowReader.ForDataReader(connector, [known], firstStatementBound: true);
+            Current = PgRowReader.ForDataReader(connector, [known], firstStatementBound: true, TakeSpareReader());
             return true;
         }
         catch (PgWireServerException e)

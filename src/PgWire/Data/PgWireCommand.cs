@@ -302,7 +302,7 @@ public sealed class PgWireCommand : DbCommand
 
     private PgWireDataReader NewReader(
         PgWireConnection connection, List<(string, object?[])> statements, CommandBehavior behavior, List<PgWireBatchCommand>? commands, int[]? owners) =>
-        new(connection, new CommandExecution(connection, statements, Timeout, commands, owners), behavior);
+        new(connection, CommandExecution.For(connection, statements, Timeout, commands, owners), behavior);
 
     /// <summary>A data source's command or batch: a connection of its own for this execution, closed with the reader.</summary>
     private async Task<PgWireDataReader> OnOwnConnectionAsync(

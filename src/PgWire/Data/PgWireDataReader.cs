@@ -20,13 +20,16 @@ public sealed class PgWireDataReader : DbDataReader
     private readonly CommandBehavior _behavior;
     private readonly ReaderPosition _position;
     private bool _closed;
+    private int _closedRecordsAffected;
+    private (int Statement, int Count) _closedAt;
 
     internal PgWireDataReader(PgWireConnection connection, CommandExecution execution, CommandBehavior behavior)
     {
         _connection = connection;
         _execution = execution;
         _behavior = behavior;
-        _position = new ReaderPosition(execution, behavior);
+        _position = execution.Position;
+        _position.Restart(behavior);
     }
 
     /// <summary>The current statement's row reader.</summary>
@@ -60,7 +63,8 @@ public sealed class PgWireDataReader : DbDataReader
     public override bool IsClosed => _closed;
 
     /// <summary>Rows changed by the INSERT, UPDATE, DELETE and MERGE statements run so far; -1 when none ran.</summary>
-    public override int RecordsAffected => _execution.RecordsAffected < 0 ? -1 : (int)Math.Min(_execution.RecordsAffected, int.MaxValue);
+    public override int RecordsAffected => _closed ? _closedRecordsAffected
+        : _execution.RecordsAffected < 0 ? -1 : (int)Math.Min(_execution.RecordsAffected, int.MaxValue);
 
     /// <inheritdoc />
     public override object this[int ordinal] => GetValue(ordinal);
@@ -115,10 +119,13 @@ public sealed class PgWireDataReader : DbDataReader
         }
         finally
         {
-            // The row reader goes back to the connector for its next command: this reader lets go of it.
-            await _execution.EndAsync().ConfigureAwait(false);
+            // The execution goes back to the session for its next command: this reader keeps what it may still be
+            // asked and lets go of it.
+            _closedRecordsAffected = RecordsAffected;
+            _closedAt = (StatementIndex, _execution.StatementCount);
             _closed = true;
             _position.Leave();
+            await _execution.EndAsync().ConfigureAwait(false);
             if (ReferenceEquals(_connection.ActiveReader, this)) _connection.ActiveReader = null;
             if ((_behavior & CommandBehavior.CloseConnection) != 0) await _connection.CloseAsync().ConfigureAwait(false);
         }
@@ -376,6 +383,9 @@ public sealed class PgWireDataReader : DbDataReader
     private int StatementIndex => _execution.StatementIndex;
 
     /// <inheritdoc />
-    public override string ToString() =>
-        string.Create(CultureInfo.InvariantCulture, $"PgWireDataReader {{ statement {StatementIndex + 1} of {_execution.StatementCount} }}");
+    public override string ToString()
+    {
+        var (statement, count) = _closed ? _closedAt : (StatementIndex, _execution.StatementCount);
+        return string.Create(CultureInfo.InvariantCulture, $"PgWireDataReader {{ statement {statement + 1} of {count}{(_closed ? ", closed" : "")} }}");
+    }
 }

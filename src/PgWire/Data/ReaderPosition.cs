@@ -8,10 +8,20 @@ namespace PgWire;
 /// <see cref="HasRows"/> is known, and the SingleRow and SingleResult behaviours (the other statements still ran: their
 /// results are read and discarded).
 /// </summary>
-internal sealed class ReaderPosition(CommandExecution execution, CommandBehavior behavior)
+internal sealed class ReaderPosition(CommandExecution execution)
 {
+    private CommandBehavior _behavior;
     private bool _pendingRow;
     private bool _returnedResult;
+
+    /// <summary>Before a new reader's first result (the position is reused with its execution).</summary>
+    public void Restart(CommandBehavior behavior)
+    {
+        _behavior = behavior;
+        _pendingRow = _returnedResult = false;
+        OnRow = false;
+        RowsRead = 0;
+    }
 
     /// <summary>True while a row is current (after Read returned true).</summary>
     public bool OnRow { get; private set; }
@@ -26,9 +36,9 @@ internal sealed class ReaderPosition(CommandExecution execution, CommandBehavior
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask StartAsync(CancellationToken cancellationToken)
     {
-        await execution.StartAsync((behavior & CommandBehavior.SchemaOnly) != 0, cancellationToken).ConfigureAwait(false);
+        await execution.StartAsync((_behavior & CommandBehavior.SchemaOnly) != 0, cancellationToken).ConfigureAwait(false);
         // Described only: each result set has its columns and no rows, and the first with columns is current.
-        if (execution.Current is null || (behavior & CommandBehavior.SchemaOnly) != 0) return;
+        if (execution.Current is null || (_behavior & CommandBehavior.SchemaOnly) != 0) return;
         if (await PositionAsync(cancellationToken).ConfigureAwait(false)) return;
         while (await execution.AdvanceAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -61,7 +71,7 @@ internal sealed class ReaderPosition(CommandExecution execution, CommandBehavior
             return new ValueTask<bool>(true);
         }
         if (execution.Current is null || execution.Current.IsResultDone) return new ValueTask<bool>(false);
-        if ((behavior & CommandBehavior.SingleRow) != 0 && RowsRead > 0) return new ValueTask<bool>(false);
+        if ((_behavior & CommandBehavior.SingleRow) != 0 && RowsRead > 0) return new ValueTask<bool>(false);
         var pending = execution.Current.ReadAsync(cancellationToken);
         if (pending.IsCompletedSuccessfully)
         {
@@ -108,7 +118,7 @@ internal sealed class ReaderPosition(CommandExecution execution, CommandBehavior
         OnRow = false;
         _pendingRow = false;
         if (execution.Current is null) return false;
-        if ((behavior & (CommandBehavior.SingleResult | CommandBehavior.SingleRow)) != 0 && _returnedResult)
+        if ((_behavior & (CommandBehavior.SingleResult | CommandBehavior.SingleRow)) != 0 && _returnedResult)
         {
             // The other statements still ran (they were sent with the first); their results are discarded.
             while (await execution.AdvanceAsync(cancellationToken).ConfigureAwait(false)) { }
@@ -131,7 +141,4 @@ internal sealed class ReaderPosition(CommandExecution execution, CommandBehavior
         _returnedResult = true;
         return true;
     }
-
-    /// <summary>Finishes the current statement's result (discarding its rows) and moves to the next statement.</summary>
-    private ValueTask<bool> AdvanceAsync(CancellationToken cancellationToken) => execution.AdvanceAsync(cancellationToken);
 }

@@ -15,7 +15,7 @@ namespace PgWire;
 /// <see cref="ReadAsync"/>. Dispose the reader (it reads and discards the rows left, then frees the connection).
 /// Internally one reader also walks the results of several statements sent in one round trip.
 /// </remarks>
-public sealed class PgRowReader : IAsyncDisposable, IDisposable, ISessionCursor
+public sealed class PgRowReader : IAsyncDisposable, IDisposable
 {
     private readonly ResponseCursor _cursor;
     private bool _reusable;
@@ -47,20 +47,23 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable, ISessionCursor
     }
 
     /// <summary>
-    /// A reader for the ADO.NET data reader, which never hands it out: the connector keeps the instance and reuses it
-    /// for its next command once this one is disposed, so a command allocates no reader of its own.
+    /// A reader for the ADO.NET data reader, which never hands it out: its command execution keeps the instance and
+    /// reuses it (<paramref name="spare"/>) for its next statement or command once this one is done, so a command
+    /// allocates no reader of its own.
     /// </summary>
-    internal static PgRowReader ForDataReader(PgConnector connector, RowDescriptionInfo?[] knownDescriptions, bool firstStatementBound)
+    internal static PgRowReader ForDataReader(PgConnector connector, RowDescriptionInfo?[] knownDescriptions, bool firstStatementBound, PgRowReader? spare)
     {
-        if (connector.SpareCursor is not PgRowReader reader)
+        if (spare is null || !spare.CanRestart || spare._cursor.Connector != connector)
             return new PgRowReader(connector, knownDescriptions, s_keepConnector, firstStatementBound) { _reusable = true };
-        connector.SpareCursor = null;
-        reader._cursor.Start(knownDescriptions, s_keepConnector, firstStatementBound);
-        reader._disposed = false;
-        reader._columns = null;
-        reader._columnsOf = null;
-        return reader;
+        spare._cursor.Start(knownDescriptions, s_keepConnector, firstStatementBound);
+        spare._disposed = false;
+        spare._columns = null;
+        spare._columnsOf = null;
+        return spare;
     }
+
+    /// <summary>True for a data reader's row reader that was disposed after its response ended: it may serve again.</summary>
+    internal bool CanRestart => _reusable && _disposed && _cursor.IsCompleted;
 
     private static readonly Func<PgConnector, ValueTask> s_keepConnector = static _ => ValueTask.CompletedTask;
 
@@ -192,9 +195,8 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable, ISessionCursor
     public async ValueTask DisposeAsync()
     {
         if (_disposed) return;
-        var completed = await _cursor.DiscardAsync().ConfigureAwait(false);
+        await _cursor.DiscardAsync().ConfigureAwait(false);
         _disposed = true;
-        if (_reusable && completed) _cursor.Connector.SpareCursor = this;
     }
 
     /// <summary>Reads and discards the rows left, then frees the connection.</summary>

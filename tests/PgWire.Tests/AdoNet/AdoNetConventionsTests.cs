@@ -115,6 +115,33 @@ public class AdoNetConventionsTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task A_closed_reader_keeps_its_own_results_while_later_commands_run_on_the_connection()
+    {
+        await using var connection = await OpenAsync();
+        await new PgWireCommand("DROP TABLE IF EXISTS conv_later; CREATE TABLE conv_later (v int)", connection).ExecuteNonQueryAsync();
+        var first = await new PgWireCommand("INSERT INTO conv_later VALUES (1), (2), (3)", connection).ExecuteReaderAsync();
+        await first.CloseAsync();
+        var described = first.ToString();
+
+        // The next commands reuse what the session kept from the first: the first reader must not see their state.
+        await using (var second = await new PgWireCommand("SELECT v FROM conv_later ORDER BY v; DELETE FROM conv_later WHERE v = 1", connection).ExecuteReaderAsync())
+        {
+            Assert.True(await second.ReadAsync());
+            Assert.Equal(1, second.GetInt32(0));
+            Assert.Equal(3, first.RecordsAffected);
+            Assert.Equal(described, first.ToString());
+            Assert.Throws<InvalidOperationException>(() => first.GetInt32(0));
+            Assert.Throws<InvalidOperationException>(() => first.HasRows);
+            await Assert.ThrowsAsync<InvalidOperationException>(() => first.ReadAsync());
+            while (await second.NextResultAsync()) { }
+            await second.CloseAsync();
+            Assert.Equal(1, second.RecordsAffected);
+        }
+        Assert.Equal(3, first.RecordsAffected);
+        Assert.Equal(2L, await new PgWireCommand("SELECT count(*) FROM conv_later", connection).ExecuteScalarAsync());
+    }
+
+    [Fact]
     public async Task Typed_getters_widen_always_and_narrow_when_the_value_fits()
     {
         await using var connection = await OpenAsync();
