@@ -23,6 +23,7 @@ internal sealed class CommandExecution : ISessionSpare
     private List<PgWireBatchCommand>? _batchCommands;
     private int[]? _owners;
     private PgRowReader? _spareReader;
+    private static readonly List<(string Sql, object?[] Values)> s_noStatements = [];
     private int _accumulated;
     private bool _sequential;
     private int _sequentialIndex;
@@ -195,6 +196,8 @@ internal sealed class CommandExecution : ISessionSpare
             if (current.CanRestart) _spareReader = current;
         }
         Current = null;
+        // Nothing of the command is kept while the session holds this: its values may be large.
+        _statements = s_noStatements;
         _batchCommands = null;
         _owners = null;
         if (_connection.ConnectorOrNull is not { IsBroken: false } connector) return;

@@ -136,13 +136,13 @@ public class PgWireParameter : DbParameter
         if (_dataTypeName is null && _dbType is null or DbType.Object && AsUnboxed() is { } unboxed) return unboxed;
         var value = GetValue();
         if (value is null or DBNull) return null;
-        var label = Label(position);
+        var label = new ParameterLabel(_name, position);
         if (_dataTypeName is not null) return ParameterBinder.WithTypeName(value, _dataTypeName, label);
         if (_dbType is { } dbType && dbType != DbType.Object) return ParameterBinder.WithDbType(value, dbType, label);
         return ParameterBinder.Untyped(value, label);
     }
 
-    private string Label(int position) => _name.Length > 0 ? $"'{_name}'" : $"${position + 1}";
+    private string Label(int position) => new ParameterLabel(_name, position).ToString();
 
     private static DbType InferDbType(object? value) => value switch
     {

@@ -16,7 +16,7 @@ internal static class ParameterBinder
     /// one left to be looked up in the server's catalog when the statement is sent (an enum, a composite, an
     /// extension's type, "unknown").
     /// </summary>
-    public static TypedValue WithTypeName(object value, string typeName, string label)
+    public static TypedValue WithTypeName(object value, string typeName, ParameterLabel label)
     {
         if (string.Equals(typeName, "unknown", StringComparison.OrdinalIgnoreCase) || !BuiltInTypes.TryFindByName(typeName, out var oid, out var codec))
             return new TypedValue(value, 0, null, typeName);
@@ -24,7 +24,7 @@ internal static class ParameterBinder
     }
 
     /// <summary>A value sent as the PostgreSQL type a <see cref="DbType"/> maps to (as Npgsql 6 and later map it).</summary>
-    public static TypedValue WithDbType(object value, DbType dbType, string label)
+    public static TypedValue WithDbType(object value, DbType dbType, ParameterLabel label)
     {
         var (typeName, clrType) = MapDbType(dbType, label);
         if (!BuiltInTypes.TryFindByName(typeName, out var oid, out var codec))
@@ -36,7 +36,7 @@ internal static class ParameterBinder
     /// A value without a named type, checked before anything is sent: a stream is read (bytea), a CLR type PgWire
     /// cannot send at all is a <see cref="NotSupportedException"/> now; the PostgreSQL type is inferred when sent.
     /// </summary>
-    public static object Untyped(object value, string label)
+    public static object Untyped(object value, ParameterLabel label)
     {
         if (value is Stream stream) return ByteaCodec.ReadToEnd(stream);
         if (!BuiltInTypes.TryInferParameter(value, out _, out _) && value is not System.Collections.IList && !ServerTypedCodec.CanDefer(value))
@@ -53,14 +53,14 @@ internal static class ParameterBinder
             if (parameters[i] is not PgTypedValue typed) continue;
             resolved ??= [.. parameters];
             resolved[i] = typed.Value is null or DBNull ? null
-                : typed.DataTypeName is null ? ParameterBinder.Untyped(typed.Value, $"${i + 1}")
-                : ParameterBinder.WithTypeName(typed.Value, typed.DataTypeName, $"${i + 1}");
+                : typed.DataTypeName is null ? Untyped(typed.Value, new ParameterLabel(null, i))
+                : WithTypeName(typed.Value, typed.DataTypeName, new ParameterLabel(null, i));
         }
         return resolved ?? parameters;
     }
 
     /// <summary>The exception for a value of a CLR type PgWire has no PostgreSQL type for.</summary>
-    private static NotSupportedException Unsupported(object value, string label) => new(
+    private static NotSupportedException Unsupported(object value, ParameterLabel label) => new(
         $"Parameter {label} holds a {value.GetType()}, which PgWire cannot send. Supported: bool, short, int, long, uint, float, double, decimal, string, char, byte[], Guid, DateOnly, DateTime, DateTimeOffset, TimeOnly, TimeSpan, PgDate, PgTimestamp, PgInterval, IPAddress, IPNetwork, PgInet, PhysicalAddress, Stream, BitArray, PgRange<T>, enums, objects for composite types, arrays and lists of these, or null/DBNull (README: Types; a user-defined type needs MapEnum or MapComposite, or a type name).");
 
     /// <summary>
@@ -114,7 +114,7 @@ internal static class ParameterBinder
             }
             else
             {
-                throw Unsupported(value, $"${i + 1}");
+                throw Unsupported(value, new ParameterLabel(null, i));
             }
         }
         return -1;
@@ -219,10 +219,10 @@ internal static class ParameterBinder
         FrontendMessages.EndBind(output, at, resultFormats);
     }
 
-    private static object ConvertFor(PgCodec codec, object value, string label, string typeName) =>
+    private static object ConvertFor(PgCodec codec, object value, ParameterLabel label, string typeName) =>
         codec.CanWrite(value) ? value : ConvertTo(value, codec.DefaultClrType, label, typeName);
 
-    private static object ConvertTo(object value, Type target, string label, string typeName)
+    private static object ConvertTo(object value, Type target, ParameterLabel label, string typeName)
     {
         try
         {
@@ -236,7 +236,7 @@ internal static class ParameterBinder
     }
 
     /// <summary>The PostgreSQL type and CLR type a <see cref="DbType"/> is sent as.</summary>
-    private static (string TypeName, Type ClrType) MapDbType(DbType dbType, string label) => dbType switch
+    private static (string TypeName, Type ClrType) MapDbType(DbType dbType, ParameterLabel label) => dbType switch
     {
         DbType.AnsiString or DbType.String or DbType.AnsiStringFixedLength or DbType.StringFixedLength or DbType.Xml => ("text", typeof(string)),
         DbType.Binary => ("bytea", typeof(byte[])),
@@ -254,4 +254,14 @@ internal static class ParameterBinder
         DbType.Time => ("time", typeof(TimeSpan)),
         _ => throw new NotSupportedException($"Parameter {label} has DbType {(int)dbType}, which is not a DbType member."),
     };
+}
+
+/// <summary>
+/// How a message names a parameter: by its name (<c>'id'</c>) when it has one, else by its position (<c>$1</c>).
+/// Formatted only when a message needs it.
+/// </summary>
+internal readonly record struct ParameterLabel(string? Name, int Position)
+{
+    /// <inheritdoc />
+    public override string ToString() => Name is { Length: > 0 } ? $"'{Name}'" : $"${Position + 1}";
 }
