@@ -13,23 +13,26 @@ internal static class ConnectorOpener
 {
     /// <summary>
     /// Opens a socket, runs startup and authentication, loads the type catalog when <paramref name="registry"/> has
-    /// none or a stale one, and returns a connector ready for queries.
+    /// none or a stale one, and returns a connector ready for queries; <paramref name="notice"/> receives the server's
+    /// notices from the end of startup on.
     /// </summary>
-    public static async Task<PgConnector> OpenAsync(ConnectorOptions options, PgTypeRegistry registry, CancellationToken cancellationToken)
+    public static async Task<PgConnector> OpenAsync(
+        ConnectorOptions options, PgTypeRegistry registry, Action<PgErrorFields>? notice, CancellationToken cancellationToken)
     {
-        if (options.SslMode != SslMode.Allow) return await OpenOnceAsync(options, registry, options.SslMode != SslMode.Disable, cancellationToken).ConfigureAwait(false);
+        if (options.SslMode != SslMode.Allow) return await OpenOnceAsync(options, registry, notice, options.SslMode != SslMode.Disable, cancellationToken).ConfigureAwait(false);
         try
         {
-            return await OpenOnceAsync(options, registry, tls: false, cancellationToken).ConfigureAwait(false);
+            return await OpenOnceAsync(options, registry, notice, tls: false, cancellationToken).ConfigureAwait(false);
         }
         catch (PgWireServerException e) when (e.SqlState == SqlStates.InvalidAuthorizationSpecification)
         {
             // Allow: the server refused the unencrypted login (a hostssl-only pg_hba.conf); try again with TLS.
-            return await OpenOnceAsync(options, registry, tls: true, cancellationToken).ConfigureAwait(false);
+            return await OpenOnceAsync(options, registry, notice, tls: true, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private static async Task<PgConnector> OpenOnceAsync(ConnectorOptions options, PgTypeRegistry registry, bool tls, CancellationToken cancellationToken)
+    private static async Task<PgConnector> OpenOnceAsync(
+        ConnectorOptions options, PgTypeRegistry registry, Action<PgErrorFields>? notice, bool tls, CancellationToken cancellationToken)
     {
         var socket = await Transport.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
         Stream stream = new NetworkStream(socket, ownsSocket: true);
@@ -67,6 +70,7 @@ internal static class ConnectorOpener
                     $"Connecting to {options.Host}:{options.Port} timed out after {options.ConnectTimeout.TotalSeconds:0.###} s (Timeout) during startup.",
                     new TimeoutException());
             }
+            connector.Session.NoticeCallback = notice;
             // The data source's first session loads the type catalog, as part of opening: bounded by Timeout too.
             using var catalogTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             catalogTimeout.CancelAfter(options.ConnectTimeout);

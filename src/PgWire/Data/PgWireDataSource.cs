@@ -373,9 +373,7 @@ public sealed class PgWireDataSource : DbDataSource
 
     private async Task<PgConnector> OpenConnectorAsync(CancellationToken cancellationToken)
     {
-        var connector = await ConnectorOpener.OpenAsync(_connectorOptions, _types, cancellationToken).ConfigureAwait(false);
-        connector.Session.NoticeCallback = RaiseNotice;
-        return connector;
+        return await ConnectorOpener.OpenAsync(_connectorOptions, _types, RaiseNotice, cancellationToken).ConfigureAwait(false);
     }
 
     private void RaiseNotice(PgErrorFields notice)
