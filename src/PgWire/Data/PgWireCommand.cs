@@ -267,11 +267,12 @@ public sealed class PgWireCommand : DbCommand
         }
         var connection = CheckReady();
         var (statements, owners) = CommandStatements.BuildBatch(commands);
-        // A command with several statements: the reader attributes results to commands statement by statement.
+        // One statement per command: one pipeline, counted as the answers arrive.
         if (statements.Count == commands.Count
             && await CommandExecution.PipelineNonQueryAsync(connection.Connector, statements, commands, Timeout, cancellationToken).ConfigureAwait(false) is { } total)
             return total;
-        // A command uses what an earlier one creates: run them one by one, as the reader does.
+        // A command with several statements (results attributed statement by statement), or one that uses what an
+        // earlier one creates (then run one by one): through a reader.
         var reader = NewReader(connection, statements, CommandBehavior.Default, commands, owners);
         return await ConsumeForNonQueryAsync(await StartReaderAsync(connection, reader, cancellationToken).ConfigureAwait(false), cancellationToken)
             .ConfigureAwait(false);
