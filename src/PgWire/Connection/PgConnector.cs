@@ -72,8 +72,18 @@ internal sealed class PgConnector : IAsyncDisposable
     /// <summary>The handler that waits for BindComplete before a streaming read, reused on this session.</summary>
     public BindHandler BindHandler { get; }
 
-    /// <summary>The known-descriptions array of a one-statement command, reused by each command on this connector.</summary>
-    internal RowDescriptionInfo?[] SingleKnownDescription { get; } = new RowDescriptionInfo?[1];
+    private readonly RowDescriptionInfo?[] _singleKnown = new RowDescriptionInfo?[1];
+
+    /// <summary>
+    /// The known-descriptions array of a one-statement request (a command, a streaming query), holding
+    /// <paramref name="description"/>: one array per session, reused by each such request (the reader that takes it is
+    /// done with it before the session serves another).
+    /// </summary>
+    internal RowDescriptionInfo?[] SingleKnown(RowDescriptionInfo? description)
+    {
+        _singleKnown[0] = description;
+        return _singleKnown;
+    }
 
     /// <summary>What the last finished command left for the next one on this session (see <see cref="ISessionSpare"/>).</summary>
     internal ISessionSpare? Spare { get; set; }

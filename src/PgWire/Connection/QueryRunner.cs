@@ -115,10 +115,7 @@ internal static class QueryRunner
             if (statements.Count == 1)
             {
                 var sent = await StatementSender.SendAsync(connector, statements[0].Sql, statements[0].Values, flushAfterBind: false, cancellationToken).ConfigureAwait(false);
-                // The connector's own one-element array: the reader that takes it is done before the next command.
-                var known = connector.SingleKnownDescription;
-                known[0] = sent.KnownRow;
-                return known;
+                return connector.SingleKnown(sent.KnownRow);
             }
             var prepared = await StatementSender.PrepareBatchAsync(connector, statements, cancellationToken).ConfigureAwait(false);
             var send = StatementSender.SendBatch(connector, statements, prepared, syncEach: false);

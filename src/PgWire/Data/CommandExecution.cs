@@ -272,7 +272,7 @@ internal sealed class CommandExecution : ISessionSpare
         try
         {
             var known = await QueryRunner.StartStreamingAsync(connector, sql, values, cancellationToken).ConfigureAwait(false);
-            Current = PgRowReader.ForDataReader(connector, [known], firstStatementBound: true, TakeSpareReader());
+            Current = PgRowReader.ForDataReader(connector, connector.SingleKnown(known), firstStatementBound: true, TakeSpareReader());
             return true;
         }
         catch (PgWireServerException e)

@@ -25,7 +25,7 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
 
     /// <summary>A reader of one statement whose BindComplete (and description) was read before (a streaming start).</summary>
     internal PgRowReader(PgConnector connector, RowDescriptionInfo? knownDescription, Func<PgConnector, ValueTask> release)
-        : this(connector, [knownDescription], release, firstStatementBound: true)
+        : this(connector, connector.SingleKnown(knownDescription), release, firstStatementBound: true)
     {
     }
 
