@@ -119,6 +119,9 @@ internal sealed class BackendReader(PipeReader reader, int maxMessageSize)
         return true;
     }
 
+    /// <summary>Bytes the last <see cref="FillAsync"/> added (for the bytes-received counter).</summary>
+    public long Received { get; private set; }
+
     /// <summary>
     /// Gives the pipe back everything handed out so far and waits for more bytes. False when the server closed the
     /// connection and no more bytes will come.
@@ -138,6 +141,7 @@ internal sealed class BackendReader(PipeReader reader, int maxMessageSize)
         if (_completed) return false;
         var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         _buffer = result.Buffer;
+        Received = _buffer.Length - unread;
         _consumed = 0;
         _current = _buffer.First;
         _holding = true;

@@ -1,4 +1,7 @@
+using System.Diagnostics;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using PgWire.Diagnostics;
 using PgWire.Exceptions;
 using PgWire.Types;
 
@@ -19,6 +22,30 @@ internal static class ConnectorOpener
     public static async Task<PgConnector> OpenAsync(
         ConnectorOptions options, PgTypeRegistry registry, Action<PgErrorFields>? notice, CancellationToken cancellationToken)
     {
+        var telemetry = options.Telemetry;
+        var started = Stopwatch.GetTimestamp();
+        PgConnector connector;
+        try
+        {
+            connector = await OpenWithModeAsync(options, registry, notice, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            Log.ConnectionOpenFailed(telemetry.ConnectionLog, options.Host, options.Port, options.Database, Stopwatch.GetElapsedTime(started).TotalMilliseconds, e.Message, e);
+            throw;
+        }
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        if (Instruments.CreateTime.Enabled) Instruments.CreateTime.Record(elapsed.TotalSeconds, telemetry.PoolTags(null));
+        if (telemetry.ConnectionLog.IsEnabled(LogLevel.Debug))
+            Log.ConnectionOpened(
+                telemetry.ConnectionLog, options.Host, options.Port, options.Database, options.Username, elapsed.TotalMilliseconds, connector.ProcessId,
+                connector.TlsDescription, "3.0", connector.Session.ServerParameters.GetValueOrDefault("server_version", "?"));
+        return connector;
+    }
+
+    private static async Task<PgConnector> OpenWithModeAsync(
+        ConnectorOptions options, PgTypeRegistry registry, Action<PgErrorFields>? notice, CancellationToken cancellationToken)
+    {
         if (options.SslMode != SslMode.Allow) return await OpenOnceAsync(options, registry, notice, options.SslMode != SslMode.Disable, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -27,6 +54,7 @@ internal static class ConnectorOpener
         catch (PgWireServerException e) when (e.SqlState == SqlStates.InvalidAuthorizationSpecification)
         {
             // Allow: the server refused the unencrypted login (a hostssl-only pg_hba.conf); try again with TLS.
+            Log.TlsRetry(options.Telemetry.TlsLog, options.Host, options.Port);
             return await OpenOnceAsync(options, registry, notice, tls: true, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -43,10 +71,16 @@ internal static class ConnectorOpener
             try
             {
                 stream = await Tls.NegotiateAsync((NetworkStream)stream, options, timeout.Token).ConfigureAwait(false);
+                if (stream is System.Net.Security.SslStream secured && options.Telemetry.TlsLog.IsEnabled(LogLevel.Debug))
+                    Log.TlsEstablished(
+                        options.Telemetry.TlsLog, options.Host, options.Port, secured.SslProtocol.ToString(), secured.NegotiatedCipherSuite.ToString(),
+                        secured.RemoteCertificate?.Subject ?? "(none)", options.SslMode.ToString());
             }
             catch (Exception e)
             {
                 await stream.DisposeAsync().ConfigureAwait(false);
+                if (e is not OperationCanceledException)
+                    Log.TlsFailed(options.Telemetry.TlsLog, options.Host, options.Port, options.SslMode.ToString(), e.Message, e);
                 if (e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
                     throw new PgWireException(
                         $"Connecting to {options.Host}:{options.Port} timed out after {options.ConnectTimeout.TotalSeconds:0.###} s (Timeout) during the TLS handshake.",
@@ -70,7 +104,8 @@ internal static class ConnectorOpener
                     $"Connecting to {options.Host}:{options.Port} timed out after {options.ConnectTimeout.TotalSeconds:0.###} s (Timeout) during startup.",
                     new TimeoutException());
             }
-            connector.Session.NoticeCallback = notice;
+            connector.Session.NoticeCallback = NoticeSink(connector, notice);
+            connector.MarkOpened();
             // The data source's first session loads the type catalog, as part of opening: bounded by Timeout too.
             using var catalogTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             catalogTimeout.CancelAfter(options.ConnectTimeout);
@@ -91,5 +126,26 @@ internal static class ConnectorOpener
             await connector.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Where a session's notices go: the PgWire.Notifications log (at the level their severity says) and the data
+    /// source's handler; null when neither wants them.
+    /// </summary>
+    private static Action<PgErrorFields>? NoticeSink(PgConnector connector, Action<PgErrorFields>? handler)
+    {
+        var log = connector.Options.Telemetry.NotificationLog;
+        if (!log.IsEnabled(LogLevel.Critical)) return handler;
+        return notice =>
+        {
+            var level = notice.Severity switch
+            {
+                "WARNING" => LogLevel.Warning,
+                "NOTICE" or "INFO" => LogLevel.Information,
+                _ => LogLevel.Debug,
+            };
+            Log.ServerNotice(log, level, notice.Severity, connector.ProcessId, notice.SqlState, notice.MessageText);
+            handler?.Invoke(notice);
+        };
     }
 }

@@ -48,5 +48,8 @@ internal sealed class ConnectorOptions
     /// <summary>The password of an encrypted client key or PKCS#12 file. A secret: never print it.</summary>
     public string? ClientKeyPassword { get; init; }
 
+    /// <summary>The data source's loggers, span and metric attributes.</summary>
+    public Diagnostics.DataSourceTelemetry Telemetry { get; init; } = Diagnostics.DataSourceTelemetry.Silent;
+
     public override string ToString() => $"Host={Host};Port={Port};Username={Username};Database={Database}";
 }

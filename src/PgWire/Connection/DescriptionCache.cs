@@ -87,6 +87,12 @@ internal sealed class DescriptionCache(int capacity, int minUsages, System.Colle
     private int _named;
     private int _nextName;
 
+    /// <summary>Called (under the cache's lock) with the name and text of a named statement dropped to make room.</summary>
+    public Action<string, string>? Evicted { get; init; }
+
+    /// <summary>Called (under the cache's lock) with the number of texts forgotten when the cache is cleared.</summary>
+    public Action<int>? Cleared { get; init; }
+
     /// <summary>Whether named (server-side prepared) statements are used at all.</summary>
     public bool Enabled => capacity > 0;
 
@@ -149,6 +155,7 @@ internal sealed class DescriptionCache(int capacity, int minUsages, System.Colle
                 {
                     if (node.Value.Statement is not { Name.Length: > 0 } named || ReferenceEquals(node.Value, entry)) continue;
                     Forget(named);
+                    Evicted?.Invoke(named.Name, node.Value.Sql);
                     node.Value.Statement = named.Unnamed();
                     break;
                 }
@@ -164,6 +171,7 @@ internal sealed class DescriptionCache(int capacity, int minUsages, System.Colle
         {
             foreach (var entry in _entries.Values)
                 if (entry.Statement is { } statement) Forget(statement);
+            if (_entries.Count > 0) Cleared?.Invoke(_entries.Count);
             _entries.Clear();
             _lru.Clear();
             _named = 0;
@@ -186,7 +194,11 @@ internal sealed class DescriptionCache(int capacity, int minUsages, System.Colle
         {
             _lru.RemoveLast();
             _entries.Remove(oldest.Value.Sql);
-            if (oldest.Value.Statement is { } statement) Forget(statement);
+            if (oldest.Value.Statement is { } statement)
+            {
+                Forget(statement);
+                if (statement.Name.Length > 0) Evicted?.Invoke(statement.Name, oldest.Value.Sql);
+            }
         }
     }
 

@@ -3,6 +3,8 @@ using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
+using PgWire.Diagnostics;
 using PgWire.Protocol;
 using PgWire.Types;
 using PgWire.Exceptions;
@@ -28,6 +30,7 @@ internal sealed class PgConnector : IAsyncDisposable
     private readonly PipeWriter _writer;
     private readonly MessageBuffer _out = new();
     private int _broken;
+    private bool _opened;
 
     internal PgConnector(ConnectorOptions options, PgTypeRegistry registry, Socket socket, Stream stream)
     {
@@ -41,7 +44,12 @@ internal sealed class PgConnector : IAsyncDisposable
         _backend = new BackendReader(_reader, options.MaxMessageSize);
         _writer = PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 8192, leaveOpen: true));
         CreatedAt = Stopwatch.GetTimestamp();
-        Descriptions = new DescriptionCache(options.MaxAutoPrepare, options.AutoPrepareMinUsages, options.AlwaysPrepare);
+        var log = options.Telemetry.CommandLog;
+        Descriptions = new DescriptionCache(options.MaxAutoPrepare, options.AutoPrepareMinUsages, options.AlwaysPrepare)
+        {
+            Evicted = (name, sql) => Log.StatementEvicted(log, name, ProcessId, options.MaxAutoPrepare, sql),
+            Cleared = count => Log.StatementCacheCleared(log, ProcessId, count),
+        };
         Response = new ResponseReader(registry, Descriptions.Clear);
         QueryHandler = new QueryHandler(Response);
         PipelineHandler = new PipelineHandler(Response);
@@ -116,6 +124,17 @@ internal sealed class PgConnector : IAsyncDisposable
 
     /// <summary>When the connector was last returned to the pool (a <see cref="Stopwatch"/> timestamp).</summary>
     public long LastReturnedAt { get; set; }
+
+    /// <summary>How the session is carried, for logs: TLS version and cipher suite, unencrypted TCP, or a Unix socket.</summary>
+    public string TlsDescription => _stream is System.Net.Security.SslStream tls
+        ? $"{tls.SslProtocol} ({tls.NegotiatedCipherSuite})"
+        : _socket.AddressFamily == AddressFamily.Unix ? "Unix socket" : "unencrypted";
+
+    /// <summary>Startup succeeded: from here on a break or a close is logged (a failed open is logged as one event).</summary>
+    public void MarkOpened() => _opened = true;
+
+    /// <summary>When the connector was rented, while the use-time histogram listens (else 0).</summary>
+    public long RentedAt { get; set; }
 
     /// <summary>Moves everything in <see cref="Output"/> to the socket's pipe, to be sent by <see cref="FlushPipeAsync"/>.</summary>
     public void MoveOutputToPipe()
@@ -202,10 +221,10 @@ internal sealed class PgConnector : IAsyncDisposable
             {
                 done = handler.Handle(this, code, body.Span);
             }
-            catch
+            catch (Exception e)
             {
                 // A protocol violation, or a bug: either way the stream position can no longer be trusted.
-                Break(null);
+                Break(e);
                 throw;
             }
             if (done) return true;
@@ -226,14 +245,18 @@ internal sealed class PgConnector : IAsyncDisposable
             {
                 if (Session.Handle(code, body.Span)) continue;
                 // The server ends the session after a FATAL error: no request may start on it any more.
-                if (code == BackendMessageCode.ErrorResponse && Session.FatalError is not null) Volatile.Write(ref _broken, 1);
+                if (code == BackendMessageCode.ErrorResponse && Session.FatalError is { } fatal && Interlocked.Exchange(ref _broken, 1) == 0)
+                {
+                    BreakReason = fatal.Message;
+                    if (_opened && !_closing) LogBreak(fatal);
+                }
                 return true;
             }
             return false;
         }
-        catch
+        catch (Exception e)
         {
-            Break(null);
+            Break(e);
             throw;
         }
     }
@@ -283,6 +306,7 @@ internal sealed class PgConnector : IAsyncDisposable
         {
             throw Break(new PgWireException($"Reading from the server {Options.Host}:{Options.Port} failed: {e.Message}", e));
         }
+        if (Instruments.BytesReceived.Enabled) Instruments.BytesReceived.Add(_backend.Received, Options.Telemetry.PoolTags(null));
         if (!more)
         {
             if (Session.FatalError is { } fatal) throw Break(fatal);
@@ -336,7 +360,11 @@ internal sealed class PgConnector : IAsyncDisposable
     /// <summary>Marks the connector broken and closes the socket; returns the exception for the caller to throw.</summary>
     public Exception Break(Exception? reason)
     {
-        if (Interlocked.Exchange(ref _broken, 1) == 0 && reason is not null) BreakReason = reason.Message;
+        if (Interlocked.Exchange(ref _broken, 1) == 0)
+        {
+            if (reason is not null) BreakReason = reason.Message;
+            if (_opened && !_closing) LogBreak(reason);
+        }
         try
         {
             _socket.Shutdown(SocketShutdown.Both);
@@ -349,9 +377,26 @@ internal sealed class PgConnector : IAsyncDisposable
         return reason ?? new PgWireException("The connection was broken.");
     }
 
+    private bool _closing;
+
+    private void LogBreak(Exception? reason)
+    {
+        var log = Options.Telemetry.ConnectionLog;
+        // Without a reason the caller discards a session it can no longer trust (a reader left open, a failed
+        // rollback, a protocol error thrown to the caller): the exception the caller sees says why.
+        if (reason is null) Log.ConnectionDiscarded(log, Options.Host, Options.Port, ProcessId);
+        else Log.ConnectionBroken(log, Options.Host, Options.Port, ProcessId, reason.Message, reason);
+    }
+
     /// <summary>Sends Terminate when the session is healthy, then closes everything.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_opened && !_closing)
+        {
+            var log = Options.Telemetry.ConnectionLog;
+            if (log.IsEnabled(LogLevel.Debug)) Log.ConnectionClosed(log, Options.Host, Options.Port, ProcessId, Stopwatch.GetElapsedTime(CreatedAt).TotalSeconds);
+        }
+        _closing = true;
         if (!IsBroken)
         {
             try

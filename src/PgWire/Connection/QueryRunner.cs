@@ -345,6 +345,12 @@ internal static class QueryRunner
             : connector.Cancellation.GraceExpired
                 ? $"the server did not answer the cancellation within {grace:0.###} s (Cancellation Timeout), so the connection was closed; the statement's outcome is unknown"
                 : $"then the connection failed ({cause.Message}); the statement's outcome is unknown";
+        var telemetry = connector.Options.Telemetry;
+        if (connector.Cancellation.Reason == CancelReason.Caller)
+            Diagnostics.Log.CommandCancelled(telemetry.CommandLog, connector.Options.Host, connector.Options.Port, connector.ProcessId, what);
+        else
+            Diagnostics.Log.CommandTimedOut(
+                telemetry.CommandLog, connector.Options.Host, connector.Options.Port, connector.ProcessId, connector.Cancellation.CommandTimeout.TotalSeconds, what);
         return connector.Cancellation.Reason == CancelReason.Caller
             ? new OperationCanceledException($"The query was cancelled at the caller's request: {what}.", cause, cancellationToken)
             : new TimeoutException(

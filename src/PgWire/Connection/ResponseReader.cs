@@ -59,6 +59,21 @@ internal sealed class ResponseReader(PgWire.Types.PgTypeRegistry types, Action s
     /// <summary>After <see cref="ResponseStep.CopyStarted"/>: the COPY's format and column count.</summary>
     public (bool Binary, int ColumnCount) CopyFormat => _s.CopyFormat;
 
+    private bool _watchFirstRow;
+
+    /// <summary>
+    /// Notes the time of the next DataRow in <see cref="FirstRowAt"/> (for a span's time to first row; only while one
+    /// is recorded).
+    /// </summary>
+    public void WatchFirstRow()
+    {
+        _watchFirstRow = true;
+        FirstRowAt = 0;
+    }
+
+    /// <summary>When the first DataRow since <see cref="WatchFirstRow"/> arrived (a <see cref="System.Diagnostics.Stopwatch"/> timestamp), else 0.</summary>
+    public long FirstRowAt { get; private set; }
+
     /// <summary>The reader's state, to be restored after another request ran in between.</summary>
     public State Save() => _s;
 
@@ -169,6 +184,11 @@ internal sealed class ResponseReader(PgWire.Types.PgTypeRegistry types, Action s
                 if (Description is null) throw new PgWireProtocolException("A DataRow arrived before any RowDescription.");
                 if (IsSimple ? !_s.InResult : _s.Shape == ResponseShape.DescribeOnly || !_s.Bound || _s.Ended) throw OutOfOrder(code);
                 _s.StatementRows++;
+                if (_watchFirstRow)
+                {
+                    _watchFirstRow = false;
+                    FirstRowAt = System.Diagnostics.Stopwatch.GetTimestamp();
+                }
                 return ResponseStep.Row;
             case BackendMessageCode.RowDescription:
                 if (_s.Copying) throw Unexpected(code);

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using PgWire.Protocol;
+using PgWire.Diagnostics;
 using PgWire.Types;
 
 namespace PgWire.Connection;
@@ -49,6 +50,8 @@ internal static class StatementSender
             // Before anything of this request is written: a value the server's parameter type cannot take fails here.
             ParameterBinder.ResolveServerTyped(connector.TypeRegistry, statement.ServerParameterTypes, parameters, codecs.AsSpan(0, count));
             if (!parsed) cache.WritePendingCloses(connector.Output);
+            if (Instruments.StatementCacheHits.Enabled || Instruments.StatementCacheMisses.Enabled)
+                CountCacheUse(connector, hits: parsed || statement.Name.Length == 0 ? 0 : 1, misses: parsed || statement.Name.Length == 0 ? 1 : 0);
 
             WriteExecution(connector.Output, statement, sql, types.AsSpan(0, count), parameters, codecs.AsSpan(0, count), flushAfterBind, sync: true);
             await connector.FlushAsync(CancellationToken.None).ConfigureAwait(false);
@@ -136,7 +139,22 @@ internal static class StatementSender
             connector.Cancellation.ThrowIfRequested();
         }
         for (var i = 0; i < count; i++) ParameterBinder.ResolveServerTyped(connector.TypeRegistry, statements[i]!.ServerParameterTypes, batch[i].Values, codecs[i]);
+        if (Instruments.StatementCacheHits.Enabled || Instruments.StatementCacheMisses.Enabled)
+        {
+            var hits = 0;
+            for (var i = 0; i < count; i++)
+                if (statements[i]!.Name.Length > 0 && !unknown.Contains(i)) hits++;
+            CountCacheUse(connector, hits, count - hits);
+        }
         return new PreparedBatch(statements!, types, codecs);
+    }
+
+    /// <summary>Statements run as named statements prepared earlier (hits) and statements the server parsed (misses).</summary>
+    private static void CountCacheUse(PgConnector connector, int hits, int misses)
+    {
+        var tags = connector.Options.Telemetry.PoolTags(null);
+        if (hits > 0) Instruments.StatementCacheHits.Add(hits, tags);
+        if (misses > 0) Instruments.StatementCacheMisses.Add(misses, tags);
     }
 
     /// <summary>Per statement of a prepared batch, its result's description when known without a RowDescription.</summary>

@@ -39,6 +39,7 @@ internal static class Tls
                     throw new PgWireException(
                         $"The server {options.Host}:{options.Port} does not accept TLS connections (ssl is off), and SSL Mode={options.SslMode} needs one. "
                         + "Enable ssl on the server, or use SSL Mode=Prefer to fall back to an unencrypted connection.");
+                Diagnostics.Log.TlsDeclined(options.Telemetry.TlsLog, options.Host, options.Port, options.SslMode.ToString());
                 return plain;
             case (byte)'S':
                 break;

@@ -1,4 +1,5 @@
 using PgWire.Connection;
+using PgWire.Diagnostics;
 
 namespace PgWire;
 
@@ -29,6 +30,9 @@ internal sealed class CommandExecution : ISessionSpare
     private int _sequentialIndex;
     private bool _ownTransaction;
     private long _recordsAffected;
+    private Operation _operation;
+    private DataSourceTelemetry _telemetry = DataSourceTelemetry.Silent;
+    private Exception? _failure;
 
     private CommandExecution(
         PgWireConnection connection, List<(string, object?[])> statements, TimeSpan? timeout, List<PgWireBatchCommand>? batchCommands, int[]? owners)
@@ -62,6 +66,7 @@ internal sealed class CommandExecution : ISessionSpare
         _sequential = _ownTransaction = false;
         _sequentialIndex = 0;
         _recordsAffected = -1;
+        _failure = null;
         Current = null;
     }
 
@@ -92,6 +97,14 @@ internal sealed class CommandExecution : ISessionSpare
     {
         var connector = _connection.Connector;
         connector.Cancellation.CommandTimeoutOverride = _timeout;
+        // Measured from here until the data reader closes (EndAsync).
+        _telemetry = connector.Options.Telemetry;
+        _operation = _telemetry.Start(OperationKind.Batch, _statements);
+        if (_operation.IsActive)
+        {
+            DataSourceTelemetry.Acquired(ref _operation, 0, connector.ProcessId);
+            if (_operation.WantsFirstRow) connector.Response.WatchFirstRow();
+        }
         if (schemaOnly)
         {
             var described = await QueryRunner.DescribeOnlyAsync(connector, _statements, cancellationToken).ConfigureAwait(false);
@@ -104,12 +117,14 @@ internal sealed class CommandExecution : ISessionSpare
             var known = await QueryRunner.StartBatchAsync(connector, _statements, cancellationToken).ConfigureAwait(false);
             Current = PgRowReader.ForDataReader(connector, known, firstStatementBound: false, TakeSpareReader());
         }
-        catch (PgWireServerException e) when (Annotate(e))
+        catch (Exception e) when (Annotate(e))
         {
             throw;
         }
         catch (PgWireServerException e) when (e.StatementIndex > 0)
         {
+            // Not a failure: the statements run one by one instead.
+            _failure = null;
             _sequential = true;
             if (connector.TransactionStatus == Protocol.TransactionStatus.Idle)
             {
@@ -164,6 +179,7 @@ internal sealed class CommandExecution : ISessionSpare
     /// </summary>
     public async ValueTask FailAsync(Exception e)
     {
+        _failure ??= e;
         if (e is PgWireServerException postgres) Annotate(postgres);
         await AbortSequentialAsync().ConfigureAwait(false);
     }
@@ -190,6 +206,12 @@ internal sealed class CommandExecution : ISessionSpare
     /// </summary>
     public async ValueTask EndAsync()
     {
+        if (_operation.IsActive)
+        {
+            var session = _connection.ConnectorOrNull;
+            var firstRowAt = _operation.WantsFirstRow && session is not null ? session.Response.FirstRowAt : 0;
+            _telemetry.End(ref _operation, -1, _failure, firstRowAt);
+        }
         if (Current is { } current)
         {
             await current.DisposeAsync().ConfigureAwait(false);
@@ -225,19 +247,28 @@ internal sealed class CommandExecution : ISessionSpare
     {
         connector.Cancellation.CommandTimeoutOverride = timeout;
         PipelineOutcome[] outcomes;
+        var telemetry = connector.Options.Telemetry;
+        var operation = telemetry.Start(OperationKind.Batch, statements);
+        if (operation.IsActive) DataSourceTelemetry.Acquired(ref operation, 0, connector.ProcessId);
         try
         {
             var (done, rows) = await QueryRunner.ExecutePipelineAsync(connector, statements, syncEach: false, cancellationToken, collectRows: false).ConfigureAwait(false);
             if (rows is not null) Buffers.RowBufferPool.Return(rows);
             outcomes = done;
+            telemetry.End(ref operation, -1, null);
         }
         catch (PgWireServerException e) when (e.BeforeExecution && e.StatementIndex > 0)
         {
+            // Not run: the caller runs the batch through an execution, measured there.
+            operation.Activity?.SetTag("pgwire.fallback", "sequential");
+            telemetry.End(ref operation, -1, null);
             return null;
         }
-        catch (PgWireServerException e)
+        catch (Exception e)
         {
-            if (e.StatementIndex >= 0 && e.StatementIndex < commands.Count) e.FailedBatchCommand = commands[e.StatementIndex];
+            if (e is PgWireServerException server && server.StatementIndex >= 0 && server.StatementIndex < commands.Count)
+                server.FailedBatchCommand = commands[server.StatementIndex];
+            telemetry.End(ref operation, -1, e);
             throw;
         }
         finally
@@ -303,8 +334,10 @@ internal sealed class CommandExecution : ISessionSpare
     /// Names the batch command a failed statement belongs to (the exception's BatchCommand). Returns false, so it can
     /// sit in an exception filter that lets the exception go on.
     /// </summary>
-    private bool Annotate(PgWireServerException e)
+    private bool Annotate(Exception failure)
     {
+        _failure ??= failure;
+        if (failure is not PgWireServerException e) return false;
         // In the statement-by-statement fallback each statement has a reader of its own, which counts from 0.
         if (_sequential && _sequentialIndex < _statements.Count) e.StatementIndex = _sequentialIndex;
         if (_batchCommands is not null && _owners is not null && e.StatementIndex >= 0 && e.StatementIndex < _owners.Length)

@@ -13,9 +13,11 @@ internal static class DataSourceSettings
     /// <summary>The options of every session the data source opens.</summary>
     /// <param name="settings">The connection string's settings.</param>
     /// <param name="alwaysPrepare">Texts to prepare as named statements from their first use (shared, filled later).</param>
+    /// <param name="telemetry">The data source's loggers and instrumentation attributes.</param>
     /// <exception cref="ArgumentException">No Host, or a Host that is a libpq string.</exception>
     public static ConnectorOptions ToConnectorOptions(
-        PgWireConnectionStringBuilder settings, System.Collections.Concurrent.ConcurrentDictionary<string, byte> alwaysPrepare)
+        PgWireConnectionStringBuilder settings, System.Collections.Concurrent.ConcurrentDictionary<string, byte> alwaysPrepare,
+        Diagnostics.DataSourceTelemetry telemetry)
     {
         if (string.IsNullOrWhiteSpace(settings.Host))
             throw new ArgumentException("The connection string has no Host: give a host name, an IP address or a socket directory.");
@@ -44,12 +46,14 @@ internal static class DataSourceSettings
             ClientCertificate = settings.SslCertificate.Length > 0 ? settings.SslCertificate : null,
             ClientKey = settings.SslKey.Length > 0 ? settings.SslKey : null,
             ClientKeyPassword = settings.SslPassword.Length > 0 ? settings.SslPassword : null,
+            Telemetry = telemetry,
         };
     }
 
     /// <summary>The pool's bounds and lifetimes.</summary>
-    public static PoolOptions ToPoolOptions(PgWireConnectionStringBuilder settings) => new()
+    public static PoolOptions ToPoolOptions(PgWireConnectionStringBuilder settings, Diagnostics.DataSourceTelemetry telemetry) => new()
     {
+        Telemetry = telemetry,
         Pooling = settings.Pooling,
         MinPoolSize = settings.MinPoolSize,
         MaxPoolSize = settings.MaxPoolSize,

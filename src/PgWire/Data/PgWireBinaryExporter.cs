@@ -35,21 +35,33 @@ public sealed class PgWireBinaryExporter : IDisposable, IAsyncDisposable, ICopyO
         var text = CopyCommandText.ParseFor(copyToCommand, fromClient: false, "BeginBinaryExport", "BeginBinaryImport");
         connection.ThrowIfBusy();
         var connector = connection.Connector;
-        var columns = await CopyColumns.DescribeAsync(connector, text, copyToCommand, cancellationToken).ConfigureAwait(false);
-        var (binary, count) = await CopyStart.StartAsync(connector, copyToCommand, fromClient: false, cancellationToken).ConfigureAwait(false);
-        var copy = new CopyOut(connector);
-        if (!binary || count != columns.Names.Length)
+        var measure = CopyMeasure.Start(connector, copyToCommand);
+        try
         {
-            await copy.AbandonAsync().ConfigureAwait(false);
-            throw new ArgumentException(!binary
-                ? "BeginBinaryExport needs FORMAT BINARY (COPY ... TO STDOUT (FORMAT BINARY)); for text or CSV use BeginTextExport."
-                : $"The COPY sends {count} columns but its query has {columns.Names.Length}.",
-                nameof(copyToCommand));
+            var columns = await CopyColumns.DescribeAsync(connector, text, copyToCommand, cancellationToken).ConfigureAwait(false);
+            var (binary, count) = await CopyStart.StartAsync(connector, copyToCommand, fromClient: false, cancellationToken).ConfigureAwait(false);
+            var copy = new CopyOut(connector);
+            if (!binary || count != columns.Names.Length)
+            {
+                await copy.AbandonAsync().ConfigureAwait(false);
+                throw new ArgumentException(!binary
+                    ? "BeginBinaryExport needs FORMAT BINARY (COPY ... TO STDOUT (FORMAT BINARY)); for text or CSV use BeginTextExport."
+                    : $"The COPY sends {count} columns but its query has {columns.Names.Length}.",
+                    nameof(copyToCommand));
+            }
+            var exporter = new PgWireBinaryExporter(connection, new CopyBinaryRows(copy, columns.Names.Length), columns.Description) { _measure = measure };
+            connection.ActiveCopy = exporter;
+            return exporter;
         }
-        var exporter = new PgWireBinaryExporter(connection, new CopyBinaryRows(copy, columns.Names.Length), columns.Description);
-        connection.ActiveCopy = exporter;
-        return exporter;
+        catch (Exception e)
+        {
+            measure?.End(-1, e);
+            throw;
+        }
     }
+
+    private CopyMeasure? _measure;
+    private long _rowsRead;
 
     /// <summary>The number of columns each row has.</summary>
     public int ColumnCount => _rows.ColumnCount;
@@ -73,20 +85,28 @@ public sealed class PgWireBinaryExporter : IDisposable, IAsyncDisposable, ICopyO
         {
             more = await _rows.NextAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (PgWireProtocolException)
+        catch (PgWireProtocolException e)
         {
             // Malformed data: the connection was closed with it, and no longer belongs to this COPY.
             _column = -1;
             Release();
+            _measure?.End(-1, e);
+            throw;
+        }
+        catch (Exception e) when (_measure is not null && e is PgWireException)
+        {
+            _measure.End(-1, e);
             throw;
         }
         if (more)
         {
             _column = 0;
+            _rowsRead++;
             return _rows.ColumnCount;
         }
         _column = -1;
         Release();
+        _measure?.End(_rowsRead, null);
         return -1;
     }
 
@@ -124,6 +144,7 @@ public sealed class PgWireBinaryExporter : IDisposable, IAsyncDisposable, ICopyO
         if (_disposed) return;
         _disposed = true;
         Release();
+        if (!_rows.Ended) _measure?.Abandoned();
         await _rows.AbandonAsync().ConfigureAwait(false);
     }
 

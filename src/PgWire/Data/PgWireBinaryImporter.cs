@@ -40,22 +40,33 @@ public sealed class PgWireBinaryImporter : IDisposable, IAsyncDisposable, ICopyO
         var text = CopyCommandText.ParseFor(copyFromCommand, fromClient: true, "BeginBinaryImport", "BeginBinaryExport");
         connection.ThrowIfBusy();
         var connector = connection.Connector;
-        var columns = await CopyColumns.DescribeAsync(connector, text, copyFromCommand, cancellationToken).ConfigureAwait(false);
-        var (binary, count) = await CopyStart.StartAsync(connector, copyFromCommand, fromClient: true, cancellationToken).ConfigureAwait(false);
-        var copy = new CopyIn(connector);
-        if (!binary || count != columns.Names.Length)
+        var measure = CopyMeasure.Start(connector, copyFromCommand);
+        try
         {
-            await copy.CancelAsync("the client stopped the COPY before sending data").ConfigureAwait(false);
-            throw new ArgumentException(!binary
-                ? "BeginBinaryImport needs FORMAT BINARY (COPY ... FROM STDIN (FORMAT BINARY)); for text or CSV use BeginTextImport."
-                : $"The COPY takes {count} columns but its table lists {columns.Names.Length} (generated columns are not copied): name the columns to import in the COPY statement.",
-                nameof(copyFromCommand));
+            var columns = await CopyColumns.DescribeAsync(connector, text, copyFromCommand, cancellationToken).ConfigureAwait(false);
+            var (binary, count) = await CopyStart.StartAsync(connector, copyFromCommand, fromClient: true, cancellationToken).ConfigureAwait(false);
+            var copy = new CopyIn(connector);
+            if (!binary || count != columns.Names.Length)
+            {
+                await copy.CancelAsync("the client stopped the COPY before sending data").ConfigureAwait(false);
+                throw new ArgumentException(!binary
+                    ? "BeginBinaryImport needs FORMAT BINARY (COPY ... FROM STDIN (FORMAT BINARY)); for text or CSV use BeginTextImport."
+                    : $"The COPY takes {count} columns but its table lists {columns.Names.Length} (generated columns are not copied): name the columns to import in the COPY statement.",
+                    nameof(copyFromCommand));
+            }
+            copy.WriteBinaryHeader();
+            var importer = new PgWireBinaryImporter(connection, copy, columns.Names, columns.Types) { _measure = measure };
+            connection.ActiveCopy = importer;
+            return importer;
         }
-        copy.WriteBinaryHeader();
-        var importer = new PgWireBinaryImporter(connection, copy, columns.Names, columns.Types);
-        connection.ActiveCopy = importer;
-        return importer;
+        catch (Exception e)
+        {
+            measure?.End(-1, e);
+            throw;
+        }
     }
+
+    private CopyMeasure? _measure;
 
     /// <summary>The number of columns each row has.</summary>
     public int ColumnCount => _names.Length;
@@ -164,15 +175,26 @@ public sealed class PgWireBinaryImporter : IDisposable, IAsyncDisposable, ICopyO
         Release();
         if (cancellationToken.IsCancellationRequested)
         {
+            _measure?.Abandoned();
             await _copy.CancelAsync("the client cancelled the COPY").ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
         }
-        _copy.WriteBinaryTrailer();
-        var imported = await _copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
-        // A WHERE clause may keep fewer rows than were sent, never more.
-        if (imported < 0 || imported > _rowsStarted)
-            throw _copy.Connector.Break(new PgWireProtocolException(
-                $"The server's CommandComplete reports {imported} rows imported, but {_rowsStarted} were sent; the connection is closed."));
+        long imported;
+        try
+        {
+            _copy.WriteBinaryTrailer();
+            imported = await _copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            // A WHERE clause may keep fewer rows than were sent, never more.
+            if (imported < 0 || imported > _rowsStarted)
+                throw _copy.Connector.Break(new PgWireProtocolException(
+                    $"The server's CommandComplete reports {imported} rows imported, but {_rowsStarted} were sent; the connection is closed."));
+        }
+        catch (Exception e)
+        {
+            _measure?.End(-1, e);
+            throw;
+        }
+        _measure?.End(imported, null);
         return (ulong)imported;
     }
 
@@ -189,6 +211,7 @@ public sealed class PgWireBinaryImporter : IDisposable, IAsyncDisposable, ICopyO
         if (_ended) return;
         _ended = true;
         Release();
+        _measure?.Abandoned();
         await _copy.CancelAsync("the client cancelled the COPY").ConfigureAwait(false);
     }
 

@@ -34,8 +34,19 @@ public sealed class PgWireCopyStream : Stream, ICopyOperation
     {
         connection.ThrowIfBusy();
         var connector = connection.Connector;
-        var (isBinary, _) = await CopyStart.StartAsync(connector, copyCommand, text.FromClient, cancellationToken).ConfigureAwait(false);
+        var measure = CopyMeasure.Start(connector, copyCommand);
+        bool isBinary;
+        try
+        {
+            (isBinary, _) = await CopyStart.StartAsync(connector, copyCommand, text.FromClient, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            measure?.End(-1, e);
+            throw;
+        }
         var stream = text.FromClient ? new PgWireCopyStream(connection, new CopyIn(connector), null) : new PgWireCopyStream(connection, null, new CopyOut(connector, textRows: !isBinary));
+        stream._measure = measure;
         if (binary is { } wanted && wanted != isBinary)
         {
             await stream.AbortAsync().ConfigureAwait(false);
@@ -46,6 +57,8 @@ public sealed class PgWireCopyStream : Stream, ICopyOperation
         connection.ActiveCopy = stream;
         return stream;
     }
+
+    private CopyMeasure? _measure;
 
     /// <summary>Whether this stream is COPY ... TO STDOUT (read from it).</summary>
     public override bool CanRead => _out is not null && !_ended;
@@ -148,6 +161,7 @@ public sealed class PgWireCopyStream : Stream, ICopyOperation
                 _ended = true;
                 Rows = copy.Rows;
                 Release();
+                _measure?.End(Rows, null);
                 return false;
             }
         }
@@ -189,7 +203,16 @@ public sealed class PgWireCopyStream : Stream, ICopyOperation
             {
                 _ended = true;
                 Release();
-                Rows = await _in.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
+                try
+                {
+                    Rows = await _in.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception e)
+                {
+                    _measure?.End(-1, e);
+                    throw;
+                }
+                _measure?.End(Rows, null);
             }
             else
             {
@@ -213,6 +236,7 @@ public sealed class PgWireCopyStream : Stream, ICopyOperation
         if (_ended) return;
         _ended = true;
         Release();
+        _measure?.Abandoned();
         if (_in is not null) await _in.CancelAsync("the client cancelled the COPY").ConfigureAwait(false);
         else await _out!.AbandonAsync().ConfigureAwait(false);
     }

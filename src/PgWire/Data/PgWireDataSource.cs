@@ -1,6 +1,8 @@
 using System.Data.Common;
 using System.Runtime.CompilerServices;
+using System.Diagnostics;
 using PgWire.Connection;
+using PgWire.Diagnostics;
 using PgWire.Pooling;
 using PgWire.Types;
 
@@ -34,20 +36,31 @@ public sealed class PgWireDataSource : DbDataSource
     private int _disposed;
 
     /// <summary>A data source with the builder's settings, type mappings and notice handler (see <see cref="PgWireDataSourceBuilder.Build"/>).</summary>
-    internal PgWireDataSource(PgWireConnectionStringBuilder settings, IReadOnlyList<(Type ClrType, string PgTypeName)> mappings, EventHandler<PgNoticeEventArgs>? notice)
+    internal PgWireDataSource(
+        PgWireConnectionStringBuilder settings, IReadOnlyList<(Type ClrType, string PgTypeName)> mappings, EventHandler<PgNoticeEventArgs>? notice,
+        DataSourceTelemetry telemetry)
     {
         foreach (var (clrType, pgTypeName) in mappings) _types.Map(clrType, pgTypeName);
         _notice = notice;
-        _connectorOptions = DataSourceSettings.ToConnectorOptions(settings, _alwaysPrepare);
-        _pool = new ConnectorPool(DataSourceSettings.ToPoolOptions(settings), OpenConnectorAsync);
+        _connectorOptions = DataSourceSettings.ToConnectorOptions(settings, _alwaysPrepare, telemetry);
+        Telemetry = _connectorOptions.Telemetry;
+        _pool = new ConnectorPool(DataSourceSettings.ToPoolOptions(settings, telemetry), OpenConnectorAsync);
         _publicConnectionString = settings.WithoutPassword();
         FullConnectionString = settings.ConnectionString;
         PersistSecurityInfo = settings.PersistSecurityInfo;
         _returnToPool = _pool.ReturnAsync;
-        if (settings.Multiplexing) _multiplexer = new Multiplexer(_pool, settings.MaxPoolSize, ReloadCatalogAsync);
+        if (settings.Multiplexing)
+        {
+            var multiplexer = new Multiplexer(_pool, settings.MaxPoolSize, ReloadCatalogAsync);
+            _multiplexer = multiplexer;
+            _pool.MultiplexInFlight = () => multiplexer.InFlight;
+        }
     }
 
     private readonly Multiplexer? _multiplexer;
+
+    /// <summary>The data source's loggers, span and metric attributes.</summary>
+    internal DataSourceTelemetry Telemetry { get; }
 
     /// <summary>Reloads the type catalog (on a connector of its own; renting one reloads a stale catalog).</summary>
     private async ValueTask ReloadCatalogAsync(CancellationToken cancellationToken)
@@ -105,20 +118,53 @@ public sealed class PgWireDataSource : DbDataSource
         ArgumentNullException.ThrowIfNull(sql);
         ArgumentNullException.ThrowIfNull(parameters);
         var values = ParameterBinder.ResolveTyped(parameters);
-        if (_multiplexer is not null
-            && await _multiplexer.ExecuteAsync(sql, values, collectRows: true, _connectorOptions.CommandTimeout, cancellationToken).ConfigureAwait(false) is { } shared)
-            return new PgRowSet(shared.Description, shared.Rows, shared.RowsAffected);
-        var connector = await RentAsync(cancellationToken).ConfigureAwait(false);
-        QueryResult result;
+        var operation = Telemetry.Start(OperationKind.Command, sql, values);
         try
         {
-            result = await QueryRunner.ExecuteAsync(connector, sql, values, collectRows: true, cancellationToken).ConfigureAwait(false);
+            if (_multiplexer is not null
+                && await _multiplexer.ExecuteAsync(sql, values, collectRows: true, _connectorOptions.CommandTimeout, cancellationToken).ConfigureAwait(false) is { } shared)
+            {
+                Telemetry.End(ref operation, shared.Rows?.RowCount ?? 0, null);
+                return new PgRowSet(shared.Description, shared.Rows, shared.RowsAffected);
+            }
+            var waitStarted = operation.Activity is not null ? Stopwatch.GetTimestamp() : 0;
+            var connector = await RentAsync(cancellationToken).ConfigureAwait(false);
+            QueryResult result;
+            long firstRowAt;
+            try
+            {
+                if (operation.IsActive) Acquired(ref operation, waitStarted, connector);
+                result = await QueryRunner.ExecuteAsync(connector, sql, values, collectRows: true, cancellationToken).ConfigureAwait(false);
+                firstRowAt = operation.WantsFirstRow ? connector.Response.FirstRowAt : 0;
+            }
+            finally
+            {
+                await _pool.ReturnAsync(connector).ConfigureAwait(false);
+            }
+            Telemetry.End(ref operation, result.Rows?.RowCount ?? 0, null, firstRowAt);
+            return new PgRowSet(result.Description, result.Rows, result.RowsAffected);
         }
-        finally
+        catch (Exception e) when (Failed(ref operation, e))
         {
-            await _pool.ReturnAsync(connector).ConfigureAwait(false);
+            throw;
         }
-        return new PgRowSet(result.Description, result.Rows, result.RowsAffected);
+    }
+
+    /// <summary>Ends a failed operation's measurement; false, so it can sit in an exception filter.</summary>
+    private bool Failed(ref Operation operation, Exception e)
+    {
+        Telemetry.End(ref operation, -1, e);
+        return false;
+    }
+
+    /// <summary>
+    /// A connector was rented for a measured operation: its span notes the wait and the backend, and the session
+    /// watches for the first row while the span is recorded.
+    /// </summary>
+    private static void Acquired(ref Operation operation, long waitStarted, PgConnector connector)
+    {
+        DataSourceTelemetry.Acquired(ref operation, waitStarted, connector.ProcessId);
+        if (operation.WantsFirstRow) connector.Response.WatchFirstRow();
     }
 
     /// <summary>
@@ -175,15 +221,30 @@ public sealed class PgWireDataSource : DbDataSource
     private async ValueTask<PgPipelineResults> RunPipelineAsync((string, object?[])[] queries, bool independentQueries, CancellationToken cancellationToken)
     {
         if (queries.Length == 0) return new PgPipelineResults([], null);
-        var connector = await RentAsync(cancellationToken).ConfigureAwait(false);
+        var operation = Telemetry.Start(OperationKind.Pipeline, queries);
         try
         {
-            var (outcomes, rows) = await QueryRunner.ExecutePipelineAsync(connector, queries, independentQueries, cancellationToken).ConfigureAwait(false);
-            return new PgPipelineResults(outcomes, rows);
+            var waitStarted = operation.Activity is not null ? Stopwatch.GetTimestamp() : 0;
+            var connector = await RentAsync(cancellationToken).ConfigureAwait(false);
+            PgPipelineResults results;
+            long firstRowAt;
+            try
+            {
+                if (operation.IsActive) Acquired(ref operation, waitStarted, connector);
+                var (outcomes, rows) = await QueryRunner.ExecutePipelineAsync(connector, queries, independentQueries, cancellationToken).ConfigureAwait(false);
+                results = new PgPipelineResults(outcomes, rows);
+                firstRowAt = operation.WantsFirstRow ? connector.Response.FirstRowAt : 0;
+            }
+            finally
+            {
+                await _pool.ReturnAsync(connector).ConfigureAwait(false);
+            }
+            Telemetry.End(ref operation, results.RowCount, null, firstRowAt);
+            return results;
         }
-        finally
+        catch (Exception e) when (Failed(ref operation, e))
         {
-            await _pool.ReturnAsync(connector).ConfigureAwait(false);
+            throw;
         }
     }
 
@@ -227,15 +288,27 @@ public sealed class PgWireDataSource : DbDataSource
     {
         ArgumentNullException.ThrowIfNull(sql);
         ArgumentNullException.ThrowIfNull(parameters);
-        var connector = await RentAsync(cancellationToken).ConfigureAwait(false);
+        var values = ParameterBinder.ResolveTyped(parameters);
+        var operation = Telemetry.Start(OperationKind.Command, sql, values);
         try
         {
-            var known = await QueryRunner.StartStreamingAsync(connector, sql, ParameterBinder.ResolveTyped(parameters), cancellationToken).ConfigureAwait(false);
-            return new PgRowReader(connector, known, _returnToPool);
+            var waitStarted = operation.Activity is not null ? Stopwatch.GetTimestamp() : 0;
+            var connector = await RentAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (operation.IsActive) Acquired(ref operation, waitStarted, connector);
+                var known = await QueryRunner.StartStreamingAsync(connector, sql, values, cancellationToken).ConfigureAwait(false);
+                // Measured until the reader gives the connection back (read to the end or disposed).
+                return new PgRowReader(connector, known, operation.IsActive ? new StreamingEnd(this, operation).ReturnAsync : _returnToPool);
+            }
+            catch
+            {
+                await _pool.ReturnAsync(connector).ConfigureAwait(false);
+                throw;
+            }
         }
-        catch
+        catch (Exception e) when (Failed(ref operation, e))
         {
-            await _pool.ReturnAsync(connector).ConfigureAwait(false);
             throw;
         }
     }
@@ -262,20 +335,38 @@ public sealed class PgWireDataSource : DbDataSource
     {
         ArgumentNullException.ThrowIfNull(sql);
         ArgumentNullException.ThrowIfNull(parameters);
-        if (_multiplexer is not null && parameters.Count > 0
-            && await _multiplexer.ExecuteAsync(sql, ParameterBinder.ResolveTyped(parameters), collectRows: false, _connectorOptions.CommandTimeout, cancellationToken).ConfigureAwait(false) is { } shared)
-            return shared.RowsAffected;
-        var connector = await RentAsync(cancellationToken).ConfigureAwait(false);
+        var values = parameters.Count > 0 ? ParameterBinder.ResolveTyped(parameters) : parameters;
+        var operation = Telemetry.Start(OperationKind.Command, sql, values);
         try
         {
-            if (parameters.Count == 0)
-                return await QueryRunner.ExecuteScriptAsync(connector, sql, cancellationToken).ConfigureAwait(false);
-            var result = await QueryRunner.ExecuteAsync(connector, sql, ParameterBinder.ResolveTyped(parameters), collectRows: false, cancellationToken).ConfigureAwait(false);
-            return result.RowsAffected;
+            long affected;
+            if (_multiplexer is not null && parameters.Count > 0
+                && await _multiplexer.ExecuteAsync(sql, values, collectRows: false, _connectorOptions.CommandTimeout, cancellationToken).ConfigureAwait(false) is { } shared)
+            {
+                affected = shared.RowsAffected;
+            }
+            else
+            {
+                var waitStarted = operation.Activity is not null ? Stopwatch.GetTimestamp() : 0;
+                var connector = await RentAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    if (operation.IsActive) Acquired(ref operation, waitStarted, connector);
+                    affected = parameters.Count == 0
+                        ? await QueryRunner.ExecuteScriptAsync(connector, sql, cancellationToken).ConfigureAwait(false)
+                        : (await QueryRunner.ExecuteAsync(connector, sql, values, collectRows: false, cancellationToken).ConfigureAwait(false)).RowsAffected;
+                }
+                finally
+                {
+                    await _pool.ReturnAsync(connector).ConfigureAwait(false);
+                }
+            }
+            Telemetry.End(ref operation, -1, null);
+            return affected;
         }
-        finally
+        catch (Exception e) when (Failed(ref operation, e))
         {
-            await _pool.ReturnAsync(connector).ConfigureAwait(false);
+            throw;
         }
     }
 
@@ -374,6 +465,20 @@ public sealed class PgWireDataSource : DbDataSource
     private async Task<PgConnector> OpenConnectorAsync(CancellationToken cancellationToken)
     {
         return await ConnectorOpener.OpenAsync(_connectorOptions, _types, RaiseNotice, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A measured streaming query: ends its measurement when the reader gives the connector back.</summary>
+    private sealed class StreamingEnd(PgWireDataSource dataSource, Operation operation)
+    {
+        private Operation _operation = operation;
+
+        public async ValueTask ReturnAsync(PgConnector connector)
+        {
+            var firstRowAt = _operation.WantsFirstRow ? connector.Response.FirstRowAt : 0;
+            var failed = connector.IsBroken ? new PgWireException(connector.BreakReason ?? "The connection was broken.") : null;
+            await dataSource._pool.ReturnAsync(connector).ConfigureAwait(false);
+            dataSource.Telemetry.End(ref _operation, -1, failed, firstRowAt);
+        }
     }
 
     private void RaiseNotice(PgErrorFields notice)

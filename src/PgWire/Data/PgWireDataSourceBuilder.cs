@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace PgWire;
 
 /// <summary>
@@ -17,6 +19,9 @@ public sealed class PgWireDataSourceBuilder
 {
     private readonly List<(Type ClrType, string PgTypeName)> _mappings = [];
     private EventHandler<PgNoticeEventArgs>? _notice;
+    private ILoggerFactory? _loggerFactory;
+    private bool _logParameters;
+    private TimeSpan? _slowCommandThreshold;
 
     /// <summary>Creates a builder with no settings (set them through <see cref="ConnectionStringBuilder"/>).</summary>
     public PgWireDataSourceBuilder() : this(null) { }
@@ -84,8 +89,61 @@ public sealed class PgWireDataSourceBuilder
         return this;
     }
 
+    /// <summary>
+    /// The data source's name in metrics (<c>db.client.connection.pool.name</c>) and logs; by default
+    /// <c>host:port/database</c>. Give each data source of an application its own when several point at one database.
+    /// </summary>
+    public string? Name { get; set; }
+
+    /// <summary>
+    /// Logs through <paramref name="loggerFactory"/>, in the categories <c>PgWire.Connection</c>, <c>PgWire.Command</c>,
+    /// <c>PgWire.Pool</c>, <c>PgWire.Copy</c>, <c>PgWire.Tls</c> and <c>PgWire.Notifications</c> (server notices). Without a
+    /// logger factory nothing is logged. The dependency-injection package passes the host's factory for you.
+    /// </summary>
+    /// <remarks>No event carries a password, a key or the connection string; parameter values only after
+    /// <see cref="EnableParameterLogging"/>.</remarks>
+    /// <param name="loggerFactory">The factory; null logs nothing.</param>
+    /// <returns>This builder, for chaining.</returns>
+    public PgWireDataSourceBuilder UseLoggerFactory(ILoggerFactory? loggerFactory)
+    {
+        _loggerFactory = loggerFactory;
+        return this;
+    }
+
+    /// <summary>
+    /// Puts parameter values into the command log events and into spans (<c>db.query.parameter.&lt;n&gt;</c>). Off by
+    /// default: values may be personal data or secrets. Strings are shortened to 256 characters, binary values shown as
+    /// their length.
+    /// </summary>
+    /// <param name="parameterLoggingEnabled">True to include values.</param>
+    /// <returns>This builder, for chaining.</returns>
+    public PgWireDataSourceBuilder EnableParameterLogging(bool parameterLoggingEnabled = true)
+    {
+        _logParameters = parameterLoggingEnabled;
+        return this;
+    }
+
+    /// <summary>
+    /// Logs every command, batch, pipeline or COPY that takes at least <paramref name="threshold"/> at Warning (event
+    /// 2002, 2003 or 4002 of <c>PgWire.Command</c> / <c>PgWire.Copy</c>), with its duration and SQL. Off by default.
+    /// </summary>
+    /// <param name="threshold">The duration from which a command counts as slow; must be positive.</param>
+    /// <returns>This builder, for chaining.</returns>
+    public PgWireDataSourceBuilder UseSlowCommandThreshold(TimeSpan threshold)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(threshold, TimeSpan.Zero);
+        _slowCommandThreshold = threshold;
+        return this;
+    }
+
     /// <summary>Builds a data source with the settings, mappings and handlers given so far.</summary>
     /// <exception cref="ArgumentException">The settings have no Host, or a Host that is not one.</exception>
-    public PgWireDataSource Build() =>
-        new(new PgWireConnectionStringBuilder(ConnectionStringBuilder.ConnectionString), [.. _mappings], _notice);
+    public PgWireDataSource Build()
+    {
+        var settings = new PgWireConnectionStringBuilder(ConnectionStringBuilder.ConnectionString);
+        var telemetry = new Diagnostics.DataSourceTelemetry(
+            _loggerFactory, settings.Host, settings.Port, settings.Database.Length > 0 ? settings.Database : settings.Username,
+            Name, _logParameters, _slowCommandThreshold);
+        return new(settings, [.. _mappings], _notice, telemetry);
+    }
 }

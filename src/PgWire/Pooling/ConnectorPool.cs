@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.ObjectPool;
+using Microsoft.Extensions.Logging;
 using PgWire.Connection;
+using PgWire.Diagnostics;
 using PgWire.Protocol;
 
 namespace PgWire.Pooling;
@@ -11,7 +13,7 @@ namespace PgWire.Pooling;
 /// nor waits; the bound (Maximum Pool Size) and the asynchronous wait (Timeout) are a semaphore of rental slots.
 /// A connector is handed out only when idle, unbroken, outside a transaction and within its lifetime.
 /// </summary>
-internal sealed class ConnectorPool : IAsyncDisposable
+internal sealed class ConnectorPool : IAsyncDisposable, IPoolGauges
 {
     private readonly PoolOptions _options;
     private readonly Func<CancellationToken, Task<PgConnector>> _open;
@@ -20,6 +22,7 @@ internal sealed class ConnectorPool : IAsyncDisposable
     private readonly Timer? _pruner;
     private int _total;
     private int _inUse;
+    private int _pending;
     private volatile bool _disposed;
 
     public ConnectorPool(PoolOptions options, Func<CancellationToken, Task<PgConnector>> open)
@@ -34,7 +37,10 @@ internal sealed class ConnectorPool : IAsyncDisposable
         _idle = new DefaultObjectPool<PgConnector>(new IdlePolicy(), options.MaxPoolSize * 2);
         if (options.Pooling && options.PruningInterval > TimeSpan.Zero)
             _pruner = new Timer(static s => ((ConnectorPool)s!).Prune(), this, options.PruningInterval, options.PruningInterval);
+        PoolRegistry.Add(this, options.Telemetry);
     }
+
+    private DataSourceTelemetry Telemetry => _options.Telemetry;
 
     /// <summary>Physical connections open now (idle and in use).</summary>
     public int TotalCount => Volatile.Read(ref _total);
@@ -42,20 +48,24 @@ internal sealed class ConnectorPool : IAsyncDisposable
     /// <summary>Connections rented out now.</summary>
     public int InUseCount => Volatile.Read(ref _inUse);
 
+    int IPoolGauges.Idle => Math.Max(0, TotalCount - InUseCount);
+    int IPoolGauges.Used => InUseCount;
+    int IPoolGauges.Max => _options.MaxPoolSize;
+    int IPoolGauges.Min => _options.MinPoolSize;
+    int IPoolGauges.Pending => Volatile.Read(ref _pending);
+    int IPoolGauges.MultiplexQueue => MultiplexInFlight?.Invoke() ?? 0;
+
+    /// <summary>Multiplexed requests in flight on shared connectors (set by the data source when it multiplexes).</summary>
+    internal Func<int>? MultiplexInFlight { get; set; }
+
     /// <summary>Waits for a rental slot, then hands out an idle connector or opens a new one.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<PgConnector> RentAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         cancellationToken.ThrowIfCancellationRequested();
-        if (!_slots.Wait(0))
-        {
-            if (!await _slots.WaitAsync(_options.WaitTimeout, cancellationToken).ConfigureAwait(false))
-                throw new PgWireException(
-                    $"The connection pool is exhausted: Maximum Pool Size is {_options.MaxPoolSize} and {InUseCount} connections are in use; " +
-                    $"none was freed within {_options.WaitTimeout.TotalSeconds:0.###} s (Timeout). Dispose row sets and connections promptly, or raise Maximum Pool Size.",
-                    new TimeoutException());
-        }
+        var waitStarted = Instruments.WaitTime.Enabled ? Stopwatch.GetTimestamp() : 0;
+        if (!_slots.Wait(0)) await WaitForSlotAsync(cancellationToken).ConfigureAwait(false);
 
         PgConnector connector;
         try
@@ -69,6 +79,8 @@ internal sealed class ConnectorPool : IAsyncDisposable
             _slots.Release();
             throw;
         }
+        if (waitStarted != 0) Instruments.WaitTime.Record(Stopwatch.GetElapsedTime(waitStarted).TotalSeconds, Telemetry.PoolTags(null));
+        connector.RentedAt = Instruments.UseTime.Enabled ? Stopwatch.GetTimestamp() : 0;
         if (connector.TypeRegistry.CatalogIsStale)
         {
             // A query met a type the catalog did not know (CREATE TYPE, CREATE EXTENSION since it was loaded): it is
@@ -84,6 +96,30 @@ internal sealed class ConnectorPool : IAsyncDisposable
             }
         }
         return connector;
+    }
+
+    /// <summary>Every slot is taken: waits (counted as a pending request) for one until Timeout.</summary>
+    private async ValueTask WaitForSlotAsync(CancellationToken cancellationToken)
+    {
+        var log = Telemetry.PoolLog;
+        if (log.IsEnabled(LogLevel.Debug)) Log.PoolExhausted(log, Telemetry.PoolName, InUseCount, _options.MaxPoolSize, _options.WaitTimeout.TotalSeconds);
+        Interlocked.Increment(ref _pending);
+        bool got;
+        try
+        {
+            got = await _slots.WaitAsync(_options.WaitTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _pending);
+        }
+        if (got) return;
+        if (Instruments.Timeouts.Enabled) Instruments.Timeouts.Add(1, Telemetry.PoolTags(null));
+        Log.PoolTimedOut(log, Telemetry.PoolName, _options.WaitTimeout.TotalSeconds, InUseCount, _options.MaxPoolSize);
+        throw new PgWireException(
+            $"The connection pool is exhausted: Maximum Pool Size is {_options.MaxPoolSize} and {InUseCount} connections are in use; " +
+            $"none was freed within {_options.WaitTimeout.TotalSeconds:0.###} s (Timeout). Dispose row sets and connections promptly, or raise Maximum Pool Size.",
+            new TimeoutException());
     }
 
     private async ValueTask<PgConnector> TakeOrOpenAsync(CancellationToken cancellationToken)
@@ -129,6 +165,11 @@ internal sealed class ConnectorPool : IAsyncDisposable
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask ReturnAsync(PgConnector connector)
     {
+        if (connector.RentedAt != 0)
+        {
+            Instruments.UseTime.Record(Stopwatch.GetElapsedTime(connector.RentedAt).TotalSeconds, Telemetry.PoolTags(null));
+            connector.RentedAt = 0;
+        }
         try
         {
             // Every request ends the same way, whatever path ran it; this is the last chance before another caller
@@ -196,12 +237,14 @@ internal sealed class ConnectorPool : IAsyncDisposable
         }
         foreach (var connector in keep) _idle.Return(connector);
         foreach (var connector in drop) _ = DestroyAsync(connector).AsTask();
+        if (drop.Count > 0 && Telemetry.PoolLog.IsEnabled(LogLevel.Debug)) Log.PoolPruned(Telemetry.PoolLog, Telemetry.PoolName, drop.Count, TotalCount);
     }
 
     public async ValueTask DisposeAsync()
     {
         if (_disposed) return;
         _disposed = true;
+        PoolRegistry.Remove(this);
         if (_pruner is not null) await _pruner.DisposeAsync().ConfigureAwait(false);
         while (_idle.Get() is { } connector) await DestroyAsync(connector).ConfigureAwait(false);
     }

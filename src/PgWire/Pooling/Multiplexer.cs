@@ -38,6 +38,18 @@ internal sealed class Multiplexer(ConnectorPool pool, int maxConnections, Func<C
         }
     }
 
+    /// <summary>Callers with a request on a shared session now (queued, sent or awaiting the answer); for metrics.</summary>
+    public int InFlight
+    {
+        get
+        {
+            var total = 0;
+            lock (_lock)
+                foreach (var session in _sessions) total += session.Users;
+            return total;
+        }
+    }
+
     /// <summary>
     /// Runs one statement on a shared connector. Returns null when it cannot be multiplexed (a parameter names a type
     /// the catalog does not have yet): the caller runs it on a connector of its own, which reloads the catalog.

@@ -4,6 +4,9 @@ namespace PgWire.Pooling;
 internal sealed class PoolOptions
 {
     public bool Pooling { get; init; } = true;
+
+    /// <summary>The data source's loggers and instrumentation attributes.</summary>
+    public Diagnostics.DataSourceTelemetry Telemetry { get; init; } = Diagnostics.DataSourceTelemetry.Silent;
     public int MinPoolSize { get; init; }
     public int MaxPoolSize { get; init; } = 100;
 

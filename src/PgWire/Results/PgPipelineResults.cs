@@ -29,6 +29,9 @@ public sealed class PgPipelineResults : IReadOnlyList<PgRowSet>, IDisposable
     /// <summary>The number of queries.</summary>
     public int Count => _outcomes.Length;
 
+    /// <summary>Rows received for every query together (for metrics).</summary>
+    internal int RowCount => _rows?.RowCount ?? 0;
+
     /// <summary>How many queries failed (only with a Sync per query; otherwise a failure fails the whole pipeline).</summary>
     public int FailedCount
     {
