@@ -28,7 +28,7 @@ for id in PgWire PgWire.DependencyInjection PgWire.OpenTelemetry PgWire.Dapper; 
   nuspec=$(unzip -p "$nupkg" "$id.nuspec")
   grep -q '<license type="expression">MIT</license>' <<<"$nuspec" || fail "$id: no licence expression"
   grep -q '<readme>README.md</readme>' <<<"$nuspec" || fail "$id: no readme"
-  grep -q "<repository type=\"git\" url=\"$repository\" commit=\"[0-9a-f]\{40\}\"" <<<"$nuspec" || fail "$id: no repository commit"
+  grep -q "<repository type=\"git\" url=\"$repository\" .*commit=\"[0-9a-f]\{40\}\"" <<<"$nuspec" || fail "$id: no repository commit"
   pdb=$(unzip -p "$snupkg" "lib/net10.0/$id.pdb" | strings | grep -c "raw.githubusercontent.com/pgwire/pgwire/" || true)
   [ "$pdb" -gt 0 ] || fail "$id: the symbols carry no SourceLink to the repository"
   echo "package-check: $id $version: readme, licence, repository, docs, symbols with SourceLink"
