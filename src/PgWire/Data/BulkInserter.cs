@@ -13,6 +13,10 @@ namespace PgWire;
 /// </summary>
 internal static class BulkInserter
 {
+    /// <summary>What trimming must keep of a row type: the public properties and fields its columns are read from.</summary>
+    public const System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes RowMembers =
+        System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.PublicProperties | System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.PublicFields;
+
     /// <summary>Builds <c>COPY "schema"."table" ("a", "b") FROM STDIN (FORMAT BINARY)</c> and returns the columns' names as given.</summary>
     public static string CopyCommand(string table, IReadOnlyList<string> columns, out string[] names)
     {
@@ -99,13 +103,13 @@ internal static class BulkInserter
     /// <summary>Writes a whole row of <typeparamref name="T"/> into the importer's current row, column by column.</summary>
     /// <param name="Write">Writes the row's values.</param>
     /// <param name="RowIsValue">The row is the one column's value (so a null row is NULL, not a missing row).</param>
-    public sealed record RowWriter<T>(Action<PgWireBinaryImporter, T> Write, bool RowIsValue);
+    public sealed record RowWriter<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(BulkInserter.RowMembers)] T>(Action<PgWireBinaryImporter, T> Write, bool RowIsValue);
 
     /// <summary>The compiled writer of <typeparamref name="T"/> rows into <paramref name="columns"/>, cached per column list.</summary>
     /// <exception cref="ArgumentException">A column has no member, or a tuple has the wrong number of items.</exception>
-    public static RowWriter<T> WriterFor<T>(string[] columns) => RowWriters<T>.For(columns);
+    public static RowWriter<T> WriterFor<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(BulkInserter.RowMembers)] T>(string[] columns) => RowWriters<T>.For(columns);
 
-    private static class RowWriters<T>
+    private static class RowWriters<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(BulkInserter.RowMembers)] T>
     {
         private static readonly ConcurrentDictionary<string, RowWriter<T>> Compiled = new();
 
@@ -115,6 +119,10 @@ internal static class BulkInserter
             return Compiled.TryGetValue(key, out var writer) ? writer : Compiled.GetOrAdd(key, Compile(columns));
         }
 
+        [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2026",
+            Justification = "The row type's public properties and fields are kept (RowMembers on T); a tuple's items are its public fields.")]
+        [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2060",
+            Justification = "PgWireBinaryImporter.Write<T> is instantiated over the row's member types, which the row type keeps.")]
         private static RowWriter<T> Compile(string[] columns)
         {
             var importer = Expression.Parameter(typeof(PgWireBinaryImporter), "importer");
@@ -177,6 +185,8 @@ internal static class BulkInserter
         return definition.Namespace == "System" && (definition.Name.StartsWith("ValueTuple`", StringComparison.Ordinal) || definition.Name.StartsWith("Tuple`", StringComparison.Ordinal));
     }
 
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2026",
+        Justification = "A tuple's items are public fields (ValueTuple) or properties (Tuple) of the row type, which keeps them (RowMembers).")]
     private static void AddTupleItems(Expression tuple, List<Expression> values)
     {
         var arguments = tuple.Type.GetGenericArguments();
@@ -199,9 +209,23 @@ internal static class BulkInserter
 
     private static readonly MethodInfo WriteNullMethod = typeof(PgWireBinaryImporter).GetMethod(nameof(PgWireBinaryImporter.WriteNull))!;
 
-    /// <summary><c>importer.Write&lt;TValue&gt;(value)</c>; a nullable value type writes its value or NULL.</summary>
+    private static readonly MethodInfo WriteBoxedMethod = typeof(BulkInserter).GetMethod(nameof(WriteBoxed), BindingFlags.NonPublic | BindingFlags.Static)!;
+
+    /// <summary>Writes a boxed value (the codec chosen by its run-time type): the writer where no code can be generated.</summary>
+    private static void WriteBoxed(PgWireBinaryImporter importer, object? value) => importer.Write(value);
+
+    /// <summary>
+    /// <c>importer.Write&lt;TValue&gt;(value)</c>; a nullable value type writes its value or NULL. Under NativeAOT (no
+    /// generic methods made at run time) the value is written boxed instead.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2026",
+        Justification = "Nullable<T>'s HasValue and Value are public properties of a type the row already uses.")]
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2060",
+        Justification = "PgWireBinaryImporter.Write<T> is instantiated over the row's member types, which the row type keeps.")]
     private static Expression WriteValue(ParameterExpression importer, Expression value)
     {
+        if (!System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported)
+            return Expression.Call(WriteBoxedMethod, importer, Expression.Convert(value, typeof(object)));
         if (Nullable.GetUnderlyingType(value.Type) is not { } underlying)
             return Expression.Call(importer, WriteMethod.MakeGenericMethod(value.Type), value);
         var held = Expression.Variable(value.Type, "value");
@@ -215,7 +239,7 @@ internal static class BulkInserter
 
     private static string Describe(Type type) => type.IsValueType ? "The tuple type " + type : type.ToString();
 
-    public static async Task<ulong> RunAsync<T>(PgWireConnection connection, string table, IReadOnlyList<string> columns, IEnumerable<T> rows, CancellationToken cancellationToken)
+    public static async Task<ulong> RunAsync<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(BulkInserter.RowMembers)] T>(PgWireConnection connection, string table, IReadOnlyList<string> columns, IEnumerable<T> rows, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rows);
         var sql = CopyCommand(table, columns, out var names);
@@ -231,7 +255,7 @@ internal static class BulkInserter
         return await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public static async Task<ulong> RunAsync<T>(PgWireConnection connection, string table, IReadOnlyList<string> columns, IAsyncEnumerable<T> rows, CancellationToken cancellationToken)
+    public static async Task<ulong> RunAsync<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(BulkInserter.RowMembers)] T>(PgWireConnection connection, string table, IReadOnlyList<string> columns, IAsyncEnumerable<T> rows, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rows);
         var sql = CopyCommand(table, columns, out var names);
@@ -247,7 +271,7 @@ internal static class BulkInserter
         return await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static void WriteRow<T>(PgWireBinaryImporter importer, RowWriter<T> writer, T row, long number, int columns)
+    private static void WriteRow<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(BulkInserter.RowMembers)] T>(PgWireBinaryImporter importer, RowWriter<T> writer, T row, long number, int columns)
     {
         if (row is null && !writer.RowIsValue)
             throw new ArgumentException($"Row {number} is null: a row needs a value per column (a column's value may be null).", "rows");

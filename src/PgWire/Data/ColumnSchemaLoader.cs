@@ -92,6 +92,8 @@ internal static class ColumnSchemaLoader
     }
 
     /// <summary>The classic schema table (one row per column, the SchemaTableColumn names) built from the column schema.</summary>
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2111",
+        Justification = "The schema table's DataType column holds Type values; nothing reaches their members through it.")]
     public static DataTable ToSchemaTable(ReadOnlyCollection<DbColumn> columns)
     {
         var table = new DataTable("SchemaTable") { Locale = CultureInfo.InvariantCulture };

@@ -272,7 +272,7 @@ public sealed class PgWireConnection : DbConnection
     /// <exception cref="InvalidCastException">A value's type does not suit its column (the message names the column and row). Nothing is inserted.</exception>
     /// <exception cref="PgWireServerException">The server rejected the table, a column or a row (a constraint, a bad value;
     /// <see cref="PgWireServerException.Where"/> names the COPY line). Nothing is inserted and the connection stays usable.</exception>
-    public Task<ulong> BulkInsertAsync<T>(string table, IReadOnlyList<string> columns, IEnumerable<T> rows, CancellationToken cancellationToken = default) =>
+    public Task<ulong> BulkInsertAsync<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(BulkInserter.RowMembers)] T>(string table, IReadOnlyList<string> columns, IEnumerable<T> rows, CancellationToken cancellationToken = default) =>
         BulkInserter.RunAsync(this, table, columns, rows, cancellationToken);
 
     /// <inheritdoc cref="BulkInsertAsync{T}(string, IReadOnlyList{string}, IEnumerable{T}, CancellationToken)"/>
@@ -280,14 +280,14 @@ public sealed class PgWireConnection : DbConnection
     /// <param name="columns">The columns to fill, in the order the rows give them.</param>
     /// <param name="rows">The rows, awaited one by one while they are sent; a slow source holds at most about 64 KB of rows in the driver.</param>
     /// <param name="cancellationToken">Cancels the insert (the token is also passed to the enumeration).</param>
-    public Task<ulong> BulkInsertAsync<T>(string table, IReadOnlyList<string> columns, IAsyncEnumerable<T> rows, CancellationToken cancellationToken = default) =>
+    public Task<ulong> BulkInsertAsync<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(BulkInserter.RowMembers)] T>(string table, IReadOnlyList<string> columns, IAsyncEnumerable<T> rows, CancellationToken cancellationToken = default) =>
         BulkInserter.RunAsync(this, table, columns, rows, cancellationToken);
 
     /// <inheritdoc cref="BulkInsertAsync{T}(string, IReadOnlyList{string}, IEnumerable{T}, CancellationToken)"/>
     /// <param name="table">The table's name, optionally with its schema (<c>sales.orders</c>); see <see cref="BulkInsertAsync{T}(string, IReadOnlyList{string}, IEnumerable{T}, CancellationToken)"/>.</param>
     /// <param name="columns">The columns to fill, in the order the rows give them.</param>
     /// <param name="rows">The rows, enumerated once while they are sent.</param>
-    public ulong BulkInsert<T>(string table, IReadOnlyList<string> columns, IEnumerable<T> rows) =>
+    public ulong BulkInsert<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(BulkInserter.RowMembers)] T>(string table, IReadOnlyList<string> columns, IEnumerable<T> rows) =>
         BulkInsertAsync(table, columns, rows).GetAwaiter().GetResult();
 
     /// <summary>Starts a binary export: <c>COPY table [(columns)] TO STDOUT (FORMAT BINARY)</c> or <c>COPY (query) TO STDOUT (FORMAT BINARY)</c>.</summary>

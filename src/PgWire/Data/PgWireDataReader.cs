@@ -171,6 +171,9 @@ public sealed class PgWireDataReader : DbDataReader
     /// <summary>The CLR type <see cref="GetValue"/> returns for a column.</summary>
     /// <exception cref="IndexOutOfRangeException">No column has that ordinal.</exception>
     /// <exception cref="InvalidOperationException">The reader is closed, or the current result has no columns.</exception>
+    [return: System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.PublicFields | System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.PublicProperties)]
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2073",
+        Justification = "ADO.NET annotates the field type for DataTable; PgWire's column types are its codecs' CLR types and the application's mapped types, which it uses already.")]
     public override Type GetFieldType(int ordinal) => Column(ordinal).ClrType;
 
     /// <summary>The columns of the current result set (empty when it has none).</summary>
@@ -236,7 +239,15 @@ public sealed class PgWireDataReader : DbDataReader
     }
 
     /// <summary>Deserializes a json or jsonb column with System.Text.Json; SQL NULL gives default.</summary>
+    [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(Types.JsonReflection.Message)]
+    [System.Diagnostics.CodeAnalysis.RequiresDynamicCode(Types.JsonReflection.Message)]
     public T? GetJson<T>(int ordinal, System.Text.Json.JsonSerializerOptions? options = null) => Current().GetJson<T>(ordinal, options);
+
+    /// <summary>
+    /// Deserializes a json or jsonb column with System.Text.Json's source-generated metadata (safe under trimming and
+    /// NativeAOT); SQL NULL gives default.
+    /// </summary>
+    public T? GetJson<T>(int ordinal, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo) => Current().GetJson(ordinal, typeInfo);
 
     /// <inheritdoc />
     public override bool GetBoolean(int ordinal) => GetFieldValue<bool>(ordinal);

@@ -37,10 +37,14 @@ public sealed class PgWireDataSource : DbDataSource
 
     /// <summary>A data source with the builder's settings, type mappings and notice handler (see <see cref="PgWireDataSourceBuilder.Build"/>).</summary>
     internal PgWireDataSource(
-        PgWireConnectionStringBuilder settings, IReadOnlyList<(Type ClrType, string PgTypeName)> mappings, EventHandler<PgNoticeEventArgs>? notice,
-        DataSourceTelemetry telemetry)
+        PgWireConnectionStringBuilder settings, IReadOnlyList<(Type ClrType, string PgTypeName, Func<PgCodec>? EnumCodec)> mappings,
+        EventHandler<PgNoticeEventArgs>? notice, DataSourceTelemetry telemetry)
     {
-        foreach (var (clrType, pgTypeName) in mappings) _types.Map(clrType, pgTypeName);
+        foreach (var (clrType, pgTypeName, enumCodec) in mappings)
+        {
+            if (enumCodec is null) _types.Map(clrType, pgTypeName);
+            else _types.MapEnum(clrType, pgTypeName, enumCodec);
+        }
         _notice = notice;
         _connectorOptions = DataSourceSettings.ToConnectorOptions(settings, _alwaysPrepare, telemetry);
         Telemetry = _connectorOptions.Telemetry;
@@ -381,7 +385,7 @@ public sealed class PgWireDataSource : DbDataSource
     /// <param name="rows">The rows, enumerated once while they are sent.</param>
     /// <param name="cancellationToken">Cancels the insert; the table keeps none of its rows.</param>
     /// <returns>The number of rows inserted.</returns>
-    public async Task<ulong> BulkInsertAsync<T>(string table, IReadOnlyList<string> columns, IEnumerable<T> rows, CancellationToken cancellationToken = default)
+    public async Task<ulong> BulkInsertAsync<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(BulkInserter.RowMembers)] T>(string table, IReadOnlyList<string> columns, IEnumerable<T> rows, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         return await connection.BulkInsertAsync(table, columns, rows, cancellationToken).ConfigureAwait(false);
@@ -392,7 +396,7 @@ public sealed class PgWireDataSource : DbDataSource
     /// <param name="columns">The columns to fill, in the order the rows give them.</param>
     /// <param name="rows">The rows, awaited one by one while they are sent.</param>
     /// <param name="cancellationToken">Cancels the insert (and the enumeration); the table keeps none of its rows.</param>
-    public async Task<ulong> BulkInsertAsync<T>(string table, IReadOnlyList<string> columns, IAsyncEnumerable<T> rows, CancellationToken cancellationToken = default)
+    public async Task<ulong> BulkInsertAsync<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(BulkInserter.RowMembers)] T>(string table, IReadOnlyList<string> columns, IAsyncEnumerable<T> rows, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         return await connection.BulkInsertAsync(table, columns, rows, cancellationToken).ConfigureAwait(false);

@@ -17,7 +17,14 @@ namespace PgWire;
 /// </example>
 public sealed class PgWireDataSourceBuilder
 {
-    private readonly List<(Type ClrType, string PgTypeName)> _mappings = [];
+    /// <summary>What trimming keeps of a mapped composite type: what reading and writing it by reflection use.</summary>
+    private const System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes CompositeMembers =
+        System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.PublicConstructors
+        | System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.PublicParameterlessConstructor
+        | System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.PublicProperties
+        | System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.PublicFields;
+
+    private readonly List<(Type ClrType, string PgTypeName, Func<Types.PgCodec>? EnumCodec)> _mappings = [];
     private EventHandler<PgNoticeEventArgs>? _notice;
     private ILoggerFactory? _loggerFactory;
     private bool _logParameters;
@@ -51,7 +58,7 @@ public sealed class PgWireDataSourceBuilder
     public PgWireDataSourceBuilder MapEnum<TEnum>(string pgTypeName) where TEnum : struct, Enum
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(pgTypeName);
-        _mappings.Add((typeof(TEnum), pgTypeName));
+        _mappings.Add((typeof(TEnum), pgTypeName, static () => new Types.MappedEnumCodec<TEnum>()));
         return this;
     }
 
@@ -65,12 +72,12 @@ public sealed class PgWireDataSourceBuilder
     /// <typeparam name="T">The class, record or struct.</typeparam>
     /// <param name="pgTypeName">The composite type's name, as created (<c>address</c>, or <c>myschema.address</c>).</param>
     /// <returns>This builder, for chaining.</returns>
-    public PgWireDataSourceBuilder MapComposite<T>(string pgTypeName)
+    public PgWireDataSourceBuilder MapComposite<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(CompositeMembers)] T>(string pgTypeName)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(pgTypeName);
         if (typeof(T).IsPrimitive || typeof(T) == typeof(string) || typeof(System.Collections.IEnumerable).IsAssignableFrom(typeof(T)))
             throw new ArgumentException($"{typeof(T)} cannot be mapped to a composite type: use a class, record or struct with a member per field.", nameof(T));
-        _mappings.Add((typeof(T), pgTypeName));
+        _mappings.Add((typeof(T), pgTypeName, null));
         return this;
     }
 

@@ -88,11 +88,29 @@ public readonly struct PgRow
     /// <summary>Deserializes a json or jsonb column with System.Text.Json; SQL NULL gives default.</summary>
     /// <param name="ordinal">The column.</param>
     /// <param name="options">Serializer options, or null for the defaults.</param>
+    [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(Types.JsonReflection.Message)]
+    [System.Diagnostics.CodeAnalysis.RequiresDynamicCode(Types.JsonReflection.Message)]
     public T? GetJson<T>(int ordinal, System.Text.Json.JsonSerializerOptions? options = null)
     {
         var set = Set;
         if (!TryGetValue(set, ordinal, out var value)) return default;
         var result = ValueDecoder.ReadJson<T>(set.Description, ordinal, value, options);
+        Check(set);
+        return result;
+    }
+
+    /// <summary>
+    /// Deserializes a json or jsonb column with System.Text.Json's source-generated metadata (safe under trimming and
+    /// NativeAOT); SQL NULL gives default.
+    /// </summary>
+    /// <param name="ordinal">The column.</param>
+    /// <param name="typeInfo">The type's metadata, from a <see cref="System.Text.Json.Serialization.JsonSerializerContext"/>.</param>
+    public T? GetJson<T>(int ordinal, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo)
+    {
+        ArgumentNullException.ThrowIfNull(typeInfo);
+        var set = Set;
+        if (!TryGetValue(set, ordinal, out var value)) return default;
+        var result = ValueDecoder.ReadJson(set.Description, ordinal, value, typeInfo);
         Check(set);
         return result;
     }

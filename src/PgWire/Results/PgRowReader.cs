@@ -146,11 +146,26 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Deserializes a json or jsonb column of the current row with System.Text.Json; SQL NULL gives default.</summary>
+    [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(Types.JsonReflection.Message)]
+    [System.Diagnostics.CodeAnalysis.RequiresDynamicCode(Types.JsonReflection.Message)]
     public T? GetJson<T>(int ordinal, System.Text.Json.JsonSerializerOptions? options = null)
     {
         var description = CurrentRow(ordinal);
         return DataRow.TryGetColumnAt(_cursor.Row.Span, _cursor.Offsets[ordinal], out var value)
             ? ValueDecoder.ReadJson<T>(description, ordinal, value, options)
+            : default;
+    }
+
+    /// <summary>
+    /// Deserializes a json or jsonb column of the current row with System.Text.Json's source-generated metadata (safe
+    /// under trimming and NativeAOT); SQL NULL gives default.
+    /// </summary>
+    public T? GetJson<T>(int ordinal, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo)
+    {
+        ArgumentNullException.ThrowIfNull(typeInfo);
+        var description = CurrentRow(ordinal);
+        return DataRow.TryGetColumnAt(_cursor.Row.Span, _cursor.Offsets[ordinal], out var value)
+            ? ValueDecoder.ReadJson(description, ordinal, value, typeInfo)
             : default;
     }
 

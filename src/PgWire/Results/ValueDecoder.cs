@@ -39,14 +39,25 @@ internal static class ValueDecoder
     }
 
     /// <summary>Deserializes a json or jsonb value with System.Text.Json straight from its UTF-8 bytes.</summary>
-    public static T? ReadJson<T>(RowDescriptionInfo description, int ordinal, ReadOnlySpan<byte> value, System.Text.Json.JsonSerializerOptions? options)
+    [RequiresUnreferencedCode(JsonReflection.Message)]
+    [RequiresDynamicCode(JsonReflection.Message)]
+    public static T? ReadJson<T>(RowDescriptionInfo description, int ordinal, ReadOnlySpan<byte> value, System.Text.Json.JsonSerializerOptions? options) =>
+        ReadJson(description, ordinal, value, static (utf8, options) => System.Text.Json.JsonSerializer.Deserialize<T>(utf8, options), options);
+
+    /// <summary>Deserializes a json or jsonb value with source-generated metadata (NativeAOT- and trimming-safe).</summary>
+    public static T? ReadJson<T>(RowDescriptionInfo description, int ordinal, ReadOnlySpan<byte> value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo) =>
+        ReadJson(description, ordinal, value, static (utf8, typeInfo) => System.Text.Json.JsonSerializer.Deserialize(utf8, typeInfo), typeInfo);
+
+    private delegate T? JsonReader<T, TState>(ReadOnlySpan<byte> utf8, TState state);
+
+    private static T? ReadJson<T, TState>(RowDescriptionInfo description, int ordinal, ReadOnlySpan<byte> value, JsonReader<T, TState> read, TState state)
     {
         if (description.Codecs[ordinal] is not JsonCodec json)
             throw new InvalidCastException(
                 $"Column '{description.Fields[ordinal].Name}' (ordinal {ordinal}) has PostgreSQL type '{description.Types[ordinal].Name}'; GetJson reads json and jsonb columns only.");
         try
         {
-            return System.Text.Json.JsonSerializer.Deserialize<T>(json.Utf8(value), options);
+            return read(json.Utf8(value), state);
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or InvalidCastException or NotSupportedException)
         {
@@ -77,19 +88,10 @@ internal static class ValueDecoder
     private static InvalidCastException NoCodec(RowDescriptionInfo description, int ordinal) =>
         new($"Column '{description.Fields[ordinal].Name}' (ordinal {ordinal}) of PostgreSQL type '{description.Types[ordinal].Name}' arrived in binary form, which PgWire cannot decode for this type (if the column's type changed since the statement last ran, the next run asks for text).");
 
-    /// <summary>Parses an enum label into T (an enum type), bound once per T.</summary>
+    /// <summary>Parses an enum label into T (an enum type).</summary>
     private static class EnumReader<T>
     {
-        private static readonly Func<string, T> s_parse = CreateParse();
-
-        public static T Parse(string label) => s_parse(label);
-
-        [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "T is an enum type the caller already uses.")]
-        private static Func<string, T> CreateParse()
-        {
-            var method = typeof(EnumLabels).GetMethods().Single(m => m.Name == nameof(EnumLabels.Parse) && m.IsGenericMethodDefinition).MakeGenericMethod(typeof(T));
-            return (Func<string, T>)Delegate.CreateDelegate(typeof(Func<string, T>), method);
-        }
+        public static T Parse(string label) => (T)EnumLabels.Parse(typeof(T), label);
     }
 
     /// <summary>Reads <c>U?</c> through a codec that reads <c>U</c>; built once per T.</summary>
@@ -110,6 +112,8 @@ internal static class ValueDecoder
         }
 
         [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "Only instantiated for Nullable<U>, whose U is a value type the caller already uses.")]
+        [UnconditionalSuppressMessage("Trimming", "IL2060", Justification = "ReadNullable is this class's own method, found by name; U is a value type the caller already uses.")]
+        [UnconditionalSuppressMessage("Trimming", "IL2091", Justification = "U is a value type: it always has a parameterless constructor.")]
         private static Reader? Create()
         {
             var underlying = Nullable.GetUnderlyingType(typeof(T));

@@ -34,10 +34,11 @@ internal class ArrayCodec<TElement>(uint elementOid, string elementName, PgCodec
     public override object ReadAsObject(ReadOnlySpan<byte> value)
     {
         var header = ReadHeader(value, out _);
-        var elementType = typeof(TElement).IsValueType && header.HasNulls ? typeof(Nullable<>).MakeGenericType(typeof(TElement)) : typeof(TElement);
-        var rank = Math.Max(header.Dimensions, 1);
-        return ReadArray(value, rank == 1 ? elementType.MakeArrayType() : elementType.MakeArrayType(rank));
+        return ReadArray(value, DefaultArrayType(Math.Max(header.Dimensions, 1), header.HasNulls));
     }
+
+    /// <summary>The CLR array an array of this rank reads as by default (<c>T?[]</c> for value types holding NULLs).</summary>
+    protected virtual Type DefaultArrayType(int rank, bool hasNulls) => ArrayTypes<TElement>.Of(rank);
 
     public Array ReadArray(ReadOnlySpan<byte> value, Type arrayType)
     {
@@ -60,13 +61,13 @@ internal class ArrayCodec<TElement>(uint elementOid, string elementName, PgCodec
         {
             var length = header.Dimensions == 0 ? 0 : header.Count;
             // The common case without reflection: a plain T[].
-            result = clrElement == typeof(TElement) ? new TElement[length] : Array.CreateInstance(clrElement, length);
+            result = clrElement == typeof(TElement) ? new TElement[length] : Array.CreateInstanceFromArrayType(arrayType, length);
         }
         else
         {
             lengths = new int[rank];
             for (var d = 0; d < header.Dimensions; d++) lengths[d] = header.Lengths[d];
-            result = Array.CreateInstance(clrElement, lengths);
+            result = Array.CreateInstanceFromArrayType(arrayType, lengths);
             index = new int[rank];
         }
         var total = header.Count;
@@ -241,5 +242,25 @@ internal sealed class StructArrayCodec<TElement>(uint elementOid, string element
 {
     TElement?[] IPgReader<TElement?[]>.Read(ReadOnlySpan<byte> value) => (TElement?[])ReadArray(value, typeof(TElement?[]));
 
+    protected override Type DefaultArrayType(int rank, bool hasNulls) => hasNulls ? ArrayTypes<TElement?>.Of(rank) : base.DefaultArrayType(rank, hasNulls);
+
     List<TElement?> IPgReader<List<TElement?>>.Read(ReadOnlySpan<byte> value) => [.. (TElement?[])ReadArray(value, typeof(TElement?[]))];
+}
+
+/// <summary>
+/// The CLR array types of an element type for ranks 1 to 6 (PostgreSQL's MAXDIM), named statically so that NativeAOT has
+/// them (MakeArrayType builds them at run time, which it cannot).
+/// </summary>
+internal static class ArrayTypes<TElement>
+{
+    public static Type Of(int rank) => rank switch
+    {
+        1 => typeof(TElement[]),
+        2 => typeof(TElement[,]),
+        3 => typeof(TElement[,,]),
+        4 => typeof(TElement[,,,]),
+        5 => typeof(TElement[,,,,]),
+        6 => typeof(TElement[,,,,,]),
+        _ => throw new InvalidCastException($"an array of {rank} dimensions is more than PostgreSQL's 6"),
+    };
 }

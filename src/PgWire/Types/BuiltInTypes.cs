@@ -90,9 +90,8 @@ internal static class BuiltInTypes
         foreach (var (rangeOid, multirangeOid, subtypeOid, name) in s_rangeTypes)
         {
             var subtype = ByOid[subtypeOid].BinaryCodec!;
-            var clrType = subtype.DefaultClrType;
-            var range = (PgCodec)Activator.CreateInstance(typeof(RangeCodec<>).MakeGenericType(clrType), name, subtype)!;
-            var multirange = (PgCodec)Activator.CreateInstance(typeof(MultirangeCodec<>).MakeGenericType(clrType), name.Replace("range", "multirange", StringComparison.Ordinal), range)!;
+            var range = subtype.MakeRangeCodec(name) ?? throw new System.Diagnostics.UnreachableException($"BUG: no range codec over {subtype.DefaultClrType}.");
+            var multirange = range.MakeMultirangeCodec(name.Replace("range", "multirange", StringComparison.Ordinal))!;
             ByOid[rangeOid] = new PgTypeInfo(rangeOid, name, range);
             ByOid[multirangeOid] = new PgTypeInfo(multirangeOid, name.Replace("range", "multirange", StringComparison.Ordinal), multirange);
         }
@@ -119,12 +118,9 @@ internal static class BuiltInTypes
         }
     }
 
-    public static PgCodec CreateArrayCodec(uint elementOid, string elementName, PgCodec element)
-    {
-        var clrType = element.DefaultClrType;
-        var generic = clrType.IsValueType ? typeof(StructArrayCodec<>) : typeof(ArrayCodec<>);
-        return (PgCodec)Activator.CreateInstance(generic.MakeGenericType(clrType), elementOid, elementName, element)!;
-    }
+    public static PgCodec CreateArrayCodec(uint elementOid, string elementName, PgCodec element) =>
+        element.MakeArrayCodec(elementOid, elementName)
+        ?? throw new System.Diagnostics.UnreachableException($"BUG: the codec of {elementName} makes no array codec.");
 
     /// <summary>A PgRange&lt;T&gt; goes as the range of T; an array of them as the multirange (DateTime: by the bounds' Kind).</summary>
     private static (uint, PgCodec)? InferRange(object value)
@@ -138,12 +134,8 @@ internal static class BuiltInTypes
         if (subtype == typeof(DateTime))
         {
             var utc = false;
-            foreach (var range in multirange ? (System.Collections.IEnumerable)value : new[] { value })
-            {
-                var lower = range!.GetType().GetProperty(nameof(PgRange<int>.LowerBound))!.GetValue(range);
-                var upper = range.GetType().GetProperty(nameof(PgRange<int>.UpperBound))!.GetValue(range);
-                if (lower is DateTime { Kind: DateTimeKind.Utc } || upper is DateTime { Kind: DateTimeKind.Utc }) utc = true;
-            }
+            foreach (var range in multirange ? (PgRange<DateTime>[])value : [(PgRange<DateTime>)value])
+                if (range.LowerBound.Kind == DateTimeKind.Utc || range.UpperBound.Kind == DateTimeKind.Utc) utc = true;
             subtypeOid = utc ? PgTypeOids.TimestampTz : PgTypeOids.Timestamp;
         }
         else if (!s_rangeSubtypes.TryGetValue(subtype, out subtypeOid)) return null;

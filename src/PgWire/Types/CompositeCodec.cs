@@ -73,6 +73,8 @@ internal sealed class CompositeCodec(string name, IReadOnlyList<CompositeField>?
     private string FieldName(int i) => fields is not null ? $"'{fields[i].Name}'" : i.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "The caller names the type it reads into.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2067",
+        Justification = "Composite types are mapped with MapComposite<T>, whose T keeps its constructors and members under trimming (see the README's NativeAOT notes).")]
     public object ReadAs(ReadOnlySpan<byte> value, Type type)
     {
         var raw = ReadFields(value);

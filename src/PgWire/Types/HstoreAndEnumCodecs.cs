@@ -92,6 +92,8 @@ internal static class EnumLabels
         : Enum.TryParse(type, label, ignoreCase: true, out var parsed) ? parsed!
         : throw new InvalidCastException($"the enum label '{label}' matches no member of {type}");
 
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2070",
+        Justification = "The type is an enum: trimming keeps every field (member) of an enum type.")]
     private static (Dictionary<string, object> ByLabel, Dictionary<object, string> ByValue) Map(Type type) => s_maps.GetOrAdd(type, static t =>
     {
         var byLabel = new Dictionary<string, object>(StringComparer.Ordinal);
@@ -166,6 +168,8 @@ internal sealed class EnumCodec : PgCodec<string>
 /// </summary>
 internal sealed class MappedEnumCodec<TEnum> : PgCodec<TEnum, string>, IPgReader<string> where TEnum : struct, Enum
 {
+    public override PgCodec? MakeArrayCodec(uint elementOid, string elementName) => new StructArrayCodec<TEnum>(elementOid, elementName, this);
+
     public override TEnum Read(ReadOnlySpan<byte> value) => EnumLabels.Parse<TEnum>(TextCodec.Instance.Read(value));
 
     string IPgReader<string>.Read(ReadOnlySpan<byte> value) => TextCodec.Instance.Read(value);

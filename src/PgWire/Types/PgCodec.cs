@@ -22,6 +22,18 @@ internal abstract class PgCodec
     /// <summary>Whether <see cref="TryWriteObject"/> accepts a value of this CLR type.</summary>
     public abstract bool CanWrite(object value);
 
+    /// <summary>
+    /// The codec of arrays of this type, or null when arrays of it are not read in binary. Made by each codec for its
+    /// own element type, so no generic type is built at run time (NativeAOT has the code for every one).
+    /// </summary>
+    public virtual PgCodec? MakeArrayCodec(uint elementOid, string elementName) => null;
+
+    /// <summary>The codec of ranges over this type (the built-in ranges' subtypes); null when there is none.</summary>
+    public virtual PgCodec? MakeRangeCodec(string rangeName) => null;
+
+    /// <summary>For a range codec: the codec of multiranges of it; null otherwise.</summary>
+    public virtual PgCodec? MakeMultirangeCodec(string multirangeName) => null;
+
     /// <summary>The exception for a value whose length does not fit the type's fixed size.</summary>
     protected static InvalidCastException WrongLength(string type, int expected, int actual) =>
         new($"a {type} value is {expected} bytes on the wire but the server sent {actual}");
@@ -42,6 +54,15 @@ internal abstract class PgCodec<T> : PgCodec, IPgReader<T>, IPgWriter<T>
     public override object ReadAsObject(ReadOnlySpan<byte> value) => Read(value)!;
 
     public override bool CanWrite(object value) => value is T;
+
+    /// <summary>Arrays of a reference type are <see cref="ArrayCodec{TElement}"/>; value types have a codec each (<see cref="StructArrays"/>).</summary>
+    public override PgCodec? MakeArrayCodec(uint elementOid, string elementName) =>
+        StructArrays.Create(this, elementOid, elementName)
+        ?? (typeof(T).IsValueType
+            ? throw new System.Diagnostics.UnreachableException($"BUG: no array codec for the value type {typeof(T)}: add it to StructArrays.")
+            : new ArrayCodec<T>(elementOid, elementName, this));
+
+    public override PgCodec? MakeRangeCodec(string rangeName) => new RangeCodec<T>(rangeName, this);
 
     public override bool TryWriteObject(object value, IBufferWriter<byte> writer)
     {

@@ -16,8 +16,19 @@ public readonly struct PgJson
     /// <summary>Serializes <paramref name="value"/> with System.Text.Json.</summary>
     /// <param name="value">The value.</param>
     /// <param name="options">Serializer options, or null for the defaults.</param>
+    [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode(Types.JsonReflection.Message)]
+    [System.Diagnostics.CodeAnalysis.RequiresDynamicCode(Types.JsonReflection.Message)]
     public static PgJson Serialize<T>(T value, JsonSerializerOptions? options = null) =>
         new(JsonSerializer.SerializeToUtf8Bytes(value, options));
+
+    /// <summary>Serializes <paramref name="value"/> with System.Text.Json's source-generated metadata (safe under trimming and NativeAOT).</summary>
+    /// <param name="value">The value.</param>
+    /// <param name="typeInfo">The type's metadata, from a <see cref="System.Text.Json.Serialization.JsonSerializerContext"/>.</param>
+    public static PgJson Serialize<T>(T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo)
+    {
+        ArgumentNullException.ThrowIfNull(typeInfo);
+        return new(JsonSerializer.SerializeToUtf8Bytes(value, typeInfo));
+    }
 
     /// <summary>The JSON text.</summary>
     public override string ToString() => System.Text.Encoding.UTF8.GetString(Utf8.Span);

@@ -57,6 +57,18 @@ internal sealed class PgTypeRegistry
     /// </summary>
     public void Map(Type clrType, string typeName) => _mappings[clrType] = typeName;
 
+    /// <summary>
+    /// Maps an enum: <paramref name="codec"/> makes its codec (made by the caller, who knows the enum type statically,
+    /// so no generic type is built at run time).
+    /// </summary>
+    public void MapEnum(Type clrType, string typeName, Func<PgCodec> codec)
+    {
+        Map(clrType, typeName);
+        _enumCodecs[clrType] = codec;
+    }
+
+    private readonly Dictionary<Type, Func<PgCodec>> _enumCodecs = [];
+
     /// <summary>The .NET enum mapped to the catalog's enum type <paramref name="oid"/>, if any.</summary>
     private Type? MappedEnumType(uint oid)
     {
@@ -95,8 +107,8 @@ internal sealed class PgTypeRegistry
         switch (type.Kind)
         {
             case 'e':
-                return MappedEnumType(oid) is { } clrType
-                    ? (PgCodec)Activator.CreateInstance(typeof(MappedEnumCodec<>).MakeGenericType(clrType))!
+                return MappedEnumType(oid) is { } clrType && _enumCodecs.TryGetValue(clrType, out var enumCodec)
+                    ? enumCodec()
                     : EnumCodec.Instance;
             case 'd':
                 return Resolve(type.Related, depth + 1).BinaryCodec;
@@ -105,7 +117,7 @@ internal sealed class PgTypeRegistry
             default:
                 if (type.Related == 0) return null;
                 var element = Resolve(type.Related, depth + 1);
-                return element.BinaryCodec is null ? null : BuiltInTypes.CreateArrayCodec(type.Related, element.Name, element.BinaryCodec);
+                return element.BinaryCodec?.MakeArrayCodec(type.Related, element.Name);
         }
     }
 

@@ -11,6 +11,14 @@ namespace PgWire.Types;
 /// </summary>
 internal sealed class RangeCodec<T>(string name, PgCodec<T> subtype) : PgCodec<PgRange<T>>
 {
+    /// <summary>Arrays of ranges: a value type, so a codec named here for NativeAOT.</summary>
+    public override PgCodec? MakeArrayCodec(uint elementOid, string elementName) => new StructArrayCodec<PgRange<T>>(elementOid, elementName, this);
+
+    /// <summary>No ranges of ranges.</summary>
+    public override PgCodec? MakeRangeCodec(string rangeName) => null;
+
+    public override PgCodec? MakeMultirangeCodec(string multirangeName) => new MultirangeCodec<T>(multirangeName, this);
+
     private const byte Empty = 0x01, LowerInclusive = 0x02, UpperInclusive = 0x04, LowerInfinite = 0x08, UpperInfinite = 0x10;
 
     public override PgRange<T> Read(ReadOnlySpan<byte> value)

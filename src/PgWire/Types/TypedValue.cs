@@ -40,9 +40,14 @@ internal sealed class ServerTypedCodec : PgCodec
         var type = value.GetType();
         if (type.IsPrimitive || value is string or System.Collections.IEnumerable) return false;
         if (type.Namespace is { } ns && (ns == "System" || ns.StartsWith("System.", StringComparison.Ordinal))) return false;
-        return type.GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance).Length > 0
-            || type.GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance).Length > 0;
+        return HasPublicMembers(type);
     }
+
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2070",
+        Justification = "Only decides whether an unmapped object may be a composite the server's type will tell; a type whose members were trimmed is refused later with an exception naming it.")]
+    private static bool HasPublicMembers(Type type) =>
+        type.GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance).Length > 0
+        || type.GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance).Length > 0;
 }
 
 /// <summary>
