@@ -103,13 +103,18 @@ internal static class ValueDecoder
 
         public static bool TryRead(PgCodec codec, ReadOnlySpan<byte> value, [MaybeNullWhen(false)] out T result)
         {
-            if (s_reader is null)
+            if (s_reader is not null) return s_reader(codec, value, out result);
+            // NativeAOT (no generic method made at run time): the underlying type's reader, boxed, unboxed as U?.
+            if (s_underlying is not null && CodecReaders.For(codec, s_underlying) is { } boxed && boxed(codec, value) is T read)
             {
-                result = default;
-                return false;
+                result = read;
+                return true;
             }
-            return s_reader(codec, value, out result);
+            result = default;
+            return false;
         }
+
+        private static readonly Type? s_underlying = Nullable.GetUnderlyingType(typeof(T));
 
         [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "Only instantiated for Nullable<U>, whose U is a value type the caller already uses.")]
         [UnconditionalSuppressMessage("Trimming", "IL2060", Justification = "ReadNullable is this class's own method, found by name; U is a value type the caller already uses.")]
@@ -117,7 +122,7 @@ internal static class ValueDecoder
         private static Reader? Create()
         {
             var underlying = Nullable.GetUnderlyingType(typeof(T));
-            if (underlying is null) return null;
+            if (underlying is null || !System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported) return null;
             var method = typeof(NullableReader<T>).GetMethod(nameof(ReadNullable), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
                 .MakeGenericMethod(underlying);
             return (Reader)Delegate.CreateDelegate(typeof(Reader), method);

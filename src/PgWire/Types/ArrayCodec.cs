@@ -21,6 +21,12 @@ internal interface IArrayReader
 internal class ArrayCodec<TElement>(uint elementOid, string elementName, PgCodec<TElement> element)
     : PgCodec<TElement[]>, IPgReader<List<TElement>>, IArrayReader
 {
+    /// <summary>
+    /// PostgreSQL has no arrays of arrays (a multi-dimensional array is one array): none, which also keeps NativeAOT
+    /// from generating <c>ArrayCodec&lt;T[]&gt;</c>, <c>ArrayCodec&lt;T[][]&gt;</c>, ... without end.
+    /// </summary>
+    public override PgCodec? MakeArrayCodec(uint elementOid, string elementName) => null;
+
     private const int MaxDimensions = 6; // PostgreSQL's MAXDIM
 
     public uint ElementOid => elementOid;

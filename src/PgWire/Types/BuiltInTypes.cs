@@ -90,7 +90,7 @@ internal static class BuiltInTypes
         foreach (var (rangeOid, multirangeOid, subtypeOid, name) in s_rangeTypes)
         {
             var subtype = ByOid[subtypeOid].BinaryCodec!;
-            var range = subtype.MakeRangeCodec(name) ?? throw new System.Diagnostics.UnreachableException($"BUG: no range codec over {subtype.DefaultClrType}.");
+            var range = ContainerCodecs.Range(subtype, name) ?? throw new System.Diagnostics.UnreachableException($"BUG: no range codec over {subtype.DefaultClrType}.");
             var multirange = range.MakeMultirangeCodec(name.Replace("range", "multirange", StringComparison.Ordinal))!;
             ByOid[rangeOid] = new PgTypeInfo(rangeOid, name, range);
             ByOid[multirangeOid] = new PgTypeInfo(multirangeOid, name.Replace("range", "multirange", StringComparison.Ordinal), multirange);

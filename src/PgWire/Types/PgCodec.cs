@@ -28,9 +28,6 @@ internal abstract class PgCodec
     /// </summary>
     public virtual PgCodec? MakeArrayCodec(uint elementOid, string elementName) => null;
 
-    /// <summary>The codec of ranges over this type (the built-in ranges' subtypes); null when there is none.</summary>
-    public virtual PgCodec? MakeRangeCodec(string rangeName) => null;
-
     /// <summary>For a range codec: the codec of multiranges of it; null otherwise.</summary>
     public virtual PgCodec? MakeMultirangeCodec(string multirangeName) => null;
 
@@ -55,14 +52,8 @@ internal abstract class PgCodec<T> : PgCodec, IPgReader<T>, IPgWriter<T>
 
     public override bool CanWrite(object value) => value is T;
 
-    /// <summary>Arrays of a reference type are <see cref="ArrayCodec{TElement}"/>; value types have a codec each (<see cref="StructArrays"/>).</summary>
-    public override PgCodec? MakeArrayCodec(uint elementOid, string elementName) =>
-        StructArrays.Create(this, elementOid, elementName)
-        ?? (typeof(T).IsValueType
-            ? throw new System.Diagnostics.UnreachableException($"BUG: no array codec for the value type {typeof(T)}: add it to StructArrays.")
-            : new ArrayCodec<T>(elementOid, elementName, this));
-
-    public override PgCodec? MakeRangeCodec(string rangeName) => new RangeCodec<T>(rangeName, this);
+    /// <summary>The array codec of the element types PgWire knows (<see cref="ContainerCodecs"/>: named there, never made generically).</summary>
+    public override PgCodec? MakeArrayCodec(uint elementOid, string elementName) => ContainerCodecs.Create(this, elementOid, elementName);
 
     public override bool TryWriteObject(object value, IBufferWriter<byte> writer)
     {

@@ -14,9 +14,6 @@ internal sealed class RangeCodec<T>(string name, PgCodec<T> subtype) : PgCodec<P
     /// <summary>Arrays of ranges: a value type, so a codec named here for NativeAOT.</summary>
     public override PgCodec? MakeArrayCodec(uint elementOid, string elementName) => new StructArrayCodec<PgRange<T>>(elementOid, elementName, this);
 
-    /// <summary>No ranges of ranges.</summary>
-    public override PgCodec? MakeRangeCodec(string rangeName) => null;
-
     public override PgCodec? MakeMultirangeCodec(string multirangeName) => new MultirangeCodec<T>(multirangeName, this);
 
     private const byte Empty = 0x01, LowerInclusive = 0x02, UpperInclusive = 0x04, LowerInfinite = 0x08, UpperInfinite = 0x10;
@@ -91,6 +88,9 @@ internal sealed class RangeCodec<T>(string name, PgCodec<T> subtype) : PgCodec<P
 /// <summary>Multiranges (PostgreSQL 14+): Int32 count, then each range as Int32 length and the range's binary form.</summary>
 internal sealed class MultirangeCodec<T>(string name, RangeCodec<T> range) : PgCodec<PgRange<T>[]>
 {
+    /// <summary>Arrays of multiranges (an array codec makes no arrays of its own, so NativeAOT's generic expansion ends here).</summary>
+    public override PgCodec? MakeArrayCodec(uint elementOid, string elementName) => new ArrayCodec<PgRange<T>[]>(elementOid, elementName, this);
+
     public override PgRange<T>[] Read(ReadOnlySpan<byte> value)
     {
         if (value.Length < 4) throw new InvalidCastException($"a {name} value is at least 4 bytes");
