@@ -6,7 +6,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 runs=${1:-20}
-: "${PGWIRE_CONNECTION:?set PGWIRE_CONNECTION to a server's connection string}"
+: "${PGWIRE_CONNECTION:?set PGWIRE_CONNECTION to the connection string of a server}"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 linker=()
@@ -14,18 +14,18 @@ command -v clang >/dev/null 2>&1 || linker=(-p:CppCompilerAndLinker="$(basename 
 for app in PgWireAot NpgsqlAot; do
   dotnet publish "$root/src/PgWire.Benchmarks/aot-startup/$app" -c Release -r linux-x64 "${linker[@]}" -o "$out/$app" --nologo -v quiet
 done
-# Npgsql takes a libpq-style or Npgsql-style string; both programs read the same one.
 for app in PgWireAot NpgsqlAot; do "$out/$app/$app" >/dev/null; done   # warm the server and the page cache
 declare -A times
 for ((i = 0; i < runs; i++)); do
   for app in PgWireAot NpgsqlAot; do
     start=$(date +%s%N); "$out/$app/$app" >/dev/null; end=$(date +%s%N)
-    times[$app]+="$(( (end - start) / 1000 )) "
+    elapsed=$((end - start))
+    times[$app]+="$((elapsed / 1000)) "
   done
 done
-printf '%-10s %12s %14s %12s\n' program "size (bytes)" "median (ms)" "p90 (ms)"
+printf '%-10s %12s %12s %12s\n' program "size (bytes)" "median (ms)" "p90 (ms)"
 for app in PgWireAot NpgsqlAot; do
-  sorted=($(tr ' ' '\n' <<<"${times[$app]}" | grep -v '^$' | sort -n))
-  n=${#sorted[@]}
-  printf '%-10s %12s %14.1f %12.1f\n' "$app" "$(stat -c %s "$out/$app/$app")" "$(bc -l <<<"${sorted[$((n / 2))]} / 1000")" "$(bc -l <<<"${sorted[$((n * 9 / 10))]} / 1000")"
+  size=$(stat -c %s "$out/$app/$app")
+  echo "${times[$app]}" | tr -s ' ' '\n' | grep -v '^$' | sort -n \
+    | awk -v app="$app" -v size="$size" '{ t[NR] = $1 } END { printf "%-10s %12d %12.1f %12.1f\n", app, size, t[int(NR / 2) + 1] / 1000, t[int(NR * 9 / 10)] / 1000 }'
 done
