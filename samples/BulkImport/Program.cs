@@ -40,7 +40,8 @@ try
     await dataSource.ExecuteAsync("DROP TABLE IF EXISTS bulk_events; CREATE TABLE bulk_events (id int PRIMARY KEY, sensor text NOT NULL, taken_at timestamptz NOT NULL)");
     clock.Restart();
     var events = Enumerable.Range(1, rows).Select(i => new SensorEvent(i, $"sensor-{i % 50}", start.AddSeconds(i)));
-    var inserted = await connection.BulkInsertAsync("bulk_events", ["id", "sensor", "taken_at"], events);
+    // With a progress bar: PgWire reports rows, bytes and time at most every 100 ms, and once when committed.
+    var inserted = await connection.BulkInsertAsync("bulk_events", ["id", "sensor", "taken_at"], events, new ProgressBar(rows));
     Console.WriteLine($"BulkInsertAsync of records: {inserted:N0} rows in {clock.Elapsed.TotalMilliseconds:N0} ms");
 
     // 2. CSV export to a file, through a TextReader.
@@ -83,3 +84,20 @@ finally
 
 /// <summary>A row for BulkInsertAsync: members match the table's columns by name.</summary>
 internal sealed record SensorEvent(int Id, string Sensor, DateTime TakenAt);
+
+/// <summary>A console progress bar for a known number of rows, redrawn in place on each report.</summary>
+internal sealed class ProgressBar(long total) : IProgress<PgProgress>
+{
+    private const int Width = 40;
+
+    public void Report(PgProgress value)
+    {
+        var done = total > 0 ? Math.Clamp((double)Math.Max(value.Rows, 0) / total, 0, 1) : 0;
+        var filled = (int)(done * Width);
+        var line = $"\r  [{new string('#', filled)}{new string('.', Width - filled)}] {value.Rows,9:N0} rows  {value.RowsPerSecond,10:N0} rows/s  {value.Bytes / 1048576.0,6:N1} MiB";
+        // Redrawn in place on a terminal; one line per report where output is redirected (a log keeps every report).
+        if (Console.IsOutputRedirected) Console.WriteLine(line.TrimStart('\r'));
+        else Console.Write(line);
+        if (value.IsCompleted && !Console.IsOutputRedirected) Console.WriteLine();
+    }
+}

@@ -22,6 +22,9 @@ internal sealed class CopyBinaryRows(CopyOut copy, int columns)
     /// <summary>The number of fields each row has.</summary>
     public int ColumnCount => _fieldAt.Length;
 
+    /// <summary>The session the rows arrive on.</summary>
+    public PgConnector Connector => copy.Connector;
+
     /// <summary>Rows handed out so far.</summary>
     public long Row { get; private set; }
 

@@ -77,6 +77,9 @@ internal sealed class CopyIn(PgConnector connector)
     /// <summary>The binary format's trailer, after the last row.</summary>
     public void WriteBinaryTrailer() => Output.WriteInt16(CopyBinaryFormat.Trailer);
 
+    /// <summary>Bytes of COPY data sent so far (counted at each send, framing included).</summary>
+    public long Sent { get; private set; }
+
     /// <summary>Whether enough data is waiting to be sent.</summary>
     public bool ShouldFlush => connector.Output.WrittenCount >= FlushBytes;
 
@@ -85,6 +88,7 @@ internal sealed class CopyIn(PgConnector connector)
     {
         cancellationToken.ThrowIfCancellationRequested();
         EndMessage();
+        Sent += connector.Output.WrittenCount;
         await connector.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
     }
@@ -93,6 +97,7 @@ internal sealed class CopyIn(PgConnector connector)
     public async ValueTask<long> CompleteAsync(CancellationToken cancellationToken)
     {
         EndMessage();
+        Sent += connector.Output.WrittenCount;
         FrontendMessages.WriteCopyDone(connector.Output);
         return await FinishAsync(cancellationToken).ConfigureAwait(false);
     }

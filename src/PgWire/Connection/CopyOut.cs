@@ -17,6 +17,9 @@ internal sealed class CopyOut(PgConnector connector, bool textRows = false)
 
     public PgConnector Connector => connector;
 
+    /// <summary>Rows received so far in a text or CSV COPY (one per CopyData); -1 for a binary one, whose messages are not rows.</summary>
+    public long RowsSoFar => textRows ? _messages : -1;
+
     /// <summary>Whether the COPY has ended and the connector is idle again.</summary>
     public bool Finished { get; private set; }
 

@@ -133,6 +133,9 @@ internal sealed class PgConnector : IAsyncDisposable
     /// <summary>Startup succeeded: from here on a break or a close is logged (a failed open is logged as one event).</summary>
     public void MarkOpened() => _opened = true;
 
+    /// <summary>Bytes received on this session so far (for progress reports).</summary>
+    public long BytesReceived { get; private set; }
+
     /// <summary>When the connector was rented, while the use-time histogram listens (else 0).</summary>
     public long RentedAt { get; set; }
 
@@ -306,6 +309,7 @@ internal sealed class PgConnector : IAsyncDisposable
         {
             throw Break(new PgWireException($"Reading from the server {Options.Host}:{Options.Port} failed: {e.Message}", e));
         }
+        BytesReceived += _backend.Received;
         if (Instruments.BytesReceived.Enabled) Instruments.BytesReceived.Add(_backend.Received, Options.Telemetry.PoolTags(null));
         if (!more)
         {

@@ -30,14 +30,24 @@ internal sealed class PipelineHandler(ResponseReader response) : IFrameHandler
     public PipelineOutcome[] Outcomes { get; private set; } = [];
 
     private CollectedRows _rows;
+    private Diagnostics.ProgressReporter? _progress;
+    private long _bytesAtStart;
+    private int _answered;
 
     /// <summary>Prepares for a pipeline of <paramref name="statements"/>.Length queries.</summary>
     /// <param name="statements">Per query, the statement it runs (its description is reused when the bytes match).</param>
     /// <param name="known">Per query, its result's description when known without a RowDescription.</param>
     /// <param name="syncEach">Whether every query was followed by its own Sync.</param>
     /// <param name="collectRows">Whether rows are kept (false: counted only, for a batch run for its row counts).</param>
-    public void Reset(StatementDescription[] statements, RowDescriptionInfo?[] known, bool syncEach, bool collectRows = true)
+    /// <param name="progress">Told of the answers as they arrive (at a bounded rate); null for nobody.</param>
+    /// <param name="bytesAtStart">The session's bytes received before the pipeline, for the progress's byte count.</param>
+    public void Reset(
+        StatementDescription[] statements, RowDescriptionInfo?[] known, bool syncEach, bool collectRows = true,
+        Diagnostics.ProgressReporter? progress = null, long bytesAtStart = 0)
     {
+        _progress = progress;
+        _bytesAtStart = bytesAtStart;
+        _answered = 0;
         response.Begin(ResponseShape.Execute, statements.Length, statements, known, syncEach);
         _collectRows = collectRows;
         _rows = default;
@@ -73,6 +83,7 @@ internal sealed class PipelineHandler(ResponseReader response) : IFrameHandler
                 completed.RowsAffected = response.RowsAffected;
                 completed.Modified = response.Modified;
                 completed.Completed = true;
+                _progress?.Tick(++_answered, connector.BytesReceived - _bytesAtStart);
                 return false;
             case ResponseStep.Error:
                 var error = response.Error!;

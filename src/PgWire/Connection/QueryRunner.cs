@@ -144,16 +144,18 @@ internal static class QueryRunner
     /// query. A pipeline whose statement went stale outside a transaction is run again once.
     /// </summary>
     public static ValueTask<(PipelineOutcome[] Outcomes, RowBuffer? Rows)> ExecutePipelineAsync(
-        PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> queries, bool syncEach, CancellationToken cancellationToken, bool collectRows = true) =>
-        OnceMoreIfStaleAsync(connector, (queries, syncEach, collectRows),
-            static (c, a, t) => RunAsync(c, a, static (c, a, t) => ExecutePipelineBodyAsync(c, a.queries, a.syncEach, a.collectRows, t), t), cancellationToken);
+        PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> queries, bool syncEach, CancellationToken cancellationToken, bool collectRows = true,
+        Diagnostics.ProgressReporter? progress = null) =>
+        OnceMoreIfStaleAsync(connector, (queries, syncEach, collectRows, progress),
+            static (c, a, t) => RunAsync(c, a, static (c, a, t) => ExecutePipelineBodyAsync(c, a.queries, a.syncEach, a.collectRows, a.progress, t), t), cancellationToken);
 
     private static async ValueTask<(PipelineOutcome[] Outcomes, RowBuffer? Rows)> ExecutePipelineBodyAsync(
-        PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> queries, bool syncEach, bool collectRows, CancellationToken cancellationToken)
+        PgConnector connector, IReadOnlyList<(string Sql, object?[] Values)> queries, bool syncEach, bool collectRows,
+        Diagnostics.ProgressReporter? progress, CancellationToken cancellationToken)
     {
         var handler = connector.PipelineHandler;
         var prepared = await StatementSender.PrepareBatchAsync(connector, queries, cancellationToken).ConfigureAwait(false);
-        handler.Reset(prepared.Statements, StatementSender.KnownDescriptions(prepared), syncEach, collectRows);
+        handler.Reset(prepared.Statements, StatementSender.KnownDescriptions(prepared), syncEach, collectRows, progress, connector.BytesReceived);
         var flush = StatementSender.SendBatch(connector, queries, prepared, syncEach);
         try
         {

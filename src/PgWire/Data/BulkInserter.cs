@@ -239,12 +239,13 @@ internal static class BulkInserter
 
     private static string Describe(Type type) => type.IsValueType ? "The tuple type " + type : type.ToString();
 
-    public static async Task<ulong> RunAsync<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(BulkInserter.RowMembers)] T>(PgWireConnection connection, string table, IReadOnlyList<string> columns, IEnumerable<T> rows, CancellationToken cancellationToken)
+    public static async Task<ulong> RunAsync<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(BulkInserter.RowMembers)] T>(PgWireConnection connection, string table, IReadOnlyList<string> columns, IEnumerable<T> rows, CancellationToken cancellationToken,
+        IProgress<PgProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(rows);
         var sql = CopyCommand(table, columns, out var names);
         var writer = WriterFor<T>(names);
-        await using var importer = await connection.BeginBinaryImportAsync(sql, cancellationToken).ConfigureAwait(false);
+        await using var importer = await connection.BeginBinaryImportAsync(sql, progress, cancellationToken).ConfigureAwait(false);
         long count = 0;
         foreach (var row in rows)
         {
@@ -255,12 +256,13 @@ internal static class BulkInserter
         return await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public static async Task<ulong> RunAsync<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(BulkInserter.RowMembers)] T>(PgWireConnection connection, string table, IReadOnlyList<string> columns, IAsyncEnumerable<T> rows, CancellationToken cancellationToken)
+    public static async Task<ulong> RunAsync<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(BulkInserter.RowMembers)] T>(PgWireConnection connection, string table, IReadOnlyList<string> columns, IAsyncEnumerable<T> rows, CancellationToken cancellationToken,
+        IProgress<PgProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(rows);
         var sql = CopyCommand(table, columns, out var names);
         var writer = WriterFor<T>(names);
-        await using var importer = await connection.BeginBinaryImportAsync(sql, cancellationToken).ConfigureAwait(false);
+        await using var importer = await connection.BeginBinaryImportAsync(sql, progress, cancellationToken).ConfigureAwait(false);
         long count = 0;
         await foreach (var row in rows.WithCancellation(cancellationToken).ConfigureAwait(false))
         {

@@ -30,7 +30,8 @@ public sealed class PgWireBinaryExporter : IDisposable, IAsyncDisposable, ICopyO
         _description = description;
     }
 
-    internal static async Task<PgWireBinaryExporter> StartAsync(PgWireConnection connection, string copyToCommand, CancellationToken cancellationToken)
+    internal static async Task<PgWireBinaryExporter> StartAsync(
+        PgWireConnection connection, string copyToCommand, CancellationToken cancellationToken, IProgress<PgProgress>? progress = null)
     {
         var text = CopyCommandText.ParseFor(copyToCommand, fromClient: false, "BeginBinaryExport", "BeginBinaryImport");
         connection.ThrowIfBusy();
@@ -49,7 +50,7 @@ public sealed class PgWireBinaryExporter : IDisposable, IAsyncDisposable, ICopyO
                     : $"The COPY sends {count} columns but its query has {columns.Names.Length}.",
                     nameof(copyToCommand));
             }
-            var exporter = new PgWireBinaryExporter(connection, new CopyBinaryRows(copy, columns.Names.Length), columns.Description) { _measure = measure };
+            var exporter = new PgWireBinaryExporter(connection, new CopyBinaryRows(copy, columns.Names.Length), columns.Description) { _measure = measure, _progress = Diagnostics.ProgressReporter.For(progress), _bytesAtStart = connector.BytesReceived };
             connection.ActiveCopy = exporter;
             return exporter;
         }
@@ -61,6 +62,8 @@ public sealed class PgWireBinaryExporter : IDisposable, IAsyncDisposable, ICopyO
     }
 
     private CopyMeasure? _measure;
+    private Diagnostics.ProgressReporter? _progress;
+    private long _bytesAtStart;
     private long _rowsRead;
 
     /// <summary>The number of columns each row has.</summary>
@@ -102,11 +105,13 @@ public sealed class PgWireBinaryExporter : IDisposable, IAsyncDisposable, ICopyO
         {
             _column = 0;
             _rowsRead++;
+            _progress?.Tick(_rowsRead, _rows.Connector.BytesReceived - _bytesAtStart);
             return _rows.ColumnCount;
         }
         _column = -1;
         Release();
         _measure?.End(_rowsRead, null);
+        _progress?.Complete(_rowsRead, _rows.Connector.BytesReceived - _bytesAtStart);
         return -1;
     }
 

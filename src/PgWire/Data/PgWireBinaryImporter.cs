@@ -35,7 +35,8 @@ public sealed class PgWireBinaryImporter : IDisposable, IAsyncDisposable, ICopyO
         _types = types;
     }
 
-    internal static async Task<PgWireBinaryImporter> StartAsync(PgWireConnection connection, string copyFromCommand, CancellationToken cancellationToken)
+    internal static async Task<PgWireBinaryImporter> StartAsync(
+        PgWireConnection connection, string copyFromCommand, CancellationToken cancellationToken, IProgress<PgProgress>? progress = null)
     {
         var text = CopyCommandText.ParseFor(copyFromCommand, fromClient: true, "BeginBinaryImport", "BeginBinaryExport");
         connection.ThrowIfBusy();
@@ -55,7 +56,7 @@ public sealed class PgWireBinaryImporter : IDisposable, IAsyncDisposable, ICopyO
                     nameof(copyFromCommand));
             }
             copy.WriteBinaryHeader();
-            var importer = new PgWireBinaryImporter(connection, copy, columns.Names, columns.Types) { _measure = measure };
+            var importer = new PgWireBinaryImporter(connection, copy, columns.Names, columns.Types) { _measure = measure, _progress = Diagnostics.ProgressReporter.For(progress) };
             connection.ActiveCopy = importer;
             return importer;
         }
@@ -67,6 +68,7 @@ public sealed class PgWireBinaryImporter : IDisposable, IAsyncDisposable, ICopyO
     }
 
     private CopyMeasure? _measure;
+    private Diagnostics.ProgressReporter? _progress;
 
     /// <summary>The number of columns each row has.</summary>
     public int ColumnCount => _names.Length;
@@ -92,6 +94,7 @@ public sealed class PgWireBinaryImporter : IDisposable, IAsyncDisposable, ICopyO
         try
         {
             await _copy.FlushAsync(cancellationToken).ConfigureAwait(false);
+            _progress?.Now(_rowsStarted, _copy.Sent);
         }
         catch (OperationCanceledException)
         {
@@ -195,6 +198,7 @@ public sealed class PgWireBinaryImporter : IDisposable, IAsyncDisposable, ICopyO
             throw;
         }
         _measure?.End(imported, null);
+        _progress?.Complete(imported, _copy.Sent);
         return (ulong)imported;
     }
 

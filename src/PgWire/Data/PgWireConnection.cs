@@ -252,6 +252,16 @@ public sealed class PgWireConnection : DbConnection
         PgWireBinaryImporter.StartAsync(this, copyFromCommand, cancellationToken);
 
     /// <summary>
+    /// Starts a binary import (see <see cref="BeginBinaryImportAsync(string, CancellationToken)"/>), reporting the rows
+    /// and bytes sent to <paramref name="progress"/> at most every 100 ms and once when it completes.
+    /// </summary>
+    /// <param name="copyFromCommand"><c>COPY table (columns) FROM STDIN (FORMAT BINARY)</c>.</param>
+    /// <param name="progress">Receives the import's progress; null for none.</param>
+    /// <param name="cancellationToken">Cancels the start of the COPY.</param>
+    public Task<PgWireBinaryImporter> BeginBinaryImportAsync(string copyFromCommand, IProgress<PgProgress>? progress, CancellationToken cancellationToken = default) =>
+        PgWireBinaryImporter.StartAsync(this, copyFromCommand, cancellationToken, progress);
+
+    /// <summary>
     /// Inserts <paramref name="rows"/> into <paramref name="table"/> with a binary COPY, the fastest way in, and returns
     /// the number of rows inserted. Either every row is inserted or, on any error, none is.
     /// </summary>
@@ -283,6 +293,32 @@ public sealed class PgWireConnection : DbConnection
     public Task<ulong> BulkInsertAsync<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(BulkInserter.RowMembers)] T>(string table, IReadOnlyList<string> columns, IAsyncEnumerable<T> rows, CancellationToken cancellationToken = default) =>
         BulkInserter.RunAsync(this, table, columns, rows, cancellationToken);
 
+    /// <summary>
+    /// Inserts rows with a binary COPY (see <see cref="BulkInsertAsync{T}(string, IReadOnlyList{string}, IEnumerable{T}, CancellationToken)"/>),
+    /// reporting the rows and bytes sent so far to <paramref name="progress"/> at most every 100 ms (never per row) and
+    /// once when the server has committed them.
+    /// </summary>
+    /// <typeparam name="T">The row type (see the other overload).</typeparam>
+    /// <param name="table">The table's name, optionally with its schema.</param>
+    /// <param name="columns">The columns to fill, in the order the rows give them.</param>
+    /// <param name="rows">The rows, enumerated once while they are sent.</param>
+    /// <param name="progress">Receives the insert's progress; null for none.</param>
+    /// <param name="cancellationToken">Cancels the insert: the table keeps none of its rows.</param>
+    /// <returns>The number of rows inserted.</returns>
+    public Task<ulong> BulkInsertAsync<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(BulkInserter.RowMembers)] T>(
+        string table, IReadOnlyList<string> columns, IEnumerable<T> rows, IProgress<PgProgress>? progress, CancellationToken cancellationToken = default) =>
+        BulkInserter.RunAsync(this, table, columns, rows, cancellationToken, progress);
+
+    /// <inheritdoc cref="BulkInsertAsync{T}(string, IReadOnlyList{string}, IEnumerable{T}, IProgress{PgProgress}?, CancellationToken)"/>
+    /// <param name="table">The table's name, optionally with its schema.</param>
+    /// <param name="columns">The columns to fill, in the order the rows give them.</param>
+    /// <param name="rows">The rows, awaited one by one while they are sent.</param>
+    /// <param name="progress">Receives the insert's progress; null for none.</param>
+    /// <param name="cancellationToken">Cancels the insert (and the enumeration).</param>
+    public Task<ulong> BulkInsertAsync<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(BulkInserter.RowMembers)] T>(
+        string table, IReadOnlyList<string> columns, IAsyncEnumerable<T> rows, IProgress<PgProgress>? progress, CancellationToken cancellationToken = default) =>
+        BulkInserter.RunAsync(this, table, columns, rows, cancellationToken, progress);
+
     /// <inheritdoc cref="BulkInsertAsync{T}(string, IReadOnlyList{string}, IEnumerable{T}, CancellationToken)"/>
     /// <param name="table">The table's name, optionally with its schema (<c>sales.orders</c>); see <see cref="BulkInsertAsync{T}(string, IReadOnlyList{string}, IEnumerable{T}, CancellationToken)"/>.</param>
     /// <param name="columns">The columns to fill, in the order the rows give them.</param>
@@ -304,6 +340,16 @@ public sealed class PgWireConnection : DbConnection
     public Task<PgWireBinaryExporter> BeginBinaryExportAsync(string copyToCommand, CancellationToken cancellationToken = default) =>
         PgWireBinaryExporter.StartAsync(this, copyToCommand, cancellationToken);
 
+    /// <summary>
+    /// Starts a binary export (see <see cref="BeginBinaryExportAsync(string, CancellationToken)"/>), reporting the rows
+    /// read and bytes received to <paramref name="progress"/> at most every 100 ms and once when the last row was read.
+    /// </summary>
+    /// <param name="copyToCommand"><c>COPY table_or_query TO STDOUT (FORMAT BINARY)</c>.</param>
+    /// <param name="progress">Receives the export's progress; null for none.</param>
+    /// <param name="cancellationToken">Cancels the start of the COPY.</param>
+    public Task<PgWireBinaryExporter> BeginBinaryExportAsync(string copyToCommand, IProgress<PgProgress>? progress, CancellationToken cancellationToken = default) =>
+        PgWireBinaryExporter.StartAsync(this, copyToCommand, cancellationToken, progress);
+
     /// <summary>Starts a text or CSV import (<c>COPY ... FROM STDIN</c>, optionally <c>(FORMAT CSV ...)</c>) written as text.</summary>
     /// <param name="copyFromCommand">The COPY statement.</param>
     /// <returns>A writer; disposing it commits the COPY, <see cref="PgWireCopyTextWriter.Cancel"/> abandons it.</returns>
@@ -318,6 +364,19 @@ public sealed class PgWireConnection : DbConnection
     {
         var text = CopyCommandText.ParseFor(copyFromCommand, fromClient: true, "BeginTextImport", "BeginTextExport");
         return new(await PgWireCopyStream.StartAsync(this, copyFromCommand, text, binary: false, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// Starts a text or CSV import (see <see cref="BeginTextImportAsync(string, CancellationToken)"/>), reporting the
+    /// bytes sent to <paramref name="progress"/> at most every 100 ms, and the rows the server counted once committed.
+    /// </summary>
+    /// <param name="copyFromCommand">The COPY statement.</param>
+    /// <param name="progress">Receives the import's progress; null for none.</param>
+    /// <param name="cancellationToken">Cancels starting the COPY.</param>
+    public async Task<PgWireCopyTextWriter> BeginTextImportAsync(string copyFromCommand, IProgress<PgProgress>? progress, CancellationToken cancellationToken = default)
+    {
+        var text = CopyCommandText.ParseFor(copyFromCommand, fromClient: true, "BeginTextImport", "BeginTextExport");
+        return new(await PgWireCopyStream.StartAsync(this, copyFromCommand, text, binary: false, cancellationToken, progress).ConfigureAwait(false));
     }
 
     /// <summary>Starts a text or CSV export (<c>COPY ... TO STDOUT</c>, optionally <c>(FORMAT CSV ...)</c>) read as text.</summary>
@@ -338,6 +397,20 @@ public sealed class PgWireConnection : DbConnection
     }
 
     /// <summary>
+    /// Starts a text or CSV export (see <see cref="BeginTextExportAsync(string, CancellationToken)"/>), reporting the
+    /// rows and bytes received to <paramref name="progress"/> at most every 100 ms and once when the last row arrived.
+    /// </summary>
+    /// <param name="copyToCommand">The COPY statement.</param>
+    /// <param name="progress">Receives the export's progress; null for none.</param>
+    /// <param name="cancellationToken">Cancels starting the COPY.</param>
+    public async Task<TextReader> BeginTextExportAsync(string copyToCommand, IProgress<PgProgress>? progress, CancellationToken cancellationToken = default)
+    {
+        var text = CopyCommandText.ParseFor(copyToCommand, fromClient: false, "BeginTextExport", "BeginTextImport");
+        var stream = await PgWireCopyStream.StartAsync(this, copyToCommand, text, binary: false, cancellationToken, progress).ConfigureAwait(false);
+        return new StreamReader(stream, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: false);
+    }
+
+    /// <summary>
     /// Starts a COPY in either direction and any format, as raw bytes: a stream to write for <c>FROM STDIN</c>, to
     /// read for <c>TO STDOUT</c> (files and pipes: <see cref="Stream.CopyToAsync(Stream)"/>).
     /// </summary>
@@ -350,6 +423,16 @@ public sealed class PgWireConnection : DbConnection
     /// <param name="cancellationToken">Cancels starting the COPY.</param>
     public Task<PgWireCopyStream> BeginRawCopyAsync(string copyCommand, CancellationToken cancellationToken = default) =>
         PgWireCopyStream.StartAsync(this, copyCommand, CopyCommandText.Parse(copyCommand), binary: null, cancellationToken);
+
+    /// <summary>
+    /// Starts a raw COPY (see <see cref="BeginRawCopyAsync(string, CancellationToken)"/>), reporting the bytes sent or
+    /// received (and a text export's rows) to <paramref name="progress"/> at most every 100 ms and once at the end.
+    /// </summary>
+    /// <param name="copyCommand">The COPY statement.</param>
+    /// <param name="progress">Receives the COPY's progress; null for none.</param>
+    /// <param name="cancellationToken">Cancels starting the COPY.</param>
+    public Task<PgWireCopyStream> BeginRawCopyAsync(string copyCommand, IProgress<PgProgress>? progress, CancellationToken cancellationToken = default) =>
+        PgWireCopyStream.StartAsync(this, copyCommand, CopyCommandText.Parse(copyCommand), binary: null, cancellationToken, progress);
 
     /// <inheritdoc />
     public override async ValueTask DisposeAsync()

@@ -30,7 +30,8 @@ public sealed class PgWireCopyStream : Stream, ICopyOperation
     }
 
     internal static async Task<PgWireCopyStream> StartAsync(
-        PgWireConnection connection, string copyCommand, CopyCommandText text, bool? binary, CancellationToken cancellationToken)
+        PgWireConnection connection, string copyCommand, CopyCommandText text, bool? binary, CancellationToken cancellationToken,
+        IProgress<PgProgress>? progress = null)
     {
         connection.ThrowIfBusy();
         var connector = connection.Connector;
@@ -47,6 +48,8 @@ public sealed class PgWireCopyStream : Stream, ICopyOperation
         }
         var stream = text.FromClient ? new PgWireCopyStream(connection, new CopyIn(connector), null) : new PgWireCopyStream(connection, null, new CopyOut(connector, textRows: !isBinary));
         stream._measure = measure;
+        stream._progress = Diagnostics.ProgressReporter.For(progress);
+        stream._bytesAtStart = connector.BytesReceived;
         if (binary is { } wanted && wanted != isBinary)
         {
             await stream.AbortAsync().ConfigureAwait(false);
@@ -59,6 +62,8 @@ public sealed class PgWireCopyStream : Stream, ICopyOperation
     }
 
     private CopyMeasure? _measure;
+    private Diagnostics.ProgressReporter? _progress;
+    private long _bytesAtStart;
 
     /// <summary>Whether this stream is COPY ... TO STDOUT (read from it).</summary>
     public override bool CanRead => _out is not null && !_ended;
@@ -90,7 +95,9 @@ public sealed class PgWireCopyStream : Stream, ICopyOperation
     {
         var copy = Importing();
         copy.Output.WriteBytes(buffer);
-        if (copy.ShouldFlush) copy.FlushAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        if (!copy.ShouldFlush) return;
+        copy.FlushAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        _progress?.Now(-1, copy.Sent);
     }
 
     /// <inheritdoc />
@@ -107,6 +114,7 @@ public sealed class PgWireCopyStream : Stream, ICopyOperation
             try
             {
                 await copy.FlushAsync(cancellationToken).ConfigureAwait(false);
+                _progress?.Now(-1, copy.Sent);
             }
             catch (OperationCanceledException)
             {
@@ -162,8 +170,10 @@ public sealed class PgWireCopyStream : Stream, ICopyOperation
                 Rows = copy.Rows;
                 Release();
                 _measure?.End(Rows, null);
+                _progress?.Complete(Rows, copy.Connector.BytesReceived - _bytesAtStart);
                 return false;
             }
+            _progress?.Tick(copy.RowsSoFar, copy.Connector.BytesReceived - _bytesAtStart);
         }
         return true;
     }
@@ -213,6 +223,7 @@ public sealed class PgWireCopyStream : Stream, ICopyOperation
                     throw;
                 }
                 _measure?.End(Rows, null);
+                _progress?.Complete(Rows, _in.Sent);
             }
             else
             {

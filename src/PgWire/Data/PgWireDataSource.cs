@@ -188,7 +188,21 @@ public sealed class PgWireDataSource : DbDataSource
     /// <returns>One result per parameter set; dispose them when done. The connection is back in the pool before this returns.</returns>
     /// <exception cref="PgWireServerException">With one Sync: a query failed; nothing of the pipeline was committed.</exception>
     public ValueTask<PgPipelineResults> PipelineAsync(
-        string sql, IReadOnlyList<object?[]> parameterSets, bool independentQueries = false, CancellationToken cancellationToken = default)
+        string sql, IReadOnlyList<object?[]> parameterSets, bool independentQueries = false, CancellationToken cancellationToken = default) =>
+        PipelineAsync(sql, parameterSets, independentQueries, null, cancellationToken);
+
+    /// <summary>
+    /// Runs one statement with many parameter sets as a pipeline (see
+    /// <see cref="PipelineAsync(string, IReadOnlyList{object?[]}, bool, CancellationToken)"/>), reporting the queries
+    /// answered and bytes received so far to <paramref name="progress"/> at most every 100 ms and once at the end.
+    /// </summary>
+    /// <param name="sql">One SQL statement with positional parameters <c>$1</c>, <c>$2</c>, ...</param>
+    /// <param name="parameterSets">The parameter values of each execution, in order.</param>
+    /// <param name="independentQueries">One Sync for all (false: all or nothing) or one per query (true).</param>
+    /// <param name="progress">Receives the pipeline's progress; null for none.</param>
+    /// <param name="cancellationToken">Cancels the pipeline on the server.</param>
+    public ValueTask<PgPipelineResults> PipelineAsync(
+        string sql, IReadOnlyList<object?[]> parameterSets, bool independentQueries, IProgress<PgProgress>? progress, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sql);
         ArgumentNullException.ThrowIfNull(parameterSets);
@@ -198,7 +212,7 @@ public sealed class PgWireDataSource : DbDataSource
             var set = parameterSets[i] ?? throw new ArgumentException($"Parameter set {i} is null.", nameof(parameterSets));
             queries[i] = (sql, (object?[])ParameterBinder.ResolveTyped(set));
         }
-        return RunPipelineAsync(queries, independentQueries, cancellationToken);
+        return RunPipelineAsync(queries, independentQueries, progress, cancellationToken);
     }
 
     /// <summary>
@@ -209,7 +223,20 @@ public sealed class PgWireDataSource : DbDataSource
     /// <param name="independentQueries">One Sync for all (false: all or nothing) or one per query (true).</param>
     /// <param name="cancellationToken">Cancels the pipeline on the server.</param>
     public ValueTask<PgPipelineResults> PipelineAsync(
-        IReadOnlyList<(string Sql, object?[] Parameters)> queries, bool independentQueries = false, CancellationToken cancellationToken = default)
+        IReadOnlyList<(string Sql, object?[] Parameters)> queries, bool independentQueries = false, CancellationToken cancellationToken = default) =>
+        PipelineAsync(queries, independentQueries, null, cancellationToken);
+
+    /// <summary>
+    /// Runs several statements as one pipeline (see <see cref="PipelineAsync(IReadOnlyList{ValueTuple{string, object?[]}}, bool, CancellationToken)"/>),
+    /// reporting the queries answered and bytes received so far to <paramref name="progress"/> at most every 100 ms and
+    /// once at the end.
+    /// </summary>
+    /// <param name="queries">The statements and their parameter values, in order.</param>
+    /// <param name="independentQueries">One Sync for all (false: all or nothing) or one per query (true).</param>
+    /// <param name="progress">Receives the pipeline's progress; null for none.</param>
+    /// <param name="cancellationToken">Cancels the pipeline on the server.</param>
+    public ValueTask<PgPipelineResults> PipelineAsync(
+        IReadOnlyList<(string Sql, object?[] Parameters)> queries, bool independentQueries, IProgress<PgProgress>? progress, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(queries);
         var resolved = new (string, object?[])[queries.Count];
@@ -219,12 +246,18 @@ public sealed class PgWireDataSource : DbDataSource
             if (sql is null) throw new ArgumentException($"Query {i} has no SQL.", nameof(queries));
             resolved[i] = (sql, (object?[])ParameterBinder.ResolveTyped(parameters ?? []));
         }
-        return RunPipelineAsync(resolved, independentQueries, cancellationToken);
+        return RunPipelineAsync(resolved, independentQueries, progress, cancellationToken);
     }
 
-    private async ValueTask<PgPipelineResults> RunPipelineAsync((string, object?[])[] queries, bool independentQueries, CancellationToken cancellationToken)
+    private async ValueTask<PgPipelineResults> RunPipelineAsync(
+        (string, object?[])[] queries, bool independentQueries, IProgress<PgProgress>? progress, CancellationToken cancellationToken)
     {
-        if (queries.Length == 0) return new PgPipelineResults([], null);
+        var reporter = ProgressReporter.For(progress);
+        if (queries.Length == 0)
+        {
+            reporter?.Complete(0, 0);
+            return new PgPipelineResults([], null);
+        }
         var operation = Telemetry.Start(OperationKind.Pipeline, queries);
         try
         {
@@ -235,8 +268,11 @@ public sealed class PgWireDataSource : DbDataSource
             try
             {
                 if (operation.IsActive) Acquired(ref operation, waitStarted, connector);
-                var (outcomes, rows) = await QueryRunner.ExecutePipelineAsync(connector, queries, independentQueries, cancellationToken).ConfigureAwait(false);
+                var bytesAtStart = connector.BytesReceived;
+                var (outcomes, rows) = await QueryRunner.ExecutePipelineAsync(
+                    connector, queries, independentQueries, cancellationToken, progress: reporter).ConfigureAwait(false);
                 results = new PgPipelineResults(outcomes, rows);
+                reporter?.Complete(outcomes.Length, connector.BytesReceived - bytesAtStart);
                 firstRowAt = operation.WantsFirstRow ? connector.Response.FirstRowAt : 0;
             }
             finally
@@ -400,6 +436,38 @@ public sealed class PgWireDataSource : DbDataSource
     {
         await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         return await connection.BulkInsertAsync(table, columns, rows, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Inserts <paramref name="rows"/> with a binary COPY on a connection from the pool, reporting the rows and bytes
+    /// sent to <paramref name="progress"/> at most every 100 ms and once when committed; see
+    /// <see cref="PgWireConnection.BulkInsertAsync{T}(string, IReadOnlyList{string}, IEnumerable{T}, CancellationToken)"/>.
+    /// </summary>
+    /// <typeparam name="T">A tuple, <c>object?[]</c>, a class, record or struct with a member per column, or the value of a single column.</typeparam>
+    /// <param name="table">The table's name, optionally with its schema; exact names, quoted for you.</param>
+    /// <param name="columns">The columns to fill, in the order the rows give them.</param>
+    /// <param name="rows">The rows, enumerated once while they are sent.</param>
+    /// <param name="progress">Receives the insert's progress; null for none.</param>
+    /// <param name="cancellationToken">Cancels the insert; the table keeps none of its rows.</param>
+    /// <returns>The number of rows inserted.</returns>
+    public async Task<ulong> BulkInsertAsync<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(BulkInserter.RowMembers)] T>(
+        string table, IReadOnlyList<string> columns, IEnumerable<T> rows, IProgress<PgProgress>? progress, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.BulkInsertAsync(table, columns, rows, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc cref="BulkInsertAsync{T}(string, IReadOnlyList{string}, IEnumerable{T}, IProgress{PgProgress}?, CancellationToken)"/>
+    /// <param name="table">The table's name, optionally with its schema; exact names, quoted for you.</param>
+    /// <param name="columns">The columns to fill, in the order the rows give them.</param>
+    /// <param name="rows">The rows, awaited one by one while they are sent.</param>
+    /// <param name="progress">Receives the insert's progress; null for none.</param>
+    /// <param name="cancellationToken">Cancels the insert (and the enumeration); the table keeps none of its rows.</param>
+    public async Task<ulong> BulkInsertAsync<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(BulkInserter.RowMembers)] T>(
+        string table, IReadOnlyList<string> columns, IAsyncEnumerable<T> rows, IProgress<PgProgress>? progress, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.BulkInsertAsync(table, columns, rows, progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Creates a closed ADO.NET connection that takes its physical connections from this data source's pool.</summary>
