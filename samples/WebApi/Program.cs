@@ -12,8 +12,7 @@ var server = await PgTestServer.FromEnvironmentOrStartAsync("PGWIRE_CONNECTION")
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ItemJson.Default));
 var poolSize = builder.Configuration["WEBAPI_POOL_SIZE"] ?? "8";
-Store.Register(builder.Services, $"{server.ConnectionString};Maximum Pool Size={poolSize}");
-builder.Services.AddHealthChecks().AddPgWire(tags: ["ready"]);
+Store.Register(builder.Services, builder.Services.AddHealthChecks(), $"{server.ConnectionString};Maximum Pool Size={poolSize}");
 
 if (builder.Configuration["WEBAPI_TELEMETRY"] is not "off")
 {

@@ -18,10 +18,23 @@ public sealed class Store
 
     public Store(NpgsqlDataSource db) => _db = db;
 
-    public static void Register(IServiceCollection services, string connectionString)
+    public static void Register(IServiceCollection services, IHealthChecksBuilder health, string connectionString)
     {
         services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString + ";Max Auto Prepare=20;Auto Prepare Min Usages=2;No Reset On Close=true"));
         services.AddSingleton<Store>();
+        health.Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(
+            "npgsql", provider => new NpgsqlCheck(provider.GetRequiredService<NpgsqlDataSource>()), null, null));
+    }
+
+    private sealed class NpgsqlCheck(NpgsqlDataSource db) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
+    {
+        public async Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
+            Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            await using var command = db.CreateCommand("SELECT 1");
+            await command.ExecuteScalarAsync(cancellationToken);
+            return Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy();
+        }
     }
 
     public async Task<List<Item>> ReadAsync(int count)
@@ -65,10 +78,11 @@ public sealed class Store
 
     public Store(PgWireDataSource db) => _db = db;
 
-    public static void Register(IServiceCollection services, string connectionString)
+    public static void Register(IServiceCollection services, IHealthChecksBuilder health, string connectionString)
     {
         services.AddPgWireDataSource(connectionString, pg => pg.UseSlowCommandThreshold(TimeSpan.FromMilliseconds(500)));
         services.AddSingleton<Store>();
+        health.AddPgWire(tags: ["ready"]);
     }
 
     public async Task<List<Item>> ReadAsync(int count)
