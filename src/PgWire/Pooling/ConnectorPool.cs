@@ -99,6 +99,7 @@ internal sealed class ConnectorPool : IAsyncDisposable, IPoolGauges
     }
 
     /// <summary>Every slot is taken: waits (counted as a pending request) for one until Timeout.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))] // the contended path: no box per wait
     private async ValueTask WaitForSlotAsync(CancellationToken cancellationToken)
     {
         var log = Telemetry.PoolLog;
