@@ -14,10 +14,13 @@ git clone -q "$root" "$work/src"
 git -C "$work/src" remote set-url origin "$repository.git"
 feed="$root/artifacts/packages"
 rm -rf "$feed" && mkdir -p "$feed"
-dotnet pack "$work/src/PgWire.sln" -c Release -o "$feed" -p:ContinuousIntegrationBuild=true -warnaserror --nologo -v quiet
+packages=(PgWire PgWire.DependencyInjection PgWire.OpenTelemetry PgWire.Dapper)
+for id in "${packages[@]}"; do
+  dotnet pack "$work/src/src/$id/$id.csproj" -c Release -o "$feed" -p:ContinuousIntegrationBuild=true -warnaserror --nologo -v quiet
+done
 
 fail() { echo "package-check: $*" >&2; exit 1; }
-for id in PgWire PgWire.DependencyInjection PgWire.OpenTelemetry PgWire.Dapper; do
+for id in "${packages[@]}"; do
   nupkg="$feed/$id.$version.nupkg"; snupkg="$feed/$id.$version.snupkg"
   [ -f "$nupkg" ] || fail "$nupkg was not packed"
   [ -f "$snupkg" ] || fail "$snupkg (symbols) was not packed"
