@@ -101,7 +101,8 @@ internal sealed class DataSourceTelemetry
 
     private Operation Begin(OperationKind kind, string sql, QuerySummary summary, object? parameters, int batchSize)
     {
-        var operation = new Operation { Kind = kind, Sql = sql, Summary = summary, Parameters = parameters };
+        // What is logged and traced is the text with any PASSWORD literal masked.
+        var operation = new Operation { Kind = kind, Sql = sql = SqlRedaction.Apply(sql), Summary = summary, Parameters = parameters };
         var activity = Instruments.Source.HasListeners()
             ? Instruments.Source.StartActivity(summary.Summary.Length > 0 ? summary.Summary : Database.Length > 0 ? Database : "postgresql", ActivityKind.Client)
             : null;

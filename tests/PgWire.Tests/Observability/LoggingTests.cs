@@ -203,6 +203,21 @@ public class LoggingTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task A_password_written_into_the_sql_text_is_masked_in_logs_and_spans()
+    {
+        var logs = new CapturingLoggerFactory();
+        using var spans = new SpanCollector("logged_role");
+        await using var dataSource = Builder(logs).Build();
+        await dataSource.ExecuteAsync("DROP ROLE IF EXISTS logged_role; CREATE ROLE logged_role PASSWORD 'not-for-logs'; ALTER ROLE logged_role ENCRYPTED PASSWORD E'also''secret'");
+        var completed = Assert.Single(logs.WithId(2000), e => ((string)e["Sql"]!).Contains("logged_role", StringComparison.Ordinal));
+        Assert.Equal("DROP ROLE IF EXISTS logged_role; CREATE ROLE logged_role PASSWORD '***'; ALTER ROLE logged_role ENCRYPTED PASSWORD '***'", completed["Sql"]);
+        var span = Assert.Single(spans.Spans);
+        Assert.Equal(completed["Sql"], span.GetTagItem("db.query.text"));
+        Assert.DoesNotContain(logs.Events, e => e.Message.Contains("not-for-logs", StringComparison.Ordinal) || e.Message.Contains("secret", StringComparison.Ordinal));
+        await dataSource.ExecuteAsync("DROP ROLE logged_role");
+    }
+
+    [Fact]
     public async Task Without_a_logger_factory_nothing_is_logged_and_everything_works()
     {
         await using var dataSource = fixture.CreateDataSourceBuilder().UseLoggerFactory(null).Build();
