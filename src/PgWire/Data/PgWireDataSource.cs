@@ -264,7 +264,7 @@ public sealed class PgWireDataSource : DbDataSource
             var waitStarted = operation.Activity is not null ? Stopwatch.GetTimestamp() : 0;
             var connector = await RentAsync(cancellationToken).ConfigureAwait(false);
             PgPipelineResults results;
-            long firstRowAt;
+            long firstRowAt, received;
             try
             {
                 if (operation.IsActive) Acquired(ref operation, waitStarted, connector);
@@ -272,13 +272,15 @@ public sealed class PgWireDataSource : DbDataSource
                 var (outcomes, rows) = await QueryRunner.ExecutePipelineAsync(
                     connector, queries, independentQueries, cancellationToken, progress: reporter).ConfigureAwait(false);
                 results = new PgPipelineResults(outcomes, rows);
-                reporter?.Complete(outcomes.Length, connector.BytesReceived - bytesAtStart);
+                received = connector.BytesReceived - bytesAtStart;
                 firstRowAt = operation.WantsFirstRow ? connector.Response.FirstRowAt : 0;
             }
             finally
             {
                 await _pool.ReturnAsync(connector).ConfigureAwait(false);
             }
+            // The last report once the connection is back in the pool: a slow handler holds no connection.
+            reporter?.Complete(results.Count, received);
             Telemetry.End(ref operation, results.RowCount, null, firstRowAt);
             return results;
         }

@@ -5,6 +5,11 @@ namespace PgWire;
 /// the binary and text importers and exporters) or a pipeline. Reported to an <see cref="IProgress{T}"/> at most
 /// every 100 ms while it runs (never per row), and once more when it completes.
 /// </summary>
+/// <remarks>
+/// Reports are made on the thread doing the work (a pipeline's are made while its answers are read), so keep the
+/// handler quick; <see cref="Progress{T}"/> posts each report to the caller's synchronization context or the thread
+/// pool instead.
+/// </remarks>
 /// <param name="Rows">Rows copied so far (a pipeline: statements answered); -1 where they are not known before the end
 /// (a text or raw import, whose rows the server counts).</param>
 /// <param name="Bytes">Bytes of data sent (an import) or received (an export, a pipeline) so far.</param>
