@@ -12,7 +12,9 @@ var server = await PgTestServer.FromEnvironmentOrStartAsync("PGWIRE_CONNECTION")
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ItemJson.Default));
 var poolSize = builder.Configuration["WEBAPI_POOL_SIZE"] ?? "8";
-Store.Register(builder.Services, builder.Services.AddHealthChecks(), $"{server.ConnectionString};Maximum Pool Size={poolSize}");
+// WEBAPI_EXTRA: more connection string settings (the load test tries PgWire's Multiplexing=true with it).
+var extra = builder.Configuration["WEBAPI_EXTRA"] is { Length: > 0 } more ? ";" + more : "";
+Store.Register(builder.Services, builder.Services.AddHealthChecks(), $"{server.ConnectionString};Maximum Pool Size={poolSize}{extra}");
 
 if (builder.Configuration["WEBAPI_TELEMETRY"] is not "off")
 {

@@ -5,6 +5,7 @@
 # drivers alternating. By hand, like the benchmarks (wrk: apt-get install -y wrk):
 #   bash src/PgWire.Benchmarks/web/loadtest.sh [seconds per run, default 10] [rounds, default 2]
 # Uses PGWIRE_BENCH_CONNECTION when set; otherwise starts a throwaway PostgreSQL (as the postgres OS user when root).
+# PGWIRE_EXTRA adds connection string settings to the PgWire app only (for example PGWIRE_EXTRA="Multiplexing=true").
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../../.." && pwd)"
 seconds=${1:-10}
@@ -38,7 +39,9 @@ for driver in PgWire Npgsql; do
 done
 
 start_app() {
-  PGWIRE_CONNECTION="$connection" WEBAPI_TELEMETRY=off WEBAPI_POOL_SIZE=$pool Logging__LogLevel__Default=Warning \
+  local extra=""
+  [ "$1" = PgWire ] && extra=${PGWIRE_EXTRA:-}
+  PGWIRE_CONNECTION="$connection" WEBAPI_EXTRA="$extra" WEBAPI_TELEMETRY=off WEBAPI_POOL_SIZE=$pool Logging__LogLevel__Default=Warning \
     ASPNETCORE_URLS=http://127.0.0.1:5099 DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 "$work/$1/WebApi" >"$work/$1.log" 2>&1 &
   app_pid=$!
   for _ in $(seq 1 60); do curl -sf -o /dev/null http://127.0.0.1:5099/health && return 0; sleep 0.5; done
