@@ -143,7 +143,7 @@ internal static class StatementSender
         {
             var hits = 0;
             for (var i = 0; i < count; i++)
-                if (statements[i]!.Name.Length > 0 && !unknown.Contains(i)) hits++;
+                if (statements[i]!.Name.Length > 0 && unknown.BinarySearch(i) < 0) hits++; // unknown is in statement order
             CountCacheUse(connector, hits, count - hits);
         }
         return new PreparedBatch(statements!, types, codecs);
