@@ -25,8 +25,10 @@ public sealed class ServerFixture : IAsyncLifetime
     public async Task InitializeAsync() => _server = await PgTestServer.StartAsync(tls: true);
 
     /// <summary>
-    /// Waits until the server shows a statement containing <paramref name="fragment"/> running (pg_stat_activity, state
-    /// active): a test that acts on a running statement waits for that, not for a fixed time.
+    /// Waits until the server shows a statement containing <paramref name="fragment"/> executing its pg_sleep
+    /// (pg_stat_activity: active, wait event PgSleep): a test that acts on a running statement waits for that, not for a
+    /// fixed time. Not merely "active": the statement's text shows as active while it is parsed and described too, and a
+    /// cancellation then stops it before it runs (an OperationCanceledException without the server's 57014).
     /// </summary>
     public async Task WaitUntilRunningAsync(string fragment)
     {
@@ -35,7 +37,8 @@ public sealed class ServerFixture : IAsyncLifetime
         while (true)
         {
             using var running = await admin.QueryAsync(
-                "SELECT count(*)::int FROM pg_stat_activity WHERE state = 'active' AND pid <> pg_backend_pid() AND strpos(query, $1) > 0", fragment);
+                "SELECT count(*)::int FROM pg_stat_activity WHERE state = 'active' AND wait_event = 'PgSleep' AND pid <> pg_backend_pid() AND strpos(query, $1) > 0",
+                fragment);
             if (running[0].Get<int>(0) > 0) return;
             if (clock.Elapsed > TimeSpan.FromSeconds(20)) throw new TimeoutException($"No statement containing '{fragment}' started within 20 s.");
             await Task.Delay(5);
