@@ -32,7 +32,6 @@ public sealed class PgWireDataSource : DbDataSource
     private readonly EventHandler<PgNoticeEventArgs>? _notice;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _alwaysPrepare = new(StringComparer.Ordinal);
     private readonly string _publicConnectionString;
-    private readonly Func<PgConnector, ValueTask> _returnToPool;
     private int _disposed;
 
     /// <summary>A data source with the builder's settings, type mappings and notice handler (see <see cref="PgWireDataSourceBuilder.Build"/>).</summary>
@@ -52,16 +51,17 @@ public sealed class PgWireDataSource : DbDataSource
         _publicConnectionString = settings.WithoutPassword();
         FullConnectionString = settings.ConnectionString;
         PersistSecurityInfo = settings.PersistSecurityInfo;
-        _returnToPool = _pool.ReturnAsync;
         if (settings.Multiplexing)
         {
             var multiplexer = new Multiplexer(_pool, settings.MaxPoolSize, ReloadCatalogAsync);
             _multiplexer = multiplexer;
             _pool.MultiplexInFlight = () => multiplexer.InFlight;
         }
+        _requests = new DataSourceRequests(_pool, _multiplexer, Telemetry, _connectorOptions.CommandTimeout);
     }
 
     private readonly Multiplexer? _multiplexer;
+    private readonly DataSourceRequests _requests;
 
     /// <summary>The data source's loggers, span and metric attributes.</summary>
     internal DataSourceTelemetry Telemetry { get; }
@@ -116,59 +116,11 @@ public sealed class PgWireDataSource : DbDataSource
     /// <returns>The rows. The connection is back in the pool before this returns; dispose the set when done.</returns>
     /// <exception cref="PgWireServerException">The server rejected the statement.</exception>
     /// <exception cref="TimeoutException">The statement ran past Command Timeout and was cancelled on the server.</exception>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<PgRowSet> QueryAsync(string sql, IReadOnlyList<object?> parameters, CancellationToken cancellationToken = default)
+    public ValueTask<PgRowSet> QueryAsync(string sql, IReadOnlyList<object?> parameters, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sql);
         ArgumentNullException.ThrowIfNull(parameters);
-        var values = ParameterBinder.ResolveTyped(parameters);
-        var operation = Telemetry.Start(OperationKind.Command, sql, values);
-        try
-        {
-            if (_multiplexer is not null
-                && await _multiplexer.ExecuteAsync(sql, values, collectRows: true, _connectorOptions.CommandTimeout, cancellationToken).ConfigureAwait(false) is { } shared)
-            {
-                Telemetry.End(ref operation, shared.Rows?.RowCount ?? 0, null);
-                return new PgRowSet(shared.Description, shared.Rows, shared.RowsAffected);
-            }
-            var waitStarted = operation.Activity is not null ? Stopwatch.GetTimestamp() : 0;
-            var connector = await RentAsync(cancellationToken).ConfigureAwait(false);
-            QueryResult result;
-            long firstRowAt;
-            try
-            {
-                if (operation.IsActive) Acquired(ref operation, waitStarted, connector);
-                result = await QueryRunner.ExecuteAsync(connector, sql, values, collectRows: true, cancellationToken).ConfigureAwait(false);
-                firstRowAt = operation.WantsFirstRow ? connector.Response.FirstRowAt : 0;
-            }
-            finally
-            {
-                await _pool.ReturnAsync(connector).ConfigureAwait(false);
-            }
-            Telemetry.End(ref operation, result.Rows?.RowCount ?? 0, null, firstRowAt);
-            return new PgRowSet(result.Description, result.Rows, result.RowsAffected);
-        }
-        catch (Exception e) when (Failed(ref operation, e))
-        {
-            throw;
-        }
-    }
-
-    /// <summary>Ends a failed operation's measurement; false, so it can sit in an exception filter.</summary>
-    private bool Failed(ref Operation operation, Exception e)
-    {
-        Telemetry.End(ref operation, -1, e);
-        return false;
-    }
-
-    /// <summary>
-    /// A connector was rented for a measured operation: its span notes the wait and the backend, and the session
-    /// watches for the first row while the span is recorded.
-    /// </summary>
-    private static void Acquired(ref Operation operation, long waitStarted, PgConnector connector)
-    {
-        DataSourceTelemetry.Acquired(ref operation, waitStarted, connector.ProcessId);
-        if (operation.WantsFirstRow) connector.Response.WatchFirstRow();
+        return _requests.QueryAsync(sql, ParameterBinder.ResolveTyped(parameters), cancellationToken);
     }
 
     /// <summary>
@@ -212,7 +164,7 @@ public sealed class PgWireDataSource : DbDataSource
             var set = parameterSets[i] ?? throw new ArgumentException($"Parameter set {i} is null.", nameof(parameterSets));
             queries[i] = (sql, (object?[])ParameterBinder.ResolveTyped(set));
         }
-        return RunPipelineAsync(queries, independentQueries, progress, cancellationToken);
+        return _requests.PipelineAsync(queries, independentQueries, progress, cancellationToken);
     }
 
     /// <summary>
@@ -246,48 +198,7 @@ public sealed class PgWireDataSource : DbDataSource
             if (sql is null) throw new ArgumentException($"Query {i} has no SQL.", nameof(queries));
             resolved[i] = (sql, (object?[])ParameterBinder.ResolveTyped(parameters ?? []));
         }
-        return RunPipelineAsync(resolved, independentQueries, progress, cancellationToken);
-    }
-
-    private async ValueTask<PgPipelineResults> RunPipelineAsync(
-        (string, object?[])[] queries, bool independentQueries, IProgress<PgProgress>? progress, CancellationToken cancellationToken)
-    {
-        var reporter = ProgressReporter.For(progress);
-        if (queries.Length == 0)
-        {
-            reporter?.Complete(0, 0);
-            return new PgPipelineResults([], null);
-        }
-        var operation = Telemetry.Start(OperationKind.Pipeline, queries);
-        try
-        {
-            var waitStarted = operation.Activity is not null ? Stopwatch.GetTimestamp() : 0;
-            var connector = await RentAsync(cancellationToken).ConfigureAwait(false);
-            PgPipelineResults results;
-            long firstRowAt, received;
-            try
-            {
-                if (operation.IsActive) Acquired(ref operation, waitStarted, connector);
-                var bytesAtStart = connector.BytesReceived;
-                var (outcomes, rows) = await QueryRunner.ExecutePipelineAsync(
-                    connector, queries, independentQueries, cancellationToken, progress: reporter).ConfigureAwait(false);
-                results = new PgPipelineResults(outcomes, rows);
-                received = connector.BytesReceived - bytesAtStart;
-                firstRowAt = operation.WantsFirstRow ? connector.Response.FirstRowAt : 0;
-            }
-            finally
-            {
-                await _pool.ReturnAsync(connector).ConfigureAwait(false);
-            }
-            // The last report once the connection is back in the pool: a slow handler holds no connection.
-            reporter?.Complete(results.Count, received);
-            Telemetry.End(ref operation, results.RowCount, null, firstRowAt);
-            return results;
-        }
-        catch (Exception e) when (Failed(ref operation, e))
-        {
-            throw;
-        }
+        return _requests.PipelineAsync(resolved, independentQueries, progress, cancellationToken);
     }
 
     /// <summary>
@@ -326,33 +237,11 @@ public sealed class PgWireDataSource : DbDataSource
     /// <param name="parameters">The parameter values, in order; null or <see cref="DBNull"/> sends NULL.</param>
     /// <param name="cancellationToken">Cancels the statement on the server until it has been bound.</param>
     /// <exception cref="PgWireServerException">The server rejected the statement.</exception>
-    public async ValueTask<PgRowReader> QueryStreamingAsync(string sql, IReadOnlyList<object?> parameters, CancellationToken cancellationToken = default)
+    public ValueTask<PgRowReader> QueryStreamingAsync(string sql, IReadOnlyList<object?> parameters, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sql);
         ArgumentNullException.ThrowIfNull(parameters);
-        var values = ParameterBinder.ResolveTyped(parameters);
-        var operation = Telemetry.Start(OperationKind.Command, sql, values);
-        try
-        {
-            var waitStarted = operation.Activity is not null ? Stopwatch.GetTimestamp() : 0;
-            var connector = await RentAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                if (operation.IsActive) Acquired(ref operation, waitStarted, connector);
-                var known = await QueryRunner.StartStreamingAsync(connector, sql, values, cancellationToken).ConfigureAwait(false);
-                // Measured until the reader gives the connection back (read to the end or disposed).
-                return new PgRowReader(connector, known, operation.IsActive ? new StreamingEnd(this, operation).ReturnAsync : _returnToPool);
-            }
-            catch
-            {
-                await _pool.ReturnAsync(connector).ConfigureAwait(false);
-                throw;
-            }
-        }
-        catch (Exception e) when (Failed(ref operation, e))
-        {
-            throw;
-        }
+        return _requests.QueryStreamingAsync(sql, ParameterBinder.ResolveTyped(parameters), cancellationToken);
     }
 
     /// <summary>
@@ -372,44 +261,11 @@ public sealed class PgWireDataSource : DbDataSource
     /// <param name="parameters">The parameter values, in order; null or <see cref="DBNull"/> sends NULL.</param>
     /// <param name="cancellationToken">Cancels the statement on the server; the call then throws <see cref="OperationCanceledException"/>.</param>
     /// <exception cref="PgWireServerException">The server rejected the statement.</exception>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<long> ExecuteAsync(string sql, IReadOnlyList<object?> parameters, CancellationToken cancellationToken = default)
+    public ValueTask<long> ExecuteAsync(string sql, IReadOnlyList<object?> parameters, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sql);
         ArgumentNullException.ThrowIfNull(parameters);
-        var values = parameters.Count > 0 ? ParameterBinder.ResolveTyped(parameters) : parameters;
-        var operation = Telemetry.Start(OperationKind.Command, sql, values);
-        try
-        {
-            long affected;
-            if (_multiplexer is not null && parameters.Count > 0
-                && await _multiplexer.ExecuteAsync(sql, values, collectRows: false, _connectorOptions.CommandTimeout, cancellationToken).ConfigureAwait(false) is { } shared)
-            {
-                affected = shared.RowsAffected;
-            }
-            else
-            {
-                var waitStarted = operation.Activity is not null ? Stopwatch.GetTimestamp() : 0;
-                var connector = await RentAsync(cancellationToken).ConfigureAwait(false);
-                try
-                {
-                    if (operation.IsActive) Acquired(ref operation, waitStarted, connector);
-                    affected = parameters.Count == 0
-                        ? await QueryRunner.ExecuteScriptAsync(connector, sql, cancellationToken).ConfigureAwait(false)
-                        : (await QueryRunner.ExecuteAsync(connector, sql, values, collectRows: false, cancellationToken).ConfigureAwait(false)).RowsAffected;
-                }
-                finally
-                {
-                    await _pool.ReturnAsync(connector).ConfigureAwait(false);
-                }
-            }
-            Telemetry.End(ref operation, -1, null);
-            return affected;
-        }
-        catch (Exception e) when (Failed(ref operation, e))
-        {
-            throw;
-        }
+        return _requests.ExecuteAsync(sql, parameters.Count > 0 ? ParameterBinder.ResolveTyped(parameters) : parameters, cancellationToken);
     }
 
     /// <summary>
@@ -539,20 +395,6 @@ public sealed class PgWireDataSource : DbDataSource
     private async Task<PgConnector> OpenConnectorAsync(CancellationToken cancellationToken)
     {
         return await ConnectorOpener.OpenAsync(_connectorOptions, _types, RaiseNotice, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>A measured streaming query: ends its measurement when the reader gives the connector back.</summary>
-    private sealed class StreamingEnd(PgWireDataSource dataSource, Operation operation)
-    {
-        private Operation _operation = operation;
-
-        public async ValueTask ReturnAsync(PgConnector connector)
-        {
-            var firstRowAt = _operation.WantsFirstRow ? connector.Response.FirstRowAt : 0;
-            var failed = connector.IsBroken ? new PgWireException(connector.BreakReason ?? "The connection was broken.") : null;
-            await dataSource._pool.ReturnAsync(connector).ConfigureAwait(false);
-            dataSource.Telemetry.End(ref _operation, -1, failed, firstRowAt);
-        }
     }
 
     private void RaiseNotice(PgErrorFields notice)
