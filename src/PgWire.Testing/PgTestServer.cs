@@ -310,7 +310,7 @@ public sealed class PgTestServer : IAsyncDisposable
     /// On a machine without the server binaries: installs Debian's postgresql package when running as root with
     /// apt-get (so the README's commands work on a fresh machine), otherwise explains what to install.
     /// </summary>
-    private static async Task<string> InstallServerAsync(TextWriter? log)
+    internal static async Task<string> InstallServerAsync(TextWriter? log)
     {
         const string advice = "No PostgreSQL server binaries found (pg_config --bindir, /usr/lib/postgresql/*/bin). Install them: apt-get install -y postgresql";
         if (Environment.UserName != "root" || !File.Exists("/usr/bin/apt-get")) throw new InvalidOperationException(advice);
@@ -327,14 +327,14 @@ public sealed class PgTestServer : IAsyncDisposable
         return FindBinDirectory() ?? throw new InvalidOperationException(advice + " (the install ran but initdb is still missing)");
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static async Task RunAsync(string file, string[] arguments, bool asPostgres, TextWriter? log)
+    internal static async Task RunAsync(string file, string[] arguments, bool asPostgres, TextWriter? log)
     {
         var info = new ProcessStartInfo(asPostgres ? "runuser" : file)
         {

@@ -106,6 +106,7 @@ internal static class ConnectorOpener
             }
             connector.Session.NoticeCallback = NoticeSink(connector, notice);
             connector.MarkOpened();
+            if (options.Initializer is { } initializer) await InitializeAsync(connector, initializer, cancellationToken).ConfigureAwait(false);
             // The data source's first session loads the type catalog, as part of opening: bounded by Timeout too.
             using var catalogTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             catalogTimeout.CancelAfter(options.ConnectTimeout);
@@ -125,6 +126,29 @@ internal static class ConnectorOpener
         {
             await connector.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>Runs the data source's initialiser on a new session, bounded by Timeout; a failure names it as the initialiser's.</summary>
+    private static async Task InitializeAsync(PgConnector connector, string sql, CancellationToken cancellationToken)
+    {
+        var options = connector.Options;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.ConnectTimeout);
+        try
+        {
+            var rows = await SimpleQuery.RunAsync(connector, sql, timeout.Token).ConfigureAwait(false);
+            if (rows is not null) Buffers.RowBufferPool.Return(rows);
+        }
+        catch (PgWireServerException e)
+        {
+            throw new PgWireException($"The connection initialiser (UsePhysicalConnectionInitializer) failed on {options.Host}:{options.Port}: {e.Message}", e);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new PgWireException(
+                $"The connection initialiser (UsePhysicalConnectionInitializer) on {options.Host}:{options.Port} did not finish within {options.ConnectTimeout.TotalSeconds:0.###} s (Timeout).",
+                new TimeoutException());
         }
     }
 

@@ -2,14 +2,32 @@ namespace PgWire.Connection;
 
 /// <summary>What one physical connection needs to know, taken from the connection string by the layer above.</summary>
 /// <remarks>Holds the password: never print it. <see cref="ToString"/> leaves it out.</remarks>
-internal sealed class ConnectorOptions
+internal sealed record ConnectorOptions
 {
     public required string Host { get; init; }
     public int Port { get; init; } = 5432;
+
+    /// <summary>The position of <see cref="Host"/> in the data source's host list (which pool the connector belongs to).</summary>
+    public int HostIndex { get; init; }
     public required string Username { get; init; }
     public string? Password { get; init; }
     public required string Database { get; init; }
     public string? ApplicationName { get; init; }
+
+    /// <summary>Command-line options for the server's backend (the startup packet's <c>options</c>), or null.</summary>
+    public string? Options { get; init; }
+
+    /// <summary>SQL run once on every new session, before the type catalog is loaded (the data source's initialiser), or null.</summary>
+    public string? Initializer { get; init; }
+
+    /// <summary>The session's TimeZone sent at startup, or null for the server's.</summary>
+    public string? Timezone { get; init; }
+
+    /// <summary>TCP keepalive: on, and the idle time, interval and count (seconds; 0 = the system's).</summary>
+    public (bool Enabled, int Time, int Interval, int Count) TcpKeepAlive { get; init; }
+
+    /// <summary>TCP_USER_TIMEOUT in milliseconds (Linux); 0 = the system's.</summary>
+    public int TcpUserTimeout { get; init; }
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Time a command may run before a CancelRequest is sent; zero means none.</summary>

@@ -21,6 +21,8 @@ internal static class Startup
             new("extra_float_digits", "3"),
         };
         if (!string.IsNullOrEmpty(options.ApplicationName)) parameters.Add(new("application_name", options.ApplicationName));
+        if (!string.IsNullOrEmpty(options.Options)) parameters.Add(new("options", options.Options));
+        if (!string.IsNullOrEmpty(options.Timezone)) parameters.Add(new("TimeZone", options.Timezone));
         FrontendMessages.WriteStartup(connector.Output, parameters);
         await connector.FlushAsync(cancellationToken).ConfigureAwait(false);
 

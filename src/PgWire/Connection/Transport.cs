@@ -39,7 +39,8 @@ internal static class Transport
                 try
                 {
                     await socket.ConnectAsync(new IPEndPoint(address, options.Port), timeout.Token).ConfigureAwait(false);
-                    socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+                    ApplyTcpOptions(socket, options);
+                    ApplyUserTimeout(socket, options);
                     return socket;
                 }
                 catch (SocketException e)
@@ -65,6 +66,25 @@ internal static class Transport
         {
             throw new PgWireException($"Could not connect to {options.Host}:{options.Port}: {e.Message}", e);
         }
+    }
+
+    /// <summary>
+    /// Keepalives (on unless turned off; the settings tune when a silent peer counts as dead) and TCP_USER_TIMEOUT.
+    /// </summary>
+    private static void ApplyTcpOptions(Socket socket, ConnectorOptions options)
+    {
+        var (enabled, time, interval, count) = options.TcpKeepAlive;
+        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, enabled);
+        if (!enabled) return;
+        if (time > 0) socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, time);
+        if (interval > 0) socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, interval);
+        if (count > 0) socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, count);
+    }
+
+    private static void ApplyUserTimeout(Socket socket, ConnectorOptions options)
+    {
+        // TCP_USER_TIMEOUT (18 at IPPROTO_TCP, 6) exists on Linux only; elsewhere the setting is documented as ignored.
+        if (options.TcpUserTimeout > 0 && OperatingSystem.IsLinux()) socket.SetRawSocketOption(6, 18, BitConverter.GetBytes(options.TcpUserTimeout));
     }
 
     /// <summary>

@@ -1,5 +1,4 @@
 using PgWire.Buffers;
-using PgWire.Protocol;
 using PgWire.Types;
 
 namespace PgWire.Connection;
@@ -44,25 +43,7 @@ internal static class TypeCatalogLoader
     /// <summary>Runs the catalog query over the simple protocol on an idle session (text results: "oid", "name").</summary>
     private static async ValueTask LoadAsync(PgConnector connector, CancellationToken cancellationToken)
     {
-        var handler = connector.QueryHandler;
-        handler.Reset(null, collectRows: true);
-        FrontendMessages.WriteQuery(connector.Output, Sql);
-        try
-        {
-            await connector.FlushAsync(cancellationToken).ConfigureAwait(false);
-            await connector.ReceiveAsync(handler, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            connector.Output.Clear();
-            await connector.EndRequestAsync().ConfigureAwait(false);
-        }
-        var rows = handler.TakeRows();
-        if (handler.Error is not null)
-        {
-            if (rows is not null) RowBufferPool.Return(rows);
-            throw handler.Error;
-        }
+        var rows = await SimpleQuery.RunAsync(connector, Sql, cancellationToken).ConfigureAwait(false);
         var types = new Dictionary<uint, CatalogType>();
         if (rows is not null)
         {

@@ -12,7 +12,7 @@ namespace PgWire;
 /// operation (span, duration, command log event) from before the rent to after the return. Arguments come checked and
 /// resolved from the data source.
 /// </summary>
-internal sealed class DataSourceRequests(ConnectorPool pool, Multiplexer? multiplexer, DataSourceTelemetry telemetry, TimeSpan commandTimeout)
+internal sealed class DataSourceRequests(IConnectorSource pool, Multiplexer? multiplexer, DataSourceTelemetry telemetry, TimeSpan commandTimeout)
 {
     private readonly Func<PgConnector, ValueTask> _returnToPool = pool.ReturnAsync;
 

@@ -1,6 +1,5 @@
 using System.Data.Common;
 using System.Diagnostics.CodeAnalysis;
-using System.Globalization;
 
 namespace PgWire;
 
@@ -13,54 +12,103 @@ namespace PgWire;
 [SuppressMessage("Design", "CA1010", Justification = "DbConnectionStringBuilder's collection shape is ADO.NET's.")]
 public sealed class PgWireConnectionStringBuilder : DbConnectionStringBuilder
 {
-    private enum Kind { String, Int, Bool }
-
-    private sealed record Keyword(string Name, Kind Kind, object Default, int Min = 0, int Max = int.MaxValue);
-
-    private static readonly Keyword[] s_keywords =
-    [
-        new("Host", Kind.String, ""),
-        new("Port", Kind.Int, 5432, 1, 65535),
-        new("Username", Kind.String, ""),
-        new("Password", Kind.String, ""),
-        new("Database", Kind.String, ""),
-        new("Application Name", Kind.String, ""),
-        new("Timeout", Kind.Int, 15, 0, 1024),
-        new("Command Timeout", Kind.Int, 30),
-        new("Cancellation Timeout", Kind.Int, 2000, 1),
-        new("Pooling", Kind.Bool, true),
-        new("Minimum Pool Size", Kind.Int, 0, 0, 1024),
-        new("Maximum Pool Size", Kind.Int, 100, 1, 1024),
-        new("Connection Lifetime", Kind.Int, 0),
-        new("Connection Idle Lifetime", Kind.Int, 300),
-        new("Connection Pruning Interval", Kind.Int, 10),
-        new("Max Message Size", Kind.Int, 1024 * 1024 * 1024, 4096),
-        new("Max Auto Prepare", Kind.Int, 256, 0, 100_000),
-        new("Multiplexing", Kind.Bool, false),
-        new("Auto Prepare Min Usages", Kind.Int, 2, 1, 1_000_000),
-        new("SSL Mode", Kind.String, "Prefer"),
-        new("Channel Binding", Kind.String, "Prefer"),
-        new("Root Certificate", Kind.String, ""),
-        new("SSL Certificate", Kind.String, ""),
-        new("SSL Key", Kind.String, ""),
-        new("SSL Password", Kind.String, ""),
-        new("Persist Security Info", Kind.Bool, false),
-    ];
-
-    private static readonly Dictionary<string, Keyword> s_byName = CreateLookup();
-
     /// <summary>Creates an empty builder.</summary>
     public PgWireConnectionStringBuilder() { }
 
-    /// <summary>Creates a builder from a connection string.</summary>
+    /// <summary>Creates a builder from a connection string in any of its forms (see <see cref="ConnectionString"/>).</summary>
     /// <param name="connectionString">The connection string to parse.</param>
+    /// <exception cref="ArgumentException">An unknown keyword, a bad value, or a malformed URI; the message names the part.</exception>
     public PgWireConnectionStringBuilder(string connectionString) => ConnectionString = connectionString;
 
-    /// <summary>The server: a host name, an IP address, or a directory holding the server's Unix-domain socket.</summary>
+    /// <summary>
+    /// The settings as a connection string. Setting it accepts three forms, which name the same settings: Npgsql-style
+    /// <c>Host=db1,db2:5433;Username=app;Target Session Attributes=primary</c>; libpq's <c>host=db1,db2 port=5432,5433
+    /// user=app target_session_attrs=primary</c> (spaces between pairs, single quotes around values with spaces); and
+    /// URIs, <c>postgresql://app:secret@db1,db2:5433/shop?sslmode=require</c> (<c>postgres://</c> too). Getting it
+    /// always gives the first form, with the password.
+    /// </summary>
+    /// <exception cref="ArgumentException">An unknown keyword, a bad value, or a malformed URI; the message names the part and never a password.</exception>
+    [AllowNull]
+    public new string ConnectionString
+    {
+        get => base.ConnectionString;
+        set => LibpqForms.Apply(this, value ?? "", static (builder, text) => builder.SetBaseConnectionString(text));
+    }
+
+    private void SetBaseConnectionString(string text) => base.ConnectionString = text;
+
+    /// <summary>
+    /// The server: a host name, an IP address, or a directory holding the server's Unix-domain socket; or several,
+    /// comma-separated, each with its own port where it differs from <see cref="Port"/> (<c>db1,db2:5433,[::1]:5434</c>),
+    /// tried in order (see <see cref="TargetSessionAttributes"/>, <see cref="LoadBalanceHosts"/>). Without one, the
+    /// PGHOST environment variable, else the local server's socket directory, else localhost, as libpq.
+    /// </summary>
     public string Host { get => GetString("Host"); set => this["Host"] = value; }
 
-    /// <summary>The server's TCP port (default 5432).</summary>
+    /// <summary>The server's TCP port (default 5432); a host of <see cref="Host"/> with its own port uses that.</summary>
     public int Port { get => GetInt("Port"); set => this["Port"] = value; }
+
+    /// <summary>
+    /// Which of the hosts a connection may be opened on (libpq's target_session_attrs): any (the default), read-write,
+    /// read-only, primary, standby, prefer-primary or prefer-standby. A server's role is read from what it reports at
+    /// login (in_hot_standby, default_transaction_read_only) or, before PostgreSQL 14, asked with one query.
+    /// </summary>
+    public TargetSession TargetSessionAttributes
+    {
+        get => TargetSessions.Parse(GetString("Target Session Attributes")) ?? TargetSession.Any;
+        set => this["Target Session Attributes"] = TargetSessions.ToText(value);
+    }
+
+    /// <summary>
+    /// Whether each new physical connection tries the hosts in a random order instead of the listed one, so that
+    /// connections spread over them (libpq's load_balance_hosts=random; default false).
+    /// </summary>
+    public bool LoadBalanceHosts { get => GetBool("Load Balance Hosts"); set => this["Load Balance Hosts"] = value; }
+
+    /// <summary>
+    /// Seconds a host's state (down, primary, standby) is trusted before it is checked again (default 10): a host
+    /// found down is not tried again before then, unless no other host will do.
+    /// </summary>
+    public int HostRecheckSeconds { get => GetInt("Host Recheck Seconds"); set => this["Host Recheck Seconds"] = value; }
+
+    /// <summary>
+    /// Command-line options sent to the server at login (libpq's options; PGOPTIONS), such as
+    /// <c>-c search_path=app -c statement_timeout=5s</c>.
+    /// </summary>
+    public string Options { get => GetString("Options"); set => this["Options"] = value; }
+
+    /// <summary>
+    /// A password file in libpq's format (<c>host:port:database:user:password</c>) read when no password is given;
+    /// default PGPASSFILE, else <c>~/.pgpass</c>. Ignored when others can read it.
+    /// </summary>
+    public string Passfile { get => GetString("Passfile"); set => this["Passfile"] = value; }
+
+    /// <summary>
+    /// A service of a connection service file (<c>~/.pg_service.conf</c>, <c>pg_service.conf</c> in PGSYSCONFDIR): its
+    /// settings fill what the connection string leaves out (libpq's service; PGSERVICE).
+    /// </summary>
+    public string Service { get => GetString("Service"); set => this["Service"] = value; }
+
+    /// <summary>The session's TimeZone, sent at login (PGTZ); by default the server's.</summary>
+    public string Timezone { get => GetString("Timezone"); set => this["Timezone"] = value; }
+
+    /// <summary>Whether TCP keepalives are sent on idle connections, so that a vanished server is found (libpq's keepalives; default true).</summary>
+    public bool TcpKeepAlive { get => GetBool("Tcp Keepalive"); set => this["Tcp Keepalive"] = value; }
+
+    /// <summary>Seconds of inactivity before the first TCP keepalive (keepalives_idle; 0 = the system's default).</summary>
+    public int TcpKeepAliveTime { get => GetInt("Tcp Keepalive Time"); set => this["Tcp Keepalive Time"] = value; }
+
+    /// <summary>Seconds between unanswered TCP keepalives (keepalives_interval; 0 = the system's default).</summary>
+    public int TcpKeepAliveInterval { get => GetInt("Tcp Keepalive Interval"); set => this["Tcp Keepalive Interval"] = value; }
+
+    /// <summary>Unanswered TCP keepalives after which the connection is dead (keepalives_count; 0 = the system's default).</summary>
+    public int TcpKeepAliveCount { get => GetInt("Tcp Keepalive Count"); set => this["Tcp Keepalive Count"] = value; }
+
+    /// <summary>
+    /// Milliseconds sent data may stay unacknowledged before the connection is closed (libpq's tcp_user_timeout; Linux'
+    /// TCP_USER_TIMEOUT; 0 = the system's default).
+    /// </summary>
+    public int TcpUserTimeout { get => GetInt("Tcp User Timeout"); set => this["Tcp User Timeout"] = value; }
 
     /// <summary>The user name to log in as (synonyms: User Id, User, UID). Defaults to the OS user.</summary>
     public string Username { get => GetString("Username"); set => this["Username"] = value; }
@@ -71,8 +119,11 @@ public sealed class PgWireConnectionStringBuilder : DbConnectionStringBuilder
     /// <summary>The database (default: the user name).</summary>
     public string Database { get => GetString("Database"); set => this["Database"] = value; }
 
-    /// <summary>The application_name the server shows in pg_stat_activity.</summary>
+    /// <summary>The application_name the server shows in pg_stat_activity (PGAPPNAME).</summary>
     public string ApplicationName { get => GetString("Application Name"); set => this["Application Name"] = value; }
+
+    /// <summary>The application_name sent when <see cref="ApplicationName"/> is not given (libpq's fallback_application_name).</summary>
+    public string FallbackApplicationName { get => GetString("Fallback Application Name"); set => this["Fallback Application Name"] = value; }
 
     /// <summary>Seconds to wait for a connection to open, and for a free connection from the pool (default 15).</summary>
     public int Timeout { get => GetInt("Timeout"); set => this["Timeout"] = value; }
@@ -133,14 +184,14 @@ public sealed class PgWireConnectionStringBuilder : DbConnectionStringBuilder
     /// <see cref="RootCertificate"/> when one is given); VerifyCA (a certificate chaining to a trusted root); VerifyFull
     /// (that, issued for <see cref="Host"/>). <c>verify-ca</c> and <c>verify-full</c> are accepted too.
     /// </summary>
-    public SslMode SslMode { get => ParseSslMode(GetString("SSL Mode")) ?? SslMode.Prefer; set => this["SSL Mode"] = value.ToString(); }
+    public SslMode SslMode { get => ConnectionKeywords.ParseSslMode(GetString("SSL Mode")) ?? SslMode.Prefer; set => this["SSL Mode"] = value.ToString(); }
 
     /// <summary>
     /// Whether a SCRAM-SHA-256 login over TLS is bound to the connection (SCRAM-SHA-256-PLUS, so that a machine in the
     /// middle with another certificate cannot relay it), as libpq's channel_binding: Disable, Prefer (the default: when
     /// the server offers it) or Require (a login without it fails: no TLS, or not SCRAM).
     /// </summary>
-    public ChannelBinding ChannelBinding { get => ParseChannelBinding(GetString("Channel Binding")) ?? ChannelBinding.Prefer; set => this["Channel Binding"] = value.ToString(); }
+    public ChannelBinding ChannelBinding { get => ConnectionKeywords.ParseChannelBinding(GetString("Channel Binding")) ?? ChannelBinding.Prefer; set => this["Channel Binding"] = value.ToString(); }
 
     /// <summary>
     /// A PEM file of the CA certificates the server's certificate must chain to (Require, VerifyCA, VerifyFull); without
@@ -163,38 +214,38 @@ public sealed class PgWireConnectionStringBuilder : DbConnectionStringBuilder
     /// </summary>
     public bool PersistSecurityInfo { get => GetBool("Persist Security Info"); set => this["Persist Security Info"] = value; }
 
-    /// <summary>Gets or sets a keyword's value; the keyword may be any synonym. Unknown keywords throw.</summary>
+    /// <summary>Gets or sets a keyword's value; the keyword may be any synonym (libpq's names too). Unknown keywords throw.</summary>
     [AllowNull]
     public override object this[string keyword]
     {
         get
         {
-            var definition = Find(keyword);
+            var definition = ConnectionKeywords.Find(keyword);
             // The base class stores every value as a string: typed values are converted back on the way out.
-            return TryGetValue(definition.Name, out var value) ? Convert(definition, keyword, value) : definition.Default;
+            return base.TryGetValue(definition.Name, out var value) ? ConnectionKeywords.Convert(definition, value) : definition.Default;
         }
         set
         {
-            var definition = Find(keyword);
+            var definition = ConnectionKeywords.Find(keyword);
             if (value is null)
             {
                 base.Remove(definition.Name);
                 return;
             }
-            base[definition.Name] = Convert(definition, keyword, value);
+            base[definition.Name] = ConnectionKeywords.Convert(definition, value);
         }
     }
 
     /// <inheritdoc />
-    public override bool ContainsKey(string keyword) => s_byName.TryGetValue(keyword, out var definition) && base.ContainsKey(definition.Name);
+    public override bool ContainsKey(string keyword) => ConnectionKeywords.TryFind(keyword) is { } definition && base.ContainsKey(definition.Name);
 
     /// <inheritdoc />
-    public override bool Remove(string keyword) => s_byName.TryGetValue(keyword, out var definition) && base.Remove(definition.Name);
+    public override bool Remove(string keyword) => ConnectionKeywords.TryFind(keyword) is { } definition && base.Remove(definition.Name);
 
     /// <inheritdoc />
     public override bool TryGetValue(string keyword, [NotNullWhen(true)] out object? value)
     {
-        if (s_byName.TryGetValue(keyword, out var definition)) return base.TryGetValue(definition.Name, out value);
+        if (ConnectionKeywords.TryFind(keyword) is { } definition) return base.TryGetValue(definition.Name, out value);
         value = null;
         return false;
     }
@@ -211,109 +262,9 @@ public sealed class PgWireConnectionStringBuilder : DbConnectionStringBuilder
         return copy.ConnectionString;
     }
 
-    /// <summary>A Channel Binding value (any case), or null when it is none.</summary>
-    internal static ChannelBinding? ParseChannelBinding(string text) => text.Trim().ToUpperInvariant() switch
-    {
-        "DISABLE" => PgWire.ChannelBinding.Disable,
-        "PREFER" => PgWire.ChannelBinding.Prefer,
-        "REQUIRE" => PgWire.ChannelBinding.Require,
-        _ => null,
-    };
-
-    /// <summary>An SSL Mode value (any case; verify-ca and verify_full spellings too), or null when it is none.</summary>
-    internal static SslMode? ParseSslMode(string text) =>
-        text.Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal).Trim().ToUpperInvariant() switch
-        {
-            "DISABLE" => PgWire.SslMode.Disable,
-            "ALLOW" => PgWire.SslMode.Allow,
-            "PREFER" => PgWire.SslMode.Prefer,
-            "REQUIRE" => PgWire.SslMode.Require,
-            "VERIFYCA" => PgWire.SslMode.VerifyCA,
-            "VERIFYFULL" => PgWire.SslMode.VerifyFull,
-            _ => null,
-        };
-
-    private static Keyword Find(string keyword)
-    {
-        ArgumentNullException.ThrowIfNull(keyword);
-        return s_byName.TryGetValue(keyword, out var definition)
-            ? definition
-            : throw new ArgumentException($"Unknown connection string keyword '{keyword}'.", nameof(keyword));
-    }
-
-    private static object Convert(Keyword definition, string keyword, object value)
-    {
-        switch (definition.Kind)
-        {
-            case Kind.Int:
-                int number;
-                if (value is int i) number = i;
-                else if (!int.TryParse(System.Convert.ToString(value, CultureInfo.InvariantCulture), NumberStyles.Integer, CultureInfo.InvariantCulture, out number))
-                    throw new ArgumentException($"Connection string keyword '{definition.Name}' needs an integer, not '{value}'.", nameof(keyword));
-                if (number < definition.Min || number > definition.Max)
-                    throw new ArgumentException($"Connection string keyword '{definition.Name}' must be between {definition.Min} and {definition.Max}; got {number}.", nameof(keyword));
-                return number;
-            case Kind.Bool:
-                if (value is bool b) return b;
-                return System.Convert.ToString(value, CultureInfo.InvariantCulture)?.Trim().ToUpperInvariant() switch
-                {
-                    "TRUE" or "YES" or "ON" or "1" => true,
-                    "FALSE" or "NO" or "OFF" or "0" => false,
-                    _ => throw new ArgumentException($"Connection string keyword '{definition.Name}' needs true or false, not '{value}'.", nameof(keyword)),
-                };
-            default:
-                var text = System.Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
-                if (definition.Name == "Channel Binding")
-                {
-                    return ParseChannelBinding(text)?.ToString() ?? throw new ArgumentException(
-                        $"Connection string keyword '{definition.Name}' is '{text}'; use Disable, Prefer or Require.", nameof(keyword));
-                }
-                if (definition.Name == "SSL Mode")
-                {
-                    return ParseSslMode(text)?.ToString() ?? throw new ArgumentException(
-                        $"Connection string keyword '{definition.Name}' is '{text}'; use Disable, Allow, Prefer, Require, VerifyCA or VerifyFull.", nameof(keyword));
-                }
-                return text;
-        }
-    }
-
     private string GetString(string name) => (string)this[name];
 
     private int GetInt(string name) => (int)this[name];
 
     private bool GetBool(string name) => (bool)this[name];
-
-    private static Dictionary<string, Keyword> CreateLookup()
-    {
-        var lookup = new Dictionary<string, Keyword>(StringComparer.OrdinalIgnoreCase);
-        foreach (var keyword in s_keywords)
-        {
-            lookup[keyword.Name] = keyword;
-            lookup[keyword.Name.Replace(" ", "", StringComparison.Ordinal)] = keyword;
-        }
-        void Alias(string alias, string name) => lookup[alias] = lookup[name];
-        Alias("Server", "Host");
-        Alias("User Id", "Username");
-        Alias("UserId", "Username");
-        Alias("User", "Username");
-        Alias("UID", "Username");
-        Alias("User Name", "Username");
-        Alias("PWD", "Password");
-        Alias("PSW", "Password");
-        Alias("DB", "Database");
-        Alias("Connect Timeout", "Timeout");
-        Alias("Connection Timeout", "Timeout");
-        Alias("CommandTimeout", "Command Timeout");
-        Alias("Min Pool Size", "Minimum Pool Size");
-        Alias("MinPoolSize", "Minimum Pool Size");
-        Alias("Max Pool Size", "Maximum Pool Size");
-        Alias("MaxPoolSize", "Maximum Pool Size");
-        Alias("Load Balance Timeout", "Connection Lifetime");
-        Alias("SslMode", "SSL Mode");
-        Alias("Ssl Cert", "SSL Certificate");
-        Alias("SslCert", "SSL Certificate");
-        Alias("Ssl Root Cert", "Root Certificate");
-        Alias("SslRootCert", "Root Certificate");
-        return lookup;
-    }
 }

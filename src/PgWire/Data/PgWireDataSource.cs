@@ -27,41 +27,116 @@ namespace PgWire;
 public sealed class PgWireDataSource : DbDataSource
 {
     private readonly ConnectorOptions _connectorOptions;
-    private readonly ConnectorPool _pool;
-    private readonly PgTypeRegistry _types = new();
+    private readonly HostSet _hosts;
+    private readonly IConnectorSource _source;
+    private readonly PgTypeRegistry _types;
     private readonly EventHandler<PgNoticeEventArgs>? _notice;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _alwaysPrepare = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _alwaysPrepare;
     private readonly string _publicConnectionString;
+    private readonly PasswordSource _passwords;
+    private readonly ConnectorOptions[] _hostOptions;
+    private readonly bool _isView;
+    private readonly PgWireDataSource? _root;
+    private readonly Multiplexer? _multiplexer;
+    private readonly DataSourceRequests _requests;
     private int _disposed;
 
-    /// <summary>A data source with the builder's settings, type mappings and notice handler (see <see cref="PgWireDataSourceBuilder.Build"/>).</summary>
+    /// <summary>
+    /// A data source with the builder's settings (as given, and as completed from the environment and defaults), type
+    /// mappings and notice handler (see <see cref="PgWireDataSourceBuilder.Build"/>).
+    /// </summary>
     internal PgWireDataSource(
-        PgWireConnectionStringBuilder settings, IReadOnlyList<(Type ClrType, string PgTypeName, Func<PgCodec>? EnumCodec)> mappings,
-        EventHandler<PgNoticeEventArgs>? notice, DataSourceTelemetry telemetry)
+        PgWireConnectionStringBuilder given, PgWireConnectionStringBuilder settings, IReadOnlyList<(Type ClrType, string PgTypeName, Func<PgCodec>? EnumCodec)> mappings,
+        EventHandler<PgNoticeEventArgs>? notice, DataSourceTelemetry telemetry, PasswordSource passwords, string? initializer)
     {
+        _types = new PgTypeRegistry();
         foreach (var (clrType, pgTypeName, enumCodec) in mappings)
         {
             if (enumCodec is null) _types.Map(clrType, pgTypeName);
             else _types.MapEnum(clrType, pgTypeName, enumCodec);
         }
         _notice = notice;
-        _connectorOptions = DataSourceSettings.ToConnectorOptions(settings, _alwaysPrepare, telemetry);
-        Telemetry = _connectorOptions.Telemetry;
-        _pool = new ConnectorPool(DataSourceSettings.ToPoolOptions(settings, telemetry), OpenConnectorAsync);
-        _publicConnectionString = settings.WithoutPassword();
-        FullConnectionString = settings.ConnectionString;
-        PersistSecurityInfo = settings.PersistSecurityInfo;
-        if (settings.Multiplexing)
+        _alwaysPrepare = new(StringComparer.Ordinal);
+        _passwords = passwords;
+        var endpoints = DataSourceSettings.Hosts(settings);
+        _hostOptions = new ConnectorOptions[endpoints.Length];
+        var pools = new ConnectorPool[endpoints.Length];
+        for (var i = 0; i < endpoints.Length; i++)
         {
-            var multiplexer = new Multiplexer(_pool, settings.MaxPoolSize, ReloadCatalogAsync);
-            _multiplexer = multiplexer;
-            _pool.MultiplexInFlight = () => multiplexer.InFlight;
+            // One pool per host; with one host, the data source's own telemetry (its pool name is the data source's).
+            var hostTelemetry = endpoints.Length == 1 ? telemetry : telemetry.ForHost(endpoints[i].Host, endpoints[i].Port);
+            _hostOptions[i] = DataSourceSettings.ToConnectorOptions(settings, (endpoints[i], i), _alwaysPrepare, hostTelemetry, initializer);
+            var host = i;
+            pools[i] = new ConnectorPool(DataSourceSettings.ToPoolOptions(settings, hostTelemetry), token => OpenConnectorAsync(host, token));
         }
-        _requests = new DataSourceRequests(_pool, _multiplexer, Telemetry, _connectorOptions.CommandTimeout);
+        _connectorOptions = _hostOptions[0];
+        _hosts = new HostSet(pools, Array.ConvertAll(endpoints, e => e.ToString()), settings.LoadBalanceHosts, TimeSpan.FromSeconds(settings.HostRecheckSeconds), telemetry.ConnectionLog);
+        TargetSession = settings.TargetSessionAttributes;
+        _source = _hosts.For(TargetSession);
+        Telemetry = telemetry;
+        // The connection string as given (what the environment, a service file or the defaults added is not shown).
+        _publicConnectionString = given.WithoutPassword();
+        FullConnectionString = given.ConnectionString;
+        PersistSecurityInfo = settings.PersistSecurityInfo;
+        (_multiplexer, _requests) = CreateRequests(settings.Multiplexing, settings.MaxPoolSize);
     }
 
-    private readonly Multiplexer? _multiplexer;
-    private readonly DataSourceRequests _requests;
+    /// <summary>A view of <paramref name="root"/> that opens sessions fitting <paramref name="target"/>, on the same pools.</summary>
+    private PgWireDataSource(PgWireDataSource root, TargetSession target)
+    {
+        _isView = true;
+        _root = root;
+        _types = root._types;
+        _notice = root._notice;
+        _alwaysPrepare = root._alwaysPrepare;
+        _passwords = root._passwords;
+        _hostOptions = root._hostOptions;
+        _connectorOptions = root._connectorOptions;
+        _hosts = root._hosts;
+        TargetSession = target;
+        _source = _hosts.For(target);
+        Telemetry = root.Telemetry;
+        var settings = new PgWireConnectionStringBuilder(root.FullConnectionString) { TargetSessionAttributes = target };
+        _publicConnectionString = settings.WithoutPassword();
+        FullConnectionString = settings.ConnectionString;
+        PersistSecurityInfo = root.PersistSecurityInfo;
+        (_multiplexer, _requests) = CreateRequests(settings.Multiplexing, settings.MaxPoolSize);
+    }
+
+    private (Multiplexer?, DataSourceRequests) CreateRequests(bool multiplexing, int maxPoolSize)
+    {
+        Multiplexer? multiplexer = null;
+        if (multiplexing)
+        {
+            multiplexer = new Multiplexer(_source, maxPoolSize, ReloadCatalogAsync);
+            // The gauge of queued multiplexed requests reads the first pool's (one multiplexer per data source or view).
+            if (_hosts.Pools[0].MultiplexInFlight is null) _hosts.Pools[0].MultiplexInFlight = () => multiplexer.InFlight;
+        }
+        return (multiplexer, new DataSourceRequests(_source, multiplexer, Telemetry, _connectorOptions.CommandTimeout));
+    }
+
+    /// <summary>
+    /// The sessions this data source hands out: from its Target Session Attributes, or the one given to
+    /// <see cref="WithTargetSession"/>.
+    /// </summary>
+    public TargetSession TargetSession { get; }
+
+    /// <summary>
+    /// A data source on the same hosts and pools that hands out only sessions fitting <paramref name="target"/>: with
+    /// <c>Host=primary,replica1,replica2</c>, <c>WithTargetSession(TargetSession.Standby)</c> reads from the replicas and
+    /// <c>WithTargetSession(TargetSession.Primary)</c> writes to the primary, with one configuration and one set of
+    /// connections. Disposing the view does nothing; disposing this data source closes the pools of every view.
+    /// </summary>
+    /// <param name="target">What a session must be.</param>
+    /// <returns>The view; views of the same target are interchangeable.</returns>
+    public PgWireDataSource WithTargetSession(TargetSession target)
+    {
+        if (!Enum.IsDefined(target)) throw new ArgumentOutOfRangeException(nameof(target), target, "Not a TargetSession value.");
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref Root._disposed) != 0, this);
+        return new PgWireDataSource(Root, target);
+    }
+
+    private PgWireDataSource Root => _isView ? _root! : this;
 
     /// <summary>The data source's loggers, span and metric attributes.</summary>
     internal DataSourceTelemetry Telemetry { get; }
@@ -70,7 +145,7 @@ public sealed class PgWireDataSource : DbDataSource
     private async ValueTask ReloadCatalogAsync(CancellationToken cancellationToken)
     {
         var connector = await RentAsync(cancellationToken).ConfigureAwait(false);
-        await _pool.ReturnAsync(connector).ConfigureAwait(false);
+        await _source.ReturnAsync(connector).ConfigureAwait(false);
     }
 
     /// <summary>Connections shared by multiplexed callers now (0 without Multiplexing); for diagnostics.</summary>
@@ -100,7 +175,7 @@ public sealed class PgWireDataSource : DbDataSource
     public override string ConnectionString => _publicConnectionString;
 
     /// <summary>Physical connections open now (idle and in use); for diagnostics.</summary>
-    public int OpenConnectionCount => _pool.TotalCount;
+    public int OpenConnectionCount => _hosts.TotalCount;
 
     /// <summary>Runs a query and returns all of its rows, held in pooled memory.</summary>
     /// <param name="sql">One SQL statement with positional parameters <c>$1</c>, <c>$2</c>, ...</param>
@@ -361,7 +436,7 @@ public sealed class PgWireDataSource : DbDataSource
 
     internal string DatabaseName => _connectorOptions.Database;
 
-    internal string HostName => _connectorOptions.Host;
+    internal string HostName => _hostOptions.Length == 1 ? _connectorOptions.Host : string.Join(',', _hostOptions.Select(o => o.Host));
 
     /// <summary>The connection string with its password, for <see cref="PgWireConnection.ChangeDatabase"/>. Never print it.</summary>
     internal string FullConnectionString { get; }
@@ -371,30 +446,34 @@ public sealed class PgWireDataSource : DbDataSource
 
     internal ValueTask<PgConnector> RentConnectorAsync(CancellationToken cancellationToken) => RentAsync(cancellationToken);
 
-    internal ValueTask ReturnConnectorAsync(PgConnector connector) => _pool.ReturnAsync(connector);
+    internal ValueTask ReturnConnectorAsync(PgConnector connector) => _source.ReturnAsync(connector);
 
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {
-        if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0) _pool.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        if (disposing && !_isView && Interlocked.Exchange(ref _disposed, 1) == 0) _hosts.DisposeAsync().AsTask().GetAwaiter().GetResult();
         base.Dispose(disposing);
     }
 
     /// <inheritdoc />
     protected override async ValueTask DisposeAsyncCore()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0) await _pool.DisposeAsync().ConfigureAwait(false);
+        if (!_isView && Interlocked.Exchange(ref _disposed, 1) == 0) await _hosts.DisposeAsync().ConfigureAwait(false);
         await base.DisposeAsyncCore().ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public override string ToString() => $"PgWireDataSource {{ {_publicConnectionString} }}";
 
-    private ValueTask<PgConnector> RentAsync(CancellationToken cancellationToken) => _pool.RentAsync(cancellationToken);
+    private ValueTask<PgConnector> RentAsync(CancellationToken cancellationToken) => _source.RentAsync(cancellationToken);
 
-    private async Task<PgConnector> OpenConnectorAsync(CancellationToken cancellationToken)
+    /// <summary>A new physical connection to host <paramref name="host"/>, with the password this connection is to use.</summary>
+    private async Task<PgConnector> OpenConnectorAsync(int host, CancellationToken cancellationToken)
     {
-        return await ConnectorOpener.OpenAsync(_connectorOptions, _types, RaiseNotice, cancellationToken).ConfigureAwait(false);
+        var options = _hostOptions[host];
+        var password = await _passwords.GetAsync(options, cancellationToken).ConfigureAwait(false);
+        if (!string.Equals(password, options.Password, StringComparison.Ordinal)) options = options with { Password = password };
+        return await ConnectorOpener.OpenAsync(options, _types, RaiseNotice, cancellationToken).ConfigureAwait(false);
     }
 
     private void RaiseNotice(PgErrorFields notice)

@@ -29,12 +29,15 @@ public sealed class PgWireDataSourceBuilder
     private ILoggerFactory? _loggerFactory;
     private bool _logParameters;
     private TimeSpan? _slowCommandThreshold;
+    private Func<PgPasswordRequest, CancellationToken, ValueTask<string>>? _passwordProvider;
+    private string? _initializer;
 
     /// <summary>Creates a builder with no settings (set them through <see cref="ConnectionStringBuilder"/>).</summary>
     public PgWireDataSourceBuilder() : this(null) { }
 
     /// <summary>Creates a builder starting from a connection string.</summary>
-    /// <param name="connectionString">Npgsql-style keywords: Host, Port, Username, Password, Database, ...</param>
+    /// <param name="connectionString">Npgsql-style keywords (Host, Port, Username, Password, Database, ...), a libpq
+    /// keyword=value string, or a <c>postgresql://</c> URI; empty for libpq's defaults and environment.</param>
     /// <exception cref="ArgumentException">An unknown keyword or a bad value.</exception>
     public PgWireDataSourceBuilder(string? connectionString) => ConnectionStringBuilder = new PgWireConnectionStringBuilder(connectionString ?? "");
 
@@ -143,14 +146,58 @@ public sealed class PgWireDataSourceBuilder
         return this;
     }
 
-    /// <summary>Builds a data source with the settings, mappings and handlers given so far.</summary>
-    /// <exception cref="ArgumentException">The settings have no Host, or a Host that is not one.</exception>
+    /// <summary>
+    /// Asks <paramref name="provider"/> for the password of every new physical connection (not for each use of a pooled
+    /// one): for credentials that rotate, such as cloud IAM tokens. It gets the host, port, database and user being
+    /// connected to, and may cache what it fetches. Takes the place of Password, PGPASSWORD and the password file.
+    /// </summary>
+    /// <remarks>An exception from the provider fails that open with a <see cref="PgWireException"/> around it (its message
+    /// is not repeated, as it might quote a secret).</remarks>
+    /// <param name="provider">Returns the password; called concurrently when several connections open at once.</param>
+    /// <returns>This builder, for chaining.</returns>
+    /// <exception cref="ArgumentException">At <see cref="Build"/>: the connection string gives a Password too.</exception>
+    public PgWireDataSourceBuilder UsePasswordProvider(Func<PgPasswordRequest, CancellationToken, ValueTask<string>> provider)
+    {
+        ArgumentNullException.ThrowIfNull(provider);
+        _passwordProvider = provider;
+        return this;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="sql"/> once on every new physical connection, before it is first handed out (for example
+    /// <c>SET search_path TO app, public</c>, or <c>SET statement_timeout = '5s'</c>). It may hold several statements.
+    /// Sessions are not reset when they go back to the pool, so what it sets stays for the connection's life; a failure
+    /// fails the open with the server's error.
+    /// </summary>
+    /// <param name="sql">The SQL, run over the simple protocol; null removes it.</param>
+    /// <returns>This builder, for chaining.</returns>
+    public PgWireDataSourceBuilder UsePhysicalConnectionInitializer(string? sql)
+    {
+        _initializer = string.IsNullOrWhiteSpace(sql) ? null : sql;
+        return this;
+    }
+
+    /// <summary>Where libpq's environment variables are read from (the process's; tests give their own).</summary>
+    internal Func<string, string?> Environment { get; set; } = Configuration.LibpqEnvironment.Process;
+
+    /// <summary>
+    /// Builds a data source with the settings, mappings and handlers given so far. What the settings leave out is
+    /// filled as libpq does: from the Service's entry in a service file, then from the environment (PGHOST, PGPORT,
+    /// PGUSER, PGPASSWORD, PGDATABASE, ...), then with the defaults (the local server's socket, the OS user, a database
+    /// named as the user); the password, when none is given, from the password file.
+    /// </summary>
+    /// <exception cref="ArgumentException">A bad setting, host list, service or environment variable (named), or a
+    /// password provider together with a Password.</exception>
     public PgWireDataSource Build()
     {
-        var settings = new PgWireConnectionStringBuilder(ConnectionStringBuilder.ConnectionString);
-        var telemetry = new Diagnostics.DataSourceTelemetry(
-            _loggerFactory, settings.Host, settings.Port, settings.Database.Length > 0 ? settings.Database : settings.Username,
-            Name, _logParameters, _slowCommandThreshold);
-        return new(settings, [.. _mappings], _notice, telemetry);
+        var given = new PgWireConnectionStringBuilder(ConnectionStringBuilder.ConnectionString);
+        if (_passwordProvider is not null && given.Password.Length > 0)
+            throw new ArgumentException("Both a Password and a password provider (UsePasswordProvider) are given: use one.");
+        var settings = DataSourceSettings.Resolve(given, Environment);
+        var first = DataSourceSettings.Hosts(settings)[0];
+        var telemetry = new Diagnostics.DataSourceTelemetry(_loggerFactory, first.Host, first.Port, settings.Database, Name, _logParameters, _slowCommandThreshold);
+        var passfile = settings.Passfile.Length > 0 ? settings.Passfile : Configuration.PassFile.DefaultPath();
+        var passwords = new PasswordSource(settings.Password.Length > 0 ? settings.Password : null, passfile, _passwordProvider, telemetry.ConnectionLog);
+        return new(given, settings, [.. _mappings], _notice, telemetry, passwords, _initializer);
     }
 }

@@ -35,6 +35,7 @@ internal sealed class DataSourceTelemetry
         Port = port;
         _port = port;
         Database = database;
+        _name = name;
         PoolName = string.IsNullOrEmpty(name) ? $"{host}:{port}/{database}" : name;
         LogParameters = logParameters;
         SlowCommandThreshold = slowCommandThreshold;
@@ -42,6 +43,34 @@ internal sealed class DataSourceTelemetry
         _idleTags = [.. _poolTags, new("db.client.connection.state", "idle")];
         _usedTags = [.. _poolTags, new("db.client.connection.state", "used")];
     }
+
+    /// <summary>The same loggers and settings for one host of a multi-host data source: its own attributes and pool name.</summary>
+    private DataSourceTelemetry(DataSourceTelemetry source, string host, int port)
+    {
+        ConnectionLog = source.ConnectionLog;
+        CommandLog = source.CommandLog;
+        PoolLog = source.PoolLog;
+        CopyLog = source.CopyLog;
+        TlsLog = source.TlsLog;
+        NotificationLog = source.NotificationLog;
+        Host = host;
+        Port = port;
+        _port = port;
+        Database = source.Database;
+        _name = source._name;
+        // Each host's pool is measured on its own: the data source's Name, with the host.
+        PoolName = string.IsNullOrEmpty(_name) ? $"{host}:{port}/{Database}" : $"{_name} ({host}:{port})";
+        LogParameters = source.LogParameters;
+        SlowCommandThreshold = source.SlowCommandThreshold;
+        _poolTags = [new("db.client.connection.pool.name", PoolName)];
+        _idleTags = [.. _poolTags, new("db.client.connection.state", "idle")];
+        _usedTags = [.. _poolTags, new("db.client.connection.state", "used")];
+    }
+
+    private readonly string? _name;
+
+    /// <summary>This telemetry for one host of several (see the private constructor).</summary>
+    public DataSourceTelemetry ForHost(string host, int port) => new(this, host, port);
 
     public ILogger ConnectionLog { get; }
     public ILogger CommandLog { get; }

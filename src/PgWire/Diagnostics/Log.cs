@@ -27,6 +27,15 @@ internal static partial class Log
     [LoggerMessage(1004, LogLevel.Debug, "The connection to {Host}:{Port} (backend PID {ProcessId}) is discarded: its session cannot be reused")]
     public static partial void ConnectionDiscarded(ILogger logger, string host, int port, int processId);
 
+    [LoggerMessage(1005, LogLevel.Warning, "No password taken from a password file: {Reason}")]
+    public static partial void PasswordFileIgnored(ILogger logger, string reason);
+
+    [LoggerMessage(1006, LogLevel.Warning, "Host {Host} is down ({Reason}); it is tried again after {RecheckSeconds} s (Host Recheck Seconds), or sooner when no other host will do")]
+    public static partial void HostDown(ILogger logger, string host, string reason, double recheckSeconds);
+
+    [LoggerMessage(1007, LogLevel.Information, "Host {Host} is {Role}")]
+    public static partial void HostRole(ILogger logger, string host, string role);
+
     // PgWire.Command
     [LoggerMessage(2000, LogLevel.Debug, "{Operation} completed in {DurationMs:0.###} ms on backend {ProcessId}: {Sql}")]
     public static partial void CommandCompleted(ILogger logger, string operation, double durationMs, int processId, string sql);

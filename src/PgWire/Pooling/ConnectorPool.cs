@@ -13,7 +13,7 @@ namespace PgWire.Pooling;
 /// nor waits; the bound (Maximum Pool Size) and the asynchronous wait (Timeout) are a semaphore of rental slots.
 /// A connector is handed out only when idle, unbroken, outside a transaction and within its lifetime.
 /// </summary>
-internal sealed class ConnectorPool : IAsyncDisposable, IPoolGauges
+internal sealed class ConnectorPool : IConnectorSource, IAsyncDisposable, IPoolGauges
 {
     private readonly PoolOptions _options;
     private readonly Func<CancellationToken, Task<PgConnector>> _open;
@@ -66,12 +66,35 @@ internal sealed class ConnectorPool : IAsyncDisposable, IPoolGauges
         cancellationToken.ThrowIfCancellationRequested();
         var waitStarted = Instruments.WaitTime.Enabled ? Stopwatch.GetTimestamp() : 0;
         if (!_slots.Wait(0)) await WaitForSlotAsync(cancellationToken).ConfigureAwait(false);
+        return (await TakeSlotAsync(openNew: true, waitStarted, cancellationToken).ConfigureAwait(false))!;
+    }
 
-        PgConnector connector;
+    /// <summary>
+    /// Hands out a connector only if that needs no wait: null when every slot is taken, or (without
+    /// <paramref name="openNew"/>) when no idle connector is there. For choosing among several hosts' pools.
+    /// </summary>
+    public async ValueTask<PgConnector?> TryRentAsync(bool openNew, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!_slots.Wait(0)) return null;
+        return await TakeSlotAsync(openNew, Instruments.WaitTime.Enabled ? Stopwatch.GetTimestamp() : 0, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>With a slot taken: an idle connector, else (when allowed) a new one; the slot goes back when there is none.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<PgConnector?> TakeSlotAsync(bool openNew, long waitStarted, CancellationToken cancellationToken)
+    {
+        PgConnector? connector;
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            connector = await TakeOrOpenAsync(cancellationToken).ConfigureAwait(false);
+            connector = await TakeOrOpenAsync(openNew, cancellationToken).ConfigureAwait(false);
+            if (connector is null)
+            {
+                _slots.Release();
+                return null;
+            }
             Interlocked.Increment(ref _inUse);
         }
         catch
@@ -123,7 +146,7 @@ internal sealed class ConnectorPool : IAsyncDisposable, IPoolGauges
             new TimeoutException());
     }
 
-    private async ValueTask<PgConnector> TakeOrOpenAsync(CancellationToken cancellationToken)
+    private async ValueTask<PgConnector?> TakeOrOpenAsync(bool openNew, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -140,6 +163,7 @@ internal sealed class ConnectorPool : IAsyncDisposable, IPoolGauges
                 }
             }
 
+            if (!openNew) return null;
             if (Interlocked.Increment(ref _total) <= _options.MaxPoolSize)
             {
                 try

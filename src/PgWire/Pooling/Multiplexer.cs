@@ -18,7 +18,7 @@ namespace PgWire.Pooling;
 /// and Command Timeout abandon the wait (the answer is read and dropped): a CancelRequest would hit whichever caller's
 /// statement the server is running.
 /// </remarks>
-internal sealed class Multiplexer(ConnectorPool pool, int maxConnections, Func<CancellationToken, ValueTask> reloadCatalog)
+internal sealed class Multiplexer(IConnectorSource pool, int maxConnections, Func<CancellationToken, ValueTask> reloadCatalog)
 {
     /// <summary>Requests waiting on one connector before another connector is taken from the pool.</summary>
     private const int RequestsPerConnector = 8;

@@ -84,8 +84,14 @@ public class ConnectionStringBuilderTests
     }
 
     [Fact]
-    public void A_data_source_without_Host_is_refused() =>
-        Assert.Contains("Host", Assert.Throws<ArgumentException>(() => PgWireDataSource.Create("Username=u")).Message);
+    public void A_data_source_without_Host_takes_libpq_s_default_and_a_bad_host_list_is_refused()
+    {
+        // As psql: no Host (and no PGHOST) is the local server (its socket directory, else localhost).
+        using var dataSource = PgWireDataSource.Create("Username=u");
+        Assert.DoesNotContain("Host=", dataSource.ConnectionString, StringComparison.Ordinal);
+        var e = Assert.Throws<ArgumentException>(() => PgWireDataSource.Create("Host=a,,b"));
+        Assert.Contains("Host", e.Message, StringComparison.Ordinal);
+    }
 
     [Fact]
     public void Minimum_above_maximum_is_refused() =>

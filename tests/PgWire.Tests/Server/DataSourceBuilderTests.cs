@@ -62,7 +62,10 @@ public class DataSourceBuilderTests(ServerFixture fixture)
         Assert.Throws<ArgumentException>(() => builder.MapEnum<BuilderShade>(" "));
         Assert.Throws<ArgumentException>(() => builder.MapComposite<int>("t"));
         Assert.Throws<ArgumentNullException>(() => builder.UseNoticeHandler(null!));
-        var noHost = Assert.Throws<ArgumentException>(() => builder.Build());
-        Assert.Contains("Host", noHost.Message);
+        builder.UsePasswordProvider((_, _) => ValueTask.FromResult("p"));
+        builder.ConnectionStringBuilder.Password = "s3cret-pw";
+        var both = Assert.Throws<ArgumentException>(() => builder.Build());
+        Assert.Contains("password provider", both.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", both.Message, StringComparison.Ordinal);
     }
 }

@@ -1,0 +1,212 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using PgWire.Connection;
+using PgWire.Diagnostics;
+
+namespace PgWire.Pooling;
+
+/// <summary>
+/// The hosts of a data source, each with its own pool, and the choice of a host for a session: in the listed order
+/// (shuffled per request with Load Balance Hosts), skipping hosts known to be down or of the wrong role while that
+/// knowledge is fresh (Host Recheck Seconds), preferring an idle connector of a fitting host over a new connection,
+/// and waiting (up to Timeout) only when every fitting host's pool is full. A connector's role is checked before it
+/// is handed out for a target other than Any; a host whose state has gone stale is checked with a query.
+/// </summary>
+internal sealed class HostSet : IAsyncDisposable
+{
+    private readonly ConnectorPool[] _pools;
+    private readonly string[] _names;
+    private readonly HostStatus?[] _states;
+    private readonly bool _loadBalance;
+    private readonly TimeSpan _recheck;
+    private readonly ILogger _log;
+
+    /// <summary>What is known of a host: down (with why) or its role, and when that was found.</summary>
+    private sealed record HostStatus(bool Down, ServerRole Role, long CheckedAt, string? Error);
+
+    public HostSet(ConnectorPool[] pools, string[] names, bool loadBalance, TimeSpan recheck, ILogger log)
+    {
+        _log = log;
+        _pools = pools;
+        _names = names;
+        _states = new HostStatus?[pools.Length];
+        _loadBalance = loadBalance;
+        _recheck = recheck;
+    }
+
+    /// <summary>The hosts' pools, in the listed order.</summary>
+    public IReadOnlyList<ConnectorPool> Pools => _pools;
+
+    /// <summary>A source handing out sessions that fit <paramref name="target"/>: with one host and Any, its pool itself.</summary>
+    public IConnectorSource For(TargetSession target) =>
+        _pools.Length == 1 && target == TargetSession.Any ? _pools[0] : new Targeted(this, target);
+
+    /// <summary>Physical connections open on every host.</summary>
+    public int TotalCount => _pools.Sum(p => p.TotalCount);
+
+    /// <summary>The connector's own host's pool takes it back.</summary>
+    public ValueTask ReturnAsync(PgConnector connector) => _pools[connector.Options.HostIndex].ReturnAsync(connector);
+
+    /// <summary>A connector on a host whose role fits <paramref name="target"/>; an exception says what each host was when none fits.</summary>
+    public async ValueTask<PgConnector> RentAsync(TargetSession target, CancellationToken cancellationToken)
+    {
+        var order = Order();
+        var preferring = target is TargetSession.PreferPrimary or TargetSession.PreferStandby;
+        // The preferred role first, then (prefer-*) any; hosts known to be down are tried only when nothing else answered.
+        foreach (var (loose, lastResort) in preferring ? s_preferPasses : s_strictPasses)
+        {
+            var connector = await TryHostsAsync(order, target, loose, lastResort, cancellationToken).ConfigureAwait(false);
+            if (connector is not null) return connector;
+        }
+        throw new PgWireException(NoneFits(target));
+    }
+
+    private static readonly (bool Loose, bool LastResort)[] s_strictPasses = [(false, false), (false, true)];
+    private static readonly (bool Loose, bool LastResort)[] s_preferPasses = [(false, false), (true, false), (true, true)];
+
+    private async ValueTask<PgConnector?> TryHostsAsync(int[] order, TargetSession target, bool loose, bool lastResort, CancellationToken cancellationToken)
+    {
+        // An idle connector of a host known to fit costs nothing.
+        if (!lastResort)
+        {
+            foreach (var i in order)
+            {
+                if (_states[i] is not { Down: false } state || !IsFresh(state) || !Fits(state.Role, target, loose)) continue;
+                var idle = await _pools[i].TryRentAsync(openNew: false, cancellationToken).ConfigureAwait(false);
+                if (idle is null) continue;
+                var chosen = await CheckAsync(i, idle, target, loose, cancellationToken).ConfigureAwait(false);
+                if (chosen is not null) return chosen;
+            }
+        }
+        int? full = null;
+        foreach (var i in order)
+        {
+            var state = _states[i];
+            if (state is not null && IsFresh(state))
+            {
+                if (state.Down != lastResort) continue; // down hosts only as the last resort, and only then
+                if (!state.Down && state.Role != ServerRole.Unknown && !Fits(state.Role, target, loose)) continue;
+            }
+            else if (lastResort) continue;
+            PgConnector? connector;
+            try
+            {
+                connector = await _pools[i].TryRentAsync(openNew: true, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                MarkDown(i, e);
+                continue;
+            }
+            if (connector is null)
+            {
+                full ??= i;
+                continue;
+            }
+            var chosen = await CheckAsync(i, connector, target, loose, cancellationToken).ConfigureAwait(false);
+            if (chosen is not null) return chosen;
+        }
+        if (full is not { } wait) return null;
+        // Every fitting host's pool is in use: wait for one (up to Timeout, as a single pool does).
+        var waited = await _pools[wait].RentAsync(cancellationToken).ConfigureAwait(false);
+        return await CheckAsync(wait, waited, target, loose, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The connector when its session fits; else it goes back to its pool (for other targets) and null.</summary>
+    private async ValueTask<PgConnector?> CheckAsync(int host, PgConnector connector, TargetSession target, bool loose, CancellationToken cancellationToken)
+    {
+        ServerRole role;
+        try
+        {
+            // Any takes the role the session reports (no round trip). Other targets make sure of it; a host whose state
+            // has gone stale is asked again, since a promotion may not have been reported to an idle session.
+            var stale = _states[host] is not { Down: false, Role: not ServerRole.Unknown } state || !IsFresh(state);
+            role = target == TargetSession.Any ? ServerRoles.Current(connector)
+                : await ServerRoles.DetectAsync(connector, force: stale, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            await _pools[host].ReturnAsync(connector).ConfigureAwait(false);
+            MarkDown(host, e);
+            return null;
+        }
+        catch
+        {
+            await _pools[host].ReturnAsync(connector).ConfigureAwait(false);
+            throw;
+        }
+        // The host is up; its role is recorded when known (an unknown role is checked by the next target that needs it).
+        var previous = Interlocked.Exchange(ref _states[host], new HostStatus(false, role, Stopwatch.GetTimestamp(), null));
+        if (role != ServerRole.Unknown && previous?.Role != role && _pools.Length > 1) Log.HostRole(_log, _names[host], Describe(role));
+        if (target == TargetSession.Any || Fits(role, target, loose)) return connector;
+        await _pools[host].ReturnAsync(connector).ConfigureAwait(false);
+        return null;
+    }
+
+    private void MarkDown(int host, Exception e)
+    {
+        var previous = Interlocked.Exchange(ref _states[host], new HostStatus(true, ServerRole.Unknown, Stopwatch.GetTimestamp(), e.Message));
+        if (previous is not { Down: true }) Log.HostDown(_log, _names[host], e.Message, _recheck.TotalSeconds);
+    }
+
+    private bool IsFresh(HostStatus state) => Stopwatch.GetElapsedTime(state.CheckedAt) < _recheck;
+
+    /// <summary>Whether a session of <paramref name="role"/> is what <paramref name="target"/> asks for (loose: any role will do).</summary>
+    internal static bool Fits(ServerRole role, TargetSession target, bool loose) => loose || target switch
+    {
+        TargetSession.Any => true,
+        TargetSession.ReadWrite => role == ServerRole.Primary,
+        TargetSession.ReadOnly => role is ServerRole.Standby or ServerRole.ReadOnlyPrimary,
+        TargetSession.Primary or TargetSession.PreferPrimary => role is ServerRole.Primary or ServerRole.ReadOnlyPrimary,
+        TargetSession.Standby or TargetSession.PreferStandby => role == ServerRole.Standby,
+        _ => false,
+    };
+
+    private int[] Order()
+    {
+        var order = new int[_pools.Length];
+        for (var i = 0; i < order.Length; i++) order[i] = i;
+        if (_loadBalance) Random.Shared.Shuffle(order);
+        return order;
+    }
+
+    /// <summary>Why no host would do, host by host (names, roles and errors; nothing secret).</summary>
+    private string NoneFits(TargetSession target)
+    {
+        var hosts = new List<string>();
+        for (var i = 0; i < _pools.Length; i++)
+        {
+            var state = _states[i];
+            var age = state is null ? "" : $", {Stopwatch.GetElapsedTime(state.CheckedAt).TotalSeconds:0.#} s ago";
+            hosts.Add(state switch
+            {
+                null => $"{_names[i]}: not reached",
+                { Down: true } => $"{_names[i]}: down ({state.Error}{age})",
+                _ => $"{_names[i]}: {Describe(state.Role)}{age}",
+            });
+        }
+        return $"No host fits Target Session Attributes={TargetSessions.ToText(target)}: {string.Join("; ", hosts)}. " +
+            $"A host's state is checked again after Host Recheck Seconds ({_recheck.TotalSeconds:0.###}).";
+    }
+
+    private static string Describe(ServerRole role) => role switch
+    {
+        ServerRole.Primary => "a primary",
+        ServerRole.ReadOnlyPrimary => "a primary with default_transaction_read_only on",
+        ServerRole.Standby => "a standby",
+        _ => "role unknown",
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var pool in _pools) await pool.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>One target's view of the hosts.</summary>
+    private sealed class Targeted(HostSet hosts, TargetSession target) : IConnectorSource
+    {
+        public ValueTask<PgConnector> RentAsync(CancellationToken cancellationToken) => hosts.RentAsync(target, cancellationToken);
+
+        public ValueTask ReturnAsync(PgConnector connector) => hosts.ReturnAsync(connector);
+    }
+}

@@ -1,0 +1,13 @@
+using PgWire.Connection;
+
+namespace PgWire.Pooling;
+
+/// <summary>Where a data source's requests take their connectors: one host's pool, or a choice among several hosts' pools.</summary>
+internal interface IConnectorSource
+{
+    /// <summary>A connector ready for a request, waiting (up to Timeout) when every one is in use.</summary>
+    ValueTask<PgConnector> RentAsync(CancellationToken cancellationToken);
+
+    /// <summary>Takes back a connector this source handed out.</summary>
+    ValueTask ReturnAsync(PgConnector connector);
+}
