@@ -66,8 +66,9 @@ internal sealed class HostSet : IAsyncDisposable
 
     private async ValueTask<PgConnector?> TryHostsAsync(int[] order, TargetSession target, bool loose, bool lastResort, CancellationToken cancellationToken)
     {
-        // An idle connector of a host known to fit costs nothing.
-        if (!lastResort)
+        // An idle connector of a host known to fit costs nothing. With load balancing every fitting host takes its turn
+        // (in the shuffled order, idle or new), so that hosts not reached yet get sessions too.
+        if (!lastResort && !_loadBalance)
         {
             foreach (var i in order)
             {
@@ -115,14 +116,19 @@ internal sealed class HostSet : IAsyncDisposable
     /// <summary>The connector when its session fits; else it goes back to its pool (for other targets) and null.</summary>
     private async ValueTask<PgConnector?> CheckAsync(int host, PgConnector connector, TargetSession target, bool loose, CancellationToken cancellationToken)
     {
+        var state = _states[host];
+        var known = state is { Down: false, Role: not ServerRole.Unknown } && IsFresh(state);
         ServerRole role;
         try
         {
-            // Any takes the role the session reports (no round trip). Other targets make sure of it; a host whose state
-            // has gone stale is asked again, since a promotion may not have been reported to an idle session.
-            var stale = _states[host] is not { Down: false, Role: not ServerRole.Unknown } state || !IsFresh(state);
-            role = target == TargetSession.Any ? ServerRoles.Current(connector)
-                : await ServerRoles.DetectAsync(connector, force: stale, cancellationToken).ConfigureAwait(false);
+            // Any takes the role the session reports (no round trip). Other targets make sure of it: a session fresh from
+            // its login reports its role; one that sat idle is asked when the host's state is stale or disagrees with
+            // what it reports, since a promotion reaches an idle session only with its next answer.
+            var reported = ServerRoles.Current(connector);
+            var fresh = connector.LastReturnedAt == 0;
+            var force = !fresh && (!known || (reported != ServerRole.Unknown && reported != state!.Role));
+            role = target == TargetSession.Any ? reported
+                : await ServerRoles.DetectAsync(connector, force, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -135,9 +141,13 @@ internal sealed class HostSet : IAsyncDisposable
             await _pools[host].ReturnAsync(connector).ConfigureAwait(false);
             throw;
         }
-        // The host is up; its role is recorded when known (an unknown role is checked by the next target that needs it).
-        var previous = Interlocked.Exchange(ref _states[host], new HostStatus(false, role, Stopwatch.GetTimestamp(), null));
-        if (role != ServerRole.Unknown && previous?.Role != role && _pools.Length > 1) Log.HostRole(_log, _names[host], Describe(role));
+        // The host is up. Its role is recorded when this check established it (what an idle session of Any reports
+        // may be out of date, and does not replace a fresh state).
+        if (target != TargetSession.Any || !known)
+        {
+            var previous = Interlocked.Exchange(ref _states[host], new HostStatus(false, role, Stopwatch.GetTimestamp(), null));
+            if (role != ServerRole.Unknown && previous?.Role != role && _pools.Length > 1) Log.HostRole(_log, _names[host], Describe(role));
+        }
         if (target == TargetSession.Any || Fits(role, target, loose)) return connector;
         await _pools[host].ReturnAsync(connector).ConfigureAwait(false);
         return null;

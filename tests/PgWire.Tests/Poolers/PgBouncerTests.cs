@@ -1,0 +1,162 @@
+using PgWire.Testing;
+using Xunit;
+
+namespace PgWire.Tests.Poolers;
+
+/// <summary>A test server behind two PgBouncers: one in session mode, one in transaction mode (each with 3 server sessions).</summary>
+public sealed class BouncerFixture : IAsyncLifetime
+{
+    public PgTestServer Server { get; private set; } = null!;
+    public PgTestBouncer Session { get; private set; } = null!;
+    public PgTestBouncer Transaction { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Server = await PgTestServer.StartAsync(environmentVariable: null);
+        Session = await PgTestBouncer.StartAsync(Server, "session");
+        Transaction = await PgTestBouncer.StartAsync(Server, "transaction");
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Transaction is not null) await Transaction.DisposeAsync();
+        if (Session is not null) await Session.DisposeAsync();
+        if (Server is not null) await Server.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// What a service does through PgBouncer: queries with parameters from concurrent callers, ADO.NET commands, batches,
+/// pipelines, COPY, transactions and streaming reads; in transaction mode with Max Auto Prepare=0, in session mode with
+/// the defaults; and the error named statements meet in transaction mode without that setting.
+/// </summary>
+public sealed class PgBouncerTests(BouncerFixture fixture) : IClassFixture<BouncerFixture>
+{
+    [Fact]
+    public Task Everything_works_through_transaction_mode_with_Max_Auto_Prepare_0() =>
+        ExerciseAsync(fixture.Transaction.ConnectionString + ";Max Auto Prepare=0", "through_transaction_mode");
+
+    [Fact]
+    public Task Everything_works_through_session_mode_with_the_defaults() =>
+        ExerciseAsync(fixture.Session.ConnectionString, "through_session_mode");
+
+    [Fact]
+    public async Task Named_statements_through_transaction_mode_fail_with_an_error_that_names_the_fix()
+    {
+        await using var dataSource = PgWireDataSource.Create(fixture.Transaction.ConnectionString + ";Maximum Pool Size=8");
+        var errors = new System.Collections.Concurrent.ConcurrentBag<PgWireException>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, 8), async (caller, _) =>
+        {
+            for (var i = 0; i < 30; i++)
+            {
+                try
+                {
+                    using var rows = await dataSource.QueryAsync("SELECT $1::int * 2 + $2::int", caller, i);
+                    Assert.Equal(caller * 2 + i, rows[0].Get<int>(0)); // never a wrong value, whatever the pooler does
+                }
+                catch (PgWireException e) when (e is not PgWireServerException)
+                {
+                    errors.Add(e);
+                }
+            }
+        });
+        Assert.NotEmpty(errors);
+        foreach (var e in errors)
+        {
+            Assert.Contains("pool_mode=transaction", e.Message, StringComparison.Ordinal);
+            Assert.Contains("Max Auto Prepare=0", e.Message, StringComparison.Ordinal);
+            Assert.IsType<PgWireServerException>(e.InnerException);
+        }
+    }
+
+    [Fact]
+    public async Task A_direct_connection_is_not_taken_for_a_pooler_when_its_statements_go_stale()
+    {
+        // The session's statements deallocated where PgWire cannot see it (inside a DO block): the next use meets 26000
+        // for its own name, the backend PID shows no pooler, and the statement is prepared again.
+        await using var dataSource = PgWireDataSource.Create(fixture.Server.ConnectionString + ";Maximum Pool Size=1");
+        for (var i = 0; i < 3; i++) (await dataSource.QueryAsync("SELECT $1::int + 40", i)).Dispose();
+        using (var before = await dataSource.QueryAsync("SELECT count(*)::int FROM pg_prepared_statements"))
+            Assert.True(before[0].Get<int>(0) > 0);
+        await dataSource.ExecuteAsync("DO $$DECLARE n text; BEGIN FOR n IN SELECT name FROM pg_prepared_statements LOOP EXECUTE format('DEALLOCATE %I', n); END LOOP; END$$");
+        using var again = await dataSource.QueryAsync("SELECT $1::int + 40", 2);
+        Assert.Equal(42, again[0].Get<int>(0));
+    }
+
+    private static async Task ExerciseAsync(string connectionString, string table)
+    {
+        await using var dataSource = PgWireDataSource.Create(connectionString + ";Maximum Pool Size=8");
+        await dataSource.ExecuteAsync($"DROP TABLE IF EXISTS {table}; CREATE TABLE {table} (id int PRIMARY KEY, name text NOT NULL)");
+
+        // Queries with parameters, each run far more often than Auto Prepare Min Usages, by more callers than server sessions.
+        await Parallel.ForEachAsync(Enumerable.Range(0, 8), async (caller, _) =>
+        {
+            for (var i = 0; i < 25; i++)
+            {
+                using var rows = await dataSource.QueryAsync("SELECT $1::int * 2 + $2::int, $3::text", caller, i, "caller " + caller);
+                Assert.Equal(caller * 2 + i, rows[0].Get<int>(0));
+                Assert.Equal("caller " + caller, rows[0].Get<string>(1));
+            }
+        });
+
+        // ADO.NET commands with parameters, and a batch.
+        await using (var connection = await dataSource.OpenConnectionAsync())
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                await using var insert = connection.CreateCommand();
+                insert.CommandText = $"INSERT INTO {table} VALUES ($1, $2)";
+                insert.Parameters.Add(new PgWireParameter { Value = i });
+                insert.Parameters.Add(new PgWireParameter { Value = "row " + i });
+                Assert.Equal(1, await insert.ExecuteNonQueryAsync());
+            }
+            await using var batch = connection.CreateBatch();
+            foreach (var sql in (string[])[$"SELECT count(*) FROM {table}", $"SELECT max(id) FROM {table}"])
+            {
+                var command = batch.CreateBatchCommand();
+                command.CommandText = sql;
+                batch.BatchCommands.Add(command);
+            }
+            await using var reader = await batch.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal(5L, reader.GetInt64(0));
+            Assert.True(await reader.NextResultAsync());
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal(4, reader.GetInt32(0));
+        }
+
+        // A pipeline of inserts, all or nothing.
+        using (var results = await dataSource.PipelineAsync($"INSERT INTO {table} VALUES ($1, $2)", [.. Enumerable.Range(10, 20).Select(i => new object?[] { i, "piped " + i })]))
+            Assert.Equal(20, results.Count);
+
+        // COPY in (binary bulk insert) and a streaming read of everything.
+        Assert.Equal(100UL, await dataSource.BulkInsertAsync(table, ["id", "name"], Enumerable.Range(100, 100).Select(i => (i, "copied " + i))));
+        await using (var stream = await dataSource.QueryStreamingAsync($"SELECT id, name FROM {table} ORDER BY id"))
+        {
+            var count = 0;
+            while (await stream.ReadAsync()) count++;
+            Assert.Equal(125, count);
+        }
+
+        // Transactions: a rollback leaves nothing, a commit keeps its rows.
+        await using (var connection = await dataSource.OpenConnectionAsync())
+        {
+            await using (var transaction = await connection.BeginTransactionAsync())
+            {
+                await using var insert = connection.CreateCommand();
+                insert.CommandText = $"INSERT INTO {table} VALUES (1000, 'rolled back')";
+                await insert.ExecuteNonQueryAsync();
+                await transaction.RollbackAsync();
+            }
+            await using (var transaction = await connection.BeginTransactionAsync())
+            {
+                await using var insert = connection.CreateCommand();
+                insert.CommandText = $"INSERT INTO {table} VALUES (1001, 'committed')";
+                await insert.ExecuteNonQueryAsync();
+                await transaction.CommitAsync();
+            }
+        }
+        using var final = await dataSource.QueryAsync($"SELECT count(*)::int, count(*) FILTER (WHERE id = 1000)::int, count(*) FILTER (WHERE id = 1001)::int FROM {table}");
+        Assert.Equal((126, 0, 1), (final[0].Get<int>(0), final[0].Get<int>(1), final[0].Get<int>(2)));
+    }
+}
