@@ -41,6 +41,27 @@ internal static class PoolerCheck
         }
     }
 
+    /// <summary>
+    /// What to throw for a failed request whose server error was <paramref name="error"/>, on the idle session it ran on:
+    /// the pooler explanation when the error is about PgWire's statement names and the session is behind a pooler (or
+    /// in a transaction, where a statement cannot be prepared again), else <paramref name="outcome"/>. The check is
+    /// bounded by the Cancellation Timeout; if it fails, <paramref name="outcome"/> stands.
+    /// </summary>
+    public static async ValueTask<Exception> ExplainIfPoolerAsync(PgConnector connector, PgWireServerException error, Exception outcome)
+    {
+        if (!IsNamedStatementError(error) || connector.IsBroken) return outcome;
+        if (connector.TransactionStatus != TransactionStatus.Idle) return Explain(error);
+        using var timeout = new CancellationTokenSource(connector.Options.CancellationGrace);
+        try
+        {
+            return await SharesSessionsAsync(connector, timeout.Token).ConfigureAwait(false) ? Explain(error) : outcome;
+        }
+        catch (Exception e) when (e is PgWireException or OperationCanceledException)
+        {
+            return outcome;
+        }
+    }
+
     /// <summary>The error a user sees: what happened, why, and the setting that fixes it; the server's error inside.</summary>
     public static PgWireException Explain(PgWireServerException error) => new(
         $"The server session does not have the prepared statements PgWire made on this connection ({error.SqlState}: {error.MessageText}). " +

@@ -96,13 +96,14 @@ internal static class QueryRunner
         {
             return await request(connector, args, cancellationToken).ConfigureAwait(false);
         }
-        catch (PgWireServerException e) when (PoolerCheck.IsNamedStatementError(e) && !connector.IsBroken)
+        catch (PgWireServerException e) when ((IsStaleStatement(e) || PoolerCheck.IsNamedStatementError(e)) && !connector.IsBroken)
         {
             // A statement PgWire named is unknown to the session, or already there: a pooler that shares server sessions
-            // between transactions (found by the backend PID), else a stale statement, prepared again once.
-            if (connector.TransactionStatus != TransactionStatus.Idle || await PoolerCheck.SharesSessionsAsync(connector, cancellationToken).ConfigureAwait(false))
-                throw PoolerCheck.Explain(e);
-            if (!IsStaleStatement(e)) throw;
+            // between transactions (found by the backend PID) is explained; else a stale statement is prepared again
+            // once, outside a transaction.
+            var outcome = await PoolerCheck.ExplainIfPoolerAsync(connector, e, e).ConfigureAwait(false);
+            if (outcome != e) throw outcome;
+            if (!IsStaleStatement(e) || connector.TransactionStatus != TransactionStatus.Idle) throw;
             return await request(connector, args, cancellationToken).ConfigureAwait(false);
         }
     }

@@ -315,6 +315,7 @@ internal sealed class ResponseCursor
         var error = _error;
         var outcome = error is null ? null : QueryRunner.Fail(_connector, error, cancellationToken);
         await _connector.EndRequestAsync().ConfigureAwait(false);
+        if (error is not null && PoolerCheck.IsNamedStatementError(error)) outcome = await PoolerCheck.ExplainIfPoolerAsync(_connector, error, outcome!).ConfigureAwait(false);
         await _release(_connector).ConfigureAwait(false);
         if (outcome is not null) throw outcome;
         return false;
