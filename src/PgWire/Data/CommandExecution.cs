@@ -102,7 +102,7 @@ internal sealed class CommandExecution : ISessionSpare
         _operation = _telemetry.Start(OperationKind.Batch, _statements);
         if (_operation.IsActive)
         {
-            DataSourceTelemetry.Acquired(ref _operation, 0, connector.ProcessId);
+            DataSourceTelemetry.Acquired(ref _operation, 0, connector.ProcessId, connector.Options.Host, connector.Options.Port);
             if (_operation.WantsFirstRow) connector.Response.WatchFirstRow();
         }
         if (schemaOnly)
@@ -249,7 +249,7 @@ internal sealed class CommandExecution : ISessionSpare
         PipelineOutcome[] outcomes;
         var telemetry = connector.Options.Telemetry;
         var operation = telemetry.Start(OperationKind.Batch, statements);
-        if (operation.IsActive) DataSourceTelemetry.Acquired(ref operation, 0, connector.ProcessId);
+        if (operation.IsActive) DataSourceTelemetry.Acquired(ref operation, 0, connector.ProcessId, connector.Options.Host, connector.Options.Port);
         try
         {
             var (done, rows) = await QueryRunner.ExecutePipelineAsync(connector, statements, syncEach: false, cancellationToken, collectRows: false).ConfigureAwait(false);

@@ -25,7 +25,7 @@ internal sealed class CopyMeasure
         var telemetry = connector.Options.Telemetry;
         var operation = telemetry.Start(OperationKind.Copy, sql, null);
         if (!operation.IsActive) return null;
-        DataSourceTelemetry.Acquired(ref operation, 0, connector.ProcessId);
+        DataSourceTelemetry.Acquired(ref operation, 0, connector.ProcessId, connector.Options.Host, connector.Options.Port);
         return new CopyMeasure(telemetry, operation);
     }
 

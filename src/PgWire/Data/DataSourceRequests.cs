@@ -172,7 +172,7 @@ internal sealed class DataSourceRequests(IConnectorSource pool, Multiplexer? mul
     /// </summary>
     private static void Acquired(ref Operation operation, long waitStarted, PgConnector connector)
     {
-        DataSourceTelemetry.Acquired(ref operation, waitStarted, connector.ProcessId);
+        DataSourceTelemetry.Acquired(ref operation, waitStarted, connector.ProcessId, connector.Options.Host, connector.Options.Port);
         if (operation.WantsFirstRow) connector.Response.WatchFirstRow();
     }
 

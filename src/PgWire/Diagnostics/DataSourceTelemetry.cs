@@ -154,11 +154,17 @@ internal sealed class DataSourceTelemetry
         return operation;
     }
 
-    /// <summary>A connection was obtained for the operation: notes on the span how long that took.</summary>
-    public static void Acquired(ref Operation operation, long waitStarted, int processId)
+    /// <summary>
+    /// A connection was obtained for the operation: notes on the span how long that took, and, with several hosts, the
+    /// server it went to (<paramref name="host"/>, <paramref name="port"/>) when that is not the first of the list.
+    /// </summary>
+    public static void Acquired(ref Operation operation, long waitStarted, int processId, string host, int port)
     {
         operation.ProcessId = processId;
-        if (operation.Activity is not { IsAllDataRequested: true } activity || waitStarted == 0) return;
+        if (operation.Activity is not { IsAllDataRequested: true } activity) return;
+        if (activity.GetTagItem("server.address") is string address && !ReferenceEquals(address, host) && address != host) activity.SetTag("server.address", host);
+        if (activity.GetTagItem("server.port") is int known && known != port) activity.SetTag("server.port", port);
+        if (waitStarted == 0) return;
         activity.SetTag("pgwire.connection.wait_time", Stopwatch.GetElapsedTime(waitStarted).TotalSeconds);
     }
 

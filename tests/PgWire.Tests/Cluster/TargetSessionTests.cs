@@ -111,6 +111,17 @@ public sealed class TargetSessionTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_span_names_the_host_the_command_ran_on()
+    {
+        using var spans = new PgWire.Tests.Observability.SpanCollector("span_host_marker");
+        await using var dataSource = PgWireDataSource.Create(Cluster.ConnectionString("Target Session Attributes=standby"));
+        using (await dataSource.QueryAsync("SELECT 1 AS span_host_marker")) { }
+        var span = Assert.Single(spans.Spans);
+        Assert.Equal("127.0.0.1", span.GetTagItem("server.address"));
+        Assert.Equal(Cluster.Standbys[0].Port, span.GetTagItem("server.port"));
+    }
+
+    [Fact]
     public async Task Without_load_balancing_the_listed_order_decides()
     {
         await using var dataSource = PgWireDataSource.Create(Cluster.ConnectionString("Target Session Attributes=standby"));
