@@ -26,20 +26,12 @@ namespace PgWire;
 /// </example>
 public sealed class PgWireDataSource : DbDataSource
 {
-    private readonly ConnectorOptions _connectorOptions;
-    private readonly HostSet _hosts;
+    private readonly DataSourceShared _shared;
     private readonly IConnectorSource _source;
-    private readonly PgTypeRegistry _types;
-    private readonly EventHandler<PgNoticeEventArgs>? _notice;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _alwaysPrepare;
     private readonly string _publicConnectionString;
-    private readonly PasswordSource _passwords;
-    private readonly ConnectorOptions[] _hostOptions;
     private readonly bool _isView;
-    private readonly PgWireDataSource? _root;
     private readonly Multiplexer? _multiplexer;
     private readonly DataSourceRequests _requests;
-    private int _disposed;
 
     /// <summary>
     /// A data source with the builder's settings (as given, and as completed from the environment and defaults), type
@@ -49,31 +41,9 @@ public sealed class PgWireDataSource : DbDataSource
         PgWireConnectionStringBuilder given, PgWireConnectionStringBuilder settings, IReadOnlyList<(Type ClrType, string PgTypeName, Func<PgCodec>? EnumCodec)> mappings,
         EventHandler<PgNoticeEventArgs>? notice, DataSourceTelemetry telemetry, PasswordSource passwords, string? initializer)
     {
-        _types = new PgTypeRegistry();
-        foreach (var (clrType, pgTypeName, enumCodec) in mappings)
-        {
-            if (enumCodec is null) _types.Map(clrType, pgTypeName);
-            else _types.MapEnum(clrType, pgTypeName, enumCodec);
-        }
-        _notice = notice;
-        _alwaysPrepare = new(StringComparer.Ordinal);
-        _passwords = passwords;
-        var endpoints = DataSourceSettings.Hosts(settings);
-        _hostOptions = new ConnectorOptions[endpoints.Length];
-        var pools = new ConnectorPool[endpoints.Length];
-        for (var i = 0; i < endpoints.Length; i++)
-        {
-            // One pool per host; with one host, the data source's own telemetry (its pool name is the data source's).
-            var hostTelemetry = endpoints.Length == 1 ? telemetry : telemetry.ForHost(endpoints[i].Host, endpoints[i].Port);
-            _hostOptions[i] = DataSourceSettings.ToConnectorOptions(settings, (endpoints[i], i), _alwaysPrepare, hostTelemetry, initializer);
-            var host = i;
-            pools[i] = new ConnectorPool(DataSourceSettings.ToPoolOptions(settings, hostTelemetry), token => OpenConnectorAsync(host, token));
-        }
-        _connectorOptions = _hostOptions[0];
-        _hosts = new HostSet(pools, Array.ConvertAll(endpoints, e => e.ToString()), settings.LoadBalanceHosts, TimeSpan.FromSeconds(settings.HostRecheckSeconds), telemetry.ConnectionLog);
+        _shared = new DataSourceShared(settings, mappings, notice, telemetry, passwords, initializer) { Owner = this };
         TargetSession = settings.TargetSessionAttributes;
-        _source = _hosts.For(TargetSession);
-        Telemetry = telemetry;
+        _source = _shared.Hosts.For(TargetSession);
         // The connection string as given (what the environment, a service file or the defaults added is not shown).
         _publicConnectionString = given.WithoutPassword();
         FullConnectionString = given.ConnectionString;
@@ -85,17 +55,9 @@ public sealed class PgWireDataSource : DbDataSource
     private PgWireDataSource(PgWireDataSource root, TargetSession target)
     {
         _isView = true;
-        _root = root;
-        _types = root._types;
-        _notice = root._notice;
-        _alwaysPrepare = root._alwaysPrepare;
-        _passwords = root._passwords;
-        _hostOptions = root._hostOptions;
-        _connectorOptions = root._connectorOptions;
-        _hosts = root._hosts;
+        _shared = root._shared;
         TargetSession = target;
-        _source = _hosts.For(target);
-        Telemetry = root.Telemetry;
+        _source = _shared.Hosts.For(target);
         var settings = new PgWireConnectionStringBuilder(root.FullConnectionString) { TargetSessionAttributes = target };
         _publicConnectionString = settings.WithoutPassword();
         FullConnectionString = settings.ConnectionString;
@@ -110,9 +72,10 @@ public sealed class PgWireDataSource : DbDataSource
         {
             multiplexer = new Multiplexer(_source, maxPoolSize, ReloadCatalogAsync);
             // The gauge of queued multiplexed requests reads the first pool's (one multiplexer per data source or view).
-            if (_hosts.Pools[0].MultiplexInFlight is null) _hosts.Pools[0].MultiplexInFlight = () => multiplexer.InFlight;
+            var pool = _shared.Hosts.Pools[0];
+            if (pool.MultiplexInFlight is null) pool.MultiplexInFlight = () => multiplexer.InFlight;
         }
-        return (multiplexer, new DataSourceRequests(_source, multiplexer, Telemetry, _connectorOptions.CommandTimeout));
+        return (multiplexer, new DataSourceRequests(_source, multiplexer, Telemetry, _shared.First.CommandTimeout));
     }
 
     /// <summary>
@@ -132,14 +95,12 @@ public sealed class PgWireDataSource : DbDataSource
     public PgWireDataSource WithTargetSession(TargetSession target)
     {
         if (!Enum.IsDefined(target)) throw new ArgumentOutOfRangeException(nameof(target), target, "Not a TargetSession value.");
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref Root._disposed) != 0, this);
-        return new PgWireDataSource(Root, target);
+        ObjectDisposedException.ThrowIf(_shared.IsDisposed, this);
+        return new PgWireDataSource(_shared.Owner!, target);
     }
 
-    private PgWireDataSource Root => _isView ? _root! : this;
-
     /// <summary>The data source's loggers, span and metric attributes.</summary>
-    internal DataSourceTelemetry Telemetry { get; }
+    internal DataSourceTelemetry Telemetry => _shared.Telemetry;
 
     /// <summary>Reloads the type catalog (on a connector of its own; renting one reloads a stale catalog).</summary>
     private async ValueTask ReloadCatalogAsync(CancellationToken cancellationToken)
@@ -175,7 +136,7 @@ public sealed class PgWireDataSource : DbDataSource
     public override string ConnectionString => _publicConnectionString;
 
     /// <summary>Physical connections open now (idle and in use); for diagnostics.</summary>
-    public int OpenConnectionCount => _hosts.TotalCount;
+    public int OpenConnectionCount => _shared.Hosts.TotalCount;
 
     /// <summary>Runs a query and returns all of its rows, held in pooled memory.</summary>
     /// <param name="sql">One SQL statement with positional parameters <c>$1</c>, <c>$2</c>, ...</param>
@@ -291,7 +252,7 @@ public sealed class PgWireDataSource : DbDataSource
     }
 
     /// <summary>Marks a SQL text for preparation as a named statement from its first use on every connection.</summary>
-    internal void MarkPrepared(string sql) => _alwaysPrepare.TryAdd(sql, 0);
+    internal void MarkPrepared(string sql) => _shared.AlwaysPrepare.TryAdd(sql, 0);
 
     /// <summary>
     /// Runs a query and streams its rows: they are decoded from the connection's receive buffer as they are read,
@@ -434,9 +395,9 @@ public sealed class PgWireDataSource : DbDataSource
     /// <inheritdoc />
     protected override DbBatch CreateDbBatch() => CreateBatch();
 
-    internal string DatabaseName => _connectorOptions.Database;
+    internal string DatabaseName => _shared.First.Database;
 
-    internal string HostName => _hostOptions.Length == 1 ? _connectorOptions.Host : string.Join(',', _hostOptions.Select(o => o.Host));
+    internal string HostName => _shared.HostNames;
 
     /// <summary>The connection string with its password, for <see cref="PgWireConnection.ChangeDatabase"/>. Never print it.</summary>
     internal string FullConnectionString { get; }
@@ -451,14 +412,14 @@ public sealed class PgWireDataSource : DbDataSource
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {
-        if (disposing && !_isView && Interlocked.Exchange(ref _disposed, 1) == 0) _hosts.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        if (disposing && !_isView) _shared.DisposeAsync().AsTask().GetAwaiter().GetResult();
         base.Dispose(disposing);
     }
 
     /// <inheritdoc />
     protected override async ValueTask DisposeAsyncCore()
     {
-        if (!_isView && Interlocked.Exchange(ref _disposed, 1) == 0) await _hosts.DisposeAsync().ConfigureAwait(false);
+        if (!_isView) await _shared.DisposeAsync().ConfigureAwait(false);
         await base.DisposeAsyncCore().ConfigureAwait(false);
     }
 
@@ -466,28 +427,4 @@ public sealed class PgWireDataSource : DbDataSource
     public override string ToString() => $"PgWireDataSource {{ {_publicConnectionString} }}";
 
     private ValueTask<PgConnector> RentAsync(CancellationToken cancellationToken) => _source.RentAsync(cancellationToken);
-
-    /// <summary>A new physical connection to host <paramref name="host"/>, with the password this connection is to use.</summary>
-    private async Task<PgConnector> OpenConnectorAsync(int host, CancellationToken cancellationToken)
-    {
-        var options = _hostOptions[host];
-        var password = await _passwords.GetAsync(options, cancellationToken).ConfigureAwait(false);
-        if (!string.Equals(password, options.Password, StringComparison.Ordinal)) options = options with { Password = password };
-        return await ConnectorOpener.OpenAsync(options, _types, RaiseNotice, cancellationToken).ConfigureAwait(false);
-    }
-
-    private void RaiseNotice(PgErrorFields notice)
-    {
-        var handlers = _notice;
-        if (handlers is null) return;
-        try
-        {
-            handlers(this, new PgNoticeEventArgs(notice));
-        }
-#pragma warning disable CA1031 // A user's handler must not break the session that is reading.
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-        }
-    }
 }
