@@ -69,7 +69,7 @@ internal static class Transport
     }
 
     /// <summary>
-    /// Keepalives (on unless turned off; the settings tune when a silent peer counts as dead) and TCP_USER_TIMEOUT.
+    /// Keepalives: on unless turned off; the settings tune when a silent peer counts as dead.
     /// </summary>
     private static void ApplyTcpOptions(Socket socket, ConnectorOptions options)
     {
@@ -81,6 +81,7 @@ internal static class Transport
         if (count > 0) socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, count);
     }
 
+    /// <summary>TCP_USER_TIMEOUT: how long sent data may stay unacknowledged before the connection is closed.</summary>
     private static void ApplyUserTimeout(Socket socket, ConnectorOptions options)
     {
         // TCP_USER_TIMEOUT (18 at IPPROTO_TCP, 6) exists on Linux only; elsewhere the setting is documented as ignored.

@@ -27,6 +27,8 @@ public sealed class PgWireConnectionStringBuilder : DbConnectionStringBuilder
     /// URIs, <c>postgresql://app:secret@db1,db2:5433/shop?sslmode=require</c> (<c>postgres://</c> too). Getting it
     /// always gives the first form, with the password.
     /// </summary>
+    /// <remarks>Set through a <see cref="DbConnectionStringBuilder"/> reference (this property hides the base class's,
+    /// which is not virtual), only the first form is read.</remarks>
     /// <exception cref="ArgumentException">An unknown keyword, a bad value, or a malformed URI; the message names the part and never a password.</exception>
     [AllowNull]
     public new string ConnectionString
