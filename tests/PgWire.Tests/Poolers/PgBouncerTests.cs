@@ -163,6 +163,19 @@ public sealed class PgBouncerTests(BouncerFixture fixture) : IClassFixture<Bounc
             Assert.Equal(125, count);
         }
 
+        // COPY out, binary and text.
+        await using (var connection = await dataSource.OpenConnectionAsync())
+        {
+            await using (var exporter = await connection.BeginBinaryExportAsync($"COPY (SELECT id FROM {table} WHERE id >= 100) TO STDOUT (FORMAT BINARY)"))
+            {
+                var sum = 0;
+                while (await exporter.StartRowAsync() != -1) sum += exporter.Read<int>();
+                Assert.Equal(Enumerable.Range(100, 100).Sum(), sum);
+            }
+            using var text = await connection.BeginTextExportAsync($"COPY (SELECT name FROM {table} WHERE id = 150) TO STDOUT");
+            Assert.Equal("copied 150", (await text.ReadToEndAsync()).TrimEnd('\n'));
+        }
+
         // Transactions: a rollback leaves nothing, a commit keeps its rows.
         await using (var connection = await dataSource.OpenConnectionAsync())
         {
