@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using Npgsql;
 
@@ -14,7 +13,6 @@ public class PoolContentionBenchmarks : DriverPair
 {
     private const int Callers = 64;
     private const int QueriesPerCaller = 10;
-    private const string Sql = "SELECT i, b, t, f, n, flag, ts, u, j FROM bench_rows WHERE i > $1 ORDER BY i LIMIT 100";
     protected override string Extra => "Maximum Pool Size=8";
 
 
@@ -44,34 +42,7 @@ public class PoolContentionBenchmarks : DriverPair
     {
         var buffer = new ArrayBufferWriter<byte>(32 * 1024);
         long written = 0;
-        for (var q = 0; q < QueriesPerCaller; q++)
-        {
-            buffer.ResetWrittenCount();
-            await using (var command = dataSource.CreateCommand(Sql))
-            {
-                command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = (caller * 613 + q * 97) % 49_000 });
-                await using var reader = await command.ExecuteReaderAsync();
-                using var json = new Utf8JsonWriter(buffer);
-                json.WriteStartArray();
-                while (await reader.ReadAsync())
-                {
-                    json.WriteStartObject();
-                    json.WriteNumber("i", reader.GetInt32(0));
-                    json.WriteNumber("b", reader.GetInt64(1));
-                    json.WriteString("t", reader.GetString(2));
-                    json.WriteNumber("f", reader.GetDouble(3));
-                    json.WriteNumber("n", reader.GetDecimal(4));
-                    json.WriteBoolean("flag", reader.GetBoolean(5));
-                    json.WriteString("ts", reader.GetDateTime(6));
-                    json.WriteString("u", reader.GetGuid(7));
-                    json.WritePropertyName("j");
-                    json.WriteRawValue(reader.GetString(8), skipInputValidation: true);
-                    json.WriteEndObject();
-                }
-                json.WriteEndArray();
-            }
-            written += buffer.WrittenCount;
-        }
+        for (var q = 0; q < QueriesPerCaller; q++) written += await RowsToJson.NpgsqlAsync(dataSource, (caller * 613 + q * 97) % 49_000, buffer);
         return written;
     }
 
@@ -79,32 +50,7 @@ public class PoolContentionBenchmarks : DriverPair
     {
         var buffer = new ArrayBufferWriter<byte>(32 * 1024);
         long written = 0;
-        for (var q = 0; q < QueriesPerCaller; q++)
-        {
-            buffer.ResetWrittenCount();
-            using (var rows = await PgWireSource.QueryAsync(Sql, (caller * 613 + q * 97) % 49_000))
-            {
-                using var json = new Utf8JsonWriter(buffer);
-                json.WriteStartArray();
-                foreach (var row in rows)
-                {
-                    json.WriteStartObject();
-                    json.WriteNumber("i", row.Get<int>(0));
-                    json.WriteNumber("b", row.Get<long>(1));
-                    json.WriteString("t", row.Get<string>(2));
-                    json.WriteNumber("f", row.Get<double>(3));
-                    json.WriteNumber("n", row.Get<decimal>(4));
-                    json.WriteBoolean("flag", row.Get<bool>(5));
-                    json.WriteString("ts", row.Get<DateTime>(6));
-                    json.WriteString("u", row.Get<Guid>(7));
-                    json.WritePropertyName("j");
-                    json.WriteRawValue(row.Get<string>(8), skipInputValidation: true);
-                    json.WriteEndObject();
-                }
-                json.WriteEndArray();
-            }
-            written += buffer.WrittenCount;
-        }
+        for (var q = 0; q < QueriesPerCaller; q++) written += await RowsToJson.PgWireAsync(PgWireSource, (caller * 613 + q * 97) % 49_000, buffer);
         return written;
     }
 }

@@ -5,6 +5,9 @@ using PgWire.Benchmarks;
 // PGWIRE_BENCH_CONNECTION selects an existing server; otherwise a throwaway local one is started.
 // With --cpu: client CPU time and allocated bytes per query for each driver (CpuPerQuery), instead of BenchmarkDotNet.
 // With --copy: binary COPY import and export of 1,000,000 rows, rows/s and client CPU per row (CopyThroughput).
+// With --read [rounds=5]: large buffered reads (9 columns, jsonb, 60 timestamps x 50,000 rows), PgWire against Npgsql (ReadCost).
+// With --read-loop nine|timestamps [seconds=15]: PgWire's buffered 9-column or timestamp read in a loop, for a profiler.
+// With --latency [seconds=5] [one-way delays in ms=0,0.25,1,2]: 64 callers on a pool of 8 through a proxy adding a fixed latency (LatencyMode).
 // With --cpu-loop pgwire|npgsql [seconds]: one driver's prepared point query in a loop, to attach a profiler to.
 // With --cancel-race [iterations=200]: tokens cancelled around a short query's end, PgWire against Npgsql (CancellationRace).
 // With --soak [minutes=30] [callers=1000] [pool=20]: the soak run (Soak); scripts/soak.sh.
@@ -30,6 +33,23 @@ if (args is ["--soak", .. var soak])
 if (args is ["--cancel-race", .. var race])
 {
     await CancellationRace.RunAsync(race is [var n, ..] ? int.Parse(n) : 200);
+    return;
+}
+if (args is ["--read", .. var read])
+{
+    await ReadCost.RunAsync(read is [var r, ..] ? int.Parse(r) : 5);
+    return;
+}
+if (args is ["--read-loop", var what, .. var loop])
+{
+    await ReadCost.LoopAsync(what, loop is [var s, ..] ? int.Parse(s) : 15);
+    return;
+}
+if (args is ["--latency", .. var latency])
+{
+    await LatencyMode.RunAsync(
+        latency is [var s, ..] ? double.Parse(s, System.Globalization.CultureInfo.InvariantCulture) : 5,
+        latency is [_, var d, ..] ? [.. d.Split(',').Select(x => double.Parse(x, System.Globalization.CultureInfo.InvariantCulture))] : [0, 0.25, 1, 2]);
     return;
 }
 if (args is ["--cpu", ..])

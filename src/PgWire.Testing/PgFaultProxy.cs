@@ -15,8 +15,14 @@ public sealed record FaultPlan
     /// <summary>Forward this many bytes from the server to the client, then cut the connection (both ways).</summary>
     public long? CutServerToClientAfter { get; init; }
 
-    /// <summary>Wait this long before forwarding each chunk (either direction).</summary>
+    /// <summary>Wait this long before forwarding each chunk (either direction); one chunk after another (a throttle).</summary>
     public TimeSpan Delay { get; init; }
+
+    /// <summary>
+    /// A fixed one-way latency in both directions, as a network between two hosts: every chunk arrives this long after
+    /// it was sent, and chunks in flight overlap (sub-millisecond values are kept; see the proxy's delay line).
+    /// </summary>
+    public TimeSpan Latency { get; init; }
 
     /// <summary>Stop forwarding from the server to the client after this many bytes, and keep the connection open:
     /// a server that stops answering (until <see cref="PgFaultProxy.ResumeAll"/>).</summary>
@@ -37,6 +43,7 @@ public sealed class PgFaultProxy : IAsyncDisposable
     private readonly List<ProxiedConnection> _connections = [];
     private volatile FaultPlan? _plan;
     private TaskCompletionSource _resumed = NewResumed();
+    private readonly Dictionary<TimeSpan, DelayLine> _delayLines = [];
 
     private PgFaultProxy(EndPoint target)
     {
@@ -111,6 +118,16 @@ public sealed class PgFaultProxy : IAsyncDisposable
             foreach (var connection in _connections) connection.Close();
     }
 
+    /// <summary>The delay line of <paramref name="latency"/>, made on first use (one per latency, shared by the connections).</summary>
+    private DelayLine DelayLineFor(TimeSpan latency)
+    {
+        lock (_delayLines)
+        {
+            if (!_delayLines.TryGetValue(latency, out var line)) _delayLines[latency] = line = new DelayLine(latency);
+            return line;
+        }
+    }
+
     private static TaskCompletionSource NewResumed() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private async Task AcceptAsync()
@@ -175,6 +192,13 @@ public sealed class PgFaultProxy : IAsyncDisposable
                         return;
                     }
                     if (plan is { Delay: var delay } && delay > TimeSpan.Zero) await Task.Delay(delay, _stop.Token).ConfigureAwait(false);
+                    if (plan is { Latency: var latency } && latency > TimeSpan.Zero)
+                    {
+                        // Onto the wire: counted when it has been sent, after the latency.
+                        DelayLineFor(latency).Enqueue(to, buffer.AsSpan(offset, chunk), up ? connection.AddUp : connection.AddDown);
+                        offset += chunk;
+                        continue;
+                    }
                     await to.SendAsync(buffer.AsMemory(offset, chunk), SocketFlags.None, _stop.Token).ConfigureAwait(false);
                     offset += chunk;
                     if (up) Interlocked.Add(ref connection.Up, chunk);
@@ -211,6 +235,8 @@ public sealed class PgFaultProxy : IAsyncDisposable
         Task[] pumps;
         lock (_connections) pumps = [.. _connections.Select(c => c.Pumps)];
         await Task.WhenAll(pumps).ConfigureAwait(false);
+        lock (_delayLines)
+            foreach (var line in _delayLines.Values) line.Dispose();
         _stop.Dispose();
     }
 
@@ -220,6 +246,10 @@ public sealed class PgFaultProxy : IAsyncDisposable
         public long Down;
         public Task Pumps = Task.CompletedTask;
         private int _closed;
+
+        public void AddUp(int bytes) => Interlocked.Add(ref Up, bytes);
+
+        public void AddDown(int bytes) => Interlocked.Add(ref Down, bytes);
 
         public void Close()
         {
