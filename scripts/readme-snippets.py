@@ -13,6 +13,7 @@ SNIPPETS = [
     (["System.Data"], "string connectionString"),
     (["PgWire"], "string connectionString, IEnumerable<Product> listOfProducts"),
     (["PgWire"], "PgWireDataSource dataSource, IEnumerable<Reading> readings, IEnumerable<Order> orders, Stream file"),
+    (["PgWire", "System.Text.Json"], "PgWireDataSource dataSource, int ownerId, Stream response"),
     (["PgWire"], "Func<string, CancellationToken, Task<string>> fetchToken"),
     (["PgWire"], "string connectionString, ILoggerFactory loggerFactory"),
     (["OpenTelemetry.Metrics", "OpenTelemetry.Trace"], "WebApplicationBuilder builder"),

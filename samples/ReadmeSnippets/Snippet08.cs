@@ -5,12 +5,22 @@ namespace ReadmeSnippets;
 
 public static class Snippet08
 {
-    public static async Task RunAsync(string connectionString, ILoggerFactory loggerFactory)
+    public static async Task RunAsync(Func<string, CancellationToken, Task<string>> fetchToken)
     {
-        var builder = new PgWireDataSourceBuilder(connectionString)
-            .UseLoggerFactory(loggerFactory)                          // through DI this is the host's factory, without asking
-            .UseSlowCommandThreshold(TimeSpan.FromMilliseconds(500))  // Warning for every command at least this slow
-            .EnableParameterLogging();                                // parameter values in command events and spans (off by default)
+        // One data source for the cluster; views by role share its hosts and pools.
+        await using var cluster = PgWireDataSource.Create(
+            "Host=db1,db2,db3;Username=app;Database=shop;Load Balance Hosts=true;Host Recheck Seconds=10");
+        PgWireDataSource writes = cluster.WithTargetSession(TargetSession.Primary);
+        PgWireDataSource reads = cluster.WithTargetSession(TargetSession.PreferStandby);
+
+        await writes.ExecuteAsync("UPDATE stock SET count = count - 1 WHERE id = $1", 42);
+        using PgRowSet low = await reads.QueryAsync("SELECT id, count FROM stock WHERE count < $1", 10);
+
+        // Rotating credentials, and a per-session setup, on the builder.
+        var builder = new PgWireDataSourceBuilder("postgresql://app@db1,db2/shop?target_session_attrs=read-write&sslmode=verify-full");
+        builder.UsePasswordProvider(async (request, token) => await fetchToken(request.Host, token));
+        builder.UsePhysicalConnectionInitializer("SET search_path TO shop, public");
+        await using PgWireDataSource dataSource = builder.Build();
         await Task.CompletedTask;
     }
 }

@@ -18,7 +18,7 @@ public static class LatencyMode
     private const int PoolSize = 8;
     private const string PointSql = "SELECT id, name FROM bench_users WHERE id = $1";
 
-    private sealed record Driver(string Name, Func<string, object> Create, Func<object, int, ArrayBufferWriter<byte>, Task> Point, Func<object, int, ArrayBufferWriter<byte>, Task> Json);
+    private sealed record Driver(string Name, Func<string, object> Create, Func<object, int, ArrayBufferWriter<byte>, Task>? Point, Func<object, int, ArrayBufferWriter<byte>, Task> Json);
 
     private static readonly Driver[] s_drivers =
     [
@@ -32,10 +32,16 @@ public static class LatencyMode
                 _ = reader.GetString(1);
             },
             (source, seed, buffer) => RowsToJson.NpgsqlAsync((NpgsqlDataSource)source, seed % 49_000, buffer)),
+        new("NpgsqlTuned objects", cs => NpgsqlDataSource.Create(cs + ";" + Tuning.Npgsql + $";Maximum Pool Size={PoolSize}"), null,
+            (source, seed, buffer) => RowsToJson.NpgsqlObjectsAsync((NpgsqlDataSource)source, seed % 49_000, buffer)),
         new("PgWire pooled", cs => PgWireDataSource.Create(cs + $";Maximum Pool Size={PoolSize}"), PgWirePointAsync,
             (source, seed, buffer) => RowsToJson.PgWireAsync((PgWireDataSource)source, seed % 49_000, buffer)),
+        new("PgWire pooled WriteJson", cs => PgWireDataSource.Create(cs + $";Maximum Pool Size={PoolSize}"), null,
+            (source, seed, buffer) => RowsToJson.PgWireWriteJsonAsync((PgWireDataSource)source, seed % 49_000, buffer)),
         new("PgWire multiplexed", cs => PgWireDataSource.Create(cs + $";Maximum Pool Size={PoolSize};Multiplexing=true"), PgWirePointAsync,
             (source, seed, buffer) => RowsToJson.PgWireAsync((PgWireDataSource)source, seed % 49_000, buffer)),
+        new("PgWire mux WriteJson", cs => PgWireDataSource.Create(cs + $";Maximum Pool Size={PoolSize};Multiplexing=true"), null,
+            (source, seed, buffer) => RowsToJson.PgWireWriteJsonAsync((PgWireDataSource)source, seed % 49_000, buffer)),
     ];
 
     private static async Task PgWirePointAsync(object source, int id, ArrayBufferWriter<byte> unused)
@@ -49,25 +55,25 @@ public static class LatencyMode
         var server = new PgWireConnectionStringBuilder(BenchmarkServer.ConnectionString);
         await using var proxy = PgFaultProxy.Start(server.Host == "localhost" ? "127.0.0.1" : server.Host, server.Port);
         Console.WriteLine($"{Callers} callers, pool of {PoolSize}, {seconds:0.#} s per cell after a warm-up; q/s and latency per operation");
-        Console.WriteLine($"{"one-way",8} {"RTT ms",7} {"workload",-14} {"driver",-19} {"q/s",9} {"p50 ms",7} {"p99 ms",7} {"vs Npgsql",9} {"of 64/RTT",9} {"of 8/RTT",8}");
+        Console.WriteLine($"{"one-way",8} {"RTT ms",7} {"workload",-14} {"driver",-23} {"q/s",9} {"p50 ms",7} {"p99 ms",7} {"vs Npgsql",9} {"of 64/RTT",9} {"of 8/RTT",8}");
         foreach (var delay in delaysMs)
         {
             proxy.Plan = delay > 0 ? new FaultPlan { Latency = TimeSpan.FromMilliseconds(delay) } : null;
             var through = proxy.Through(BenchmarkServer.ConnectionString);
             var rtt = await RoundTripAsync(through);
-            foreach (var (workload, pick) in new (string, Func<Driver, Func<object, int, ArrayBufferWriter<byte>, Task>>)[] { ("point query", d => d.Point), ("100 rows JSON", d => d.Json) })
+            foreach (var (workload, pick) in new (string, Func<Driver, Func<object, int, ArrayBufferWriter<byte>, Task>?>)[] { ("point query", d => d.Point), ("100 rows JSON", d => d.Json) })
             {
                 double? reference = null;
                 foreach (var driver in s_drivers)
                 {
+                    if (pick(driver) is not { } operation) continue;
                     var source = driver.Create(through);
                     try
                     {
-                        var operation = pick(driver);
                         await MeasureAsync(source, operation, TimeSpan.FromSeconds(Math.Min(1, seconds / 4)));
                         var (rate, p50, p99) = await MeasureAsync(source, operation, TimeSpan.FromSeconds(seconds));
                         reference ??= rate;
-                        Console.WriteLine($"{delay,8:0.##} {rtt,7:F2} {workload,-14} {driver.Name,-19} {rate,9:N0} {p50,7:F2} {p99,7:F2} {rate / reference,9:F2} " +
+                        Console.WriteLine($"{delay,8:0.##} {rtt,7:F2} {workload,-14} {driver.Name,-23} {rate,9:N0} {p50,7:F2} {p99,7:F2} {rate / reference,9:F2} " +
                             $"{rate / (Callers / (rtt / 1000)),9:P0} {rate / (PoolSize / (rtt / 1000)),8:P0}");
                     }
                     finally

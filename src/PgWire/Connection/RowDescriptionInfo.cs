@@ -49,6 +49,19 @@ internal sealed class RowDescriptionInfo
 
     public int Count => Fields.Length;
 
+    private (System.Text.Json.JsonEncodedText Name, JsonForm Form)[]? _json;
+
+    /// <summary>Per column: its name encoded once for JSON property names, and its values' JSON form (built on first use).</summary>
+    public (System.Text.Json.JsonEncodedText Name, JsonForm Form)[] JsonColumns => _json ??= BuildJsonColumns();
+
+    private (System.Text.Json.JsonEncodedText Name, JsonForm Form)[] BuildJsonColumns()
+    {
+        var columns = new (System.Text.Json.JsonEncodedText, JsonForm)[Fields.Length];
+        for (var i = 0; i < columns.Length; i++)
+            columns[i] = (System.Text.Json.JsonEncodedText.Encode(Fields[i].Name), JsonForms.Of(Codecs[i], Fields[i].TypeOid, Fields[i].Format == FormatCode.Text));
+        return columns;
+    }
+
     /// <summary>The ordinal of a column by name: exact match first, then case-insensitive; -1 when absent.</summary>
     public int GetOrdinal(string name)
     {

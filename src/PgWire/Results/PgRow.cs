@@ -115,6 +115,35 @@ public readonly struct PgRow
         return result;
     }
 
+    /// <summary>
+    /// Writes the row as JSON: an object keyed by column name, or (<see cref="PgJsonRowFormat.Arrays"/>) an array of its
+    /// values; see <see cref="PgRowSet.WriteJson"/> for the values' forms.
+    /// </summary>
+    /// <param name="writer">Where the JSON goes.</param>
+    /// <param name="format">Objects (the default) or arrays.</param>
+    public void WriteJson(System.Text.Json.Utf8JsonWriter writer, PgJsonRowFormat format = PgJsonRowFormat.Objects)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        var set = Set;
+        Check(set);
+        JsonRows.WriteStoredRow(set.Description, new ReadOnlySpan<byte>(_chunk, _offset, _length), writer, format);
+        Check(set);
+    }
+
+    /// <summary>Writes column <paramref name="ordinal"/>'s value as a JSON value (null for SQL NULL), in its type's JSON form.</summary>
+    /// <param name="ordinal">The column.</param>
+    /// <param name="writer">Where the JSON goes (after a property name, in an array, or alone).</param>
+    public void WriteJsonValue(int ordinal, System.Text.Json.Utf8JsonWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        var set = Set;
+        Check(set);
+        var columns = set.Description.Count;
+        if ((uint)ordinal >= (uint)columns) throw OutOfRange(ordinal, columns);
+        JsonRows.WriteStoredValue(set.Description, ordinal, new ReadOnlySpan<byte>(_chunk, _offset, _length), writer);
+        Check(set);
+    }
+
     /// <summary>Decodes the column called <paramref name="name"/> as <typeparamref name="T"/>; see <see cref="Get{T}(int)"/>.</summary>
     public T Get<T>(string name) => Get<T>(Set.GetOrdinal(name));
 

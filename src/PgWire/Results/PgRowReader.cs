@@ -169,6 +169,30 @@ public sealed class PgRowReader : IAsyncDisposable, IDisposable
             : default;
     }
 
+    /// <summary>
+    /// Writes the rows not read yet as a JSON array (see <see cref="PgRowSet.WriteJson"/> for the forms), decoded from
+    /// the receive buffer as they arrive, and flushes <paramref name="writer"/> whenever 16 KiB are pending: for
+    /// results too large to hold, straight into a response stream.
+    /// </summary>
+    /// <param name="writer">Where the JSON goes.</param>
+    /// <param name="format">Objects (the default) or arrays per row.</param>
+    /// <param name="cancellationToken">Cancels the statement on the server while waiting for rows, and the flushes.</param>
+    /// <returns>The number of rows written.</returns>
+    public async Task<long> WriteJsonAsync(System.Text.Json.Utf8JsonWriter writer, PgJsonRowFormat format = PgJsonRowFormat.Objects, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        long rows = 0;
+        writer.WriteStartArray();
+        while (await ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            JsonRows.WriteRow(_cursor.Description!, _cursor.Row.Span, _cursor.Offsets, writer, format);
+            rows++;
+            if (writer.BytesPending > 16 * 1024) await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        writer.WriteEndArray();
+        return rows;
+    }
+
     /// <summary>Decodes the column called <paramref name="name"/> of the current row.</summary>
     public T Get<T>(string name) => Get<T>(GetOrdinal(name));
 

@@ -92,6 +92,24 @@ public sealed class PgRowSet : IReadOnlyList<PgRow>, IDisposable
         return ordinal >= 0 ? ordinal : throw new IndexOutOfRangeException($"The result has no column named '{name}'.");
     }
 
+    /// <summary>
+    /// Writes the rows as a JSON array: each row an object keyed by column name (or, with
+    /// <see cref="PgJsonRowFormat.Arrays"/>, an array of its values), each value written from its bytes in its type's
+    /// JSON form, without a string or a boxed value per cell for the common types (numbers, bool, text, json/jsonb, uuid,
+    /// bytea, date and time types, arrays of those). The README lists every type's form.
+    /// </summary>
+    /// <param name="writer">Where the JSON goes; the caller flushes it.</param>
+    /// <param name="format">Objects (the default) or arrays per row.</param>
+    /// <exception cref="InvalidCastException">A value's bytes are not a value of its type (named with its column).</exception>
+    public void WriteJson(System.Text.Json.Utf8JsonWriter writer, PgJsonRowFormat format = PgJsonRowFormat.Objects)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ThrowIfDisposed();
+        writer.WriteStartArray();
+        for (var i = 0; i < _count; i++) CreateRow(i).WriteJson(writer, format);
+        writer.WriteEndArray();
+    }
+
     /// <summary>Returns an enumerator over the rows (a struct: a foreach allocates nothing).</summary>
     public Enumerator GetEnumerator()
     {

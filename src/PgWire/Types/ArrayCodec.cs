@@ -19,7 +19,7 @@ internal interface IArrayReader
 /// rank. Lower bounds other than 1 are accepted; CLR arrays start at 0, so the bound itself is not kept.
 /// </summary>
 internal class ArrayCodec<TElement>(uint elementOid, string elementName, PgCodec<TElement> element)
-    : PgCodec<TElement[]>, IPgReader<List<TElement>>, IArrayReader
+    : PgCodec<TElement[]>, IPgReader<List<TElement>>, IArrayReader, IJsonArray
 {
     /// <summary>
     /// PostgreSQL has no arrays of arrays (a multi-dimensional array is one array): none, which also keeps NativeAOT
@@ -205,6 +205,48 @@ internal class ArrayCodec<TElement>(uint elementOid, string elementName, PgCodec
         LengthPrefixed.Write(element, item, writer);
     }
 
+
+    /// <summary>Writes the array as JSON: nested arrays per dimension, each element in its type's JSON form, NULL as null.</summary>
+    public void WriteJson(ReadOnlySpan<byte> value, System.Text.Json.Utf8JsonWriter writer)
+    {
+        var header = ReadHeader(value, out var offset);
+        var form = JsonForms.Of(element, elementOid, textFormat: false);
+        if (header.Dimensions == 0)
+        {
+            writer.WriteStartArray();
+            writer.WriteEndArray();
+            return;
+        }
+        WriteJsonDimension(value, ref offset, header, 0, form, writer);
+    }
+
+    private void WriteJsonDimension(ReadOnlySpan<byte> value, ref int offset, in Header header, int dimension, JsonForm form, System.Text.Json.Utf8JsonWriter writer)
+    {
+        writer.WriteStartArray();
+        var count = header.Lengths[dimension];
+        for (var i = 0; i < count; i++)
+        {
+            if (dimension + 1 < header.Dimensions)
+            {
+                WriteJsonDimension(value, ref offset, header, dimension + 1, form, writer);
+                continue;
+            }
+            // Per element: Int32 length (-1 = NULL), then the bytes.
+            if (value.Length - offset < 4) throw new InvalidCastException("the array is truncated");
+            var length = BinaryPrimitives.ReadInt32BigEndian(value[offset..]);
+            offset += 4;
+            if (length == -1)
+            {
+                writer.WriteNullValue();
+                continue;
+            }
+            if (length < 0 || length > value.Length - offset)
+                throw new InvalidCastException($"an element of the array claims {length} bytes but {value.Length - offset} remain");
+            JsonForms.Write(form, element, value.Slice(offset, length), writer);
+            offset += length;
+        }
+        writer.WriteEndArray();
+    }
 
     /// <summary>The array's header; <see cref="Lengths"/> holds up to six dimension lengths inline (no allocation).</summary>
     private readonly record struct Header(int Dimensions, bool HasNulls, Dimensions6 Lengths, int Count);

@@ -114,36 +114,92 @@ internal sealed class NumericCodec : PgCodec<decimal>, IPgReader<PgNumeric>, IPg
     /// <summary>The value as PostgreSQL prints it.</summary>
     private static string Text(ReadOnlySpan<byte> value)
     {
+        var length = TextLength(value);
+        var rented = length <= 256 ? null : System.Buffers.ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            Span<byte> utf8 = rented ?? stackalloc byte[256];
+            return System.Text.Encoding.ASCII.GetString(utf8[..FormatUtf8(value, utf8)]);
+        }
+        finally
+        {
+            if (rented is not null) System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>The most bytes <see cref="FormatUtf8"/> writes for <paramref name="value"/> (checks the header).</summary>
+    internal static int TextLength(ReadOnlySpan<byte> value)
+    {
+        var (_, weight, _, displayScale) = ReadHeader(value);
+        // Sign, the integer part's groups of 4 digits (or "0"), the point and the display scale (rounded up to a group).
+        return 12 + 4 * Math.Max(weight + 1, 1) + Math.Max((int)displayScale, 0) + 4;
+    }
+
+    /// <summary>
+    /// Writes the value as PostgreSQL prints it (NaN, Infinity, -Infinity, or digits with the display scale) into
+    /// <paramref name="destination"/>, which holds at least <see cref="TextLength"/> bytes; returns the bytes written.
+    /// </summary>
+    internal static int FormatUtf8(ReadOnlySpan<byte> value, Span<byte> destination)
+    {
         var (digitCount, weight, sign, displayScale) = ReadHeader(value);
         switch (sign)
         {
-            case NaN: return "NaN";
-            case PositiveInfinity: return "Infinity";
-            case NegativeInfinity: return "-Infinity";
+            case NaN: return Copy("NaN"u8, destination);
+            case PositiveInfinity: return Copy("Infinity"u8, destination);
+            case NegativeInfinity: return Copy("-Infinity"u8, destination);
             case not (Positive or Negative): throw new InvalidCastException($"the numeric value has an unknown sign word 0x{sign:X4}");
         }
         if (displayScale < 0) throw new InvalidCastException($"the numeric value has a negative display scale {displayScale}");
-        var digits = new short[digitCount];
-        for (var i = 0; i < digitCount; i++)
+        // Header (8 bytes), then digitCount base-10000 digits, Int16 each.
+        short Digit(ReadOnlySpan<byte> v, int i)
         {
-            digits[i] = BinaryPrimitives.ReadInt16BigEndian(value[(8 + 2 * i)..]);
-            if (digits[i] is < 0 or > 9999) throw new InvalidCastException($"a numeric digit is {digits[i]}; base-10000 digits are 0 to 9999");
+            if (i < 0 || i >= digitCount) return 0;
+            var digit = BinaryPrimitives.ReadInt16BigEndian(v[(8 + 2 * i)..]);
+            return digit is >= 0 and <= 9999 ? digit : throw new InvalidCastException($"a numeric digit is {digit}; base-10000 digits are 0 to 9999");
         }
-        short Digit(int i) => i < 0 || i >= digits.Length ? (short)0 : digits[i];
-        var text = new System.Text.StringBuilder();
-        if (sign == Negative) text.Append('-');
-        if (weight < 0) text.Append('0');
+        var at = 0;
+        if (sign == Negative) destination[at++] = (byte)'-';
+        if (weight < 0) destination[at++] = (byte)'0';
         for (var i = 0; i <= weight; i++)
-            text.Append(i == 0 ? Digit(i).ToString(System.Globalization.CultureInfo.InvariantCulture) : Digit(i).ToString("D4", System.Globalization.CultureInfo.InvariantCulture));
+        {
+            var digit = Digit(value, i);
+            if (i == 0)
+            {
+                digit.TryFormat(destination[at..], out var written, default, System.Globalization.CultureInfo.InvariantCulture);
+                at += written;
+            }
+            else
+            {
+                Group(digit, destination[at..]);
+                at += 4;
+            }
+        }
         if (displayScale > 0)
         {
-            text.Append('.');
-            var fractionStart = text.Length;
-            for (var i = weight + 1; text.Length - fractionStart < displayScale; i++)
-                text.Append(Digit(i).ToString("D4", System.Globalization.CultureInfo.InvariantCulture));
-            text.Length = fractionStart + displayScale;
+            destination[at++] = (byte)'.';
+            var fractionStart = at;
+            for (var i = weight + 1; at - fractionStart < displayScale; i++)
+            {
+                Group(Digit(value, i), destination[at..]);
+                at += 4;
+            }
+            at = fractionStart + displayScale;
         }
-        return text.ToString();
+        return at;
+
+        static void Group(int digit, Span<byte> into)
+        {
+            into[0] = (byte)('0' + digit / 1000);
+            into[1] = (byte)('0' + digit / 100 % 10);
+            into[2] = (byte)('0' + digit / 10 % 10);
+            into[3] = (byte)('0' + digit % 10);
+        }
+
+        static int Copy(ReadOnlySpan<byte> text, Span<byte> into)
+        {
+            text.CopyTo(into);
+            return text.Length;
+        }
     }
 
     /// <summary>The nearest double (NaN and the infinities included); precision beyond 15-17 digits is lost.</summary>
