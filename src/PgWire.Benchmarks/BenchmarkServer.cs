@@ -71,6 +71,17 @@ public static class BenchmarkServer
             CREATE TABLE IF NOT EXISTS bench_timestamps ({TimestampColumns});
             INSERT INTO bench_timestamps SELECT {TimestampValues} FROM generate_series(1, {RowCount}) g
                 WHERE NOT EXISTS (SELECT 1 FROM bench_timestamps);
+            CREATE TABLE IF NOT EXISTS bench_types (
+                i2 int2 NOT NULL, i4 int4 NOT NULL, i8 int8 NOT NULL, f8 float8 NOT NULL, num numeric NOT NULL, flag bool NOT NULL,
+                txt text NOT NULL, id uuid NOT NULL, ts timestamp NOT NULL, tstz timestamptz NOT NULL, d date NOT NULL,
+                j jsonb NOT NULL, bin bytea NOT NULL, arr int4[] NOT NULL);
+            INSERT INTO bench_types
+                SELECT g % 32000, g, g::int8 * 1000003, g / 7.0, (g * 1.25)::numeric(12, 2), g % 2 = 0, 'text value ' || g,
+                       md5(g::text)::uuid, '2024-01-01'::timestamp + g * interval '1 minute', '2024-01-01 00:00+00'::timestamptz + g * interval '1 minute',
+                       '2000-01-01'::date + g % 20000, jsonb_build_object('id', g, 'name', 'n' || g), decode(md5(g::text), 'hex'),
+                       ARRAY[g, g + 1, g + 2, g + 3, g + 4]
+                FROM generate_series(1, {RowCount}) g
+                WHERE NOT EXISTS (SELECT 1 FROM bench_types);
             ANALYZE bench_users; ANALYZE bench_rows;
             """);
         await command.ExecuteNonQueryAsync();

@@ -8,9 +8,15 @@ using PgWire.Benchmarks;
 // With --read [rounds=5]: large buffered reads (9 columns, jsonb, 60 timestamps x 50,000 rows), PgWire against Npgsql (ReadCost).
 // With --read-loop nine|timestamps [seconds=15]: PgWire's buffered 9-column or timestamp read in a loop, for a profiler.
 // With --latency [seconds=5] [one-way delays in ms=0,0.25,1,2]: 64 callers on a pool of 8 through a proxy adding a fixed latency (LatencyMode).
+// With --rows-profile: where a buffered read's client CPU goes, per row and per value, without a server (RowsProfile).
 // With --cpu-loop pgwire|npgsql [seconds]: one driver's prepared point query in a loop, to attach a profiler to.
 // With --cancel-race [iterations=200]: tokens cancelled around a short query's end, PgWire against Npgsql (CancellationRace).
 // With --soak [minutes=30] [callers=1000] [pool=20]: the soak run (Soak); scripts/soak.sh.
+if (args is ["--rows-profile", ..])
+{
+    RowsProfile.Run();
+    return;
+}
 await BenchmarkServer.EnsureStartedAsync();
 if (args is ["--copy", ..])
 {
