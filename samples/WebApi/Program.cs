@@ -31,6 +31,12 @@ app.Lifetime.ApplicationStopped.Register(() => server.DisposeAsync().AsTask().Ge
 
 // 100 rows x 9 columns, as JSON.
 app.MapGet("/items", async (Store store, int? count) => Results.Ok(await store.ReadAsync(Math.Clamp(count ?? 100, 1, 1000))));
+// The same JSON written each driver's best way: Npgsql's objects and JsonSerializer, PgWire's PgRowSet.WriteJson.
+app.MapGet("/items/json", async (HttpContext context, Store store, int? count) =>
+{
+    context.Response.ContentType = "application/json; charset=utf-8";
+    await store.WriteItemsAsync(Math.Clamp(count ?? 100, 1, 1000), context.Response.Body, context.RequestAborted);
+});
 // One row by key.
 app.MapGet("/items/{id:int}", async (Store store, int id) => await store.FindAsync(id) is { } item ? Results.Ok(item) : Results.NotFound());
 // A new row from the body.

@@ -47,6 +47,10 @@ public sealed class Store
         return items;
     }
 
+    /// <summary>The Npgsql way to answer JSON: the rows as objects, serialised by System.Text.Json (source-generated).</summary>
+    public async Task WriteItemsAsync(int count, Stream body, CancellationToken cancellationToken) =>
+        await System.Text.Json.JsonSerializer.SerializeAsync(body, await ReadAsync(count), ItemJson.Default.ListItem, cancellationToken);
+
     public async Task<Item?> FindAsync(int id)
     {
         await using var command = _db.CreateCommand(FindSql);
@@ -92,6 +96,19 @@ public sealed class Store
         var items = new List<Item>(rows.Count);
         foreach (var row in rows) items.Add(Read(row));
         return items;
+    }
+
+    /// <summary>
+    /// The PgWire way to answer JSON: the rows written straight from their bytes (PgRowSet.WriteJson), no object, string
+    /// or boxed value per cell; the same JSON as the objects give (the columns are named as the record's properties).
+    /// </summary>
+    public async Task WriteItemsAsync(int count, Stream body, CancellationToken cancellationToken)
+    {
+        using var rows = await _db.QueryAsync(ReadSql, [count], cancellationToken);
+        // ASP.NET Core's own escaping, so that the JSON is byte for byte what the objects give.
+        await using var json = new System.Text.Json.Utf8JsonWriter(body, new System.Text.Json.JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        rows.WriteJson(json);
+        await json.FlushAsync(cancellationToken);
     }
 
     public async Task<Item?> FindAsync(int id)

@@ -11,6 +11,9 @@ root="$(cd "$(dirname "$0")/../../.." && pwd)"
 seconds=${1:-10}
 rounds=${2:-2}
 pool=${POOL:-8}
+# WEB_PATH=/items/json measures each driver's best way to answer JSON (Npgsql: objects + JsonSerializer; PgWire:
+# PgRowSet.WriteJson) instead of objects for both (/items, the default).
+path=${WEB_PATH:-/items}
 work=$(mktemp -d)
 chmod 755 "$work"
 app_pid=""
@@ -52,8 +55,8 @@ stop_app() { kill "$app_pid"; wait "$app_pid" 2>/dev/null || true; app_pid=""; }
 # One wrk run: "requests/s p50_ms p99_ms".
 measure() {
   local c=$1 threads=$(( $1 < 2 ? 1 : 2 ))
-  wrk -t$threads -c"$c" -d3s http://127.0.0.1:5099/items >/dev/null   # warm-up
-  wrk -t$threads -c"$c" -d"${seconds}s" --latency http://127.0.0.1:5099/items | awk '
+  wrk -t$threads -c"$c" -d3s http://127.0.0.1:5099$path >/dev/null   # warm-up
+  wrk -t$threads -c"$c" -d"${seconds}s" --latency http://127.0.0.1:5099$path | awk '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
     /^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) } /^Requests\/sec/ { rps = $2 } /Non-2xx/ { bad = $NF }
     END { if (bad > 0) { print "ERROR: " bad " non-2xx responses"; exit 1 } printf "%.0f %.2f %.2f\n", rps, p50, p99 }'
