@@ -39,7 +39,8 @@ internal enum JsonForm : byte
 /// text, varchar, char, name, enums and every column sent as text: strings; json and jsonb: the JSON itself; uuid:
 /// its string; bytea: base64; date: "yyyy-MM-dd"; timestamp: ISO 8601 without offset; timestamptz: ISO 8601 in UTC with
 /// Z; time: "HH:mm:ss[.ffffff]"; infinite dates and timestamps: "infinity" / "-infinity"; arrays: JSON arrays (nested
-/// for several dimensions, NULL elements as null); hstore: an object; anything else: the string of its .NET value.
+/// for several dimensions, NULL elements as null); hstore: an object; composites: arrays of their fields; anything
+/// else: the string of its .NET value.
 /// </summary>
 internal static class JsonForms
 {
@@ -106,7 +107,10 @@ internal static class JsonForms
                     writer.WriteNumberValue(BinaryPrimitives.ReadUInt32BigEndian(Fixed(value, 4, "oid")));
                     return;
                 case JsonForm.Float4:
-                    WriteDouble(BinaryPrimitives.ReadSingleBigEndian(Fixed(value, 4, "float4")), writer);
+                    // As a float (1.1, not the double 1.100000023841858).
+                    var single = BinaryPrimitives.ReadSingleBigEndian(Fixed(value, 4, "float4"));
+                    if (float.IsFinite(single)) writer.WriteNumberValue(single);
+                    else WriteDouble(single, writer);
                     return;
                 case JsonForm.Float8:
                     WriteDouble(BinaryPrimitives.ReadDoubleBigEndian(Fixed(value, 8, "float8")), writer);
@@ -163,7 +167,7 @@ internal static class JsonForms
                     writer.WriteEndObject();
                     return;
                 default:
-                    writer.WriteStringValue(Convert.ToString(codec!.ReadAsObject(value), System.Globalization.CultureInfo.InvariantCulture));
+                    WriteObject(codec!.ReadAsObject(value), writer);
                     return;
             }
         }
@@ -175,6 +179,55 @@ internal static class JsonForms
         catch (JsonException e)
         {
             throw new InvalidCastException(e.Message, e);
+        }
+    }
+
+    /// <summary>
+    /// A value of a type without a form of its own, from its .NET value: numbers and bools as such, composites and other
+    /// collections as arrays (dictionaries as objects) of their items, anything else as the string of its value.
+    /// </summary>
+    private static void WriteObject(object? item, Utf8JsonWriter writer)
+    {
+        switch (item)
+        {
+            case null:
+                writer.WriteNullValue();
+                return;
+            case string text:
+                writer.WriteStringValue(text);
+                return;
+            case bool flag:
+                writer.WriteBooleanValue(flag);
+                return;
+            case int or long or short or byte or uint:
+                writer.WriteNumberValue(Convert.ToInt64(item, System.Globalization.CultureInfo.InvariantCulture));
+                return;
+            case decimal number:
+                writer.WriteNumberValue(number);
+                return;
+            case double or float:
+                WriteDouble(Convert.ToDouble(item, System.Globalization.CultureInfo.InvariantCulture), writer);
+                return;
+            case System.Collections.IDictionary dictionary:
+                writer.WriteStartObject();
+                foreach (System.Collections.DictionaryEntry entry in dictionary)
+                {
+                    writer.WritePropertyName(Convert.ToString(entry.Key, System.Globalization.CultureInfo.InvariantCulture) ?? "");
+                    WriteObject(entry.Value, writer);
+                }
+                writer.WriteEndObject();
+                return;
+            case System.Collections.IEnumerable items and not byte[]:
+                writer.WriteStartArray();
+                foreach (var element in items) WriteObject(element, writer);
+                writer.WriteEndArray();
+                return;
+            case byte[] bytes:
+                writer.WriteBase64StringValue(bytes);
+                return;
+            default:
+                writer.WriteStringValue(Convert.ToString(item, System.Globalization.CultureInfo.InvariantCulture));
+                return;
         }
     }
 

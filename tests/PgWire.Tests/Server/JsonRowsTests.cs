@@ -20,7 +20,8 @@ public sealed class JsonRowsTests(ServerFixture fixture)
                '2024-02-29'::date AS d, 'infinity'::date AS dinf, '2024-02-29 13:14:15.123456'::timestamp AS ts,
                '-infinity'::timestamp AS tsinf, '2024-02-29 13:14:15+02'::timestamptz AS tstz, '13:14:15.5'::time AS tm,
                ARRAY[1, NULL, 3]::int4[] AS arr, ARRAY[[1, 2], [3, 4]]::int8[] AS grid, ARRAY['a', 'b"']::text[] AS texts,
-               '{}'::int4[] AS empty, '1 day 02:00:00'::interval AS iv, NULL::int4 AS missing, '0001-01-01 BC'::date AS bc
+               '{}'::int4[] AS empty, '1 day 02:00:00'::interval AS iv, NULL::int4 AS missing, '0001-01-01 BC'::date AS bc,
+               1.1::float4 AS single, ROW(1, 'two', NULL::text) AS rec
         """;
 
     private static string Json(Action<Utf8JsonWriter> write)
@@ -72,6 +73,18 @@ public sealed class JsonRowsTests(ServerFixture fixture)
         Assert.Equal(JsonValueKind.String, row.GetProperty("iv").ValueKind);
         Assert.Equal(JsonValueKind.Null, row.GetProperty("missing").ValueKind);
         Assert.Equal("0001-01-01 BC", row.GetProperty("bc").GetString());
+        Assert.Equal("1.1", row.GetProperty("single").GetRawText());
+        Assert.Equal("(1,two,)", row.GetProperty("rec").GetString()); // an anonymous record comes in text form
+    }
+
+    [Fact]
+    public async Task A_composite_type_is_an_array_of_its_fields()
+    {
+        await using (var setup = fixture.CreateDataSource())
+            await setup.ExecuteAsync("DO $$BEGIN CREATE TYPE json_rows_pair AS (a int, b text, c float8); EXCEPTION WHEN duplicate_object THEN NULL; END$$");
+        await using var dataSource = fixture.CreateDataSource();
+        using var rows = await dataSource.QueryAsync("SELECT ROW(1, 'two', NULL)::json_rows_pair AS pair");
+        Assert.Equal("[{\"pair\":[1,\"two\",null]}]", Json(w => rows.WriteJson(w)));
     }
 
     [Fact]
