@@ -27,4 +27,14 @@ public static class NineColumns
         }
         return check;
     }
+
+    /// <summary>Reads every value of a PgWire row (the same values, in the same order, as <see cref="ReadAllAsync"/>).</summary>
+    public static long ReadAll(PgRow row) =>
+        row.Get<int>(0) + row.Get<long>(1) + row.Get<string>(2).Length + (long)row.Get<double>(3) + (long)row.Get<decimal>(4)
+        + (row.Get<bool>(5) ? 1 : 0) + row.Get<DateTime>(6).Ticks + row.Get<Guid>(7).GetHashCode() + row.Get<string>(8).Length;
+
+    /// <summary>Reads every value of the streaming reader's current row.</summary>
+    public static long ReadAll(PgRowReader reader) =>
+        reader.Get<int>(0) + reader.Get<long>(1) + reader.Get<string>(2).Length + (long)reader.Get<double>(3) + (long)reader.Get<decimal>(4)
+        + (reader.Get<bool>(5) ? 1 : 0) + reader.Get<DateTime>(6).Ticks + reader.Get<Guid>(7).GetHashCode() + reader.Get<string>(8).Length;
 }

@@ -103,18 +103,7 @@ public static class ReadCost
     {
         using var rows = await source.QueryAsync(NineColumns.Sql);
         long check = 0;
-        foreach (var row in rows)
-        {
-            check += row.Get<int>(0);
-            check += row.Get<long>(1);
-            check += (long)row.Get<double>(3);
-            check += (long)row.Get<decimal>(4);
-            check += row.Get<bool>(5) ? 1 : 0;
-            check += row.Get<DateTime>(6).Ticks;
-            check += row.Get<Guid>(7).GetHashCode();
-            check += row.Get<string>(2).Length;
-            check += row.Get<string>(8).Length;
-        }
+        foreach (var row in rows) check += NineColumns.ReadAll(row);
         return check;
     }
 
@@ -122,18 +111,7 @@ public static class ReadCost
     {
         await using var reader = await source.QueryStreamingAsync(NineColumns.Sql);
         long check = 0;
-        while (await reader.ReadAsync())
-        {
-            check += reader.Get<int>(0);
-            check += reader.Get<long>(1);
-            check += (long)reader.Get<double>(3);
-            check += (long)reader.Get<decimal>(4);
-            check += reader.Get<bool>(5) ? 1 : 0;
-            check += reader.Get<DateTime>(6).Ticks;
-            check += reader.Get<Guid>(7).GetHashCode();
-            check += reader.Get<string>(2).Length;
-            check += reader.Get<string>(8).Length;
-        }
+        while (await reader.ReadAsync()) check += NineColumns.ReadAll(reader);
         return check;
     }
 
