@@ -91,6 +91,18 @@ public static class RowsProfile
                     DataRow.TryGetColumnAt(body, offsets[8], out v); check += JsonCodec.Jsonb.Read(v).Length;
                 }
             });
+            // numeric alone, without the benchmark's (long) conversion: the codec's own cost per value.
+            var numericOnly = Time(() =>
+            {
+                Span<int> offsets = stackalloc int[9];
+                foreach (var body in bodies)
+                {
+                    DataRow.ValidateAndIndex(body, offsets);
+                    DataRow.TryGetColumnAt(body, offsets[4], out var v);
+                    check += NumericCodec.Instance.Read(v).Scale;
+                }
+            }) - validate;
+            Console.WriteLine($"   numeric decode alone (codec, no conversion): {numericOnly * 1e6 / Rows:F0} ns/value");
             Console.WriteLine($"round {round + 1}: store {store * 1e6 / Rows:F0} ns/row (of which validate+index {validate * 1e6 / Rows:F0}), " +
                 $"read through PgRow {read * 1e6 / Rows:F0} ns/row, decoded in place (validate + codecs, the eager reader's floor) {inPlace * 1e6 / Rows:F0} ns/row  [{check % 7}]");
             Console.WriteLine("   per column through PgRow, ns/value: " + string.Join(", ", perColumn.Select((t, i) => $"{new[] { "int4", "int8", "text", "float8", "numeric", "bool", "timestamp", "uuid", "jsonb" }[i]} {t * 1e6 / Rows:F0}")));
