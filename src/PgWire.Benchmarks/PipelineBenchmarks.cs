@@ -125,3 +125,76 @@ public class InsertBatchBenchmarks : DriverPair
         return await batch.ExecuteNonQueryAsync();
     }
 }
+
+/// <summary>
+/// 1,000 single-row INSERTs one after another in a transaction, through an explicitly prepared ADO.NET command (a round
+/// trip each: the latency-bound way many services write). The table is emptied between iterations.
+/// </summary>
+public class SequentialInsertBenchmarks : DriverPair
+{
+    private const string Sql = "INSERT INTO bench_inserts (id, name, amount) VALUES ($1, $2, $3)";
+
+    public override void Setup()
+    {
+        base.Setup();
+        PgWireSource.ExecuteAsync("CREATE UNLOGGED TABLE IF NOT EXISTS bench_inserts (id int NOT NULL, name text NOT NULL, amount numeric NOT NULL)").AsTask().GetAwaiter().GetResult();
+    }
+
+    [IterationSetup]
+    public void Empty() => PgWireSource.ExecuteAsync("TRUNCATE bench_inserts").AsTask().GetAwaiter().GetResult();
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = InsertBatchBenchmarks.Rows)]
+    public Task<int> Npgsql() => NpgsqlInserts(NpgsqlSource);
+
+    [Benchmark(OperationsPerInvoke = InsertBatchBenchmarks.Rows)]
+    public Task<int> NpgsqlTuned() => NpgsqlInserts(NpgsqlTunedSource);
+
+    [Benchmark(OperationsPerInvoke = InsertBatchBenchmarks.Rows)]
+    public async Task<int> PgWire()
+    {
+        await using var connection = await PgWireSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using var command = new PgWireCommand(Sql, connection, transaction);
+        var id = new PgWireParameter<int>();
+        var name = new PgWireParameter<string>();
+        var amount = new PgWireParameter<decimal>();
+        command.Parameters.Add(id);
+        command.Parameters.Add(name);
+        command.Parameters.Add(amount);
+        await command.PrepareAsync();
+        var total = 0;
+        for (var i = 0; i < InsertBatchBenchmarks.Rows; i++)
+        {
+            id.TypedValue = i;
+            name.TypedValue = "name " + i;
+            amount.TypedValue = i * 1.5m;
+            total += await command.ExecuteNonQueryAsync();
+        }
+        await transaction.CommitAsync();
+        return total;
+    }
+
+    private static async Task<int> NpgsqlInserts(NpgsqlDataSource dataSource)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using var command = new NpgsqlCommand(Sql, connection, transaction);
+        var id = new NpgsqlParameter<int>();
+        var name = new NpgsqlParameter<string>();
+        var amount = new NpgsqlParameter<decimal>();
+        command.Parameters.Add(id);
+        command.Parameters.Add(name);
+        command.Parameters.Add(amount);
+        await command.PrepareAsync();
+        var total = 0;
+        for (var i = 0; i < InsertBatchBenchmarks.Rows; i++)
+        {
+            id.TypedValue = i;
+            name.TypedValue = "name " + i;
+            amount.TypedValue = i * 1.5m;
+            total += await command.ExecuteNonQueryAsync();
+        }
+        await transaction.CommitAsync();
+        return total;
+    }
+}

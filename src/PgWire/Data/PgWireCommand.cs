@@ -19,6 +19,13 @@ public sealed class PgWireCommand : DbCommand
     /// <summary>Creates a command with no text and no connection.</summary>
     public PgWireCommand() { }
 
+    /// <summary>Creates a command in a transaction (as ADO.NET providers offer: <c>new SqlCommand(sql, connection, transaction)</c>).</summary>
+    /// <param name="commandText">The SQL.</param>
+    /// <param name="connection">The connection to run it on.</param>
+    /// <param name="transaction">The connection's transaction, or null.</param>
+    public PgWireCommand(string? commandText, PgWireConnection? connection, PgWireTransaction? transaction)
+        : this(commandText, connection) => Transaction = transaction;
+
     /// <summary>Creates a command.</summary>
     /// <param name="commandText">The SQL.</param>
     /// <param name="connection">The connection to run it on.</param>

@@ -29,6 +29,22 @@ public class AdoNetConventionsTests(ServerFixture fixture)
         return reader;
     }
 
+    [Fact]
+    public async Task A_command_made_with_a_transaction_runs_in_it()
+    {
+        await using var connection = await OpenAsync();
+        await using (var create = new PgWireCommand("CREATE TEMP TABLE in_tx (v int)", connection)) await create.ExecuteNonQueryAsync();
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            await using var insert = new PgWireCommand("INSERT INTO in_tx VALUES (1)", connection, transaction);
+            Assert.Same(transaction, insert.Transaction);
+            Assert.Equal(1, await insert.ExecuteNonQueryAsync());
+            await transaction.RollbackAsync();
+        }
+        await using var count = new PgWireCommand("SELECT count(*) FROM in_tx", connection);
+        Assert.Equal(0L, await count.ExecuteScalarAsync());
+    }
+
     // ---- Wrong values ----
 
     [Fact]
