@@ -15,11 +15,13 @@ internal static class CommandStatements
 
     /// <summary>
     /// Splits a command text into statements and gives each the values of the parameters it uses; refills
-    /// <c>reuse</c> (a command's own list, from its previous execution) when given.
+    /// <c>reuse</c> (a command's own list, from its previous execution) when given. With <paramref name="preparing"/>,
+    /// a parameter without a value yet stands as NULL of its declared type (or of the type the server infers), as
+    /// ADO.NET's Prepare-then-set-values pattern needs.
     /// </summary>
     public static List<(string Sql, object?[] Values)> Build(
         string commandText, CommandType commandType, List<PgWireParameter> parameters, ref RewriteCache? cache,
-        List<(string Sql, object?[] Values)>? reuse = null)
+        List<(string Sql, object?[] Values)>? reuse = null, bool preparing = false)
     {
         List<RewrittenStatement> rewritten;
         if (cache is not null && ReferenceEquals(cache.Text, commandText) && cache.Type == commandType && SameNames(cache.Names, parameters))
@@ -44,7 +46,7 @@ internal static class CommandStatements
 
         var wire = rewritten.Count == 1 && rewritten[0].ParameterIndices.Length == parameters.Count ? null : new object?[parameters.Count];
         if (wire is not null)
-            for (var i = 0; i < wire.Length; i++) wire[i] = parameters[i].ToWireValue(i);
+            for (var i = 0; i < wire.Length; i++) wire[i] = parameters[i].ToWireValue(i, preparing);
         var result = reuse ?? new List<(string, object?[])>(rewritten.Count);
         if (result.Count != rewritten.Count) result.Clear();
         for (var s = 0; s < rewritten.Count; s++)
@@ -55,7 +57,7 @@ internal static class CommandStatements
             for (var k = 0; k < count; k++)
             {
                 var index = statement.ParameterIndices[k];
-                values[k] = wire is null ? parameters[index].ToWireValue(index) : wire[index];
+                values[k] = wire is null ? parameters[index].ToWireValue(index, preparing) : wire[index];
             }
             if (s < result.Count) result[s] = (statement.Sql, values);
             else result.Add((statement.Sql, values));

@@ -141,11 +141,11 @@ public sealed class PgWireCommand : DbCommand
     {
         if (_connection is null && DataSource is not null)
         {
-            foreach (var (sql, _) in Statements()) DataSource.MarkPrepared(sql);
+            foreach (var (sql, _) in Statements(preparing: true)) DataSource.MarkPrepared(sql);
             return;
         }
         var connection = CheckReady();
-        var statements = Statements();
+        var statements = Statements(preparing: true);
         foreach (var (sql, _) in statements) connection.OwningDataSource.MarkPrepared(sql);
         await QueryRunner.PrepareAsync(connection.Connector, statements, cancellationToken).ConfigureAwait(false);
     }
@@ -231,8 +231,8 @@ public sealed class PgWireCommand : DbCommand
     internal TimeSpan? Timeout => _commandTimeout >= 0 ? TimeSpan.FromSeconds(_commandTimeout) : null;
 
     /// <summary>The statements to run, with their parameter values, checked before anything is sent.</summary>
-    private List<(string Sql, object?[] Values)> Statements() =>
-        CommandStatements.Build(_commandText, CommandType, Parameters.Items, ref _rewriteCache, _statementsBuffer ??= []);
+    private List<(string Sql, object?[] Values)> Statements(bool preparing = false) =>
+        CommandStatements.Build(_commandText, CommandType, Parameters.Items, ref _rewriteCache, _statementsBuffer ??= [], preparing);
 
     /// <summary>The statement list handed to this command's last reader, refilled for the next execution (the reader is closed by then).</summary>
     private List<(string Sql, object?[] Values)>? _statementsBuffer;

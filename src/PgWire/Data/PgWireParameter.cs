@@ -126,13 +126,19 @@ public class PgWireParameter : DbParameter
     /// The value as the wire layer takes it: null for NULL, a <see cref="TypedValue"/> when the type was chosen
     /// explicitly, else the CLR value for inference. Throws when the value cannot be sent as the chosen type.
     /// </summary>
-    internal object? ToWireValue(int position)
+    /// <param name="position">The parameter's position, for messages.</param>
+    /// <param name="preparing">For Prepare: a parameter without a value yet stands as NULL (of its declared type when it
+    /// has one, else of the type the server infers from the statement).</param>
+    internal object? ToWireValue(int position, bool preparing = false)
     {
         if (Direction != ParameterDirection.Input)
             throw new NotSupportedException(
                 $"Parameter {Label(position)} has Direction {Direction}; PgWire supports only Input parameters (read output values from the result set instead).");
         if (!_valueSet)
-            throw new InvalidOperationException($"Parameter {Label(position)} has no Value: set one (null or DBNull.Value sends NULL).");
+        {
+            if (!preparing) throw new InvalidOperationException($"Parameter {Label(position)} has no Value: set one (null or DBNull.Value sends NULL).");
+            return null;
+        }
         if (_dataTypeName is null && _dbType is null or DbType.Object && AsUnboxed() is { } unboxed) return unboxed;
         var value = GetValue();
         if (value is null or DBNull) return null;

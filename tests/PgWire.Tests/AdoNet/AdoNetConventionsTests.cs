@@ -45,6 +45,38 @@ public class AdoNetConventionsTests(ServerFixture fixture)
         Assert.Equal(0L, await count.ExecuteScalarAsync());
     }
 
+    [Fact]
+    public async Task Prepare_before_the_values_are_set_then_execute_with_each_set()
+    {
+        await using var connection = await OpenAsync();
+        await using (var create = new PgWireCommand("CREATE TEMP TABLE prepared_first (id int, name text, amount numeric)", connection)) await create.ExecuteNonQueryAsync();
+        await using var insert = new PgWireCommand("INSERT INTO prepared_first VALUES ($1, $2, $3)", connection);
+        var id = new PgWireParameter<int>();
+        var name = new PgWireParameter<string>();
+        var amount = new PgWireParameter<decimal>();
+        insert.Parameters.Add(id);
+        insert.Parameters.Add(name);
+        insert.Parameters.Add(amount);
+        await insert.PrepareAsync(); // as with Npgsql or SqlClient: typed parameters, values set later
+        for (var i = 0; i < 5; i++)
+        {
+            (id.TypedValue, name.TypedValue, amount.TypedValue) = (i, "n" + i, i * 1.5m);
+            Assert.Equal(1, await insert.ExecuteNonQueryAsync());
+        }
+        await using (var sum = new PgWireCommand("SELECT sum(id)::int, sum(amount), string_agg(name, ',' ORDER BY id) FROM prepared_first", connection))
+        await using (var reader = await sum.ExecuteReaderAsync())
+        {
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal((10, 15m, "n0,n1,n2,n3,n4"), (reader.GetInt32(0), reader.GetDecimal(1), reader.GetString(2)));
+        }
+
+        // Executing without a value is still refused.
+        await using var missing = new PgWireCommand("SELECT $1::int", connection) { Parameters = { new PgWireParameter<int>() } };
+        await missing.PrepareAsync();
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => missing.ExecuteScalarAsync());
+        Assert.Contains("has no Value", e.Message, StringComparison.Ordinal);
+    }
+
     // ---- Wrong values ----
 
     [Fact]
