@@ -22,7 +22,7 @@ internal sealed class HostSet : IAsyncDisposable
     private readonly ILogger _log;
 
     /// <summary>What is known of a host: down (with why) or its role, and when that was found.</summary>
-    private sealed record HostStatus(bool Down, ServerRole Role, long CheckedAt, string? Error);
+    private sealed record HostStatus(bool Down, ServerRole Role, long CheckedAt, Exception? Failure);
 
     public HostSet(ConnectorPool[] pools, string[] names, bool loadBalance, TimeSpan recheck, ILogger log)
     {
@@ -58,7 +58,9 @@ internal sealed class HostSet : IAsyncDisposable
             var connector = await TryHostsAsync(order, target, loose, lastResort, cancellationToken).ConfigureAwait(false);
             if (connector is not null) return connector;
         }
-        throw new PgWireException(NoneFits(target));
+        // The hosts' own failures stay reachable: the most recent one is the inner exception (a SQLSTATE, a socket error).
+        var failure = _states.Where(s => s is { Down: true }).OrderByDescending(s => s!.CheckedAt).FirstOrDefault()?.Failure;
+        throw new PgWireException(NoneFits(target), failure);
     }
 
     private static readonly (bool Loose, bool LastResort)[] s_strictPasses = [(false, false), (false, true)];
@@ -155,7 +157,7 @@ internal sealed class HostSet : IAsyncDisposable
 
     private void MarkDown(int host, Exception e)
     {
-        var previous = Interlocked.Exchange(ref _states[host], new HostStatus(true, ServerRole.Unknown, Stopwatch.GetTimestamp(), e.Message));
+        var previous = Interlocked.Exchange(ref _states[host], new HostStatus(true, ServerRole.Unknown, Stopwatch.GetTimestamp(), e));
         if (previous is not { Down: true }) Log.HostDown(_log, _names[host], e.Message, _recheck.TotalSeconds);
     }
 
@@ -191,7 +193,7 @@ internal sealed class HostSet : IAsyncDisposable
             hosts.Add(state switch
             {
                 null => $"{_names[i]}: not reached",
-                { Down: true } => $"{_names[i]}: down ({state.Error}{age})",
+                { Down: true } => $"{_names[i]}: down ({state.Failure?.Message}{age})",
                 _ => $"{_names[i]}: {Describe(state.Role)}{age}",
             });
         }

@@ -96,6 +96,7 @@ public sealed class MultiHostTests(ServerFixture fixture)
         var e = await Assert.ThrowsAsync<PgWireException>(() => PortAsync(dataSource));
         Assert.Contains($"127.0.0.1:{bad.Port}: down", e.Message, StringComparison.Ordinal);
         Assert.Contains("127.0.0.1:1: down", e.Message, StringComparison.Ordinal);
+        Assert.NotNull(e.InnerException); // the latest host failure itself, for its type or SQLSTATE
         Assert.DoesNotContain("never-shown-pw", e.ToString(), StringComparison.Ordinal);
     }
 
