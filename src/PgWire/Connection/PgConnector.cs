@@ -139,9 +139,6 @@ internal sealed class PgConnector : IAsyncDisposable
     /// <summary>When the connector was rented, while the use-time histogram listens (else 0).</summary>
     public long RentedAt { get; set; }
 
-    /// <summary>The role a query found at login, from a server that does not report in_hot_standby (see <see cref="ServerRoles"/>).</summary>
-    public ServerRole QueriedRole { get; set; }
-
     /// <summary>Moves everything in <see cref="Output"/> to the socket's pipe, to be sent by <see cref="FlushPipeAsync"/>.</summary>
     public void MoveOutputToPipe()
     {

@@ -1,5 +1,4 @@
 using System.Globalization;
-using PgWire.Buffers;
 using PgWire.Exceptions;
 using PgWire.Protocol;
 
@@ -24,21 +23,8 @@ internal static class PoolerCheck
     /// </summary>
     public static async ValueTask<bool> SharesSessionsAsync(PgConnector connector, CancellationToken cancellationToken)
     {
-        var rows = await SimpleQuery.RunAsync(connector, "SELECT pg_catalog.pg_backend_pid()", cancellationToken).ConfigureAwait(false);
-        if (rows is null) return false;
-        try
-        {
-            if (rows.RowCount != 1) return false;
-            rows.Locate(0, rows.Version, out var chunk, out var offset, out var length);
-            // One row of one text column: the PID.
-            return DataRow.TryGetStoredColumn(new ReadOnlySpan<byte>(chunk, offset, length), 1, 0, out var pid)
-                && int.TryParse(pid, NumberStyles.Integer, CultureInfo.InvariantCulture, out var backend)
-                && backend != connector.ProcessId;
-        }
-        finally
-        {
-            RowBufferPool.Return(rows);
-        }
+        var row = await SimpleQuery.RunForRowAsync(connector, "SELECT pg_catalog.pg_backend_pid()", 1, cancellationToken).ConfigureAwait(false);
+        return row is [{ } pid] && int.TryParse(pid, NumberStyles.Integer, CultureInfo.InvariantCulture, out var backend) && backend != connector.ProcessId;
     }
 
     /// <summary>

@@ -1,4 +1,3 @@
-using PgWire.Buffers;
 using PgWire.Exceptions;
 using PgWire.Protocol;
 
@@ -45,7 +44,7 @@ internal static class ServerRoles
     public static ServerRole Current(PgConnector connector)
     {
         var reported = FromParameters(connector);
-        return reported != ServerRole.Unknown ? reported : connector.QueriedRole;
+        return reported != ServerRole.Unknown ? reported : connector.Session.QueriedRole;
     }
 
     /// <summary>
@@ -56,25 +55,12 @@ internal static class ServerRoles
     {
         var role = Current(connector);
         if (role != ServerRole.Unknown && !force) return role;
-        var rows = await SimpleQuery.RunAsync(connector, Sql, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            // One row of two text columns: "t"/"f", then "on"/"off".
-            if (rows is null || rows.RowCount != 1)
-                throw connector.Break(new PgWireProtocolException("The server answered the query for its role (pg_is_in_recovery) without exactly one row."));
-            rows.Locate(0, rows.Version, out var chunk, out var offset, out var length);
-            var stored = new ReadOnlySpan<byte>(chunk, offset, length);
-            if (!DataRow.TryGetStoredColumn(stored, 2, 0, out var recovery) || !DataRow.TryGetStoredColumn(stored, 2, 1, out var readOnly))
-                throw connector.Break(new PgWireProtocolException("The server answered the query for its role (pg_is_in_recovery) with NULL."));
-            role = recovery.SequenceEqual("t"u8) ? ServerRole.Standby
-                : readOnly.SequenceEqual("on"u8) ? ServerRole.ReadOnlyPrimary
-                : ServerRole.Primary;
-        }
-        finally
-        {
-            if (rows is not null) RowBufferPool.Return(rows);
-        }
-        connector.QueriedRole = role;
+        // One row of two text columns: "t"/"f", then "on"/"off".
+        var row = await SimpleQuery.RunForRowAsync(connector, Sql, 2, cancellationToken).ConfigureAwait(false);
+        if (row is not [{ } recovery, { } readOnly])
+            throw connector.Break(new PgWireProtocolException("The server answered the query for its role (pg_is_in_recovery) without exactly one row of two values."));
+        role = recovery == "t" ? ServerRole.Standby : readOnly == "on" ? ServerRole.ReadOnlyPrimary : ServerRole.Primary;
+        connector.Session.QueriedRole = role;
         return role;
     }
 }

@@ -24,6 +24,9 @@ internal sealed class SessionState
     /// <summary>A FATAL error the server sent before ending the session, if any.</summary>
     public PgWireServerException? FatalError { get; private set; }
 
+    /// <summary>The server's role as a query last found it, for servers that do not report in_hot_standby (see <see cref="ServerRoles"/>).</summary>
+    public ServerRole QueriedRole { get; set; }
+
     /// <summary>Called for every NoticeResponse. Runs on the read loop: it must be quick and must not throw.</summary>
     public Action<PgErrorFields>? NoticeCallback { get; set; }
 

@@ -10,14 +10,7 @@ public sealed class LibpqDefaultsTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private static Func<string, string?> Environment(params (string Name, string Value)[] variables)
-    {
-        var map = variables.ToDictionary(v => v.Name, v => v.Value);
-        // HOME points nowhere, so that the machine's own ~/.pg_service.conf and ~/.pgpass play no part.
-        map.TryAdd("HOME", "/nonexistent-home");
-        map.TryAdd("PGSYSCONFDIR", "/nonexistent-sysconf");
-        return name => map.GetValueOrDefault(name);
-    }
+    private static Func<string, string?> Environment(params (string Name, string Value)[] variables) => TestEnvironment.Of(variables);
 
     [Fact]
     public void The_environment_fills_what_the_connection_string_leaves_out_and_never_overrides_it()

@@ -1,4 +1,5 @@
 using PgWire.Testing;
+using PgWire.Tests.Configuration;
 using Xunit;
 
 namespace PgWire.Tests.Server;
@@ -13,13 +14,7 @@ public sealed class LibpqSettingsTests(ServerFixture fixture) : IDisposable
 
     private PgTestServer Server => fixture.Server;
 
-    private static Func<string, string?> Environment(params (string Name, string Value)[] variables)
-    {
-        var map = variables.ToDictionary(v => v.Name, v => v.Value);
-        map.TryAdd("HOME", "/nonexistent-home");
-        map.TryAdd("PGSYSCONFDIR", "/nonexistent-sysconf");
-        return name => map.GetValueOrDefault(name);
-    }
+    private static Func<string, string?> Environment(params (string Name, string Value)[] variables) => TestEnvironment.Of(variables);
 
     private static async Task<string> CurrentUserAsync(PgWireDataSource dataSource)
     {
