@@ -62,7 +62,7 @@ internal static class ConnectorOpener
     private static async Task<PgConnector> OpenOnceAsync(
         ConnectorOptions options, PgTypeRegistry registry, Action<PgErrorFields>? notice, bool tls, CancellationToken cancellationToken)
     {
-        var socket = await Transport.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
+        var (socket, server) = await Transport.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
         Stream stream = new NetworkStream(socket, ownsSocket: true);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.ConnectTimeout);
@@ -90,7 +90,7 @@ internal static class ConnectorOpener
                 throw;
             }
         }
-        var connector = new PgConnector(options, registry, socket, stream);
+        var connector = new PgConnector(options, registry, socket, server, stream);
         try
         {
             try

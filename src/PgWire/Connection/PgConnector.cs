@@ -30,14 +30,15 @@ internal sealed class PgConnector : IAsyncDisposable
     private readonly PipeWriter _writer;
     private readonly MessageBuffer _out = new();
     private int _broken;
+    private static readonly ObjectDisposedException s_closed = new(nameof(PgConnector));
     private bool _opened;
 
-    internal PgConnector(ConnectorOptions options, PgTypeRegistry registry, Socket socket, Stream stream)
+    internal PgConnector(ConnectorOptions options, PgTypeRegistry registry, Socket socket, System.Net.EndPoint server, Stream stream)
     {
         Options = options;
         TypeRegistry = registry;
         _socket = socket;
-        _serverEndPoint = socket.RemoteEndPoint ?? throw new UnreachableException("BUG: a connected socket without a remote end point.");
+        _serverEndPoint = server;
         _stream = stream;
         if (stream is System.Net.Security.SslStream tls) ServerCertificateHash = Tls.EndPointHash(tls.RemoteCertificate);
         _reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 65536, minimumReadSize: 8192, leaveOpen: true));
@@ -430,7 +431,9 @@ internal sealed class PgConnector : IAsyncDisposable
             }
         }
         await _reader.CompleteAsync().ConfigureAwait(false);
-        await _writer.CompleteAsync().ConfigureAwait(false);
+        // Completed with an exception so bytes a failed send left in the pipe are dropped, not flushed into a dead
+        // socket (which would throw from here and hide the failure the caller is handling).
+        await _writer.CompleteAsync(s_closed).ConfigureAwait(false);
         await _stream.DisposeAsync().ConfigureAwait(false);
         await Cancellation.DisposeAsync().ConfigureAwait(false);
         _out.Dispose();

@@ -6,7 +6,11 @@ namespace PgWire.Connection;
 /// <summary>Opens the socket to the server: TCP to a host name or address, or a Unix-domain socket for a directory path.</summary>
 internal static class Transport
 {
-    public static async Task<Socket> ConnectAsync(ConnectorOptions options, CancellationToken cancellationToken)
+    /// <summary>
+    /// Connects, and gives back the end point connected to, as known when the connect succeeded (the cancel request's
+    /// target): asking the socket later fails once the peer has gone, which is a cut connection, not a bug.
+    /// </summary>
+    public static async Task<(Socket Socket, EndPoint Server)> ConnectAsync(ConnectorOptions options, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.ConnectTimeout);
@@ -16,10 +20,11 @@ internal static class Transport
             {
                 var path = Path.Combine(options.Host, $".s.PGSQL.{options.Port}");
                 var unix = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                var unixEndPoint = new UnixDomainSocketEndPoint(path);
                 try
                 {
-                    await unix.ConnectAsync(new UnixDomainSocketEndPoint(path), timeout.Token).ConfigureAwait(false);
-                    return unix;
+                    await unix.ConnectAsync(unixEndPoint, timeout.Token).ConfigureAwait(false);
+                    return (unix, unixEndPoint);
                 }
                 catch
                 {
@@ -36,12 +41,13 @@ internal static class Transport
             foreach (var address in addresses)
             {
                 var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                var endPoint = new IPEndPoint(address, options.Port);
                 try
                 {
-                    await socket.ConnectAsync(new IPEndPoint(address, options.Port), timeout.Token).ConfigureAwait(false);
+                    await socket.ConnectAsync(endPoint, timeout.Token).ConfigureAwait(false);
                     ApplyTcpOptions(socket, options);
                     ApplyUserTimeout(socket, options);
-                    return socket;
+                    return (socket, endPoint);
                 }
                 catch (SocketException e)
                 {
