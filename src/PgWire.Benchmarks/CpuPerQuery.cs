@@ -22,14 +22,38 @@ public static class CpuPerQuery
     private sealed record Candidate(string Driver, Func<Task> Run);
 
     /// <summary>
-    /// Only the sequential prepared point query of one driver ("pgwire" or "npgsql"), for <paramref name="seconds"/>:
-    /// a steady process to attach a profiler to (<c>-- --cpu-loop pgwire 12</c>).
+    /// Only the sequential prepared point query of one driver ("pgwire" or "npgsql"), or the 999-query pipeline
+    /// ("pgwire-pipeline" or "npgsql-pipeline", against tuned Npgsql), for <paramref name="seconds"/>: a steady process
+    /// to attach a profiler to (<c>-- --cpu-loop pgwire 12</c>).
     /// </summary>
     public static async Task LoopAsync(string driver, int seconds)
     {
         Func<int, Task> run;
         IAsyncDisposable owner;
-        if (driver == "npgsql")
+        var queriesPerRun = 1;
+        if (driver is "pgwire-pipeline" or "npgsql-pipeline")
+        {
+            // The 999-query pipeline of --cpu, tuned Npgsql's batch against PipelineAsync.
+            queriesPerRun = 999;
+            var sets = Enumerable.Range(0, 999).Select(i => new object?[] { s_limits[i % 3] }).ToArray();
+            if (driver == "npgsql-pipeline")
+            {
+                var tuned = NpgsqlDataSource.Create(BenchmarkServer.Npgsql(Tuning.Npgsql));
+                run = _ => NpgsqlPipeline(tuned);
+                owner = tuned;
+            }
+            else
+            {
+                var source = PgWireDataSource.Create(BenchmarkServer.ConnectionString);
+                run = async __ =>
+                {
+                    using var results = await source.PipelineAsync(PipelineSql, sets);
+                    for (var q = 0; q < results.Count; q++) foreach (var row in results[q]) _ = row.Get<string>(1);
+                };
+                owner = source;
+            }
+        }
+        else if (driver == "npgsql")
         {
             var source = NpgsqlDataSource.Create(BenchmarkServer.Npgsql());
             var connection = await source.OpenConnectionAsync();
@@ -70,6 +94,7 @@ public static class CpuPerQuery
             long queries = 0;
             while (clock.Elapsed.TotalSeconds < seconds) await run((int)(queries++ % BenchmarkServer.UserCount) + 1);
             process.Refresh();
+            queries *= queriesPerRun;
             Console.WriteLine($"{driver}: {queries / clock.Elapsed.TotalSeconds:N0} queries/s, CPU {(process.TotalProcessorTime - cpu).TotalMicroseconds / queries:F1} us/query, user-mode {(process.UserProcessorTime - user).TotalMicroseconds / queries:F1} us/query");
         }
     }
