@@ -9,7 +9,8 @@ using PgWire.Benchmarks;
 // With --read-loop nine|timestamps [seconds=15]: PgWire's buffered 9-column or timestamp read in a loop, for a profiler.
 // With --latency [seconds=5] [one-way delays in ms=0,0.25,1,2]: 64 callers on a pool of 8 through a proxy adding a fixed latency (LatencyMode).
 // With --rows-profile: where a buffered read's client CPU goes, per row and per value, without a server (RowsProfile).
-// With --cpu-loop pgwire|npgsql [seconds]: one driver's prepared point query in a loop, to attach a profiler to.
+// With --cpu-loop pgwire|npgsql|pgwire-pipeline|npgsql-pipeline [seconds]: one driver's prepared point query (or 999-query pipeline) in a loop, to attach a profiler to.
+// With --first-row [one-way delays in ms=0,1]: how long a buffered query's response goes on after its first row (FirstRowGap).
 // With --cancel-race [iterations=200]: tokens cancelled around a short query's end, PgWire against Npgsql (CancellationRace).
 // With --soak [minutes=30] [callers=1000] [pool=20]: the soak run (Soak); scripts/soak.sh.
 if (args is ["--rows-profile", ..])
@@ -56,6 +57,11 @@ if (args is ["--latency", .. var latency])
     await LatencyMode.RunAsync(
         latency is [var s, ..] ? double.Parse(s, System.Globalization.CultureInfo.InvariantCulture) : 5,
         latency is [_, var d, ..] ? [.. d.Split(',').Select(x => double.Parse(x, System.Globalization.CultureInfo.InvariantCulture))] : [0, 0.25, 1, 2]);
+    return;
+}
+if (args is ["--first-row", .. var firstRow])
+{
+    await FirstRowGap.RunAsync(firstRow is [var d, ..] ? [.. d.Split(',').Select(x => double.Parse(x, System.Globalization.CultureInfo.InvariantCulture))] : [0, 1]);
     return;
 }
 if (args is ["--cpu", ..])
