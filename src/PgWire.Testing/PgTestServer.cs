@@ -69,6 +69,9 @@ public sealed class PgTestServer : IAsyncDisposable
         return (certificate, keyFile);
     }
 
+    /// <summary>The throwaway cluster's PostgreSQL major version (from its data directory); null for an external server.</summary>
+    public int? MajorVersion { get; private init; }
+
     /// <summary>True when this is a throwaway cluster with the per-method roles; false for an external server.</summary>
     public bool IsThrowaway => _root is not null;
 
@@ -113,13 +116,20 @@ public sealed class PgTestServer : IAsyncDisposable
     /// <see cref="RootCertificatePath"/>), a role <c>pgwire_cert</c> that logs in by client certificate and a role
     /// <c>pgwire_tls_only</c> refused without TLS. Plain connections are still accepted for the other roles.
     /// </param>
-    public static async Task<PgTestServer> StartAsync(string? environmentVariable = "PGWIRE_TEST_CONNECTION", TextWriter? log = null, bool tls = false)
+    /// <param name="version">
+    /// The PostgreSQL major version to run (13 to 18; see <see cref="PgServerBinaries"/>); null for the one
+    /// <see cref="PgServerBinaries.VersionVariable"/> names, else the installed server.
+    /// </param>
+    public static async Task<PgTestServer> StartAsync(string? environmentVariable = "PGWIRE_TEST_CONNECTION", TextWriter? log = null, bool tls = false, int? version = null)
     {
         var external = environmentVariable is null ? null : Environment.GetEnvironmentVariable(environmentVariable);
         if (!string.IsNullOrWhiteSpace(external))
             return new PgTestServer(ReadKeyword(external, "Host") ?? "localhost", int.Parse(ReadKeyword(external, "Port") ?? "5432", System.Globalization.CultureInfo.InvariantCulture), null, null, false, external);
 
-        var bin = FindBinDirectory() ?? await InstallServerAsync(log).ConfigureAwait(false);
+        // psql (for the roles below) is Debian's; the server may be another major's.
+        var clientBin = FindBinDirectory() ?? await InstallServerAsync(log).ConfigureAwait(false);
+        var major = version ?? PgServerBinaries.RequestedMajor();
+        var bin = major is { } wanted ? await PgServerBinaries.ServerBinDirectoryAsync(wanted, log).ConfigureAwait(false) : clientBin;
         var asPostgres = Environment.UserName == "root";
         var root = Path.Combine(Path.GetTempPath(), "pgwire-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(root);
@@ -170,9 +180,12 @@ public sealed class PgTestServer : IAsyncDisposable
                 "CREATE ROLE pgwire_cert LOGIN;",
                 "CREATE ROLE pgwire_tls_only LOGIN;",
                 "GRANT ALL ON SCHEMA public TO PUBLIC;");
-            await RunAsync(Path.Combine(bin, "psql"), ["-h", sockets, "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c", setup], asPostgres, log).ConfigureAwait(false);
+            await RunAsync(Path.Combine(clientBin, "psql"), ["-h", sockets, "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c", setup], asPostgres, log).ConfigureAwait(false);
             return new PgTestServer("127.0.0.1", port, root, bin, asPostgres,
-                $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres", authority);
+                $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres", authority)
+            {
+                MajorVersion = int.Parse(File.ReadAllText(Path.Combine(data, "PG_VERSION")).Trim(), System.Globalization.CultureInfo.InvariantCulture),
+            };
         }
         catch
         {

@@ -85,6 +85,9 @@ internal static class BuiltInTypes
         (3908, 4533, PgTypeOids.Timestamp, "tsrange"), (3910, 4534, PgTypeOids.TimestampTz, "tstzrange"),
     ];
 
+    /// <summary>Whether <paramref name="oid"/> is a built-in multirange (PostgreSQL 14 and later only).</summary>
+    public static bool IsMultirange(uint oid) => oid is 4451 or 4536 or 4532 or 4535 or 4533 or 4534;
+
     static BuiltInTypes()
     {
         foreach (var (rangeOid, multirangeOid, subtypeOid, name) in s_rangeTypes)

@@ -81,6 +81,7 @@ internal static class ParameterBinder
             {
                 types[i] = unboxed.Oid;
                 codecs[i] = unboxed.Codec;
+                RequireOnServer(registry, types[i], value, i);
             }
             else if (value is TypedValue typed)
             {
@@ -98,6 +99,7 @@ internal static class ParameterBinder
             {
                 types[i] = oid;
                 codecs[i] = codec;
+                RequireOnServer(registry, oid, value, i);
             }
             else if (registry.InferMapped(value, out var missing) is { } mapped)
             {
@@ -118,6 +120,19 @@ internal static class ParameterBinder
             }
         }
         return -1;
+    }
+
+    /// <summary>
+    /// Refuses a value inferred as a built-in type the server is too old to have (multiranges, PostgreSQL 14), before
+    /// anything is sent: the server itself would answer with an internal error ("cache lookup failed for type 4536").
+    /// </summary>
+    private static void RequireOnServer(PgTypeRegistry registry, uint oid, object value, int index)
+    {
+        if (!BuiltInTypes.IsMultirange(oid) || registry.ServerHas(oid)) return;
+        var type = value is IUnboxedValue ? value.GetType().GetGenericArguments().FirstOrDefault() ?? value.GetType() : value.GetType();
+        throw new ArgumentException(
+            $"Parameter ${index + 1} is a {type}, sent as {BuiltInTypes.ByOid[oid].Name}, which this server does not have: multirange types arrived in PostgreSQL 14.",
+            "parameters");
     }
 
     /// <summary>The exception for parameter <paramref name="index"/> when, with the catalog reloaded, its type is still missing.</summary>

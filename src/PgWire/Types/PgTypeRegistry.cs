@@ -43,6 +43,9 @@ internal sealed class PgTypeRegistry
     /// <summary>Set when a column had a type the catalog did not know (created after it was loaded): reload before the next query.</summary>
     public bool CatalogIsStale { get; set; }
 
+    /// <summary>Whether the server's catalog (once loaded) has a type with <paramref name="oid"/>; true before it is loaded.</summary>
+    public bool ServerHas(uint oid) => !HasCatalog || _catalog.Types.ContainsKey(oid);
+
     /// <summary>Replaces what is known from the server's pg_type catalog.</summary>
     public void LoadCatalog(Dictionary<uint, CatalogType> types)
     {

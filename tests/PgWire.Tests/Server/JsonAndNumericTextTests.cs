@@ -45,6 +45,13 @@ public class JsonAndNumericTextTests(ServerFixture fixture)
     public async Task Numeric_reads_losslessly_as_its_exact_text(string text)
     {
         await using var dataSource = fixture.CreateDataSource();
+        if (text.EndsWith("Infinity", StringComparison.Ordinal) && fixture.ServerMajor < 14)
+        {
+            // numeric has infinities from PostgreSQL 14; older servers refuse the literal.
+            var refused = await Assert.ThrowsAsync<PgWireServerException>(async () => (await dataSource.QueryAsync($"SELECT '{text}'::numeric")).Dispose());
+            Assert.Equal("22P02", refused.SqlState);
+            return;
+        }
         using var rows = await dataSource.QueryAsync($"SELECT '{text}'::numeric, '{text}'::numeric::text");
         Assert.Equal(rows[0].Get<string>(1), rows[0].Get<PgNumeric>(0).ToString());
         Assert.Equal(double.Parse(text, CultureInfo.InvariantCulture), rows[0].Get<double>(0));

@@ -22,7 +22,19 @@ public sealed class ServerFixture : IAsyncLifetime
     public PgWireDataSourceBuilder CreateDataSourceBuilder(string extra = "") =>
         new(ConnectionString + (extra.Length > 0 ? ";" + extra : ""));
 
-    public async Task InitializeAsync() => _server = await PgTestServer.StartAsync(tls: true);
+    /// <summary>
+    /// The server's major version (13 to 18: PGWIRE_TEST_PG_VERSION picks it). A test of a feature a version brought
+    /// checks it, runs the feature where it exists and, below, asserts what that version does instead.
+    /// </summary>
+    public int ServerMajor { get; private set; }
+
+    public async Task InitializeAsync()
+    {
+        _server = await PgTestServer.StartAsync(tls: true);
+        await using var dataSource = PgWireDataSource.Create(ConnectionString);
+        using var rows = await dataSource.QueryAsync("SELECT current_setting('server_version_num')::int / 10000");
+        ServerMajor = rows[0].Get<int>(0);
+    }
 
     /// <summary>
     /// Waits until the server shows a statement containing <paramref name="fragment"/> executing its pg_sleep
