@@ -15,6 +15,26 @@ internal sealed class SessionState
     /// <summary>Server parameters reported with ParameterStatus.</summary>
     public IReadOnlyDictionary<string, string> ServerParameters => _serverParameters;
 
+    /// <summary>
+    /// The server's version as numbers, from server_version's leading "major.minor" ("15.18 (Debian ...)" is 15.18,
+    /// "18beta1" is 18.0); 0.0 when the server did not report one a version can be read from.
+    /// </summary>
+    public Version ServerVersionNumber
+    {
+        get
+        {
+            if (!_serverParameters.TryGetValue("server_version", out var text)) return new Version(0, 0);
+            var span = text.AsSpan().TrimStart();
+            var end = 0;
+            while (end < span.Length && (char.IsAsciiDigit(span[end]) || span[end] == '.')) end++;
+            var parts = span[..end].ToString().Split('.', StringSplitOptions.RemoveEmptyEntries);
+            var invariant = System.Globalization.CultureInfo.InvariantCulture;
+            return parts.Length > 0 && int.TryParse(parts[0], invariant, out var major)
+                ? new Version(major, parts.Length > 1 && int.TryParse(parts[1], invariant, out var minor) ? minor : 0)
+                : new Version(0, 0);
+        }
+    }
+
     /// <summary>The transaction status of the last ReadyForQuery.</summary>
     public TransactionStatus TransactionStatus { get; private set; } = TransactionStatus.Idle;
 

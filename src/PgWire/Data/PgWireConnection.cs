@@ -71,6 +71,10 @@ public sealed class PgWireConnection : DbConnection
     public override string ServerVersion =>
         Connector.Session.ServerParameters.TryGetValue("server_version", out var version) ? version : "";
 
+    /// <summary>The server's version as numbers (15.18 for "15.18 (Debian ...)", 18.0 for "18beta1"), for code that depends on it.</summary>
+    /// <exception cref="InvalidOperationException">The connection is not open.</exception>
+    public Version PostgreSqlVersion => Connector.Session.ServerVersionNumber;
+
     /// <summary>True when the connection is encrypted with TLS (see the connection string's SSL Mode).</summary>
     /// <exception cref="InvalidOperationException">The connection is not open.</exception>
     public bool IsSecure => Connector.IsSecure;
