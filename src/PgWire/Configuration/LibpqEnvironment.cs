@@ -28,6 +28,8 @@ internal static class LibpqEnvironment
         ("PGTARGETSESSIONATTRS", "target_session_attrs"),
         ("PGLOADBALANCEHOSTS", "load_balance_hosts"),
         ("PGTZ", "timezone"),
+        ("PGMINPROTOCOLVERSION", "min_protocol_version"),
+        ("PGMAXPROTOCOLVERSION", "max_protocol_version"),
     ];
 
     /// <summary>The process's environment, as the settings read it.</summary>

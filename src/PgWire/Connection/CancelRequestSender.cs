@@ -14,6 +14,8 @@ internal static class CancelRequestSender
     /// signalled); false when the request could not be sent or the close did not come within the cancellation grace.</returns>
     public static async Task<bool> SendAsync(ConnectorOptions options, System.Net.EndPoint server, BackendKeyData key)
     {
+        // No BackendKeyData at login (some poolers send none): there is nothing to cancel with.
+        if (key.SecretKey is null) return false;
         try
         {
             using var socket = await Transport.ConnectToAsync(server, options.CancellationGrace).ConfigureAwait(false);

@@ -39,11 +39,29 @@ internal static class ConnectorOpener
         if (telemetry.ConnectionLog.IsEnabled(LogLevel.Debug))
             Log.ConnectionOpened(
                 telemetry.ConnectionLog, options.Host, options.Port, options.Database, options.Username, elapsed.TotalMilliseconds, connector.ProcessId,
-                connector.TlsDescription, "3.0", connector.Session.ServerParameters.GetValueOrDefault("server_version", "?"));
+                connector.TlsDescription, $"3.{connector.Session.ProtocolMinor}", connector.Session.ServerParameters.GetValueOrDefault("server_version", "?"));
         return connector;
     }
 
     private static async Task<PgConnector> OpenWithModeAsync(
+        ConnectorOptions options, PgTypeRegistry registry, Action<PgErrorFields>? notice, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await OpenWithTlsModeAsync(options, registry, notice, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ProtocolRefusedException refused)
+        {
+            // A server or pooler that refused a 3.2 login instead of negotiating: once more with 3.0, and, when that
+            // works, 3.0 for this host from now on.
+            var connector = await OpenWithTlsModeAsync(options with { MaxProtocolMinor = 0 }, registry, notice, cancellationToken).ConfigureAwait(false);
+            options.Protocol.Refused(refused.Minor);
+            Log.ProtocolFallback(options.Telemetry.ConnectionLog, options.Host, options.Port, refused.Minor, refused.InnerException?.Message ?? refused.Message);
+            return connector;
+        }
+    }
+
+    private static async Task<PgConnector> OpenWithTlsModeAsync(
         ConnectorOptions options, PgTypeRegistry registry, Action<PgErrorFields>? notice, CancellationToken cancellationToken)
     {
         if (options.SslMode != SslMode.Allow) return await OpenOnceAsync(options, registry, notice, options.SslMode != SslMode.Disable, cancellationToken).ConfigureAwait(false);

@@ -66,8 +66,36 @@ internal sealed record ConnectorOptions
     /// <summary>The password of an encrypted client key or PKCS#12 file. A secret: never print it.</summary>
     public string? ClientKeyPassword { get; init; }
 
+    /// <summary>The oldest protocol minor version the session may speak (Min Protocol Version).</summary>
+    public int MinProtocolMinor { get; init; }
+
+    /// <summary>The protocol minor version asked for (Max Protocol Version; 2 when not set).</summary>
+    public int MaxProtocolMinor { get; init; } = 2;
+
+    /// <summary>Whether Max Protocol Version was set: asked for as given, without the fallback for poolers.</summary>
+    public bool MaxProtocolExplicit { get; init; }
+
+    /// <summary>What this host turned out to speak at login, shared by its connections (the pooler fallback).</summary>
+    public ProtocolMemory Protocol { get; init; } = new();
+
     /// <summary>The data source's loggers, span and metric attributes.</summary>
     public Diagnostics.DataSourceTelemetry Telemetry { get; init; } = Diagnostics.DataSourceTelemetry.Silent;
 
     public override string ToString() => $"Host={Host};Port={Port};Username={Username};Database={Database}";
+}
+
+/// <summary>
+/// The protocol minor version a host is asked for: Max Protocol Version, lowered to 0 once a 3.2 login was refused by
+/// a server or pooler that answers it with a protocol error instead of NegotiateProtocolVersion (and 3.0 then worked),
+/// so that later connections do not pay for a refused attempt each.
+/// </summary>
+internal sealed class ProtocolMemory
+{
+    private volatile int _refusedMinor = -1;
+
+    /// <summary>The minor version to ask for, given the configured one.</summary>
+    public int Ask(int configured) => _refusedMinor >= 0 && configured >= _refusedMinor ? 0 : configured;
+
+    /// <summary>Remembers that asking for <paramref name="minor"/> was refused at startup.</summary>
+    public void Refused(int minor) => _refusedMinor = minor;
 }

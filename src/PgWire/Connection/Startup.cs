@@ -1,4 +1,6 @@
 using System.Text;
+using PgWire.Diagnostics;
+using PgWire.Exceptions;
 using PgWire.Protocol;
 
 namespace PgWire.Connection;
@@ -23,35 +25,72 @@ internal static class Startup
         if (!string.IsNullOrEmpty(options.ApplicationName)) parameters.Add(new("application_name", options.ApplicationName));
         if (!string.IsNullOrEmpty(options.Options)) parameters.Add(new("options", options.Options));
         if (!string.IsNullOrEmpty(options.Timezone)) parameters.Add(new("TimeZone", options.Timezone));
-        FrontendMessages.WriteStartup(connector.Output, parameters);
+        // Protocol 3.2 unless Max Protocol Version says otherwise (or this host refused it before, see ProtocolMemory).
+        var minor = options.Protocol.Ask(options.MaxProtocolMinor);
+        connector.Session.ProtocolMinor = minor;
+        FrontendMessages.WriteStartup(connector.Output, minor, parameters);
         await connector.FlushAsync(cancellationToken).ConfigureAwait(false);
 
         var capture = new CaptureHandler();
         ScramSha256? scram = null;
+        var first = true;
         while (true)
         {
             await connector.ReceiveAsync(capture, cancellationToken).ConfigureAwait(false);
+            var wasFirst = first;
+            first = false;
             switch (capture.Code)
             {
                 case BackendMessageCode.Authentication:
                     scram = await AuthenticateAsync(connector, capture.Body, scram, cancellationToken).ConfigureAwait(false);
                     break;
                 case BackendMessageCode.BackendKeyData:
-                    connector.Session.BackendKey = BackendKeyData.Parse(capture.Body);
+                    connector.Session.BackendKey = BackendKeyData.Parse(capture.Body, connector.Session.ProtocolMinor);
                     break;
                 case BackendMessageCode.ReadyForQuery:
                     if (!connector.Session.ServerParameters.ContainsKey("server_version"))
                         throw connector.Break(new PgWireProtocolException("The server finished startup without reporting server_version."));
                     return;
                 case BackendMessageCode.ErrorResponse:
-                    throw connector.Break(new PgWireServerException(ErrorResponse.Parse(capture.Body)));
+                    var error = new PgWireServerException(ErrorResponse.Parse(capture.Body));
+                    // A first answer refusing the protocol itself (08P01, 0A000) from something that cannot negotiate:
+                    // PgBouncer 1.18 answers a 3.2 login with "08P01: bad packet header".
+                    if (wasFirst && minor > 0 && error.SqlState is SqlStates.ProtocolViolation or SqlStates.FeatureNotSupported)
+                    {
+                        connector.Break(error);
+                        if (MayFallBack(options, minor)) throw new ProtocolRefusedException(minor, error);
+                        throw new PgWireException(
+                            $"{options.Host}:{options.Port} refused the protocol 3.{minor} login asked for by Min/Max Protocol Version ({error.SqlState}: {error.Fields.MessageText}); " +
+                            "it may be a pooler that speaks only 3.0: leave Max Protocol Version unset (3.2, falling back to 3.0) or set it to 3.0.", error);
+                    }
+                    throw connector.Break(error);
                 case BackendMessageCode.NegotiateProtocolVersion:
-                    break; // We ask for 3.0 with no protocol options; the server may still say which minor it speaks.
+                    if (!wasFirst)
+                        throw connector.Break(new PgWireProtocolException("NegotiateProtocolVersion arrived after the server's first startup message; it may only come first."));
+                    Negotiate(connector, NegotiateProtocolVersion.Parse(capture.Body, minor), minor);
+                    break;
                 default:
                     throw connector.Break(new PgWireProtocolException(
                         $"Unexpected {BackendMessageCode.Describe(capture.Code)} message during startup."));
             }
         }
+    }
+
+    /// <summary>Whether a refusal of this login may be retried with protocol 3.0 (Max Protocol Version not set, Min not above 3.0).</summary>
+    private static bool MayFallBack(ConnectorOptions options, int minor) => minor > 0 && !options.MaxProtocolExplicit && options.MinProtocolMinor == 0;
+
+    /// <summary>The server speaks an older minor version (or lacks options): the session goes on in it, if Min Protocol Version allows.</summary>
+    private static void Negotiate(PgConnector connector, NegotiateProtocolVersion negotiated, int requested)
+    {
+        var options = connector.Options;
+        if (negotiated.NewestMinor < options.MinProtocolMinor)
+            throw connector.Break(new PgWireException(
+                $"The server {options.Host}:{options.Port} speaks protocol 3.{negotiated.NewestMinor} at most, but Min Protocol Version is 3.{options.MinProtocolMinor} (PostgreSQL 18 and later speak 3.2)."));
+        connector.Session.ProtocolMinor = negotiated.NewestMinor;
+        var log = options.Telemetry.ConnectionLog;
+        if (negotiated.NewestMinor != requested) Log.ProtocolNegotiated(log, options.Host, options.Port, requested, negotiated.NewestMinor);
+        if (negotiated.UnrecognisedOptions.Length > 0)
+            Log.ProtocolOptionsUnrecognised(log, options.Host, options.Port, string.Join(", ", negotiated.UnrecognisedOptions));
     }
 
     private static async Task<ScramSha256?> AuthenticateAsync(
@@ -148,4 +187,15 @@ internal static class Startup
             return true;
         }
     }
+}
+
+/// <summary>
+/// A login asking for a newer protocol than 3.0 that the other end refused instead of negotiating (a protocol error as
+/// its first answer): the opener tries once more with 3.0.
+/// </summary>
+internal sealed class ProtocolRefusedException(int minor, PgWireException refusal)
+    : PgWireException($"The server closed or refused a protocol 3.{minor} login: {refusal.Message}", refusal)
+{
+    /// <summary>The minor version that was refused.</summary>
+    public int Minor { get; } = minor;
 }

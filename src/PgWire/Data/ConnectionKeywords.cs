@@ -52,6 +52,8 @@ internal static class ConnectionKeywords
         new("SSL Mode", Kind.String, "Prefer"),
         new("GSS Encryption Mode", Kind.String, "Disable"),
         new("Channel Binding", Kind.String, "Prefer"),
+        new("Min Protocol Version", Kind.String, "3.0"),
+        new("Max Protocol Version", Kind.String, ""),
         new("Root Certificate", Kind.String, ""),
         new("SSL Certificate", Kind.String, ""),
         new("SSL Key", Kind.String, ""),
@@ -110,6 +112,7 @@ internal static class ConnectionKeywords
                     "Target Session Attributes" => TargetSessions.Parse(text) is { } target ? TargetSessions.ToText(target) : throw new ArgumentException(
                         $"Connection string keyword '{definition.Name}' is '{text}'; use any, read-write, read-only, primary, standby, prefer-primary or prefer-standby.", "keyword"),
                     "GSS Encryption Mode" => ParseGssEncryption(text),
+                    "Min Protocol Version" or "Max Protocol Version" => ParseProtocolVersion(definition.Name, text),
                     "Client Encoding" => ParseClientEncoding(text),
                     _ => text,
                 };
@@ -147,6 +150,32 @@ internal static class ConnectionKeywords
             "GSS Encryption Mode (gssencmode) is Require, but PgWire has no GSSAPI: it cannot open a GSS-encrypted session. Use TLS (SSL Mode) instead.", "keyword"),
         _ => throw new ArgumentException($"Connection string keyword 'GSS Encryption Mode' is '{text}'; use Disable or Prefer (PgWire has no GSSAPI).", "keyword"),
     };
+
+    /// <summary>
+    /// The protocol minor version a Min/Max Protocol Version value names (libpq's values: 3.0, 3.2, latest), or null for
+    /// the empty value (Max: the newest, falling back to 3.0 for a server or pooler that refuses it at startup).
+    /// </summary>
+    public static int? ProtocolMinor(string text) => text.Trim().ToUpperInvariant() switch
+    {
+        "" => null,
+        "3.0" or "30000" => 0,
+        "3.2" or "30002" or "LATEST" => 2,
+        _ => throw new ArgumentException($"'{text}' is not a protocol version; use 3.0, 3.2 or latest.", "keyword"),
+    };
+
+    private static string ParseProtocolVersion(string keyword, string text)
+    {
+        int? minor;
+        try
+        {
+            minor = ProtocolMinor(text);
+        }
+        catch (ArgumentException)
+        {
+            throw new ArgumentException($"Connection string keyword '{keyword}' is '{text}'; use 3.0, 3.2 or latest (PgWire speaks protocol 3.0 and 3.2).", "keyword");
+        }
+        return minor is { } m ? $"3.{m}" : "";
+    }
 
     // PgWire reads and writes text as UTF-8, so the session's client_encoding is always UTF8.
     private static string ParseClientEncoding(string text) => text.Trim().ToUpperInvariant() switch
@@ -203,6 +232,8 @@ internal static class ConnectionKeywords
         Alias("SSL Password", "sslpassword");
         Alias("GSS Encryption Mode", "gssencmode");
         Alias("Channel Binding", "channel_binding");
+        Alias("Min Protocol Version", "min_protocol_version");
+        Alias("Max Protocol Version", "max_protocol_version");
         return lookup;
     }
 }

@@ -47,6 +47,9 @@ internal static class DataSourceSettings
         if (resolved.Host.Trim().Length == 0) resolved.Host = DefaultHost(resolved.Port);
         if (resolved.Username.Length == 0) resolved.Username = Environment.UserName;
         if (resolved.Database.Length == 0) resolved.Database = resolved.Username;
+        if ((ConnectionKeywords.ProtocolMinor(resolved.MinProtocolVersion) ?? 0) > (ConnectionKeywords.ProtocolMinor(resolved.MaxProtocolVersion) ?? 2))
+            throw new ArgumentException(
+                $"Min Protocol Version {resolved.MinProtocolVersion} is above Max Protocol Version {resolved.MaxProtocolVersion}: no version is left to ask for.", "connectionString");
         return resolved;
     }
 
@@ -104,6 +107,9 @@ internal static class DataSourceSettings
         TcpUserTimeout = settings.TcpUserTimeout,
         SslMode = settings.SslMode,
         ChannelBinding = settings.ChannelBinding,
+        MinProtocolMinor = ConnectionKeywords.ProtocolMinor(settings.MinProtocolVersion) ?? 0,
+        MaxProtocolMinor = ConnectionKeywords.ProtocolMinor(settings.MaxProtocolVersion) ?? 2,
+        MaxProtocolExplicit = settings.MaxProtocolVersion.Length > 0,
         RootCertificate = settings.RootCertificate.Length > 0 ? settings.RootCertificate : null,
         ClientCertificate = settings.SslCertificate.Length > 0 ? settings.SslCertificate : null,
         ClientKey = settings.SslKey.Length > 0 ? settings.SslKey : null,

@@ -31,8 +31,6 @@ internal static class LibpqForms
         ["replication"] = ("0", "PgWire does not speak the streaming replication protocol"),
         ["require_auth"] = (null, "it is not supported by this version of PgWire"),
         ["sslnegotiation"] = ("postgres", "it is not supported by this version of PgWire (it negotiates TLS with an SSLRequest)"),
-        ["min_protocol_version"] = ("3.0", "this version of PgWire speaks protocol 3.0 only"),
-        ["max_protocol_version"] = ("3.0", "this version of PgWire speaks protocol 3.0 only"),
         ["sslkeylogfile"] = (null, "writing TLS keys to a file is not offered"),
     };
 

@@ -75,6 +75,13 @@ public sealed class PgWireConnection : DbConnection
     /// <exception cref="InvalidOperationException">The connection is not open.</exception>
     public Version PostgreSqlVersion => Connector.Session.ServerVersionNumber;
 
+    /// <summary>
+    /// The protocol version the session speaks: 3.2 with PostgreSQL 18 and later (longer cancel keys), 3.0 with older
+    /// servers and with poolers that speak only 3.0 (see the connection string's Max Protocol Version).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The connection is not open.</exception>
+    public Version ProtocolVersion => new(3, Connector.Session.ProtocolMinor);
+
     /// <summary>True when the connection is encrypted with TLS (see the connection string's SSL Mode).</summary>
     /// <exception cref="InvalidOperationException">The connection is not open.</exception>
     public bool IsSecure => Connector.IsSecure;

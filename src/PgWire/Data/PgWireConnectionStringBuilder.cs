@@ -196,6 +196,20 @@ public sealed class PgWireConnectionStringBuilder : DbConnectionStringBuilder
     public ChannelBinding ChannelBinding { get => ConnectionKeywords.ParseChannelBinding(GetString("Channel Binding")) ?? ChannelBinding.Prefer; set => this["Channel Binding"] = value.ToString(); }
 
     /// <summary>
+    /// The oldest protocol version the session may speak (libpq's min_protocol_version): 3.0 (the default) or 3.2,
+    /// which refuses servers older than PostgreSQL 18 (and poolers that speak only 3.0).
+    /// </summary>
+    public string MinProtocolVersion { get => GetString("Min Protocol Version"); set => this["Min Protocol Version"] = value; }
+
+    /// <summary>
+    /// The protocol version asked for at login (libpq's max_protocol_version): 3.0, 3.2 or latest. Empty (the default)
+    /// asks for 3.2 (PostgreSQL 18: 256-bit cancel keys), settles for what an older server offers in the same
+    /// connection (NegotiateProtocolVersion), and falls back to 3.0 once, remembered per host, for a pooler that refuses
+    /// a 3.2 login with a protocol error (PgBouncer 1.18); a value set here is asked for without that fallback.
+    /// </summary>
+    public string MaxProtocolVersion { get => GetString("Max Protocol Version"); set => this["Max Protocol Version"] = value; }
+
+    /// <summary>
     /// A PEM file of the CA certificates the server's certificate must chain to (Require, VerifyCA, VerifyFull); without
     /// it the system's trust store is used.
     /// </summary>

@@ -36,6 +36,15 @@ internal static partial class Log
     [LoggerMessage(1007, LogLevel.Information, "Host {Host} is {Role}")]
     public static partial void HostRole(ILogger logger, string host, string role);
 
+    [LoggerMessage(1008, LogLevel.Debug, "The server {Host}:{Port} speaks protocol 3.{NewestMinor}, not the 3.{RequestedMinor} asked for; the session goes on in 3.{NewestMinor}")]
+    public static partial void ProtocolNegotiated(ILogger logger, string host, int port, int requestedMinor, int newestMinor);
+
+    [LoggerMessage(1009, LogLevel.Warning, "The server {Host}:{Port} did not recognise the protocol options {Options}; the session goes on without them")]
+    public static partial void ProtocolOptionsUnrecognised(ILogger logger, string host, int port, string options);
+
+    [LoggerMessage(1010, LogLevel.Information, "{Host}:{Port} closed or refused a protocol 3.{RefusedMinor} login ({Reason}); it logged in with 3.0, which this data source asks that host for from now on (set Max Protocol Version to choose)")]
+    public static partial void ProtocolFallback(ILogger logger, string host, int port, int refusedMinor, string reason);
+
     // PgWire.Command
     [LoggerMessage(2000, LogLevel.Debug, "{Operation} completed in {DurationMs:0.###} ms on backend {ProcessId}: {Sql}")]
     public static partial void CommandCompleted(ILogger logger, string operation, double durationMs, int processId, string sql);

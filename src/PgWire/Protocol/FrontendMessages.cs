@@ -3,14 +3,16 @@ namespace PgWire.Protocol;
 /// <summary>Writers for the frontend (client to server) messages. Each appends one whole message to the buffer.</summary>
 internal static class FrontendMessages
 {
-    public const int ProtocolVersion3 = 196608; // 3 << 16
     public const int CancelRequestCode = 80877102;
 
-    /// <summary>StartupMessage: Int32 length, Int32 protocol 3.0, then (String name, String value) pairs, then a zero byte.</summary>
-    public static void WriteStartup(MessageBuffer buffer, IEnumerable<KeyValuePair<string, string>> parameters)
+    /// <summary>The protocol version number of 3.<paramref name="minor"/> as the StartupMessage carries it (major in the high 16 bits).</summary>
+    public static int ProtocolVersion(int minor) => (3 << 16) | minor;
+
+    /// <summary>StartupMessage: Int32 length, Int32 protocol version (3.<paramref name="minor"/>), then (String name, String value) pairs, then a zero byte.</summary>
+    public static void WriteStartup(MessageBuffer buffer, int minor, IEnumerable<KeyValuePair<string, string>> parameters)
     {
         var at = buffer.StartUntypedMessage();
-        buffer.WriteInt32(ProtocolVersion3);
+        buffer.WriteInt32(ProtocolVersion(minor));
         foreach (var (name, value) in parameters)
         {
             buffer.WriteCString(name, "startup parameter name");
@@ -20,13 +22,13 @@ internal static class FrontendMessages
         buffer.EndMessage(at);
     }
 
-    /// <summary>CancelRequest: Int32 16, Int32 80877102, Int32 process id, Int32 secret key.</summary>
-    public static void WriteCancelRequest(MessageBuffer buffer, int processId, int secretKey)
+    /// <summary>CancelRequest: Int32 length, Int32 80877102, Int32 process id, then the secret key (4 bytes in protocol 3.0, up to 256 from 3.2).</summary>
+    public static void WriteCancelRequest(MessageBuffer buffer, int processId, ReadOnlySpan<byte> secretKey)
     {
         var at = buffer.StartUntypedMessage();
         buffer.WriteInt32(CancelRequestCode);
         buffer.WriteInt32(processId);
-        buffer.WriteInt32(secretKey);
+        buffer.WriteBytes(secretKey);
         buffer.EndMessage(at);
     }
 

@@ -68,6 +68,15 @@ internal sealed class FakePgServer : IAsyncDisposable
         lock (_sessions) return string.Concat(_sessions.Select(s => s.Types));
     }
 
+    /// <summary>The connections accepted so far.</summary>
+    public IReadOnlyList<FakeSession> Sessions
+    {
+        get
+        {
+            lock (_sessions) return [.. _sessions];
+        }
+    }
+
     /// <summary>Connections accepted so far.</summary>
     public int Connections
     {
@@ -125,6 +134,12 @@ internal sealed class FakeSession(TcpClient client, X509Certificate2? certificat
 
     public Dictionary<string, string> StartupParameters { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>For a connection that carried a CancelRequest: its process ID and secret key.</summary>
+    public (int ProcessId, byte[] Key)? CancelRequest { get; private set; }
+
+    /// <summary>The protocol minor version the client's StartupMessage asked for (0 for 3.0, 2 for 3.2).</summary>
+    public int ProtocolMinor { get; private set; } = -1;
+
     public byte[] Received
     {
         get
@@ -162,7 +177,13 @@ internal sealed class FakeSession(TcpClient client, X509Certificate2? certificat
                 _stream = tls;
                 continue;
             }
-            if (code != 196608) return false;
+            if (code == 80877102)
+            {
+                CancelRequest = (BinaryPrimitives.ReadInt32BigEndian(body.AsSpan(4)), body[8..]);
+                return false;
+            }
+            if (code >> 16 != 3 || (code & 0xFFFF) > 0xFF) return false;
+            ProtocolMinor = code & 0xFFFF;
             var parts = Encoding.UTF8.GetString(body, 4, body.Length - 4).Split('\0');
             for (var i = 0; i + 1 < parts.Length; i += 2)
                 if (parts[i].Length > 0) StartupParameters[parts[i]] = parts[i + 1];

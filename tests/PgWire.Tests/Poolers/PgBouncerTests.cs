@@ -198,3 +198,37 @@ public sealed class PgBouncerTests(BouncerFixture fixture) : IClassFixture<Bounc
         Assert.Equal((126, 0, 1), (final[0].Get<int>(0), final[0].Get<int>(1), final[0].Get<int>(2)));
     }
 }
+
+/// <summary>
+/// Protocol 3.2 through PgBouncer 1.18, which knows only 3.0 and answers a 3.2 login with "08P01 bad packet header":
+/// the default login falls back to 3.0 once and remembers it for the host; Max Protocol Version=3.2 set explicitly is
+/// refused with a message that says what to do.
+/// </summary>
+public sealed class PgBouncerProtocolTests(BouncerFixture fixture) : IClassFixture<BouncerFixture>
+{
+    [Fact]
+    public async Task A_3_2_login_falls_back_to_3_0_once_and_the_host_is_asked_for_3_0_afterwards()
+    {
+        var log = new Observability.CapturingLoggerFactory();
+        await using var dataSource = new PgWireDataSourceBuilder(fixture.Session.ConnectionString + ";Pooling=false").UseLoggerFactory(log).Build();
+        for (var i = 0; i < 4; i++)
+        {
+            await using var connection = await dataSource.OpenConnectionAsync();
+            Assert.Equal(new Version(3, 0), connection.ProtocolVersion);
+            Assert.Equal(1, await new PgWireCommand("SELECT 1", connection).ExecuteScalarAsync());
+        }
+        var fallback = Assert.Single(log.WithId(1010)); // once, not once per connection
+        Assert.Contains("08P01", fallback.Message);
+        Assert.Empty(log.WithId(1001)); // no failed open was logged
+    }
+
+    [Fact]
+    public async Task An_explicit_Max_Protocol_Version_3_2_is_refused_with_what_to_do()
+    {
+        await using var dataSource = PgWireDataSource.Create(fixture.Session.ConnectionString + ";Pooling=false;Max Protocol Version=3.2;Timeout=5");
+        var e = await Assert.ThrowsAsync<PgWireException>(async () => await (await dataSource.OpenConnectionAsync()).DisposeAsync());
+        Assert.Contains("Max Protocol Version", e.Message);
+        Assert.Contains("3.0", e.Message);
+        Assert.Equal("08P01", Assert.IsType<PgWireServerException>(e.InnerException).SqlState);
+    }
+}

@@ -81,7 +81,7 @@ public class BackendMessageTests
             case "DataRow": DataRow.Validate(body, 2); break;
             case "ErrorResponse": ErrorResponse.Parse(body); break;
             case "ParameterStatus": ParameterStatus.Parse(body); break;
-            case "BackendKeyData": BackendKeyData.Parse(body); break;
+            case "BackendKeyData": BackendKeyData.Parse(body, 0); break;
             case "CommandComplete": CommandComplete.ParseRows(body); break;
             case "ParameterDescription": ParameterDescription.Parse(body); break;
             default: throw new ArgumentException(message);

@@ -145,7 +145,18 @@ internal static class BackendParsers
                 var auth = Authentication.Parse(body);
                 if (auth.Kind == AuthenticationKind.Sasl) auth.ReadSaslMechanisms();
                 break;
-            case BackendMessageCode.BackendKeyData: BackendKeyData.Parse(body); break;
+            case BackendMessageCode.BackendKeyData:
+                // Either way, a bad key is a protocol exception; 3.2 allows 4 to 256 bytes, 3.0 exactly 4.
+                try
+                {
+                    BackendKeyData.Parse(body, 0);
+                }
+                finally
+                {
+                    BackendKeyData.Parse(body, 2);
+                }
+                break;
+            case BackendMessageCode.NegotiateProtocolVersion: NegotiateProtocolVersion.Parse(body, 2); break;
             case BackendMessageCode.ParameterStatus: ParameterStatus.Parse(body); break;
             case BackendMessageCode.ReadyForQuery: ReadyForQuery.Parse(body); break;
             case BackendMessageCode.RowDescription: RowDescription.Parse(body); break;
