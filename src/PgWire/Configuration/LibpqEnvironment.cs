@@ -28,6 +28,7 @@ internal static class LibpqEnvironment
         ("PGTARGETSESSIONATTRS", "target_session_attrs"),
         ("PGLOADBALANCEHOSTS", "load_balance_hosts"),
         ("PGTZ", "timezone"),
+        ("PGREQUIREAUTH", "require_auth"),
         ("PGMINPROTOCOLVERSION", "min_protocol_version"),
         ("PGMAXPROTOCOLVERSION", "max_protocol_version"),
     ];

@@ -66,6 +66,9 @@ internal sealed record ConnectorOptions
     /// <summary>The password of an encrypted client key or PKCS#12 file. A secret: never print it.</summary>
     public string? ClientKeyPassword { get; init; }
 
+    /// <summary>The authentication methods the server may use (Require Auth); null for any.</summary>
+    public AuthRequirement? RequireAuth { get; init; }
+
     /// <summary>The oldest protocol minor version the session may speak (Min Protocol Version).</summary>
     public int MinProtocolMinor { get; init; }
 

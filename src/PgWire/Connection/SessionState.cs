@@ -41,6 +41,9 @@ internal sealed class SessionState
     /// <summary>The backend's process ID and secret key, for CancelRequest.</summary>
     public BackendKeyData BackendKey { get; set; }
 
+    /// <summary>Whether the server asked for any authentication at login (Require Auth's "none" is about this).</summary>
+    public bool AuthenticationAsked { get; set; }
+
     /// <summary>The protocol minor version of the session: what was asked for, or what NegotiateProtocolVersion offered (0 or 2).</summary>
     public int ProtocolMinor { get; set; }
 

@@ -98,6 +98,10 @@ internal static class Startup
     {
         var options = connector.Options;
         var request = Authentication.Parse(body);
+        // Require Auth: what the server asks for first (or, at AuthenticationOk with nothing asked, "none").
+        if (options.RequireAuth is { } required && (request.Kind != AuthenticationKind.Ok || !connector.Session.AuthenticationAsked))
+            required.Check(AuthRequirement.MethodOf(request.Kind), $"{options.Host}:{options.Port}");
+        if (request.Kind != AuthenticationKind.Ok) connector.Session.AuthenticationAsked = true;
         switch (request.Kind)
         {
             case AuthenticationKind.Ok:

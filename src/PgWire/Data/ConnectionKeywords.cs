@@ -52,6 +52,7 @@ internal static class ConnectionKeywords
         new("SSL Mode", Kind.String, "Prefer"),
         new("GSS Encryption Mode", Kind.String, "Disable"),
         new("Channel Binding", Kind.String, "Prefer"),
+        new("Require Auth", Kind.String, ""),
         new("Min Protocol Version", Kind.String, "3.0"),
         new("Max Protocol Version", Kind.String, ""),
         new("Root Certificate", Kind.String, ""),
@@ -113,6 +114,7 @@ internal static class ConnectionKeywords
                         $"Connection string keyword '{definition.Name}' is '{text}'; use any, read-write, read-only, primary, standby, prefer-primary or prefer-standby.", "keyword"),
                     "GSS Encryption Mode" => ParseGssEncryption(text),
                     "Min Protocol Version" or "Max Protocol Version" => ParseProtocolVersion(definition.Name, text),
+                    "Require Auth" => Connection.AuthRequirement.Parse(text)?.ToString() ?? "",
                     "Client Encoding" => ParseClientEncoding(text),
                     _ => text,
                 };
@@ -232,6 +234,7 @@ internal static class ConnectionKeywords
         Alias("SSL Password", "sslpassword");
         Alias("GSS Encryption Mode", "gssencmode");
         Alias("Channel Binding", "channel_binding");
+        Alias("Require Auth", "require_auth");
         Alias("Min Protocol Version", "min_protocol_version");
         Alias("Max Protocol Version", "max_protocol_version");
         return lookup;

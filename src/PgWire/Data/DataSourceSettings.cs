@@ -107,6 +107,7 @@ internal static class DataSourceSettings
         TcpUserTimeout = settings.TcpUserTimeout,
         SslMode = settings.SslMode,
         ChannelBinding = settings.ChannelBinding,
+        RequireAuth = Connection.AuthRequirement.Parse(settings.RequireAuth),
         MinProtocolMinor = ConnectionKeywords.ProtocolMinor(settings.MinProtocolVersion) ?? 0,
         MaxProtocolMinor = ConnectionKeywords.ProtocolMinor(settings.MaxProtocolVersion) ?? 2,
         MaxProtocolExplicit = settings.MaxProtocolVersion.Length > 0,

@@ -196,6 +196,13 @@ public sealed class PgWireConnectionStringBuilder : DbConnectionStringBuilder
     public ChannelBinding ChannelBinding { get => ConnectionKeywords.ParseChannelBinding(GetString("Channel Binding")) ?? ChannelBinding.Prefer; set => this["Channel Binding"] = value.ToString(); }
 
     /// <summary>
+    /// The authentication methods the server may use (libpq's require_auth): a comma-separated list of password, md5,
+    /// scram-sha-256, gss, sspi and none (no authentication), or the same with <c>!</c> for the methods it may not use.
+    /// A server that asks for another is refused before anything secret is sent. Empty (the default): any method.
+    /// </summary>
+    public string RequireAuth { get => GetString("Require Auth"); set => this["Require Auth"] = value; }
+
+    /// <summary>
     /// The oldest protocol version the session may speak (libpq's min_protocol_version): 3.0 (the default) or 3.2,
     /// which refuses servers older than PostgreSQL 18 (and poolers that speak only 3.0).
     /// </summary>
