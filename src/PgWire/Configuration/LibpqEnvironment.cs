@@ -29,6 +29,7 @@ internal static class LibpqEnvironment
         ("PGLOADBALANCEHOSTS", "load_balance_hosts"),
         ("PGTZ", "timezone"),
         ("PGREQUIREAUTH", "require_auth"),
+        ("PGSSLNEGOTIATION", "sslnegotiation"),
         ("PGMINPROTOCOLVERSION", "min_protocol_version"),
         ("PGMAXPROTOCOLVERSION", "max_protocol_version"),
     ];

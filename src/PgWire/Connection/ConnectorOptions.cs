@@ -51,6 +51,9 @@ internal sealed record ConnectorOptions
     /// <summary>How TLS is used (TCP connections only).</summary>
     public SslMode SslMode { get; init; } = SslMode.Prefer;
 
+    /// <summary>How TLS starts: an SSLRequest first, or the handshake at once (direct, PostgreSQL 17+).</summary>
+    public SslNegotiation SslNegotiation { get; init; }
+
     /// <summary>Whether a SCRAM login binds to the TLS channel.</summary>
     public ChannelBinding ChannelBinding { get; init; } = ChannelBinding.Prefer;
 

@@ -339,7 +339,7 @@ internal sealed class PgConnector : IAsyncDisposable
         Cancellation.Begin(cancellationToken, continuing);
 
     /// <summary>Sends a CancelRequest for this session's backend on a new connection; true when the server took it.</summary>
-    internal Task<bool> SendCancelRequest() => CancelRequestSender.SendAsync(Options, _serverEndPoint, Session.BackendKey);
+    internal Task<bool> SendCancelRequest() => CancelRequestSender.SendAsync(Options, _serverEndPoint, Session.BackendKey, IsSecure);
 
     /// <summary>
     /// Ends the current request, its response read to the end (or the connector broken). When a CancelRequest went

@@ -8,9 +8,10 @@ using System.Security.Cryptography.X509Certificates;
 namespace PgWire.Connection;
 
 /// <summary>
-/// TLS for a connection: the SSLRequest exchange on a new TCP socket, then the handshake over it. The server's one-byte
-/// answer is read alone, straight from the socket, so bytes a machine in the middle sends after it can never be taken
-/// for the server's (they go to the TLS handshake, which rejects them).
+/// TLS for a connection: the SSLRequest exchange on a new TCP socket, then the handshake over it, or (SSL Negotiation
+/// Direct, PostgreSQL 17+) the handshake at once with ALPN <c>postgresql</c>. The server's one-byte answer to an
+/// SSLRequest is read alone, straight from the socket, so bytes a machine in the middle sends after it can never be
+/// taken for the server's (they go to the TLS handshake, which rejects them).
 /// </summary>
 internal static class Tls
 {
@@ -25,6 +26,7 @@ internal static class Tls
     /// certificate check fails (the message says which).</exception>
     public static async Task<Stream> NegotiateAsync(NetworkStream plain, ConnectorOptions options, CancellationToken cancellationToken)
     {
+        if (options.SslNegotiation == SslNegotiation.Direct) return await HandshakeAsync(plain, options, direct: true, cancellationToken).ConfigureAwait(false);
         var request = new byte[8];
         BinaryPrimitives.WriteInt32BigEndian(request, 8);
         BinaryPrimitives.WriteInt32BigEndian(request.AsSpan(4), SslRequestCode);
@@ -48,7 +50,15 @@ internal static class Tls
             default:
                 throw new PgWireProtocolException($"The server answered the TLS request with byte 0x{answer[0]:X2}; only 'S' (TLS) and 'N' (no TLS) are valid.");
         }
+        return await HandshakeAsync(plain, options, direct: false, cancellationToken).ConfigureAwait(false);
+    }
 
+    /// <summary>PostgreSQL's ALPN protocol name, which a direct TLS connection must negotiate (PostgreSQL 17+).</summary>
+    private static readonly SslApplicationProtocol s_alpn = new("postgresql");
+
+    /// <summary>The TLS handshake over <paramref name="plain"/>, after an SSLRequest or, <paramref name="direct"/>, at once.</summary>
+    private static async Task<Stream> HandshakeAsync(NetworkStream plain, ConnectorOptions options, bool direct, CancellationToken cancellationToken)
+    {
         var roots = LoadRoots(options.RootCertificate);
         // libpq's rule: Require checks the chain only when a root certificate is given; VerifyCA always; VerifyFull adds the host name.
         var verify = options.SslMode >= SslMode.VerifyCA || (options.SslMode == SslMode.Require && roots is not null);
@@ -73,12 +83,24 @@ internal static class Tls
             authentication.CertificateChainPolicy = policy;
         }
         if (LoadClientCertificate(options) is { } client) authentication.ClientCertificates = [client];
+        // ALPN "postgresql", as libpq 17 sends it: required by the server for direct TLS, harmless after an SSLRequest.
+        authentication.ApplicationProtocols = [s_alpn];
 
         var tls = new SslStream(plain, leaveInnerStreamOpen: false);
         try
         {
             await tls.AuthenticateAsClientAsync(authentication, cancellationToken).ConfigureAwait(false);
+            if (direct && tls.NegotiatedApplicationProtocol != s_alpn)
+                throw new PgWireException(
+                    $"The server {options.Host}:{options.Port} completed a direct TLS handshake without choosing ALPN protocol 'postgresql'; it is not a PostgreSQL server that accepts direct TLS (SSL Negotiation=Direct).");
             return tls;
+        }
+        catch (IOException e) when (direct)
+        {
+            await tls.DisposeAsync().ConfigureAwait(false);
+            throw new PgWireException(
+                $"The direct TLS handshake with {options.Host}:{options.Port} failed ({e.Message}). SSL Negotiation=Direct needs PostgreSQL 17 or later; " +
+                "an older server takes the handshake for a malformed startup packet and closes the connection. Use SSL Negotiation=Postgres for it.", e);
         }
         catch (AuthenticationException e)
         {

@@ -37,3 +37,16 @@ public enum SslMode
     /// <summary>Encrypted, with a trusted certificate issued for the host connected to.</summary>
     VerifyFull,
 }
+
+/// <summary>How TLS starts on a new connection (the connection string's SSL Negotiation, libpq's sslnegotiation).</summary>
+public enum SslNegotiation
+{
+    /// <summary>PostgreSQL's way, every version: an SSLRequest first, and the handshake once the server agrees.</summary>
+    Postgres,
+
+    /// <summary>
+    /// The TLS handshake at once, with ALPN <c>postgresql</c> (PostgreSQL 17 and later): one round trip less, and the
+    /// connection looks like any TLS connection to the network. Needs SSL Mode Require, VerifyCA or VerifyFull.
+    /// </summary>
+    Direct,
+}

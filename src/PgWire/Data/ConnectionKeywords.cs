@@ -52,6 +52,7 @@ internal static class ConnectionKeywords
         new("SSL Mode", Kind.String, "Prefer"),
         new("GSS Encryption Mode", Kind.String, "Disable"),
         new("Channel Binding", Kind.String, "Prefer"),
+        new("SSL Negotiation", Kind.String, "Postgres"),
         new("Require Auth", Kind.String, ""),
         new("Min Protocol Version", Kind.String, "3.0"),
         new("Max Protocol Version", Kind.String, ""),
@@ -115,6 +116,8 @@ internal static class ConnectionKeywords
                     "GSS Encryption Mode" => ParseGssEncryption(text),
                     "Min Protocol Version" or "Max Protocol Version" => ParseProtocolVersion(definition.Name, text),
                     "Require Auth" => Connection.AuthRequirement.Parse(text)?.ToString() ?? "",
+                    "SSL Negotiation" => ParseSslNegotiation(text)?.ToString() ?? throw new ArgumentException(
+                        $"Connection string keyword '{definition.Name}' is '{text}'; use Postgres or Direct.", "keyword"),
                     "Client Encoding" => ParseClientEncoding(text),
                     _ => text,
                 };
@@ -127,6 +130,14 @@ internal static class ConnectionKeywords
         "DISABLE" => ChannelBinding.Disable,
         "PREFER" => ChannelBinding.Prefer,
         "REQUIRE" => ChannelBinding.Require,
+        _ => null,
+    };
+
+    /// <summary>An SSL Negotiation value (any case; libpq's postgres and direct), or null when it is none.</summary>
+    public static SslNegotiation? ParseSslNegotiation(string text) => text.Trim().ToUpperInvariant() switch
+    {
+        "POSTGRES" => SslNegotiation.Postgres,
+        "DIRECT" => SslNegotiation.Direct,
         _ => null,
     };
 
@@ -235,6 +246,7 @@ internal static class ConnectionKeywords
         Alias("GSS Encryption Mode", "gssencmode");
         Alias("Channel Binding", "channel_binding");
         Alias("Require Auth", "require_auth");
+        Alias("SSL Negotiation", "sslnegotiation");
         Alias("Min Protocol Version", "min_protocol_version");
         Alias("Max Protocol Version", "max_protocol_version");
         return lookup;

@@ -47,6 +47,9 @@ internal static class DataSourceSettings
         if (resolved.Host.Trim().Length == 0) resolved.Host = DefaultHost(resolved.Port);
         if (resolved.Username.Length == 0) resolved.Username = Environment.UserName;
         if (resolved.Database.Length == 0) resolved.Database = resolved.Username;
+        if (resolved.SslNegotiation == SslNegotiation.Direct && resolved.SslMode < SslMode.Require)
+            throw new ArgumentException(
+                $"SSL Negotiation=Direct needs SSL Mode Require, VerifyCA or VerifyFull (it is {resolved.SslMode}): a direct TLS connection cannot fall back to an unencrypted one.", "connectionString");
         if ((ConnectionKeywords.ProtocolMinor(resolved.MinProtocolVersion) ?? 0) > (ConnectionKeywords.ProtocolMinor(resolved.MaxProtocolVersion) ?? 2))
             throw new ArgumentException(
                 $"Min Protocol Version {resolved.MinProtocolVersion} is above Max Protocol Version {resolved.MaxProtocolVersion}: no version is left to ask for.", "connectionString");
@@ -107,6 +110,7 @@ internal static class DataSourceSettings
         TcpUserTimeout = settings.TcpUserTimeout,
         SslMode = settings.SslMode,
         ChannelBinding = settings.ChannelBinding,
+        SslNegotiation = settings.SslNegotiation,
         RequireAuth = Connection.AuthRequirement.Parse(settings.RequireAuth),
         MinProtocolMinor = ConnectionKeywords.ProtocolMinor(settings.MinProtocolVersion) ?? 0,
         MaxProtocolMinor = ConnectionKeywords.ProtocolMinor(settings.MaxProtocolVersion) ?? 2,

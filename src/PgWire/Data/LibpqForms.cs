@@ -29,7 +29,6 @@ internal static class LibpqForms
         ["ssl_max_protocol_version"] = (null, "the TLS versions are the operating system's (TLS 1.2 and 1.3 on current systems)"),
         ["requirepeer"] = (null, "checking the server process's user over a Unix socket is not offered; protect the socket directory instead"),
         ["replication"] = ("0", "PgWire does not speak the streaming replication protocol"),
-        ["sslnegotiation"] = ("postgres", "it is not supported by this version of PgWire (it negotiates TLS with an SSLRequest)"),
         ["sslkeylogfile"] = (null, "writing TLS keys to a file is not offered"),
     };
 

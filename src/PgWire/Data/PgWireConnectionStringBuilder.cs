@@ -196,6 +196,12 @@ public sealed class PgWireConnectionStringBuilder : DbConnectionStringBuilder
     public ChannelBinding ChannelBinding { get => ConnectionKeywords.ParseChannelBinding(GetString("Channel Binding")) ?? ChannelBinding.Prefer; set => this["Channel Binding"] = value.ToString(); }
 
     /// <summary>
+    /// How TLS starts (libpq's sslnegotiation): Postgres (the default: an SSLRequest first, every server version) or
+    /// Direct (the handshake at once with ALPN <c>postgresql</c>; PostgreSQL 17 and later, SSL Mode Require or stricter).
+    /// </summary>
+    public SslNegotiation SslNegotiation { get => ConnectionKeywords.ParseSslNegotiation(GetString("SSL Negotiation")) ?? SslNegotiation.Postgres; set => this["SSL Negotiation"] = value.ToString(); }
+
+    /// <summary>
     /// The authentication methods the server may use (libpq's require_auth): a comma-separated list of password, md5,
     /// scram-sha-256, gss, sspi and none (no authentication), or the same with <c>!</c> for the methods it may not use.
     /// A server that asks for another is refused before anything secret is sent. Empty (the default): any method.

@@ -134,6 +134,9 @@ internal sealed class FakeSession(TcpClient client, X509Certificate2? certificat
 
     public Dictionary<string, string> StartupParameters { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Whether the connection was switched to TLS (after an SSLRequest).</summary>
+    public bool IsTls => _stream is SslStream;
+
     /// <summary>For a connection that carried a CancelRequest: its process ID and secret key.</summary>
     public (int ProcessId, byte[] Key)? CancelRequest { get; private set; }
 
