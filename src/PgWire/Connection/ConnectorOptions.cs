@@ -69,6 +69,9 @@ internal sealed record ConnectorOptions
     /// <summary>The password of an encrypted client key or PKCS#12 file. A secret: never print it.</summary>
     public string? ClientKeyPassword { get; init; }
 
+    /// <summary>How long a notification wait goes before an empty query checks the server (Keepalive); zero for never.</summary>
+    public TimeSpan Keepalive { get; init; }
+
     /// <summary>The authentication methods the server may use (Require Auth); null for any.</summary>
     public AuthRequirement? RequireAuth { get; init; }
 

@@ -248,6 +248,7 @@ internal sealed class PgConnector : IAsyncDisposable
             while (_backend.TryRead(out code, out body))
             {
                 if (Session.Handle(code, body.Span)) continue;
+                if (code == BackendMessageCode.CommandComplete && !Session.Listening && body.Span.StartsWith("LISTEN"u8)) Session.Listening = true;
                 // The server ends the session after a FATAL error: no request may start on it any more.
                 if (code == BackendMessageCode.ErrorResponse && Session.FatalError is { } fatal && Interlocked.Exchange(ref _broken, 1) == 0)
                 {
@@ -298,7 +299,16 @@ internal sealed class PgConnector : IAsyncDisposable
         bool more;
         try
         {
-            more = await _backend.FillAsync(cancellationToken).ConfigureAwait(false);
+            if (_waitingFill is { } waiting)
+            {
+                // A notification wait that timed out left this read running: it is the next one.
+                _waitingFill = null;
+                more = await waiting.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                more = await _backend.FillAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException)
         {
@@ -320,6 +330,65 @@ internal sealed class PgConnector : IAsyncDisposable
                 ? $"The server {Options.Host}:{Options.Port} closed the connection unexpectedly."
                 : $"The server {Options.Host}:{Options.Port} closed the connection in the middle of a message ({leftover} bytes of an incomplete frame)."));
         }
+    }
+
+    /// <summary>A read a notification wait started and left running when its time was up (see <see cref="WaitForNotificationAsync"/>).</summary>
+    private Task<bool>? _waitingFill;
+
+    /// <summary>
+    /// Waits on an idle session until a notification arrives (true; the session's callback has been told) or
+    /// <paramref name="timeout"/> passes (false). A read still running when the time is up is left running, not
+    /// cancelled (cancelling a read mid-record would break a TLS stream): the session's next read takes it over.
+    /// </summary>
+    /// <exception cref="OperationCanceledException">The token was cancelled; the session stays usable.</exception>
+    /// <exception cref="PgWireException">The connection failed or the server ended the session (it is broken).</exception>
+    public async Task<bool> WaitForNotificationAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var seen = Session.NotificationCount;
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            while (TryTakeFrame(out var code, out var body))
+            {
+                // Only session messages (taken inside TryTakeFrame) belong on an idle session; a FATAL error ends it.
+                if (code == BackendMessageCode.ErrorResponse)
+                    throw Break(Session.FatalError ?? new PgWireServerException(ErrorResponse.Parse(body.Span)));
+                throw Break(new PgWireProtocolException($"The server sent {BackendMessageCode.Describe(code)} to an idle session."));
+            }
+            if (Session.NotificationCount != seen) return true;
+            var left = timeout == Timeout.InfiniteTimeSpan ? Timeout.InfiniteTimeSpan : timeout - clock.Elapsed;
+            if (left != Timeout.InfiniteTimeSpan && left <= TimeSpan.Zero) return false;
+            var fill = _waitingFill ?? StartFill();
+            _waitingFill = null;
+            if (!fill.IsCompleted)
+            {
+                try
+                {
+                    await fill.WaitAsync(left, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is TimeoutException or OperationCanceledException && !fill.IsCompleted)
+                {
+                    _waitingFill = fill;
+                    if (e is OperationCanceledException) throw;
+                    return false;
+                }
+            }
+            await fill.ConfigureAwait(false); // its failure, if any (the session is broken by then)
+        }
+    }
+
+    /// <summary>A read for a notification wait, as a task that may outlive the wait; its failure is observed either way.</summary>
+    private Task<bool> StartFill()
+    {
+        var fill = FillForWaitAsync();
+        _ = fill.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return fill;
+    }
+
+    private async Task<bool> FillForWaitAsync()
+    {
+        await FillAsync(CancellationToken.None).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>True when bytes (or the close) arrived on the socket and wait to be read.</summary>

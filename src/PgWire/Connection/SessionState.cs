@@ -53,6 +53,15 @@ internal sealed class SessionState
     /// <summary>The server's role as a query last found it, for servers that do not report in_hot_standby (see <see cref="ServerRoles"/>).</summary>
     public ServerRole QueriedRole { get; set; }
 
+    /// <summary>Called for every NotificationResponse, on the read loop: it must be quick and must not throw.</summary>
+    public Action<PgNotification>? NotificationCallback { get; set; }
+
+    /// <summary>Notifications received over the session's life (a wait compares it before and after).</summary>
+    public long NotificationCount { get; private set; }
+
+    /// <summary>Whether a LISTEN ran on the session: the pool runs UNLISTEN * before another caller gets it.</summary>
+    public bool Listening { get; set; }
+
     /// <summary>Called for every NoticeResponse. Runs on the read loop: it must be quick and must not throw.</summary>
     public Action<PgErrorFields>? NoticeCallback { get; set; }
 
@@ -72,7 +81,11 @@ internal sealed class SessionState
                 NoticeCallback?.Invoke(ErrorResponse.Parse(body, "NoticeResponse"));
                 return true;
             case BackendMessageCode.NotificationResponse:
-                return true; // LISTEN/NOTIFY is not exposed yet; a notification is not a response to anything.
+                // Not a response to anything: whoever has the session now is told (nobody when it is idle in the pool).
+                var notification = NotificationResponse.Parse(body);
+                NotificationCount++;
+                NotificationCallback?.Invoke(notification);
+                return true;
             case BackendMessageCode.ReadyForQuery:
                 TransactionStatus = ReadyForQuery.Parse(body);
                 return false;

@@ -44,6 +44,7 @@ internal static class ConnectionKeywords
         new("Max Auto Prepare", Kind.Int, 256, 0, 100_000),
         new("Multiplexing", Kind.Bool, false),
         new("Auto Prepare Min Usages", Kind.Int, 2, 1, 1_000_000),
+        new("Keepalive", Kind.Int, 0, 0, 86_400),
         new("Tcp Keepalive", Kind.Bool, true),
         new("Tcp Keepalive Time", Kind.Int, 0, 0, 86_400),
         new("Tcp Keepalive Interval", Kind.Int, 0, 0, 86_400),

@@ -112,6 +112,7 @@ internal static class DataSourceSettings
         ChannelBinding = settings.ChannelBinding,
         SslNegotiation = settings.SslNegotiation,
         RequireAuth = Connection.AuthRequirement.Parse(settings.RequireAuth),
+        Keepalive = TimeSpan.FromSeconds(settings.Keepalive),
         MinProtocolMinor = ConnectionKeywords.ProtocolMinor(settings.MinProtocolVersion) ?? 0,
         MaxProtocolMinor = ConnectionKeywords.ProtocolMinor(settings.MaxProtocolVersion) ?? 2,
         MaxProtocolExplicit = settings.MaxProtocolVersion.Length > 0,

@@ -82,6 +82,68 @@ public sealed class PgWireConnection : DbConnection
     /// <exception cref="InvalidOperationException">The connection is not open.</exception>
     public Version ProtocolVersion => new(3, Connector.Session.ProtocolMinor);
 
+    /// <summary>
+    /// Raised for every notification (NOTIFY, <c>pg_notify</c>) on a channel this connection LISTENs to: while a
+    /// command runs, and while <see cref="WaitAsync(TimeSpan, CancellationToken)"/> waits. It runs on the thread that
+    /// reads the connection, in the middle of that read: keep it short, and do not use the connection from it.
+    /// </summary>
+    public event EventHandler<PgNotificationEventArgs>? Notification;
+
+    /// <summary>
+    /// Waits for the next notification on an idle connection (after LISTEN); true when one arrived (and
+    /// <see cref="Notification"/> was raised), false when <paramref name="timeout"/> passed first. Notifications that
+    /// arrived since the last command count. With the connection string's Keepalive, an empty query is run every so
+    /// many seconds while waiting, so that a dead server or network is noticed.
+    /// </summary>
+    /// <param name="timeout">How long to wait; <see cref="Timeout.InfiniteTimeSpan"/> for no limit.</param>
+    /// <param name="cancellationToken">Ends the wait (<see cref="OperationCanceledException"/>); the connection stays usable.</param>
+    /// <exception cref="InvalidOperationException">The connection is not open, or a reader or COPY is using it.</exception>
+    /// <exception cref="PgWireException">The connection failed or the server ended the session while waiting.</exception>
+    public async Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan) throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The timeout is negative.");
+        var connector = Connector;
+        if (ActiveReader is not null || ActiveCopy is not null)
+            throw new InvalidOperationException("A reader or COPY is using the connection: notifications are raised as it reads; wait once it is done.");
+        var keepalive = connector.Options.Keepalive;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var left = timeout == Timeout.InfiniteTimeSpan ? Timeout.InfiniteTimeSpan : timeout - clock.Elapsed;
+            var slice = keepalive > TimeSpan.Zero && (left == Timeout.InfiniteTimeSpan || left > keepalive) ? keepalive : left;
+            if (slice != Timeout.InfiniteTimeSpan && slice < TimeSpan.Zero) slice = TimeSpan.Zero;
+            if (await connector.WaitForNotificationAsync(slice, cancellationToken).ConfigureAwait(false)) return true;
+            if (slice == left) return false;
+            // Keepalive: an empty query proves the server and the network are still there (a notification may come with it).
+            // Unanswered within the Keepalive interval itself, the server or the network is gone.
+            var seen = connector.Session.NotificationCount;
+            using var answer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            answer.CancelAfter(keepalive);
+            try
+            {
+                if (await SimpleQuery.RunAsync(connector, "", answer.Token).ConfigureAwait(false) is { } rows) Buffers.RowBufferPool.Return(rows);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw connector.Break(new PgWireException(
+                    $"The server {connector.Options.Host}:{connector.Options.Port} did not answer the keepalive query within {keepalive.TotalSeconds:0.###} s (Keepalive); the connection is closed.",
+                    new TimeoutException()));
+            }
+            if (connector.Session.NotificationCount != seen) return true;
+        }
+    }
+
+    /// <summary>Waits for the next notification on an idle connection, without a time limit (see <see cref="WaitAsync(TimeSpan, CancellationToken)"/>).</summary>
+    public Task WaitAsync(CancellationToken cancellationToken = default) => WaitAsync(Timeout.InfiniteTimeSpan, cancellationToken);
+
+    /// <summary>Waits for the next notification, blocking the thread (see <see cref="WaitAsync(TimeSpan, CancellationToken)"/>).</summary>
+    public bool Wait(TimeSpan timeout) => WaitAsync(timeout).GetAwaiter().GetResult();
+
+    /// <summary>Waits for the next notification without a time limit, blocking the thread.</summary>
+    public void Wait() => WaitAsync(Timeout.InfiniteTimeSpan).GetAwaiter().GetResult();
+
+    private void RaiseNotification(PgNotification notification) => Notification?.Invoke(this, new PgNotificationEventArgs(notification));
+
     /// <summary>True when the connection is encrypted with TLS (see the connection string's SSL Mode).</summary>
     /// <exception cref="InvalidOperationException">The connection is not open.</exception>
     public bool IsSecure => Connector.IsSecure;
@@ -137,6 +199,7 @@ public sealed class PgWireConnection : DbConnection
         if (_state != ConnectionState.Closed) throw new InvalidOperationException("The connection is already open.");
         var dataSource = DataSourceOrThrow();
         _connector = await dataSource.RentConnectorAsync(cancellationToken).ConfigureAwait(false);
+        _connector.Session.NotificationCallback = RaiseNotification;
         // A connection made by a data source has no password in its string to hide.
         if (!_hidePassword && !ReferenceEquals(_connectionString, dataSource.ConnectionString)) _hidePassword = !dataSource.PersistSecurityInfo;
         SetState(ConnectionState.Open);
@@ -177,7 +240,11 @@ public sealed class PgWireConnection : DbConnection
         Transaction?.MarkCompleted();
         Transaction = null;
         _connector = null;
-        if (connector is not null) await DataSourceOrThrow().ReturnConnectorAsync(connector).ConfigureAwait(false);
+        if (connector is not null)
+        {
+            connector.Session.NotificationCallback = null;
+            await DataSourceOrThrow().ReturnConnectorAsync(connector).ConfigureAwait(false);
+        }
         SetState(ConnectionState.Closed);
     }
 

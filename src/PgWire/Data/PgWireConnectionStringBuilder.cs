@@ -196,6 +196,14 @@ public sealed class PgWireConnectionStringBuilder : DbConnectionStringBuilder
     public ChannelBinding ChannelBinding { get => ConnectionKeywords.ParseChannelBinding(GetString("Channel Binding")) ?? ChannelBinding.Prefer; set => this["Channel Binding"] = value.ToString(); }
 
     /// <summary>
+    /// Seconds of waiting for notifications (<see cref="PgWireConnection.WaitAsync(TimeSpan, CancellationToken)"/>,
+    /// <see cref="PgWireDataSource.ListenAsync(string, CancellationToken)"/>) after which an empty query is run, so
+    /// that a server or network that went away without a word is noticed; 0 (the default) for none. TCP keepalive
+    /// (Tcp Keepalive Time) notices a dead peer too, more slowly and without a round trip.
+    /// </summary>
+    public int Keepalive { get => GetInt("Keepalive"); set => this["Keepalive"] = value; }
+
+    /// <summary>
     /// How TLS starts (libpq's sslnegotiation): Postgres (the default: an SSLRequest first, every server version) or
     /// Direct (the handshake at once with ALPN <c>postgresql</c>; PostgreSQL 17 and later, SSL Mode Require or stricter).
     /// </summary>

@@ -364,6 +364,28 @@ public sealed class PgWireDataSource : DbDataSource
         return await connection.BulkInsertAsync(table, columns, rows, progress, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Listens to <paramref name="channel"/>: yields every notification sent on it (NOTIFY, <c>pg_notify</c>) until
+    /// <paramref name="cancellationToken"/> is cancelled, which ends the enumeration without an exception. One
+    /// connection of the pool is held while listening. When it breaks (a server restart, a failover, a network cut),
+    /// a new one LISTENs again and a gap item (<see cref="PgNotification.IsGap"/>) is yielded first: what was sent in
+    /// between is lost. The first connection's failure is thrown.
+    /// </summary>
+    public IAsyncEnumerable<PgNotification> ListenAsync(string channel, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(channel);
+        return ListenAsync([channel], cancellationToken);
+    }
+
+    /// <summary>Listens to several channels on one connection (see <see cref="ListenAsync(string, CancellationToken)"/>).</summary>
+    public IAsyncEnumerable<PgNotification> ListenAsync(IReadOnlyList<string> channels, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(channels);
+        if (channels.Count == 0) throw new ArgumentException("Name at least one channel.", nameof(channels));
+        foreach (var channel in channels) ArgumentException.ThrowIfNullOrEmpty(channel, nameof(channels));
+        return NotificationListener.ListenAsync(this, [.. channels], cancellationToken);
+    }
+
     /// <summary>Creates a closed ADO.NET connection that takes its physical connections from this data source's pool.</summary>
     public new PgWireConnection CreateConnection() => new(this);
 

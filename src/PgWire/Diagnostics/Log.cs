@@ -109,4 +109,13 @@ internal static partial class Log
     // PgWire.Notifications
     [LoggerMessage(EventId = 6000, Message = "Server {Severity} from backend {ProcessId} ({SqlState}): {Message}")]
     public static partial void ServerNotice(ILogger logger, LogLevel level, string severity, int processId, string sqlState, string message);
+
+    [LoggerMessage(6001, LogLevel.Warning, "The connection listening to {Channels} was lost ({Reason}); listening again on a new one")]
+    public static partial void ListenerLost(ILogger logger, string channels, string reason);
+
+    [LoggerMessage(6002, LogLevel.Warning, "Could not listen to {Channels} again yet ({Reason}); next try in {DelaySeconds:0.###} s")]
+    public static partial void ListenerRetry(ILogger logger, string channels, double delaySeconds, string reason);
+
+    [LoggerMessage(6003, LogLevel.Information, "Listening to {Channels} again; notifications sent meanwhile are lost (a gap item was yielded)")]
+    public static partial void ListenerResumed(ILogger logger, string channels);
 }

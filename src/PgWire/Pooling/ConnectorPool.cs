@@ -212,6 +212,21 @@ internal sealed class ConnectorPool : IConnectorSource, IAsyncDisposable, IPoolG
                 }
             }
 
+            // A session that LISTENed would hand its channels to the next caller: UNLISTEN * first (as DISCARD ALL would).
+            if (!connector.IsBroken && connector.Session.Listening && _options.Pooling && !_disposed)
+            {
+                try
+                {
+                    using var timeout = new CancellationTokenSource(connector.Options.CancellationGrace);
+                    if (await SimpleQuery.RunAsync(connector, "UNLISTEN *", timeout.Token).ConfigureAwait(false) is { } rows) Buffers.RowBufferPool.Return(rows);
+                    connector.Session.Listening = false;
+                }
+                catch (Exception e) when (e is PgWireException or OperationCanceledException)
+                {
+                    connector.Break(null);
+                }
+            }
+
             if (!_options.Pooling || _disposed || !IsReusable(connector))
             {
                 await DestroyAsync(connector).ConfigureAwait(false);
