@@ -15,6 +15,7 @@ SNIPPETS = [
     (["PgWire"], "PgWireDataSource dataSource, IEnumerable<Reading> readings, IEnumerable<Order> orders, Stream file"),
     (["PgWire", "System.Text.Json"], "PgWireDataSource dataSource, int ownerId, Stream response"),
     (["PgWire"], "Func<string, CancellationToken, Task<string>> fetchToken"),
+    (["PgWire"], "PgWireDataSource dataSource, CancellationToken cancellationToken"),
     (["PgWire"], "string connectionString, ILoggerFactory loggerFactory"),
     (["OpenTelemetry.Metrics", "OpenTelemetry.Trace"], "WebApplicationBuilder builder"),
     (["PgWire"], "WebApplicationBuilder builder, WebApplication app, string readsConnectionString"),

@@ -5,12 +5,20 @@ namespace ReadmeSnippets;
 
 public static class Snippet09
 {
-    public static async Task RunAsync(string connectionString, ILoggerFactory loggerFactory)
+    public static async Task RunAsync(PgWireDataSource dataSource, CancellationToken cancellationToken)
     {
-        var builder = new PgWireDataSourceBuilder(connectionString)
-            .UseLoggerFactory(loggerFactory)                          // through DI this is the host's factory, without asking
-            .UseSlowCommandThreshold(TimeSpan.FromMilliseconds(500))  // Warning for every command at least this slow
-            .EnableParameterLogging();                                // parameter values in command events and spans (off by default)
+        // A connection that listens: Notification is raised while its commands run and while it waits.
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        connection.Notification += (_, e) => Console.WriteLine($"{e.Channel}: {e.Payload} (from backend {e.ProcessId})");
+        await using (var listen = new PgWireCommand("LISTEN orders", connection)) await listen.ExecuteNonQueryAsync(cancellationToken);
+        bool arrived = await connection.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+
+        // Or a listener that outlives restarts and failovers, on a pooled connection of its own.
+        await foreach (PgNotification n in dataSource.ListenAsync(["orders", "stock"], cancellationToken))
+        {
+            if (n.IsGap) continue; // listening again after a lost connection: reload what the notifications keep up to date
+            Console.WriteLine($"{n.Channel}: {n.Payload}");
+        }
         await Task.CompletedTask;
     }
 }
