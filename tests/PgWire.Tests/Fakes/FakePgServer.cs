@@ -77,6 +77,14 @@ internal sealed class FakePgServer : IAsyncDisposable
         }
     }
 
+    /// <summary>The connection that carried a CancelRequest, once one has (waits up to 5 s; fails the test otherwise).</summary>
+    public async Task<FakeSession> CancelSessionAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (Sessions.All(s => s.CancelRequest is null) && DateTime.UtcNow < deadline) await Task.Delay(20);
+        return Xunit.Assert.Single(Sessions, s => s.CancelRequest is not null);
+    }
+
     /// <summary>Connections accepted so far.</summary>
     public int Connections
     {

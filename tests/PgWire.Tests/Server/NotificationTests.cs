@@ -17,15 +17,22 @@ public class NotificationTests(ServerFixture fixture)
         await sender.ExecuteAsync("SELECT pg_notify($1, $2)", channel, payload);
     }
 
+    /// <summary>LISTENs on <paramref name="connection"/> and collects what its Notification event raises.</summary>
+    private static async Task<ConcurrentQueue<PgNotificationEventArgs>> ListenAsync(PgWireConnection connection, string channel)
+    {
+        var received = new ConcurrentQueue<PgNotificationEventArgs>();
+        connection.Notification += (_, e) => received.Enqueue(e);
+        await new PgWireCommand($"LISTEN {channel}", connection).ExecuteNonQueryAsync();
+        return received;
+    }
+
     [Fact]
     public async Task A_notification_sent_while_a_command_runs_is_raised_during_that_command()
     {
         var channel = NewChannel();
         await using var dataSource = fixture.CreateDataSource();
         await using var connection = await dataSource.OpenConnectionAsync();
-        var received = new ConcurrentQueue<PgNotificationEventArgs>();
-        connection.Notification += (_, e) => received.Enqueue(e);
-        await new PgWireCommand($"LISTEN {channel}", connection).ExecuteNonQueryAsync();
+        var received = await ListenAsync(connection, channel);
 
         var running = new PgWireCommand("SELECT pg_sleep(0.5), 'long-command-under-notify'", connection).ExecuteScalarAsync();
         await fixture.WaitUntilRunningAsync("'long-command-under-notify'");
@@ -43,9 +50,7 @@ public class NotificationTests(ServerFixture fixture)
         var channel = NewChannel();
         await using var dataSource = fixture.CreateDataSource();
         await using var connection = await dataSource.OpenConnectionAsync();
-        var received = new ConcurrentQueue<PgNotificationEventArgs>();
-        connection.Notification += (_, e) => received.Enqueue(e);
-        await new PgWireCommand($"LISTEN {channel}", connection).ExecuteNonQueryAsync();
+        var received = await ListenAsync(connection, channel);
 
         Assert.False(await connection.WaitAsync(TimeSpan.FromMilliseconds(200)));
         Assert.Equal(1, await new PgWireCommand("SELECT 1", connection).ExecuteScalarAsync()); // usable after a timeout
