@@ -87,7 +87,18 @@ public sealed class PgWireConnection : DbConnection
     /// command runs, and while <see cref="WaitAsync(TimeSpan, CancellationToken)"/> waits. It runs on the thread that
     /// reads the connection, in the middle of that read: keep it short, and do not use the connection from it.
     /// </summary>
-    public event EventHandler<PgNotificationEventArgs>? Notification;
+    public event EventHandler<PgNotificationEventArgs>? Notification
+    {
+        add
+        {
+            _notification += value;
+            // Hooked into the session only once somebody listens: opening costs nothing for everyone else.
+            if (_connector is { } connector) connector.Session.NotificationCallback = RaiseNotification;
+        }
+        remove => _notification -= value;
+    }
+
+    private EventHandler<PgNotificationEventArgs>? _notification;
 
     /// <summary>
     /// Waits for the next notification on an idle connection (after LISTEN); true when one arrived (and
@@ -142,7 +153,7 @@ public sealed class PgWireConnection : DbConnection
     /// <summary>Waits for the next notification without a time limit, blocking the thread.</summary>
     public void Wait() => WaitAsync(Timeout.InfiniteTimeSpan).GetAwaiter().GetResult();
 
-    private void RaiseNotification(PgNotification notification) => Notification?.Invoke(this, new PgNotificationEventArgs(notification));
+    private void RaiseNotification(PgNotification notification) => _notification?.Invoke(this, new PgNotificationEventArgs(notification));
 
     /// <summary>True when the connection is encrypted with TLS (see the connection string's SSL Mode).</summary>
     /// <exception cref="InvalidOperationException">The connection is not open.</exception>
@@ -199,7 +210,7 @@ public sealed class PgWireConnection : DbConnection
         if (_state != ConnectionState.Closed) throw new InvalidOperationException("The connection is already open.");
         var dataSource = DataSourceOrThrow();
         _connector = await dataSource.RentConnectorAsync(cancellationToken).ConfigureAwait(false);
-        _connector.Session.NotificationCallback = RaiseNotification;
+        if (_notification is not null) _connector.Session.NotificationCallback = RaiseNotification;
         // A connection made by a data source has no password in its string to hide.
         if (!_hidePassword && !ReferenceEquals(_connectionString, dataSource.ConnectionString)) _hidePassword = !dataSource.PersistSecurityInfo;
         SetState(ConnectionState.Open);
