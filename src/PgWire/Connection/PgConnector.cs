@@ -499,6 +499,19 @@ internal sealed class PgConnector : IAsyncDisposable
             {
             }
         }
+        if (_waitingFill is { } waiting)
+        {
+            // A read a notification wait left running ends now that the socket is closed; the pipe is completed only after
+            // it, so the read never writes into buffers the pipe has given back.
+            _waitingFill = null;
+            try
+            {
+                await waiting.WaitAsync(Options.CancellationGrace).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is PgWireException or TimeoutException or OperationCanceledException)
+            {
+            }
+        }
         await _reader.CompleteAsync().ConfigureAwait(false);
         // Completed with an exception so bytes a failed send left in the pipe are dropped, not flushed into a dead
         // socket (which would throw from here and hide the failure the caller is handling).

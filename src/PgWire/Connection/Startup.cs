@@ -198,7 +198,7 @@ internal static class Startup
 /// its first answer): the opener tries once more with 3.0.
 /// </summary>
 internal sealed class ProtocolRefusedException(int minor, PgWireException refusal)
-    : PgWireException($"The server closed or refused a protocol 3.{minor} login: {refusal.Message}", refusal)
+    : PgWireException($"The server refused a protocol 3.{minor} login: {refusal.Message}", refusal)
 {
     /// <summary>The minor version that was refused.</summary>
     public int Minor { get; } = minor;

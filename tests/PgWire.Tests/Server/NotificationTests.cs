@@ -73,6 +73,23 @@ public class NotificationTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Closing_after_a_timed_out_wait_ends_the_read_it_left_running()
+    {
+        await using var dataSource = fixture.CreateDataSource("Pooling=false");
+        for (var i = 0; i < 5; i++)
+        {
+            var connection = await dataSource.OpenConnectionAsync();
+            await ListenAsync(connection, NewChannel());
+            Assert.False(await connection.WaitAsync(TimeSpan.FromMilliseconds(50)));
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            await connection.DisposeAsync(); // not pooled: the session is closed with the wait's read still pending
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"closing took {clock.Elapsed}");
+        }
+        await using var after = await dataSource.OpenConnectionAsync();
+        Assert.Equal(1, await new PgWireCommand("SELECT 1", after).ExecuteScalarAsync());
+    }
+
+    [Fact]
     public async Task Many_channels_and_the_largest_payloads_in_any_script_arrive_intact()
     {
         var channels = Enumerable.Range(0, 20).Select(_ => NewChannel()).ToArray();
