@@ -121,10 +121,11 @@ public sealed class PgWireConnection : DbConnection
         while (true)
         {
             var left = timeout == Timeout.InfiniteTimeSpan ? Timeout.InfiniteTimeSpan : timeout - clock.Elapsed;
-            var slice = keepalive > TimeSpan.Zero && (left == Timeout.InfiniteTimeSpan || left > keepalive) ? keepalive : left;
-            if (slice != Timeout.InfiniteTimeSpan && slice < TimeSpan.Zero) slice = TimeSpan.Zero;
+            // The last slice of the wait, or one Keepalive interval followed by an empty query.
+            var last = keepalive <= TimeSpan.Zero || (left != Timeout.InfiniteTimeSpan && left <= keepalive);
+            var slice = !last ? keepalive : left == Timeout.InfiniteTimeSpan || left > TimeSpan.Zero ? left : TimeSpan.Zero;
             if (await connector.WaitForNotificationAsync(slice, cancellationToken).ConfigureAwait(false)) return true;
-            if (slice == left) return false;
+            if (last) return false;
             // Keepalive: an empty query proves the server and the network are still there (a notification may come with it).
             // Unanswered within the Keepalive interval itself, the server or the network is gone.
             var seen = connector.Session.NotificationCount;
