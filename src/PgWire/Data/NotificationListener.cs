@@ -19,8 +19,14 @@ internal static class NotificationListener
     {
         var received = Channel.CreateUnbounded<PgNotification>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         var log = dataSource.Telemetry.NotificationLog;
-        // The first connection's failure is the caller's to see (a wrong password must not turn into endless retries).
-        var connection = await ConnectAsync(dataSource, channels, received.Writer, cancellationToken).ConfigureAwait(false);
+        // The first connection's failure is the caller's to see (a wrong password must not turn into endless retries);
+        // a cancellation meanwhile ends the enumeration like any other.
+        var (connection, firstFailure) = await TryConnectAsync(dataSource, channels, received.Writer, cancellationToken).ConfigureAwait(false);
+        if (connection is null)
+        {
+            if (cancellationToken.IsCancellationRequested) yield break;
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(firstFailure!);
+        }
         Exception? lost = null;
         var retry = s_firstRetry;
         try

@@ -177,6 +177,15 @@ public class NotificationTests(ServerFixture fixture)
         Assert.Equal("28P01", e.SqlState);
     }
 
+    [Fact]
+    public async Task ListenAsync_cancelled_before_it_listens_ends_without_an_exception()
+    {
+        await using var dataSource = fixture.CreateDataSource();
+        var items = 0;
+        await foreach (var _ in dataSource.ListenAsync("never_listened", new CancellationToken(true))) items++;
+        Assert.Equal(0, items);
+    }
+
     /// <summary>Waits until a session of the server shows LISTEN on <paramref name="channel"/> as its last statement.</summary>
     private async Task WaitUntilListeningAsync(string channel)
     {
