@@ -296,19 +296,26 @@ internal sealed class PgConnector : IAsyncDisposable
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))] // called once per receive buffer: no box per call
     public async ValueTask FillAsync(CancellationToken cancellationToken)
     {
+        if (_waitingFill is { } waiting)
+        {
+            // A notification wait that timed out left a read running: it is this one. It ran this method itself, so its
+            // bytes are counted and a close or failure is reported by it.
+            _waitingFill = null;
+            try
+            {
+                await waiting.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                Break(null);
+                throw;
+            }
+            return;
+        }
         bool more;
         try
         {
-            if (_waitingFill is { } waiting)
-            {
-                // A notification wait that timed out left this read running: it is the next one.
-                _waitingFill = null;
-                more = await waiting.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                more = await _backend.FillAsync(cancellationToken).ConfigureAwait(false);
-            }
+            more = await _backend.FillAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -333,7 +340,7 @@ internal sealed class PgConnector : IAsyncDisposable
     }
 
     /// <summary>A read a notification wait started and left running when its time was up (see <see cref="WaitForNotificationAsync"/>).</summary>
-    private Task<bool>? _waitingFill;
+    private Task? _waitingFill;
 
     /// <summary>
     /// Waits on an idle session until a notification arrives (true; the session's callback has been told) or
@@ -366,11 +373,13 @@ internal sealed class PgConnector : IAsyncDisposable
                 {
                     await fill.WaitAsync(left, cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception e) when (e is TimeoutException or OperationCanceledException && !fill.IsCompleted)
+                catch (Exception e) when (e is TimeoutException or OperationCanceledException)
                 {
-                    _waitingFill = fill;
+                    // Still running: the next read takes it over. Done at that very moment: its bytes are taken below
+                    // (or, cancelled, by the next read, which finds them already received).
+                    if (!fill.IsCompleted) _waitingFill = fill;
                     if (e is OperationCanceledException) throw;
-                    return false;
+                    if (!fill.IsCompleted) return false;
                 }
             }
             await fill.ConfigureAwait(false); // its failure, if any (the session is broken by then)
@@ -378,18 +387,14 @@ internal sealed class PgConnector : IAsyncDisposable
     }
 
     /// <summary>A read for a notification wait, as a task that may outlive the wait; its failure is observed either way.</summary>
-    private Task<bool> StartFill()
+    private Task StartFill()
     {
         var fill = FillForWaitAsync();
         _ = fill.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return fill;
     }
 
-    private async Task<bool> FillForWaitAsync()
-    {
-        await FillAsync(CancellationToken.None).ConfigureAwait(false);
-        return true;
-    }
+    private async Task FillForWaitAsync() => await FillAsync(CancellationToken.None).ConfigureAwait(false);
 
     /// <summary>True when bytes (or the close) arrived on the socket and wait to be read.</summary>
     internal bool SocketReadable => _socket.Poll(0, SelectMode.SelectRead);
