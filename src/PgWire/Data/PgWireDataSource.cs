@@ -368,8 +368,8 @@ public sealed class PgWireDataSource : DbDataSource
     /// Listens to <paramref name="channel"/>: yields every notification sent on it (NOTIFY, <c>pg_notify</c>) until
     /// <paramref name="cancellationToken"/> is cancelled, which ends the enumeration without an exception. One
     /// connection of the pool is held while listening. When it breaks (a server restart, a failover, a network cut),
-    /// a new one LISTENs again and a gap item (<see cref="PgNotification.IsGap"/>) is yielded first: what was sent in
-    /// between is lost. The first connection's failure is thrown.
+    /// a new one LISTENs again and a gap item (<see cref="PgNotification.IsGap"/>) is yielded first (one per connection
+    /// lost): what was sent in between is lost. The first connection's failure is thrown.
     /// </summary>
     public IAsyncEnumerable<PgNotification> ListenAsync(string channel, CancellationToken cancellationToken = default)
     {

@@ -5,12 +5,12 @@ namespace PgWire.Tests.Faults;
 
 /// <summary>
 /// ListenAsync across a server restart: the listener reconnects, LISTENs again, and reports the gap (what was sent
-/// while it was away is lost) as one item before the notifications that follow.
+/// while it was away is lost) as an item per lost connection, before the notifications that follow.
 /// </summary>
 public class ListenRestartTests(RestartableServerFixture fixture) : IClassFixture<RestartableServerFixture>
 {
     [Fact]
-    public async Task A_listener_resumes_after_a_server_restart_and_reports_the_gap_once()
+    public async Task A_listener_resumes_after_a_server_restart_and_reports_the_gap()
     {
         const string channel = "restart_channel";
         await using var dataSource = PgWireDataSource.Create(fixture.Server.ConnectionString + ";Timeout=5");
@@ -28,14 +28,17 @@ public class ListenRestartTests(RestartableServerFixture fixture) : IClassFixtur
         cts.Cancel();
         await listening;
 
+        // One gap per connection lost: usually one; two when the replacement was a pooled session the restart ended a
+        // moment later. Every notification before the gaps was sent before the restart, every one after, after it.
         var seen = items.ToArray();
         Assert.StartsWith("before", seen[0].Payload);
-        var gap = Assert.Single(seen, i => i.IsGap);
-        Assert.IsAssignableFrom<PgWireException>(gap.GapCause);
-        var gapAt = Array.IndexOf(seen, gap);
-        Assert.All(seen[..gapAt], i => Assert.StartsWith("before", i.Payload));
-        Assert.NotEmpty(seen[(gapAt + 1)..]);
-        Assert.All(seen[(gapAt + 1)..], i => Assert.StartsWith("after", i.Payload));
+        var firstGap = Array.FindIndex(seen, i => i.IsGap);
+        var lastGap = Array.FindLastIndex(seen, i => i.IsGap);
+        Assert.True(firstGap > 0, string.Join(", ", seen.Select(i => i.ToString())));
+        Assert.All(seen[firstGap..(lastGap + 1)], i => Assert.IsAssignableFrom<PgWireException>(Assert.IsType<PgNotification>(i).GapCause));
+        Assert.All(seen[..firstGap], i => Assert.StartsWith("before", i.Payload));
+        Assert.NotEmpty(seen[(lastGap + 1)..]);
+        Assert.All(seen[(lastGap + 1)..], i => Assert.StartsWith("after", i.Payload));
     }
 
     private static async Task NotifyUntilReceivedAsync(PgWireDataSource dataSource, string channel, string payload, ConcurrentQueue<PgNotification> items)
