@@ -296,11 +296,10 @@ internal sealed class PgConnector : IAsyncDisposable
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))] // called once per receive buffer: no box per call
     public async ValueTask FillAsync(CancellationToken cancellationToken)
     {
-        if (_waitingFill is { } waiting)
+        if (_waitingFill is not null && Interlocked.Exchange(ref _waitingFill, null) is { } waiting)
         {
             // A notification wait that timed out left a read running: it is this one. It ran this method itself, so its
             // bytes are counted and a close or failure is reported by it.
-            _waitingFill = null;
             try
             {
                 await waiting.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -339,60 +338,21 @@ internal sealed class PgConnector : IAsyncDisposable
         }
     }
 
-    /// <summary>A read a notification wait started and left running when its time was up (see <see cref="WaitForNotificationAsync"/>).</summary>
+    /// <summary>A read a notification wait started and left running when its time was up (see <see cref="NotificationWait"/>).</summary>
     private Task? _waitingFill;
 
-    /// <summary>
-    /// Waits on an idle session until a notification arrives (true; the session's callback has been told) or
-    /// <paramref name="timeout"/> passes (false). A read still running when the time is up is left running, not
-    /// cancelled (cancelling a read mid-record would break a TLS stream): the session's next read takes it over.
-    /// </summary>
-    /// <exception cref="OperationCanceledException">The token was cancelled; the session stays usable.</exception>
-    /// <exception cref="PgWireException">The connection failed or the server ended the session (it is broken).</exception>
-    public async Task<bool> WaitForNotificationAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>The read a timed-out notification wait left running (taken: the caller owns it now), or a new one.</summary>
+    internal Task TakeOrStartWaitFill()
     {
-        var seen = Session.NotificationCount;
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            while (TryTakeFrame(out var code, out var body))
-            {
-                // Only session messages (taken inside TryTakeFrame) belong on an idle session; a FATAL error ends it.
-                if (code == BackendMessageCode.ErrorResponse)
-                    throw Break(Session.FatalError ?? new PgWireServerException(ErrorResponse.Parse(body.Span)));
-                throw Break(new PgWireProtocolException($"The server sent {BackendMessageCode.Describe(code)} to an idle session."));
-            }
-            if (Session.NotificationCount != seen) return true;
-            var left = timeout == Timeout.InfiniteTimeSpan ? Timeout.InfiniteTimeSpan : timeout - clock.Elapsed;
-            if (left != Timeout.InfiniteTimeSpan && left <= TimeSpan.Zero) return false;
-            var fill = _waitingFill ?? StartFill();
-            _waitingFill = null;
-            if (!fill.IsCompleted)
-            {
-                try
-                {
-                    await fill.WaitAsync(left, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is TimeoutException or OperationCanceledException)
-                {
-                    // Still running: the next read takes it over. Done at that very moment: its bytes are taken below
-                    // (or, cancelled, by the next read, which finds them already received).
-                    if (!fill.IsCompleted) _waitingFill = fill;
-                    if (e is OperationCanceledException) throw;
-                    if (!fill.IsCompleted) return false;
-                }
-            }
-            await fill.ConfigureAwait(false); // its failure, if any (the session is broken by then)
-        }
-    }
-
-    /// <summary>A read for a notification wait, as a task that may outlive the wait; its failure is observed either way.</summary>
-    private Task StartFill()
-    {
+        if (Interlocked.Exchange(ref _waitingFill, null) is { } waiting) return waiting;
         var fill = FillForWaitAsync();
+        // It may outlive every wait (closed meanwhile): its failure is observed either way.
         _ = fill.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return fill;
     }
+
+    /// <summary>Leaves a wait's read still running for the session's next read to take over.</summary>
+    internal void LeaveWaitFill(Task fill) => _waitingFill = fill;
 
     private async Task FillForWaitAsync() => await FillAsync(CancellationToken.None).ConfigureAwait(false);
 
@@ -504,11 +464,10 @@ internal sealed class PgConnector : IAsyncDisposable
             {
             }
         }
-        if (_waitingFill is { } waiting)
+        if (Interlocked.Exchange(ref _waitingFill, null) is { } waiting)
         {
             // A read a notification wait left running ends now that the socket is closed; the pipe is completed only after
             // it, so the read never writes into buffers the pipe has given back.
-            _waitingFill = null;
             try
             {
                 await waiting.WaitAsync(Options.CancellationGrace).ConfigureAwait(false);

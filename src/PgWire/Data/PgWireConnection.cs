@@ -116,33 +116,7 @@ public sealed class PgWireConnection : DbConnection
         var connector = Connector;
         if (ActiveReader is not null || ActiveCopy is not null)
             throw new InvalidOperationException("A reader or COPY is using the connection: notifications are raised as it reads; wait once it is done.");
-        var keepalive = connector.Options.Keepalive;
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (true)
-        {
-            var left = timeout == Timeout.InfiniteTimeSpan ? Timeout.InfiniteTimeSpan : timeout - clock.Elapsed;
-            // The last slice of the wait, or one Keepalive interval followed by an empty query.
-            var last = keepalive <= TimeSpan.Zero || (left != Timeout.InfiniteTimeSpan && left <= keepalive);
-            var slice = !last ? keepalive : left == Timeout.InfiniteTimeSpan || left > TimeSpan.Zero ? left : TimeSpan.Zero;
-            if (await connector.WaitForNotificationAsync(slice, cancellationToken).ConfigureAwait(false)) return true;
-            if (last) return false;
-            // Keepalive: an empty query proves the server and the network are still there (a notification may come with it).
-            // Unanswered within the Keepalive interval itself, the server or the network is gone.
-            var seen = connector.Session.NotificationCount;
-            using var answer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            answer.CancelAfter(keepalive);
-            try
-            {
-                if (await SimpleQuery.RunAsync(connector, "", answer.Token).ConfigureAwait(false) is { } rows) Buffers.RowBufferPool.Return(rows);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw connector.Break(new PgWireException(
-                    $"The server {connector.Options.Host}:{connector.Options.Port} did not answer the keepalive query within {keepalive.TotalSeconds:0.###} s (Keepalive); the connection is closed.",
-                    new TimeoutException()));
-            }
-            if (connector.Session.NotificationCount != seen) return true;
-        }
+        return await NotificationWait.WaitAsync(connector, timeout, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Waits for the next notification on an idle connection, without a time limit (see <see cref="WaitAsync(TimeSpan, CancellationToken)"/>).</summary>
