@@ -170,25 +170,32 @@ internal sealed class MultiplexSession(PgConnector connector, Func<MultiplexSess
                 return;
             }
             request.Capture(handler);
-            // This response's ReadyForQuery, taken before the loop lets go: once _reading is false another loop may
+            // This response's ReadyForQuery, judged before the loop lets go: once _reading is false another loop may
             // start and read the next response (which a BEGIN behind this request would leave in a transaction).
-            var status = Connector.TransactionStatus;
+            if (Connector.TransactionStatus != TransactionStatus.Idle)
+            {
+                // A multiplexed statement opened a transaction: the requests behind it would run inside it. The session
+                // dies under the same lock that takes this request off the FIFO, so no request can be written (and no
+                // other loop start) in between: those behind it fail as the connection's failure, this one as the cause.
+                request.ReleaseRows();
+                var error = new InvalidOperationException(
+                    "A statement run with Multiplexing=true left a transaction open (BEGIN): multiplexed statements share connections, so each must run in its own implicit transaction. Use a PgWireConnection and BeginTransaction for transactions. The connection was closed; statements sent behind it on the same connection failed and were not committed.");
+                MultiplexRequest[] behind;
+                lock (_gate)
+                {
+                    _inFlight.Dequeue();
+                    behind = MarkDead(error);
+                }
+                request.Fail(error);
+                FailAll(behind);
+                return;
+            }
             bool more;
             lock (_gate)
             {
                 _inFlight.Dequeue();
                 more = _inFlight.Count > 0;
                 if (!more) _reading = false;
-            }
-            if (status != TransactionStatus.Idle)
-            {
-                // A multiplexed statement opened a transaction: the requests behind it would run inside it.
-                request.ReleaseRows();
-                var error = new InvalidOperationException(
-                    "A statement run with Multiplexing=true left a transaction open (BEGIN): multiplexed statements share connections, so each must run in its own implicit transaction. Use a PgWireConnection and BeginTransaction for transactions. The connection was closed; statements sent behind it on the same connection failed and were not committed.");
-                request.Fail(error);
-                Die(error);
-                return;
             }
             request.Complete();
             if (!more) return;
@@ -199,17 +206,27 @@ internal sealed class MultiplexSession(PgConnector connector, Func<MultiplexSess
     private void Die(Exception error)
     {
         MultiplexRequest[] failed;
-        lock (_gate)
+        lock (_gate) failed = MarkDead(error);
+        FailAll(failed);
+    }
+
+    /// <summary>Under <see cref="_gate"/>: marks the session dead (first cause wins) and takes the requests in flight.</summary>
+    private MultiplexRequest[] MarkDead(Exception error)
+    {
+        if (!IsDead)
         {
-            if (!IsDead)
-            {
-                IsDead = true;
-                _death = error as PgWireException ?? new PgWireException($"The shared connection failed: {error.Message}", error);
-            }
-            failed = [.. _inFlight];
-            _inFlight.Clear();
-            _reading = false;
+            IsDead = true;
+            _death = error as PgWireException ?? new PgWireException($"The shared connection failed: {error.Message}", error);
         }
+        MultiplexRequest[] failed = [.. _inFlight];
+        _inFlight.Clear();
+        _reading = false;
+        return failed;
+    }
+
+    /// <summary>Outside the lock: breaks the connector and fails <paramref name="failed"/> with the session's death.</summary>
+    private void FailAll(MultiplexRequest[] failed)
+    {
         Connector.Break(null);
         foreach (var request in failed) request.Fail(_death!);
     }
