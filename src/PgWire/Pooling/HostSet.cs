@@ -51,11 +51,14 @@ internal sealed class HostSet : IAsyncDisposable
     public async ValueTask<PgConnector> RentAsync(TargetSession target, CancellationToken cancellationToken)
     {
         var order = Order();
+        // Hosts that failed during this open: not tried again by its later passes, so an open makes one attempt per
+        // host at most (each bounded by Timeout), and a dead cluster fails in hosts x Timeout.
+        var failed = new bool[_pools.Length];
         var preferring = target is TargetSession.PreferPrimary or TargetSession.PreferStandby;
         // The preferred role first, then (prefer-*) any; hosts known to be down are tried only when nothing else answered.
         foreach (var (loose, lastResort) in preferring ? s_preferPasses : s_strictPasses)
         {
-            var connector = await TryHostsAsync(order, target, loose, lastResort, cancellationToken).ConfigureAwait(false);
+            var connector = await TryHostsAsync(order, failed, target, loose, lastResort, cancellationToken).ConfigureAwait(false);
             if (connector is not null) return connector;
         }
         // The hosts' own failures stay reachable: the most recent one is the inner exception (a SQLSTATE, a socket error).
@@ -66,7 +69,7 @@ internal sealed class HostSet : IAsyncDisposable
     private static readonly (bool Loose, bool LastResort)[] s_strictPasses = [(false, false), (false, true)];
     private static readonly (bool Loose, bool LastResort)[] s_preferPasses = [(false, false), (true, false), (true, true)];
 
-    private async ValueTask<PgConnector?> TryHostsAsync(int[] order, TargetSession target, bool loose, bool lastResort, CancellationToken cancellationToken)
+    private async ValueTask<PgConnector?> TryHostsAsync(int[] order, bool[] failed, TargetSession target, bool loose, bool lastResort, CancellationToken cancellationToken)
     {
         // An idle connector of a host known to fit costs nothing. With load balancing every fitting host takes its turn
         // (in the shuffled order, idle or new), so that hosts not reached yet get sessions too.
@@ -74,16 +77,17 @@ internal sealed class HostSet : IAsyncDisposable
         {
             foreach (var i in order)
             {
-                if (_states[i] is not { Down: false } state || !IsFresh(state) || !Fits(state.Role, target, loose)) continue;
+                if (failed[i] || _states[i] is not { Down: false } state || !IsFresh(state) || !Fits(state.Role, target, loose)) continue;
                 var idle = await _pools[i].TryRentAsync(openNew: false, cancellationToken).ConfigureAwait(false);
                 if (idle is null) continue;
-                var chosen = await CheckAsync(i, idle, target, loose, cancellationToken).ConfigureAwait(false);
+                var chosen = await CheckAsync(i, idle, target, loose, failed, cancellationToken).ConfigureAwait(false);
                 if (chosen is not null) return chosen;
             }
         }
         int? full = null;
         foreach (var i in order)
         {
+            if (failed[i]) continue;
             var state = _states[i];
             if (state is not null && IsFresh(state))
             {
@@ -99,6 +103,7 @@ internal sealed class HostSet : IAsyncDisposable
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 MarkDown(i, e);
+                failed[i] = true;
                 continue;
             }
             if (connector is null)
@@ -106,17 +111,21 @@ internal sealed class HostSet : IAsyncDisposable
                 full ??= i;
                 continue;
             }
-            var chosen = await CheckAsync(i, connector, target, loose, cancellationToken).ConfigureAwait(false);
+            var chosen = await CheckAsync(i, connector, target, loose, failed, cancellationToken).ConfigureAwait(false);
             if (chosen is not null) return chosen;
         }
         if (full is not { } wait) return null;
         // Every fitting host's pool is in use: wait for one (up to Timeout, as a single pool does).
         var waited = await _pools[wait].RentAsync(cancellationToken).ConfigureAwait(false);
-        return await CheckAsync(wait, waited, target, loose, cancellationToken).ConfigureAwait(false);
+        return await CheckAsync(wait, waited, target, loose, failed, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The connector when its session fits; else it goes back to its pool (for other targets) and null.</summary>
-    private async ValueTask<PgConnector?> CheckAsync(int host, PgConnector connector, TargetSession target, bool loose, CancellationToken cancellationToken)
+    /// <summary>
+    /// The connector when its session fits; else it goes back to its pool (for other targets) and null. A failed check
+    /// marks the host down, and (for a new connection) in <paramref name="failed"/> as tried by this open.
+    /// </summary>
+    private async ValueTask<PgConnector?> CheckAsync(
+        int host, PgConnector connector, TargetSession target, bool loose, bool[] failed, CancellationToken cancellationToken)
     {
         var state = _states[host];
         var known = state is { Down: false, Role: not ServerRole.Unknown } && IsFresh(state);
@@ -136,6 +145,9 @@ internal sealed class HostSet : IAsyncDisposable
         {
             await _pools[host].ReturnAsync(connector).ConfigureAwait(false);
             MarkDown(host, e);
+            // A new connection that failed its check counts as this open's attempt on the host; an idle one that did
+            // may only have outlived its server process (a restart), so a new connection is still worth a try.
+            if (connector.LastReturnedAt == 0) failed[host] = true;
             return null;
         }
         catch

@@ -160,4 +160,21 @@ public class ServerRestartTests(RestartableServerFixture fixture) : IClassFixtur
         }
         await AllSucceedAsync(dataSource);
     }
+
+    [Theory]
+    [InlineData("primary")]
+    [InlineData("prefer-standby")]
+    public async Task After_a_restart_the_first_open_for_a_target_gets_a_new_session_not_an_error(string target)
+    {
+        // A host list of one with a target goes through the host set: its idle sessions die with the server, and the
+        // first open after the restart must replace them rather than count the host as failed.
+        await using var dataSource = PgWireDataSource.Create(
+            fixture.Server.ConnectionString + $";Target Session Attributes={target};Maximum Pool Size=4;Timeout=5");
+        var warm = Enumerable.Range(0, 4).Select(_ => dataSource.QueryAsync("SELECT pg_sleep(0.05)").AsTask()).ToArray();
+        foreach (var rows in await Task.WhenAll(warm)) rows.Dispose();
+        Assert.Equal(4, dataSource.OpenConnectionCount);
+        await fixture.Server.RestartAsync("fast");
+        using var after = await dataSource.QueryAsync("SELECT pg_is_in_recovery()");
+        Assert.False(after[0].Get<bool>(0));
+    }
 }

@@ -88,6 +88,28 @@ public sealed class MultiHostTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task An_open_tries_each_host_once_so_Timeout_times_the_hosts_bounds_it()
+    {
+        await using var first = new BadHost(silent: true);
+        await using var second = new BadHost(silent: true);
+        await using var dataSource = PgWireDataSource.Create(
+            $"Host=127.0.0.1:{first.Port},127.0.0.1:{second.Port};Username=postgres;Database=postgres;Timeout=1;SSL Mode=Disable");
+        var clock = Stopwatch.StartNew();
+        var e = await Assert.ThrowsAsync<PgWireException>(() => PortAsync(dataSource));
+        // One attempt per host (a host that failed in this open is not tried again as a last resort): about 2 s, not 4.
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1.8), TimeSpan.FromSeconds(3.5));
+        Assert.Equal((1, 1), (first.Accepted, second.Accepted));
+        Assert.Contains($"127.0.0.1:{first.Port}: down", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"127.0.0.1:{second.Port}: down", e.Message, StringComparison.Ordinal);
+
+        // The next open, with both known to be down, tries them once each again (nothing else could answer).
+        clock.Restart();
+        await Assert.ThrowsAsync<PgWireException>(() => PortAsync(dataSource));
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1.8), TimeSpan.FromSeconds(3.5));
+        Assert.Equal((2, 2), (first.Accepted, second.Accepted));
+    }
+
+    [Fact]
     public async Task When_every_host_fails_the_error_says_what_each_did()
     {
         await using var bad = new BadHost(silent: false);
