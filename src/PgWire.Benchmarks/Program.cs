@@ -12,7 +12,13 @@ using PgWire.Benchmarks;
 // With --cpu-loop pgwire|npgsql|pgwire-pipeline|npgsql-pipeline [seconds]: one driver's prepared point query (or 999-query pipeline) in a loop, to attach a profiler to.
 // With --first-row [one-way delays in ms=0,1]: how long a buffered query's response goes on after its first row (FirstRowGap).
 // With --cancel-race [iterations=200]: tokens cancelled around a short query's end, PgWire against Npgsql (CancellationRace).
+// With --proxy host port one-way-ms: only the latency proxy, until stdin closes (LatencyProxy; web/loadtest.sh DELAY_MS).
 // With --soak [minutes=30] [callers=1000] [pool=20]: the soak run (Soak); scripts/soak.sh.
+if (args is ["--proxy", var proxyHost, var proxyPort, var oneWay])
+{
+    await LatencyProxy.RunAsync(proxyHost, int.Parse(proxyPort), double.Parse(oneWay, System.Globalization.CultureInfo.InvariantCulture));
+    return;
+}
 if (args is ["--rows-profile", ..])
 {
     RowsProfile.Run();

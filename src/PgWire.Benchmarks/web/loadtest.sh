@@ -5,7 +5,9 @@
 # drivers alternating. By hand, like the benchmarks (wrk: apt-get install -y wrk):
 #   bash src/PgWire.Benchmarks/web/loadtest.sh [seconds per run, default 10] [rounds, default 2]
 # Uses PGWIRE_BENCH_CONNECTION when set; otherwise starts a throwaway PostgreSQL (as the postgres OS user when root).
-# PGWIRE_EXTRA adds connection string settings to the PgWire app only (for example PGWIRE_EXTRA="Multiplexing=true").
+# PGWIRE_EXTRA adds connection string settings to the PgWire app only (for example PGWIRE_EXTRA="Multiplexing=true"),
+# NPGSQL_EXTRA to the Npgsql app only. DELAY_MS puts the server behind a proxy adding that one-way delay in both
+# directions (PgWire.Benchmarks --proxy: a database on another host), so that the pool, not the CPU, is the limit.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../../.." && pwd)"
 seconds=${1:-10}
@@ -17,8 +19,10 @@ path=${WEB_PATH:-/items}
 work=$(mktemp -d)
 chmod 755 "$work"
 app_pid=""
+proxy_pid=""
 cleanup() {
   [ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null || true
+  [ -n "$proxy_pid" ] && kill "$proxy_pid" 2>/dev/null || true
   if [ -f "$work/pg/data/postmaster.pid" ]; then run_pg pg_ctl -D "$work/pg/data" -m immediate stop >/dev/null 2>&1 || true; fi
   rm -rf "$work"
 }
@@ -37,13 +41,30 @@ else
   connection="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
 fi
 
+if [ -n "${DELAY_MS:-}" ]; then
+  dotnet build -c Release "$root/src/PgWire.Benchmarks" --nologo -v quiet >/dev/null
+  target_host=$(sed -nE 's/.*(^|;)Host=([^;]*).*/\2/p' <<<"$connection")
+  target_port=$(sed -nE 's/.*(^|;)Port=([^;]*).*/\2/p' <<<"$connection")
+  mkfifo "$work/proxy-in"
+  dotnet "$root/src/PgWire.Benchmarks/bin/Release/net10.0/PgWire.Benchmarks.dll" --proxy "$target_host" "${target_port:-5432}" "$DELAY_MS" \
+    <"$work/proxy-in" >"$work/proxy.out" 2>&1 &
+  proxy_pid=$!
+  exec 3>"$work/proxy-in"   # the proxy runs until this closes (or it is killed)
+  for _ in $(seq 1 60); do grep -q PROXY_PORT "$work/proxy.out" 2>/dev/null && break; sleep 0.5; done
+  proxy_port=$(sed -n 's/^PROXY_PORT=//p' "$work/proxy.out")
+  [ -n "$proxy_port" ] || { echo "the latency proxy did not start:"; cat "$work/proxy.out"; exit 1; }
+  connection=$(sed -E "s/(^|;)Host=[^;]*/\1Host=127.0.0.1/; s/(^|;)Port=[^;]*/\1Port=$proxy_port/" <<<"$connection")
+  grep -q "Port=$proxy_port" <<<"$connection" || connection="$connection;Port=$proxy_port"
+  echo "through a proxy adding $DELAY_MS ms each way (port $proxy_port)"
+fi
+
 for driver in PgWire Npgsql; do
   dotnet publish "$root/samples/WebApi" -c Release -p:Driver=$driver --artifacts-path "$work/artifacts-$driver" -o "$work/$driver" --nologo -v quiet
 done
 
 start_app() {
   local extra=""
-  [ "$1" = PgWire ] && extra=${PGWIRE_EXTRA:-}
+  if [ "$1" = PgWire ]; then extra=${PGWIRE_EXTRA:-}; else extra=${NPGSQL_EXTRA:-}; fi
   PGWIRE_CONNECTION="$connection" WEBAPI_EXTRA="$extra" WEBAPI_TELEMETRY=off WEBAPI_POOL_SIZE=$pool Logging__LogLevel__Default=Warning \
     ASPNETCORE_URLS=http://127.0.0.1:5099 DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 "$work/$1/WebApi" >"$work/$1.log" 2>&1 &
   app_pid=$!
