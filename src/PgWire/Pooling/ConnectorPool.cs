@@ -69,6 +69,8 @@ internal sealed class ConnectorPool : IConnectorSource, IAsyncDisposable, IPoolG
         return (await TakeSlotAsync(openNew: true, waitStarted, cancellationToken).ConfigureAwait(false))!;
     }
 
+    ValueTask<PgConnector?> IConnectorSource.TryRentAsync(CancellationToken cancellationToken) => TryRentAsync(openNew: true, cancellationToken);
+
     /// <summary>
     /// Hands out a connector only if that needs no wait: null when every slot is taken, or (without
     /// <paramref name="openNew"/>) when no idle connector is there. For choosing among several hosts' pools.

@@ -48,7 +48,14 @@ internal sealed class HostSet : IAsyncDisposable
     public ValueTask ReturnAsync(PgConnector connector) => _pools[connector.Options.HostIndex].ReturnAsync(connector);
 
     /// <summary>A connector on a host whose role fits <paramref name="target"/>; an exception says what each host was when none fits.</summary>
-    public async ValueTask<PgConnector> RentAsync(TargetSession target, CancellationToken cancellationToken)
+    public async ValueTask<PgConnector> RentAsync(TargetSession target, CancellationToken cancellationToken) =>
+        (await RentAsync(target, wait: true, cancellationToken).ConfigureAwait(false))!;
+
+    /// <summary>
+    /// As <see cref="RentAsync(TargetSession, CancellationToken)"/>; without <paramref name="wait"/>, null instead of
+    /// waiting when the hosts that fit have full pools.
+    /// </summary>
+    public async ValueTask<PgConnector?> RentAsync(TargetSession target, bool wait, CancellationToken cancellationToken)
     {
         var order = Order();
         // Hosts that failed during this open: not tried again by its later passes, so an open makes one attempt per
@@ -58,8 +65,8 @@ internal sealed class HostSet : IAsyncDisposable
         // The preferred role first, then (prefer-*) any; hosts known to be down are tried only when nothing else answered.
         foreach (var (loose, lastResort) in preferring ? s_preferPasses : s_strictPasses)
         {
-            var connector = await TryHostsAsync(order, failed, target, loose, lastResort, cancellationToken).ConfigureAwait(false);
-            if (connector is not null) return connector;
+            var (connector, full) = await TryHostsAsync(order, failed, target, loose, lastResort, wait, cancellationToken).ConfigureAwait(false);
+            if (connector is not null || full) return connector;
         }
         // The hosts' own failures stay reachable: the most recent one is the inner exception (a SQLSTATE, a socket error).
         var failure = _states.Where(s => s is { Down: true }).OrderByDescending(s => s!.CheckedAt).FirstOrDefault()?.Failure;
@@ -69,7 +76,9 @@ internal sealed class HostSet : IAsyncDisposable
     private static readonly (bool Loose, bool LastResort)[] s_strictPasses = [(false, false), (false, true)];
     private static readonly (bool Loose, bool LastResort)[] s_preferPasses = [(false, false), (true, false), (true, true)];
 
-    private async ValueTask<PgConnector?> TryHostsAsync(int[] order, bool[] failed, TargetSession target, bool loose, bool lastResort, CancellationToken cancellationToken)
+    /// <summary>One pass over the hosts: a connector that fits, or none; Full when (not waiting) a fitting host's pool is full.</summary>
+    private async ValueTask<(PgConnector? Connector, bool Full)> TryHostsAsync(
+        int[] order, bool[] failed, TargetSession target, bool loose, bool lastResort, bool wait, CancellationToken cancellationToken)
     {
         // An idle connector of a host known to fit costs nothing. With load balancing every fitting host takes its turn
         // (in the shuffled order, idle or new), so that hosts not reached yet get sessions too.
@@ -81,7 +90,7 @@ internal sealed class HostSet : IAsyncDisposable
                 var idle = await _pools[i].TryRentAsync(openNew: false, cancellationToken).ConfigureAwait(false);
                 if (idle is null) continue;
                 var chosen = await CheckAsync(i, idle, target, loose, failed, cancellationToken).ConfigureAwait(false);
-                if (chosen is not null) return chosen;
+                if (chosen is not null) return (chosen, false);
             }
         }
         int? full = null;
@@ -112,12 +121,13 @@ internal sealed class HostSet : IAsyncDisposable
                 continue;
             }
             var chosen = await CheckAsync(i, connector, target, loose, failed, cancellationToken).ConfigureAwait(false);
-            if (chosen is not null) return chosen;
+            if (chosen is not null) return (chosen, false);
         }
-        if (full is not { } wait) return null;
+        if (full is not { } busy) return (null, false);
+        if (!wait) return (null, true);
         // Every fitting host's pool is in use: wait for one (up to Timeout, as a single pool does).
-        var waited = await _pools[wait].RentAsync(cancellationToken).ConfigureAwait(false);
-        return await CheckAsync(wait, waited, target, loose, failed, cancellationToken).ConfigureAwait(false);
+        var waited = await _pools[busy].RentAsync(cancellationToken).ConfigureAwait(false);
+        return (await CheckAsync(busy, waited, target, loose, failed, cancellationToken).ConfigureAwait(false), false);
     }
 
     /// <summary>
@@ -230,6 +240,8 @@ internal sealed class HostSet : IAsyncDisposable
     private sealed class Targeted(HostSet hosts, TargetSession target) : IConnectorSource
     {
         public ValueTask<PgConnector> RentAsync(CancellationToken cancellationToken) => hosts.RentAsync(target, cancellationToken);
+
+        public ValueTask<PgConnector?> TryRentAsync(CancellationToken cancellationToken) => hosts.RentAsync(target, wait: false, cancellationToken);
 
         public ValueTask ReturnAsync(PgConnector connector) => hosts.ReturnAsync(connector);
     }

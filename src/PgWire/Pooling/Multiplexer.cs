@@ -25,6 +25,9 @@ internal sealed class Multiplexer(IConnectorSource pool, int maxConnections, Fun
 
     private readonly object _lock = new();
     private readonly List<MultiplexSession> _sessions = [];
+    private int _opening; // callers getting a connector for a new session now
+    // Completed (and replaced) whenever a caller's attempt at a new session ends: callers that found nothing to share wait on it.
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>The most requests seen in flight at once on one connector; for tests and diagnostics.</summary>
     public int DeepestPipeline { get; set; }
@@ -112,28 +115,110 @@ internal sealed class Multiplexer(IConnectorSource pool, int maxConnections, Fun
         }
     }
 
-    /// <summary>The least busy session, or a new one from the pool when every session has enough callers.</summary>
+    /// <summary>
+    /// The least busy session, or a new one when every session has enough callers. A new session's connector is taken
+    /// only if the pool has one free now: when it has none (in use elsewhere, or on its way back from a session that just
+    /// emptied) the caller shares the least busy session instead of queueing. Only when there is no session at all does
+    /// one caller wait for the pool; callers arriving meanwhile wait for that session (and share its failure).
+    /// </summary>
     private async ValueTask<MultiplexSession> AcquireAsync(CancellationToken cancellationToken)
     {
-        lock (_lock)
+        while (true)
         {
-            MultiplexSession? best = null;
-            foreach (var session in _sessions)
-                if (!session.IsDead && (best is null || session.Users < best.Users)) best = session;
-            if (best is not null && (best.Users < RequestsPerConnector || _sessions.Count >= maxConnections))
+            Task changed;
+            bool open, wait;
+            lock (_lock)
             {
-                best.Users++;
-                return best;
+                var best = LeastBusy();
+                if (best is not null && (best.Users < RequestsPerConnector || _sessions.Count >= maxConnections))
+                {
+                    best.Users++;
+                    return best;
+                }
+                changed = _changed.Task;
+                // Nothing to share and someone is already getting a connector: wait for that session.
+                open = !(best is null && _opening > 0);
+                if (open) _opening++;
+                wait = open && best is null; // the first session waits for the pool; another only takes a free connector
             }
+            if (!open)
+            {
+                try
+                {
+                    await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    throw new PgWireException(e.Message, e); // the awaited session's failure, as this caller's own
+                }
+                continue;
+            }
+            PgConnector? connector;
+            try
+            {
+                connector = wait
+                    ? await pool.RentAsync(cancellationToken).ConfigureAwait(false)
+                    : await pool.TryRentAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                // A wait for the pool that failed (Timeout) fails the callers waiting behind it; the opener's own
+                // cancellation does not: they look again.
+                EndOpening(wait && !(e is OperationCanceledException && cancellationToken.IsCancellationRequested) ? e : null, null);
+                throw;
+            }
+            if (connector is null)
+            {
+                MultiplexSession? shared;
+                lock (_lock)
+                {
+                    shared = LeastBusy();
+                    if (shared is not null) shared.Users++;
+                }
+                EndOpening(null, null);
+                if (shared is not null) return shared;
+                continue;
+            }
+            var created = new MultiplexSession(connector, ReleaseAsync, depth => { if (depth > DeepestPipeline) DeepestPipeline = depth; });
+            EndOpening(null, created);
+            return created;
         }
-        var connector = await pool.RentAsync(cancellationToken).ConfigureAwait(false);
-        var created = new MultiplexSession(connector, ReleaseAsync, depth => { if (depth > DeepestPipeline) DeepestPipeline = depth; });
+    }
+
+    /// <summary>
+    /// A caller's attempt at a connector ended: <paramref name="created"/> joins the sessions with that caller on it, and
+    /// callers waiting for a session look again (or, after a failed wait for the pool, fail with <paramref name="failure"/>).
+    /// </summary>
+    private void EndOpening(Exception? failure, MultiplexSession? created)
+    {
+        TaskCompletionSource changed;
         lock (_lock)
         {
-            _sessions.Add(created);
-            created.Users++;
+            _opening--;
+            if (created is not null)
+            {
+                _sessions.Add(created);
+                created.Users++;
+            }
+            changed = _changed;
+            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
-        return created;
+        if (failure is null)
+        {
+            changed.SetResult();
+            return;
+        }
+        changed.SetException(failure);
+        _ = changed.Task.Exception; // observed: nobody may have been waiting
+    }
+
+    /// <summary>Under <see cref="_lock"/>: the live session with the fewest callers.</summary>
+    private MultiplexSession? LeastBusy()
+    {
+        MultiplexSession? best = null;
+        foreach (var session in _sessions)
+            if (!session.IsDead && (best is null || session.Users < best.Users)) best = session;
+        return best;
     }
 
     /// <summary>One caller is done with a session; the last one gives the connector back to the pool.</summary>

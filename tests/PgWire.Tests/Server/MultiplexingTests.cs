@@ -87,6 +87,37 @@ public class MultiplexingTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Callers_share_a_busy_session_rather_than_wait_for_a_pool_that_is_in_use_elsewhere()
+    {
+        // One of the two connections is held by a connection of the application's own; the multiplexer has the other.
+        // Callers beyond a session's share must not queue for the pool (Timeout=1 would fail them): they share it.
+        await using var dataSource = fixture.CreateDataSource("Multiplexing=true;Maximum Pool Size=2;Timeout=1");
+        await using var held = await dataSource.OpenConnectionAsync();
+        var callers = Enumerable.Range(0, 12).Select(i => Task.Run(async () =>
+        {
+            using var rows = await dataSource.QueryAsync("SELECT pg_sleep(0.2), $1::int AS v", i);
+            return rows[0].Get<int>(1);
+        })).ToArray();
+        Assert.Equal(Enumerable.Range(0, 12), await Task.WhenAll(callers)); // 12 x 0.2 s on one connection: past Timeout
+        Assert.True(dataSource.MultiplexedDeepestPipeline > 8, $"deepest pipeline {dataSource.MultiplexedDeepestPipeline}");
+    }
+
+    [Fact]
+    public async Task Callers_behind_a_wait_for_a_full_pool_fail_with_it_not_one_Timeout_after_another()
+    {
+        await using var dataSource = fixture.CreateDataSource("Multiplexing=true;Maximum Pool Size=1;Timeout=1");
+        await using var held = await dataSource.OpenConnectionAsync(); // the only connection
+        var clock = Stopwatch.StartNew();
+        var callers = Enumerable.Range(0, 5).Select(i => Task.Run(async () =>
+            await Assert.ThrowsAsync<PgWireException>(async () => await dataSource.QueryAsync("SELECT $1::int", i)))).ToArray();
+        foreach (var error in await Task.WhenAll(callers)) Assert.Contains("Maximum Pool Size is 1", error.Message, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2.5), $"took {clock.Elapsed}"); // one Timeout, not five
+        await held.CloseAsync();
+        using var after = await dataSource.QueryAsync("SELECT $1::int", 7); // and the pool serves once it is free
+        Assert.Equal(7, after[0].Get<int>(0));
+    }
+
+    [Fact]
     public async Task Cancelling_stops_the_wait_at_once_and_the_answer_is_dropped_later()
     {
         await using var dataSource = fixture.CreateDataSource("Multiplexing=true;Maximum Pool Size=1");
