@@ -106,6 +106,19 @@ public class ProtocolNegotiationFakeTests
         return await Assert.ThrowsAnyAsync<PgWireException>(async () => await (await dataSource.OpenConnectionAsync()).DisposeAsync());
     }
 
+    /// <summary>A login against a server that says <paramref name="login"/> and then nothing fails as a protocol error saying <paramref name="message"/>.</summary>
+    private static async Task LoginIsProtocolErrorAsync(string message, Func<FakeSession, Task> login)
+    {
+        await using var server = FakePgServer.Start(async session =>
+        {
+            await login(session);
+            await session.HoldAsync(TimeSpan.FromSeconds(3));
+        });
+        var e = await LoginFails(server);
+        Assert.IsType<PgWireProtocolException>(e);
+        Assert.Contains(message, e.Message);
+    }
+
     [Fact]
     public async Task A_negotiation_down_to_3_0_with_unknown_options_goes_on_in_3_0_and_logs_the_options()
     {
@@ -129,14 +142,10 @@ public class ProtocolNegotiationFakeTests
     [InlineData(-1, "declares -1 unrecognised protocol options")]
     public async Task A_negotiation_with_an_absurd_option_count_is_a_protocol_error(int count, string message)
     {
-        await using var server = FakePgServer.Start(async session =>
+        await LoginIsProtocolErrorAsync(message, async session =>
         {
             await session.SendAsync(FakeSession.Frame('v', [.. FakeSession.Int32(3 << 16), .. FakeSession.Int32(count), .. "x\0"u8.ToArray()]));
-            await session.HoldAsync(TimeSpan.FromSeconds(3));
         });
-        var e = await LoginFails(server);
-        Assert.IsType<PgWireProtocolException>(e);
-        Assert.Contains(message, e.Message);
     }
 
     [Theory]
@@ -144,27 +153,19 @@ public class ProtocolNegotiationFakeTests
     [InlineData(4 << 16, "offers protocol 4.0")]
     public async Task A_negotiation_offering_a_newer_version_than_asked_is_a_protocol_error(int version, string message)
     {
-        await using var server = FakePgServer.Start(async session =>
+        await LoginIsProtocolErrorAsync(message, async session =>
         {
             await session.SendAsync(Negotiate(version));
-            await session.HoldAsync(TimeSpan.FromSeconds(3));
         });
-        var e = await LoginFails(server);
-        Assert.IsType<PgWireProtocolException>(e);
-        Assert.Contains(message, e.Message);
     }
 
     [Fact]
     public async Task A_negotiation_after_authentication_started_is_a_protocol_error()
     {
-        await using var server = FakePgServer.Start(async session =>
+        await LoginIsProtocolErrorAsync("may only come first", async session =>
         {
             await session.SendAsync(FakeSession.Frame('R', FakeSession.Int32(0)), Negotiate(3 << 16));
-            await session.HoldAsync(TimeSpan.FromSeconds(3));
         });
-        var e = await LoginFails(server);
-        Assert.IsType<PgWireProtocolException>(e);
-        Assert.Contains("may only come first", e.Message);
     }
 
     [Theory]
@@ -173,15 +174,11 @@ public class ProtocolNegotiationFakeTests
     [InlineData(0, 8, "secret key of 8 bytes; protocol 3.0 has 4-byte keys")]
     public async Task A_secret_key_of_a_length_the_protocol_does_not_allow_is_a_protocol_error(int minor, int keyLength, string message)
     {
-        await using var server = FakePgServer.Start(async session =>
+        await LoginIsProtocolErrorAsync(message, async session =>
         {
             if (minor == 0) await session.SendAsync(Negotiate(3 << 16));
             await session.SendAsync(Rest(KeyData(77, keyLength)));
-            await session.HoldAsync(TimeSpan.FromSeconds(3));
         });
-        var e = await LoginFails(server);
-        Assert.IsType<PgWireProtocolException>(e);
-        Assert.Contains(message, e.Message);
     }
 
     [Fact]
