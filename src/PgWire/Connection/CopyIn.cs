@@ -89,7 +89,7 @@ internal sealed class CopyIn(PgConnector connector)
         cancellationToken.ThrowIfCancellationRequested();
         EndMessage();
         Sent += connector.Output.WrittenCount;
-        await connector.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        await connector.Writer.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
     }
 

@@ -125,9 +125,9 @@ internal sealed class MultiplexSession(PgConnector connector, Func<MultiplexSess
                         _flushing = false;
                         return;
                     }
-                    Connector.MoveOutputToPipe();
+                    Connector.Writer.MoveToPipe();
                 }
-                await Connector.FlushPipeAsync().ConfigureAwait(false);
+                await Connector.Writer.FlushPipeAsync().ConfigureAwait(false);
             }
         }
 #pragma warning disable CA1031 // Every request in flight gets the failure; the loop itself must not throw.

@@ -12,8 +12,8 @@ using PgWire.Exceptions;
 namespace PgWire.Connection;
 
 /// <summary>
-/// One physical session with the server: the socket and its pipes, writing a request's messages, reading backend
-/// messages (through <see cref="BackendReader"/>, the only caller of
+/// One physical session with the server: the socket and its pipes, writing a request's messages (its
+/// <see cref="SessionWriter"/>), reading backend messages (through <see cref="BackendReader"/>, the only caller of
 /// <see cref="PipeReader.AdvanceTo(SequencePosition, SequencePosition)"/>), and breaking the session when its stream
 /// can no longer be trusted. It owns, per session, the <see cref="SessionState"/>, the <see cref="RequestCancellation"/>,
 /// the <see cref="ResponseReader"/> with the handlers acting on its steps, and the <see cref="DescriptionCache"/>.
@@ -27,10 +27,7 @@ internal sealed class PgConnector : IAsyncDisposable
     private readonly Stream _stream;
     private readonly PipeReader _reader;
     private readonly BackendReader _backend;
-    private readonly PipeWriter _writer;
-    private readonly MessageBuffer _out = new();
     private int _broken;
-    private static readonly ObjectDisposedException s_closed = new(nameof(PgConnector));
     private bool _opened;
 
     internal PgConnector(ConnectorOptions options, PgTypeRegistry registry, Socket socket, System.Net.EndPoint server, Stream stream)
@@ -43,7 +40,7 @@ internal sealed class PgConnector : IAsyncDisposable
         if (stream is System.Net.Security.SslStream tls) ServerCertificateHash = Tls.EndPointHash(tls.RemoteCertificate);
         _reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 65536, minimumReadSize: 8192, leaveOpen: true));
         _backend = new BackendReader(_reader, options.MaxMessageSize);
-        _writer = PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 8192, leaveOpen: true));
+        Writer = new SessionWriter(this, PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 8192, leaveOpen: true)));
         CreatedAt = Stopwatch.GetTimestamp();
         var log = options.Telemetry.CommandLog;
         Descriptions = new DescriptionCache(options.MaxAutoPrepare, options.AutoPrepareMinUsages, options.AlwaysPrepare)
@@ -66,8 +63,11 @@ internal sealed class PgConnector : IAsyncDisposable
 
     public PgTypeRegistry TypeRegistry { get; }
 
-    /// <summary>Frontend messages of the current request, written before <see cref="FlushAsync"/>.</summary>
-    public MessageBuffer Output => _out;
+    /// <summary>Frontend messages of the current request, written before <see cref="SessionWriter.FlushAsync"/> (<see cref="Writer"/>).</summary>
+    public MessageBuffer Output => Writer.Buffer;
+
+    /// <summary>The sending side: the output, the socket's pipe, a batch still being sent.</summary>
+    public SessionWriter Writer { get; }
 
     /// <summary>The handler of query responses, reused for every request on this session.</summary>
     public QueryHandler QueryHandler { get; }
@@ -139,72 +139,6 @@ internal sealed class PgConnector : IAsyncDisposable
 
     /// <summary>When the connector was rented, while the use-time histogram listens (else 0).</summary>
     public long RentedAt { get; set; }
-
-    /// <summary>Moves everything in <see cref="Output"/> to the socket's pipe, to be sent by <see cref="FlushPipeAsync"/>.</summary>
-    public void MoveOutputToPipe()
-    {
-        try
-        {
-            _writer.Write(_out.WrittenMemory.Span);
-            _out.Clear();
-        }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
-        {
-            throw Break(new PgWireException($"Writing to the server {Options.Host}:{Options.Port} failed: {e.Message}", e));
-        }
-    }
-
-    /// <summary>Sends what <see cref="MoveOutputToPipe"/> moved.</summary>
-    public async ValueTask FlushPipeAsync()
-    {
-        try
-        {
-            await _writer.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
-        {
-            throw Break(new PgWireException($"Writing to the server {Options.Host}:{Options.Port} failed: {e.Message}", e));
-        }
-    }
-
-    /// <summary>
-    /// The rest of a batch still being sent while its answers are read (see <see cref="QueryRunner.StartBatchAsync"/>).
-    /// Its last bytes were taken from <see cref="Output"/> before the server could answer them, so a later request may
-    /// fill the output; it waits for this before touching the socket.
-    /// </summary>
-    internal Task? PendingSend { get; set; }
-
-    /// <summary>Sends everything in <see cref="Output"/>.</summary>
-    public async ValueTask FlushAsync(CancellationToken cancellationToken)
-    {
-        if (PendingSend is { } pending)
-        {
-            PendingSend = null;
-            await pending.ConfigureAwait(false);
-        }
-        // The request's first bytes: a cancel left over from an earlier request is settled before them, and a request
-        // cancelled before it sent anything sends nothing.
-        if (!Cancellation.RequestSent)
-        {
-            if (Cancellation.TakeStale() is { } stale)
-            {
-                await Cancellation.SettleAsync(stale).ConfigureAwait(false);
-                if (IsBroken) throw new PgWireException(
-                    $"The connection to {Options.Host}:{Options.Port} was closed before this request: a cancellation of an earlier statement could not be confirmed by the server.");
-            }
-            Cancellation.MarkSending();
-        }
-        try
-        {
-            _writer.Write(_out.WrittenMemory.Span);
-            _out.Clear();
-            await _writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
-        {
-            throw Break(new PgWireException($"Writing to the server {Options.Host}:{Options.Port} failed: {e.Message}", e));
-        }
-    }
 
     /// <summary>
     /// Runs the read loop until <paramref name="handler"/> says the response is complete. Frames are handed over as
@@ -322,9 +256,9 @@ internal sealed class PgConnector : IAsyncDisposable
             Break(null);
             throw;
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception e) when (IsStreamFailure(e))
         {
-            throw Break(new PgWireException($"Reading from the server {Options.Host}:{Options.Port} failed: {e.Message}", e));
+            throw StreamFailed("Reading from", e);
         }
         BytesReceived += _backend.Received;
         if (Instruments.BytesReceived.Enabled) Instruments.BytesReceived.Add(_backend.Received, Options.Telemetry.PoolTags(null));
@@ -388,13 +322,12 @@ internal sealed class PgConnector : IAsyncDisposable
         return delivery is null ? ValueTask.CompletedTask : Cancellation.SettleAsync(delivery);
     }
 
-    /// <summary>Writes <paramref name="bytes"/> straight to the socket's pipe and sends them, outside any request
-    /// (the output may already hold the next one).</summary>
-    internal async ValueTask SendOutsideRequestAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
-    {
-        _writer.Write(bytes.Span);
-        await _writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-    }
+    /// <summary>How the socket's stream and pipes fail when the connection does (read, write, or used after closing).</summary>
+    internal static bool IsStreamFailure(Exception e) => e is IOException or SocketException or ObjectDisposedException or InvalidOperationException;
+
+    /// <summary>Breaks the connector for a failed read or write; returns the exception saying which and where.</summary>
+    internal Exception StreamFailed(string doing, Exception e) =>
+        Break(new PgWireException($"{doing} the server {Options.Host}:{Options.Port} failed: {e.Message}", e));
 
     /// <summary>Marks the connector broken and closes the socket; returns the exception for the caller to throw.</summary>
     public Exception Break(Exception? reason)
@@ -436,34 +369,9 @@ internal sealed class PgConnector : IAsyncDisposable
             if (log.IsEnabled(LogLevel.Debug)) Log.ConnectionClosed(log, Options.Host, Options.Port, ProcessId, Stopwatch.GetElapsedTime(CreatedAt).TotalSeconds);
         }
         _closing = true;
-        if (!IsBroken)
-        {
-            try
-            {
-                // Straight to the pipe: Terminate is not a request (a cancellation of the last one must not stop it).
-                _out.Clear();
-                FrontendMessages.WriteTerminate(_out);
-                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-                if (PendingSend is null) await SendOutsideRequestAsync(_out.WrittenMemory, cts.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
-            {
-                // Closing anyway.
-            }
-        }
+        if (!IsBroken) await Writer.TerminateAsync().ConfigureAwait(false);
         Break(null);
-        if (PendingSend is { } pending)
-        {
-            // A batch's sending failed with the connection; nobody is left to see it.
-            PendingSend = null;
-            try
-            {
-                await pending.ConfigureAwait(false);
-            }
-            catch (PgWireException)
-            {
-            }
-        }
+        await Writer.AbandonPendingSendAsync().ConfigureAwait(false);
         if (Interlocked.Exchange(ref _waitingFill, null) is { } waiting)
         {
             // A read a notification wait left running ends now that the socket is closed; the pipe is completed only after
@@ -477,12 +385,9 @@ internal sealed class PgConnector : IAsyncDisposable
             }
         }
         await _reader.CompleteAsync().ConfigureAwait(false);
-        // Completed with an exception so bytes a failed send left in the pipe are dropped, not flushed into a dead
-        // socket (which would throw from here and hide the failure the caller is handling).
-        await _writer.CompleteAsync(s_closed).ConfigureAwait(false);
+        await Writer.CompleteAsync().ConfigureAwait(false);
         await _stream.DisposeAsync().ConfigureAwait(false);
         await Cancellation.DisposeAsync().ConfigureAwait(false);
-        _out.Dispose();
     }
 
     public override string ToString() => $"PgConnector {{ {Options.Host}:{Options.Port}, pid {ProcessId} }}";

@@ -127,19 +127,19 @@ internal static class QueryRunner
             var send = StatementSender.SendBatch(connector, statements, prepared, syncEach: false);
             // A long batch is still being sent while the caller reads its first answers (the server would otherwise
             // stall on answers nobody reads); the connector waits for the rest before it sends anything else.
-            if (!send.IsCompletedSuccessfully) connector.PendingSend = send.AsTask();
+            if (!send.IsCompletedSuccessfully) connector.Writer.PendingSend = send.AsTask();
             return StatementSender.KnownDescriptions(prepared);
         }
         catch (Exception e)
         {
             // The request ends here (the reader that would have ended it is never made).
-            var outcome = await EndFailedRequestAsync(connector, e, clearOutput: connector.PendingSend is null, cancellationToken).ConfigureAwait(false);
+            var outcome = await EndFailedRequestAsync(connector, e, clearOutput: connector.Writer.PendingSend is null, cancellationToken).ConfigureAwait(false);
             if (outcome != e) throw outcome;
             throw;
         }
         finally
         {
-            if (connector.PendingSend is null) connector.Output.Clear();
+            if (connector.Writer.PendingSend is null) connector.Output.Clear();
         }
     }
 
@@ -280,7 +280,7 @@ internal static class QueryRunner
         var failed = false;
         try
         {
-            await connector.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            await connector.Writer.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             await connector.ReceiveAsync(handler).ConfigureAwait(false);
         }
         catch (Exception e)

@@ -160,9 +160,9 @@ internal sealed class RequestCancellation(PgConnector connector) : IAsyncDisposa
             _connector.Break(null);
             return;
         }
-        if (_connector.PendingSend is { } pending)
+        if (_connector.Writer.PendingSend is { } pending)
         {
-            _connector.PendingSend = null;
+            _connector.Writer.PendingSend = null;
             try
             {
                 await pending.ConfigureAwait(false);
@@ -176,7 +176,7 @@ internal sealed class RequestCancellation(PgConnector connector) : IAsyncDisposa
         try
         {
             // A Sync on its own, written straight to the pipe: the output may already hold the next request.
-            await _connector.SendOutsideRequestAsync(s_sync, timeout.Token).ConfigureAwait(false);
+            await _connector.Writer.SendOutsideRequestAsync(s_sync, timeout.Token).ConfigureAwait(false);
             await _connector.ReceiveAsync(SettleHandler.Instance, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is PgWireException or OperationCanceledException or IOException or SocketException or ObjectDisposedException or InvalidOperationException)

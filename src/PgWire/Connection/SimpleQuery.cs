@@ -20,7 +20,7 @@ internal static class SimpleQuery
         FrontendMessages.WriteQuery(connector.Output, sql);
         try
         {
-            await connector.FlushAsync(cancellationToken).ConfigureAwait(false);
+            await connector.Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
             await connector.ReceiveAsync(handler, cancellationToken).ConfigureAwait(false);
         }
         finally

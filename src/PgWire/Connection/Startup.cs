@@ -29,7 +29,7 @@ internal static class Startup
         var minor = options.Protocol.Ask(options.MaxProtocolMinor);
         connector.Session.ProtocolMinor = minor;
         FrontendMessages.WriteStartup(connector.Output, minor, parameters);
-        await connector.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await connector.Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
 
         var capture = new CaptureHandler();
         ScramSha256? scram = null;
@@ -161,7 +161,7 @@ internal static class Startup
                     $"The server asks for authentication method {request.Kind} ({(int)request.Kind}), which PgWire does not support. " +
                     "Supported: trust, password, md5, scram-sha-256."));
         }
-        await connector.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await connector.Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
         return scram;
     }
 

@@ -153,7 +153,7 @@ internal static class StatementPreparer
     {
         foreach (var request in requests) WriteDescribe(connector.Output, request);
         FrontendMessages.WriteSync(connector.Output);
-        await connector.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        await connector.Writer.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         var handler = connector.DescribeHandler;
         handler.Reset(requests.Length);
         await connector.ReceiveAsync(handler).ConfigureAwait(false);

@@ -54,7 +54,7 @@ internal static class StatementSender
                 CountCacheUse(connector, hits: parsed || statement.Name.Length == 0 ? 0 : 1, misses: parsed || statement.Name.Length == 0 ? 1 : 0);
 
             WriteExecution(connector.Output, statement, sql, types.AsSpan(0, count), parameters, codecs.AsSpan(0, count), flushAfterBind, sync: true);
-            await connector.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            await connector.Writer.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             return new SentStatement(statement, statement.Row);
         }
         finally
@@ -197,7 +197,7 @@ internal static class StatementSender
         while (true)
         {
             next = WriteBatchRange(connector, queries, prepared, syncEach, next, PipelineChunkBytes);
-            var flush = connector.FlushAsync(CancellationToken.None);
+            var flush = connector.Writer.FlushAsync(CancellationToken.None);
             if (next == queries.Count) return flush;
             if (!flush.IsCompletedSuccessfully)
             {
@@ -229,8 +229,8 @@ internal static class StatementSender
         {
             next = WriteBatchRange(connector, queries, prepared, syncEach, next, PipelineChunkBytes);
             // Not FlushAsync: that waits for the connector's pending send, which may be this very task.
-            connector.MoveOutputToPipe();
-            await connector.FlushPipeAsync().ConfigureAwait(false);
+            connector.Writer.MoveToPipe();
+            await connector.Writer.FlushPipeAsync().ConfigureAwait(false);
         }
     }
 
